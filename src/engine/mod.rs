@@ -1,0 +1,10 @@
+//! The engine's building blocks: tensors, elements, errors, the dataset and iterator traits.
+
+pub mod dataset;
+pub mod dtype;
+pub mod error;
+pub mod tensor;
+
+pub use dtype::{DType, NativeType};
+pub use error::{Error, Result};
+pub use tensor::{Buffer, Element, StringBuf, Tensor};

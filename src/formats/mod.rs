@@ -1,0 +1,1 @@
+//! File formats: readers and writers that know bytes on disk, not datasets.

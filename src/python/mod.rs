@@ -1,0 +1,1 @@
+//! The binding layer: the only code that knows about Python.
