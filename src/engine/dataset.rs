@@ -1,2 +1,195 @@
 //! The two halves of every operation, as in tf.data: a `DatasetNode` is an immutable
 //! description that can be iterated many times; a `DatasetIterator` is one pass over it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use super::error::{Error, Result};
+use super::tensor::{Element, Tensor};
+
+/// How many elements a dataset has, as `tf.data.experimental.cardinality` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    Finite(u64),
+    Infinite,
+    Unknown,
+}
+
+impl Cardinality {
+    /// tf.data's encoding: the count, or -1 (INFINITE) / -2 (UNKNOWN).
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Cardinality::Finite(n) => n as i64,
+            Cardinality::Infinite => -1,
+            Cardinality::Unknown => -2,
+        }
+    }
+
+    /// Applies `f` to a finite count; infinite and unknown pass through.
+    pub fn map(self, f: impl FnOnce(u64) -> u64) -> Cardinality {
+        match self {
+            Cardinality::Finite(n) => Cardinality::Finite(f(n)),
+            other => other,
+        }
+    }
+}
+
+/// An immutable dataset description; `make_iterator` starts one independent pass.
+pub trait DatasetNode: Send + Sync {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>>;
+    fn cardinality(&self) -> Cardinality;
+}
+
+/// Several consecutive elements stacked along a new first dimension of `rows` entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub rows: usize,
+    pub tensors: Element,
+}
+
+impl Batch {
+    /// Stacks elements component by component (the semantics of `Dataset.batch`).
+    pub fn stack(elements: &[Element]) -> Result<Batch> {
+        let rows = elements.len();
+        let width = elements.first().map_or(0, |e| e.len());
+        let mut tensors = Vec::with_capacity(width);
+        let mut column: Vec<Tensor> = Vec::with_capacity(rows);
+        for c in 0..width {
+            column.clear();
+            for e in elements {
+                column.push(e.get(c).cloned().ok_or_else(|| {
+                    Error::InvalidArgument("cannot batch elements of different structure".into())
+                })?);
+            }
+            tensors.push(Tensor::stack(&column).map_err(|e| match e {
+                Error::InvalidArgument(m) => {
+                    Error::InvalidArgument(format!("component {c} of the batch: {m}"))
+                }
+                other => other,
+            })?);
+        }
+        Ok(Batch { rows, tensors })
+    }
+}
+
+/// One pass over a dataset. `next` is pulled by the consumer (the GetNext of tf.data).
+pub trait DatasetIterator: Send {
+    /// The next element, or `None` at the end.
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>>;
+
+    /// Up to `max` next elements stacked into one batch, or `None` at the end. Sources that
+    /// hold columns (ranges, tensor slices, columnar files) override this to slice instead of
+    /// stacking element by element.
+    fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        let mut elements = Vec::with_capacity(max.min(4096));
+        while elements.len() < max {
+            match self.next(ctx)? {
+                Some(e) => elements.push(e),
+                None => break,
+            }
+        }
+        if elements.is_empty() {
+            return Ok(None);
+        }
+        Batch::stack(&elements).map(Some)
+    }
+
+    /// Discards up to `n` elements and says how many were there.
+    fn skip(&mut self, ctx: &Context, n: u64) -> Result<u64> {
+        for done in 0..n {
+            if self.next(ctx)?.is_none() {
+                return Ok(done);
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// A function from one element to another (the body of `map`, a predicate of `filter`).
+pub trait ElementFn: Send + Sync {
+    fn call(&self, input: Element) -> Result<Element>;
+}
+
+impl<F> ElementFn for F
+where
+    F: Fn(Element) -> Result<Element> + Send + Sync,
+{
+    fn call(&self, input: Element) -> Result<Element> {
+        self(input)
+    }
+}
+
+/// A function from one element to a dataset (the body of `flat_map` and `interleave`).
+pub trait DatasetFn: Send + Sync {
+    fn call(&self, input: Element) -> Result<Arc<dyn DatasetNode>>;
+}
+
+impl<F> DatasetFn for F
+where
+    F: Fn(Element) -> Result<Arc<dyn DatasetNode>> + Send + Sync,
+{
+    fn call(&self, input: Element) -> Result<Arc<dyn DatasetNode>> {
+        self(input)
+    }
+}
+
+/// A hook that turns a pending interrupt (Ctrl-C) into an error, polled by blocking waits.
+pub type InterruptCheck = Box<dyn Fn() -> Result<()> + Send + Sync>;
+
+/// What one iterator tree shares: cancellation, and how to notice an interrupt while waiting.
+pub struct Context {
+    cancelled: AtomicBool,
+    interrupt: Option<InterruptCheck>,
+}
+
+/// How often a blocked wait wakes to look for an interrupt or cancellation.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new(None)
+    }
+}
+
+impl Context {
+    pub fn new(interrupt: Option<InterruptCheck>) -> Self {
+        Context {
+            cancelled: AtomicBool::new(false),
+            interrupt,
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Fails with the pending interrupt or with `Cancelled`; blocking loops call this.
+    pub fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        match &self.interrupt {
+            Some(check) => check(),
+            None => Ok(()),
+        }
+    }
+
+    /// Receives from `rx`, waking every `POLL_INTERVAL` to honour interrupts and cancellation.
+    /// `None` means the sender is gone.
+    pub fn recv<T>(&self, rx: &Receiver<T>) -> Result<Option<T>> {
+        loop {
+            match rx.recv_timeout(POLL_INTERVAL) {
+                Ok(v) => return Ok(Some(v)),
+                Err(RecvTimeoutError::Disconnected) => return Ok(None),
+                Err(RecvTimeoutError::Timeout) => self.check()?,
+            }
+        }
+    }
+}

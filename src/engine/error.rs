@@ -39,6 +39,9 @@ pub enum Error {
     /// The operation is not supported for these inputs (tf.errors.UnimplementedError).
     #[error("{0}")]
     Unimplemented(String),
+    /// An invariant of the engine broke (tf.errors.InternalError).
+    #[error("{0}")]
+    Internal(String),
     /// An I/O failure; the message names the path (tf.errors.UnknownError / OSError).
     #[error("{0}")]
     Io(String),

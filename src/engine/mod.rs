@@ -3,8 +3,13 @@
 pub mod dataset;
 pub mod dtype;
 pub mod error;
+pub mod random;
+pub mod serialize;
 pub mod tensor;
 
+pub use dataset::{
+    Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, ElementFn,
+};
 pub use dtype::{DType, NativeType};
 pub use error::{Error, Result};
 pub use tensor::{Buffer, Element, StringBuf, Tensor};

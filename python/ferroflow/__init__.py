@@ -1,0 +1,40 @@
+"""ferroflow: tf.data's Dataset API without TensorFlow, on a Rust engine.
+
+``import ferroflow as tf`` runs the data-pipeline part of TensorFlow code: ``tf.data.Dataset``,
+the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as numpy values,
+ready for ``torch.from_numpy`` or ``jax.device_put``.
+"""
+
+from . import data, errors, random
+from ._dtypes import (
+    DType,
+    as_dtype,
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    string,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from ._lib import __version__
+from ._pyfunc import numpy_function, py_function
+from ._spec import TensorShape, TensorSpec
+from .data import AUTOTUNE, Dataset
+
+bool = bool_  # noqa: A001 - TensorFlow's name for the dtype
+
+__all__ = [
+    "AUTOTUNE", "DType", "Dataset", "TensorShape", "TensorSpec", "__version__", "as_dtype",
+    "bool", "bool_", "data", "double", "errors", "float16", "float32", "float64", "half", "int8",
+    "int16", "int32", "int64", "numpy_function", "py_function", "random", "string", "uint8",
+    "uint16", "uint32", "uint64",
+]

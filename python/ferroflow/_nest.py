@@ -1,0 +1,88 @@
+"""Element structures, with tf.data's rules: tuples, namedtuples and dicts nest (dict keys in
+sorted order); everything else, lists included, is one component."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def is_nested(value: Any) -> bool:
+    """True for a tuple, namedtuple or mapping."""
+    return isinstance(value, (tuple, Mapping))
+
+
+def _children(value: Any) -> list[Any]:
+    if isinstance(value, Mapping):
+        return [value[k] for k in sorted(value)]
+    return list(value)
+
+
+def flatten(structure: Any) -> list[Any]:
+    """The leaves of ``structure`` in tf.data's order."""
+    if not is_nested(structure):
+        return [structure]
+    out: list[Any] = []
+    for child in _children(structure):
+        out.extend(flatten(child))
+    return out
+
+
+def _rebuild(template: Any, children: list[Any]) -> Any:
+    if isinstance(template, Mapping):
+        keys = sorted(template)
+        return type(template)(zip(keys, children)) if type(template) is not dict else dict(
+            zip(keys, children))
+    if hasattr(template, "_fields"):
+        return type(template)(*children)
+    return tuple(children)
+
+
+def pack_sequence_as(structure: Any, flat: list[Any]) -> Any:
+    """Rebuilds ``structure`` with the leaves of ``flat``."""
+    return make_packer(structure)(flat)
+
+
+def map_structure(func: Callable[[Any], Any], structure: Any) -> Any:
+    """Applies ``func`` to every leaf, keeping the structure."""
+    return pack_sequence_as(structure, [func(x) for x in flatten(structure)])
+
+
+def make_packer(structure: Any) -> Callable[[list[Any]], Any]:
+    """A fast function from a flat list to ``structure``'s shape (built once per dataset)."""
+    if not is_nested(structure):
+        return lambda flat: flat[0]
+    children = _children(structure)
+    if type(structure) is tuple and not any(is_nested(c) for c in children):
+        return tuple
+
+    sizes = [len(flatten(c)) for c in children]
+    packers = [make_packer(c) for c in children]
+
+    def pack(flat: list[Any]) -> Any:
+        parts, at = [], 0
+        for size, packer in zip(sizes, packers):
+            parts.append(packer(flat[at:at + size]))
+            at += size
+        return _rebuild(structure, parts)
+
+    return pack
+
+
+def assert_same_structure(a: Any, b: Any) -> None:
+    """Raises ValueError (TypeError for differing kinds) when the nestings differ."""
+    if is_nested(a) != is_nested(b):
+        raise ValueError(f"The two structures don't have the same nested structure: {a!r} and {b!r}")
+    if not is_nested(a):
+        return
+    if isinstance(a, Mapping) != isinstance(b, Mapping):
+        raise TypeError(f"The two structures don't have the same sequence type: {a!r} and {b!r}")
+    if isinstance(a, Mapping) and sorted(a) != sorted(b):
+        raise ValueError(f"The two dictionaries don't have the same set of keys: {sorted(a)} and "
+                         f"{sorted(b)}")
+    ca, cb = _children(a), _children(b)
+    if len(ca) != len(cb):
+        raise ValueError(f"The two structures don't have the same number of elements: {a!r} and "
+                         f"{b!r}")
+    for x, y in zip(ca, cb):
+        assert_same_structure(x, y)

@@ -1,0 +1,7 @@
+"""``ferroflow.data``: tf.data's API (``Dataset``, ``AUTOTUNE`` ...) on the Rust engine."""
+
+from . import experimental
+from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "Iterator",
+           "experimental"]

@@ -1,0 +1,104 @@
+"""Adapters between user functions and the engine. The engine calls them with a flat list of
+component values; they rebuild the element, call the user's function the way tf.data does
+(a tuple element is unpacked into arguments) and flatten what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import _nest
+from .._convert import to_numpy
+from ..errors import InvalidArgumentError
+from ._structure import Structure, spec_of_value
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+
+def _caller(func: Callable[..., Any], input_structure: Structure) -> Callable[[tuple], Any]:
+    """A function of the flat components that calls ``func`` with the rebuilt element."""
+    state: dict[str, Any] = {}
+
+    def call(flat: tuple) -> Any:
+        pack = state.get("pack")
+        if pack is None:
+            structure = input_structure.get()
+            pack = state["pack"] = _nest.make_packer(structure)
+            state["unpack"] = type(structure) is tuple
+        element = pack(list(flat))
+        return func(*element) if state["unpack"] else func(element)
+
+    return call
+
+
+def _flatten_output(value: Any, output: Structure) -> list[Any]:
+    if isinstance(value, list):
+        value = tuple(value)
+    flat = [to_numpy(v) for v in _nest.flatten(value)]
+    known = output.peek()
+    if known is None:
+        output.record(_nest.pack_sequence_as(value, [spec_of_value(v) for v in flat]))
+    elif len(flat) != len(_nest.flatten(known)):
+        raise InvalidArgumentError(
+            f"the function returned {len(flat)} components, but its first call returned "
+            f"{len(_nest.flatten(known))}; a dataset's elements must share one structure")
+    return flat
+
+
+def element_fn(func: Callable[..., Any], input_structure: Structure,
+               output: Structure) -> Callable[..., list[Any]]:
+    """For ``map``: returns the new element's flat components."""
+    call = _caller(func, input_structure)
+
+    def run(*flat: Any) -> list[Any]:
+        return _flatten_output(call(flat), output)
+
+    return run
+
+
+def predicate_fn(func: Callable[..., Any], input_structure: Structure) -> Callable[..., list]:
+    """For ``filter`` and ``take_while``: returns ``[bool]``."""
+    call = _caller(func, input_structure)
+
+    def run(*flat: Any) -> list[Any]:
+        result = call(flat)
+        if isinstance(result, (bool, np.bool_)):
+            return [np.asarray(result)]
+        arr = np.asarray(result)
+        if arr.dtype != np.bool_ or arr.shape != ():
+            raise InvalidArgumentError(
+                f"a predicate must return a scalar bool, got {arr.dtype} of shape {arr.shape}")
+        return [arr]
+
+    return run
+
+
+def dataset_fn(func: Callable[..., Any], input_structure: Structure,
+               output: Structure) -> Callable[..., Any]:
+    """For ``flat_map`` and ``interleave``: returns the native handle of the dataset made."""
+    from .dataset import Dataset
+
+    call = _caller(func, input_structure)
+
+    def run(*flat: Any) -> Any:
+        result = call(flat)
+        if not isinstance(result, Dataset):
+            raise TypeError(
+                f"the function must return a Dataset, got {type(result).__name__}")
+        if output.peek() is None:
+            output.record(result.element_spec)
+        return result._native
+
+    return run
+
+
+def resolver(dataset: Dataset) -> Callable[[], None]:
+    """Resolves a dataset's structure by pulling its first element."""
+
+    def resolve() -> None:
+        dataset._native.take(1).iter().next()
+
+    return resolve

@@ -1,0 +1,99 @@
+"""A dataset's element structure (nested ``TensorSpec``s), known at construction for sources
+and after the first call for datasets made by user functions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import _nest
+from .._convert import dtype_of, shape_of
+from .._spec import TensorSpec
+
+
+class Structure:
+    """Holds the nested TensorSpecs of a dataset's elements.
+
+    ``value`` is set at once (sources), derived from other structures (``derive``), or set by a
+    user function's wrapper on its first call (``record``). ``get`` resolves a structure that is
+    not known yet by calling ``resolve``, which pulls one element through the pipeline.
+    """
+
+    __slots__ = ("_value", "_derive", "_deps", "resolve")
+
+    def __init__(self, value: Any = None, derive: Callable[..., Any] | None = None,
+                 deps: Sequence[Structure] = ()) -> None:
+        self._value = value
+        self._derive = derive
+        self._deps = tuple(deps)
+        self.resolve: Callable[[], None] | None = None
+
+    @classmethod
+    def of_values(cls, structure: Any) -> Structure:
+        """The structure of engine values (numpy arrays, bytes)."""
+        return cls(_nest.map_structure(spec_of_value, structure))
+
+    def record(self, spec: Any) -> None:
+        """Sets the structure from a user function's first output; later outputs keep it."""
+        if self._value is None:
+            self._value = spec
+
+    def peek(self) -> Any:
+        """The structure if it is known by now, else None."""
+        if self._value is None and self._derive is not None:
+            parts = [d.peek() for d in self._deps]
+            if all(p is not None for p in parts):
+                self._value = self._derive(*parts)
+        return self._value
+
+    def get(self) -> Any:
+        """The structure, resolving it (by running the pipeline up to one element) if needed."""
+        value = self.peek()
+        if value is not None:
+            return value
+        for dep in self._deps:
+            dep.get()
+        if self.peek() is None and self.resolve is not None:
+            self.resolve()
+        value = self.peek()
+        if value is None:
+            from ..errors import InvalidArgumentError
+
+            raise InvalidArgumentError(
+                "cannot infer element_spec: the dataset produced no element for its function "
+                "to describe")
+        return value
+
+
+def spec_of_value(value: Any) -> TensorSpec:
+    """The TensorSpec of an engine value."""
+    return TensorSpec(shape_of(value), dtype_of(value))
+
+
+def batched(spec: Any, batch_dim: int | None) -> Any:
+    """Every component spec with a new leading dimension."""
+    return _nest.map_structure(
+        lambda s: TensorSpec([batch_dim, *_dims(s)] if s.shape.rank is not None else None,
+                             s.dtype), spec)
+
+
+def unbatched(spec: Any) -> Any:
+    """Every component spec without its leading dimension."""
+    return _nest.map_structure(
+        lambda s: TensorSpec(_dims(s)[1:] if s.shape.rank is not None else None, s.dtype), spec)
+
+
+def _dims(spec: TensorSpec) -> list[int | None]:
+    return spec.shape.as_list()
+
+
+def merged(a: Any, b: Any) -> Any:
+    """The structure covering elements of both (for concatenate); raises if incompatible."""
+    _nest.assert_same_structure(a, b)
+    fa, fb = _nest.flatten(a), _nest.flatten(b)
+    out = []
+    for x, y in zip(fa, fb):
+        if x.dtype != y.dtype:
+            raise TypeError(f"Incompatible dataset elements: {x.dtype.name} and {y.dtype.name}")
+        out.append(x.most_specific_compatible_type(y))
+    return _nest.pack_sequence_as(a, out)

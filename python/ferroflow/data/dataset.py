@@ -1,0 +1,526 @@
+"""``Dataset``: tf.data's fluent API over the Rust engine.
+
+A ``Dataset`` is an immutable plan: each method returns a new one. Iterating starts the
+engine's iterator tree; elements come back as numpy values in the dataset's structure.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+from collections.abc import Callable, Iterator as _PyIterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import _nest, _random
+from .._convert import to_numpy
+from .._dtypes import DType, as_dtype, int64, string
+from .._lib import NativeDataset, NativeIterator
+from .._spec import TensorShape, TensorSpec
+from ..errors import InvalidArgumentError
+from . import _functions, _structure
+from ._structure import Structure
+
+AUTOTUNE = -1
+"""Let the engine choose a parallelism or buffer size (``tf.data.AUTOTUNE``)."""
+INFINITE_CARDINALITY = -1
+"""What ``cardinality()`` returns for an infinite dataset."""
+UNKNOWN_CARDINALITY = -2
+"""What ``cardinality()`` returns when the size cannot be known without iterating."""
+
+
+class _Cardinality(int):
+    """An int that also answers ``.numpy()``, as the tensor TensorFlow returns does."""
+
+    def numpy(self) -> np.int64:
+        """The value as a numpy int64."""
+        return np.int64(self)
+
+
+def _count_arg(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        arr = np.asarray(value)
+        if arr.shape != () or arr.dtype.kind not in "iu":
+            raise InvalidArgumentError(f"{name} must be an integer scalar, got {value!r}")
+        value = arr.item()
+    return int(value)
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+class Dataset:
+    """A sequence of elements, each a nested structure (tuple, dict) of numpy values.
+
+    Build one from a source (``range``, ``from_tensor_slices``, ``from_generator``,
+    ``list_files``, ``TFRecordDataset`` ...), chain transformations, and iterate.
+    """
+
+    def __init__(self, native: NativeDataset, structure: Structure) -> None:
+        self._native = native
+        self._structure = structure
+
+    def _derive(self, native: NativeDataset, structure: Structure | None = None) -> Dataset:
+        return Dataset(native, self._structure if structure is None else structure)
+
+    # ----------------------------------------------------------------- sources
+
+    @staticmethod
+    def range(*args: Any, output_type: Any = int64, name: str | None = None) -> Dataset:
+        """``range(stop)``, ``range(start, stop)`` or ``range(start, stop, step)``."""
+        if not 1 <= len(args) <= 3:
+            raise InvalidArgumentError(f"range takes 1 to 3 positional arguments, got {len(args)}")
+        ints = [_count_arg("range argument", a) for a in args]
+        start, stop, step = (0, ints[0], 1) if len(ints) == 1 else (*ints, 1)[:3]
+        dtype = as_dtype(output_type)
+        return Dataset(NativeDataset.range(start, stop, step, dtype.name),
+                       Structure(TensorSpec([], dtype)))
+
+    @staticmethod
+    def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
+        """A dataset of exactly one element, ``tensors``."""
+        values = _nest.map_structure(to_numpy, tensors)
+        return Dataset(NativeDataset.from_tensors(_nest.flatten(values)),
+                       Structure.of_values(values))
+
+    @staticmethod
+    def from_tensor_slices(tensors: Any, name: str | None = None) -> Dataset:
+        """One element per slice along the first dimension of every component."""
+        values = _nest.map_structure(to_numpy, tensors)
+        flat = _nest.flatten(values)
+        for v in flat:
+            if isinstance(v, bytes) or v.ndim == 0:
+                raise InvalidArgumentError(
+                    "from_tensor_slices needs components of rank 1 or more; got a scalar")
+        native = NativeDataset.from_tensor_slices(flat)
+        structure = _nest.map_structure(
+            lambda v: TensorSpec(v.shape[1:], as_dtype(v.dtype)), values)
+        return Dataset(native, Structure(structure))
+
+    @staticmethod
+    def from_generator(generator: Callable[..., Any], output_types: Any = None,
+                       output_shapes: Any = None, args: Any = None,
+                       output_signature: Any = None, name: str | None = None) -> Dataset:
+        """Elements from a Python generator, called anew for every iteration.
+
+        Give ``output_signature`` (nested ``TensorSpec``s), or the older ``output_types`` with
+        optional ``output_shapes``. ``args`` are converted to numpy values and passed to
+        ``generator`` (strings as ``bytes``), as tf.data does.
+        """
+        if not callable(generator):
+            raise TypeError("`generator` must be a Python callable.")
+        if output_signature is None:
+            if output_types is None:
+                raise TypeError("The `output_types` argument can not be None when "
+                                "`output_signature` is not given.")
+            if output_shapes is None:
+                output_shapes = _nest.map_structure(lambda _: None, output_types)
+            types = _nest.flatten(output_types)
+            shapes = _flatten_shapes(output_shapes, output_types)
+            output_signature = _nest.pack_sequence_as(
+                output_types, [TensorSpec(s, t) for t, s in zip(types, shapes)])
+        specs = _nest.flatten(output_signature)
+        for s in specs:
+            if not isinstance(s, TensorSpec):
+                raise TypeError(f"output_signature must contain TensorSpecs, got {s!r}")
+        arg_values = tuple(_pythonic(to_numpy(a)) for a in (args or ()))
+        signature = output_signature
+
+        def open_stream() -> Callable[[], list[Any] | None]:
+            source = iter(generator(*arg_values))
+
+            def step() -> list[Any] | None:
+                try:
+                    value = next(source)
+                except StopIteration:
+                    return None
+                return _generator_components(value, signature, specs)
+
+            return step
+
+        return Dataset(NativeDataset.from_generator(open_stream), Structure(output_signature))
+
+    @staticmethod
+    def list_files(file_pattern: str | list[str], shuffle: bool | None = None,
+                   seed: int | None = None, name: str | None = None) -> Dataset:
+        """The file names matching one or more glob patterns; shuffled unless ``shuffle=False``.
+
+        Raises ``InvalidArgumentError`` when nothing matches, as tf.data does.
+        """
+        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
+        patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
+        names = sorted({f for p in patterns for f in _glob.glob(p)})
+        if not names:
+            raise InvalidArgumentError(f"Expected 'file_pattern' argument {patterns!r} to match "
+                                       "at least one file")
+        ds = Dataset.from_tensor_slices(np.array([n.encode() for n in names], dtype=object))
+        if shuffle is None or shuffle:
+            ds = ds.shuffle(len(names), seed=seed)
+        return ds
+
+    @staticmethod
+    def zip(*args: Any, datasets: Any = None, name: str | None = None) -> Dataset:
+        """Elements of several datasets side by side (a tuple or dict of them), until the
+        shortest ends. ``Dataset.zip((a, b))`` and ``Dataset.zip(a, b)`` both work."""
+        if datasets is None:
+            datasets = args[0] if len(args) == 1 else tuple(args)
+        elif args:
+            raise TypeError("pass the datasets either positionally or as `datasets`, not both")
+        flat = _nest.flatten(datasets)
+        for d in flat:
+            if not isinstance(d, Dataset):
+                raise TypeError(f"Dataset.zip takes datasets, got {type(d).__name__}")
+        structure = Structure(
+            derive=lambda *parts: _nest.pack_sequence_as(datasets, list(parts)),
+            deps=[d._structure for d in flat])
+        return Dataset(NativeDataset.zip([d._native for d in flat]), structure)
+
+    # ----------------------------------------------------------------- transformations
+
+    def concatenate(self, dataset: Dataset, name: str | None = None) -> Dataset:
+        """This dataset's elements followed by ``dataset``'s (the structures must match)."""
+        a, b = self._structure, dataset._structure
+        if a.peek() is not None and b.peek() is not None:
+            _structure.merged(a.peek(), b.peek())
+        return self._derive(self._native.concatenate(dataset._native),
+                            Structure(derive=_structure.merged, deps=[a, b]))
+
+    def map(self, map_func: Callable[..., Any], num_parallel_calls: int | None = None,
+            deterministic: bool | None = None, name: str | None = None) -> Dataset:
+        """Applies ``map_func`` to each element; a tuple element is unpacked into arguments.
+
+        The function receives numpy values (numpy scalars, ``bytes`` for scalar strings) and may
+        return any structure of numpy values, Python scalars, lists or ``bytes``.
+        """
+        output = Structure()
+        fn = _functions.element_fn(map_func, self._structure, output)
+        ds = self._derive(self._native.map(fn), output)
+        output.resolve = _functions.resolver(ds)
+        return ds
+
+    def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """Keeps the elements for which ``predicate`` returns True (a scalar bool)."""
+        fn = _functions.predicate_fn(predicate, self._structure)
+        return self._derive(self._native.filter(fn))
+
+    def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """Elements up to, not including, the first for which ``predicate`` is False."""
+        fn = _functions.predicate_fn(predicate, self._structure)
+        return self._derive(self._native.take_while(fn))
+
+    def flat_map(self, map_func: Callable[..., Dataset], name: str | None = None) -> Dataset:
+        """Maps each element to a dataset and reads those datasets one after another."""
+        output = Structure()
+        fn = _functions.dataset_fn(map_func, self._structure, output)
+        ds = self._derive(self._native.flat_map(fn), output)
+        output.resolve = _functions.resolver(ds)
+        return ds
+
+    def interleave(self, map_func: Callable[..., Dataset], cycle_length: int | None = None,
+                   block_length: int | None = None, num_parallel_calls: int | None = None,
+                   deterministic: bool | None = None, name: str | None = None) -> Dataset:
+        """Maps elements to datasets and cycles through ``cycle_length`` of them at a time,
+        taking ``block_length`` consecutive elements from each, in tf.data's order.
+
+        ``cycle_length`` None or AUTOTUNE means the number of CPUs; ``block_length`` defaults
+        to 1.
+        """
+        cycle = _cpu_count() if cycle_length in (None, AUTOTUNE) else _count_arg(
+            "cycle_length", cycle_length)
+        block = 1 if block_length is None else _count_arg("block_length", block_length)
+        if cycle <= 0 or block <= 0:
+            raise InvalidArgumentError(
+                f"cycle_length and block_length must be positive, got {cycle} and {block}")
+        output = Structure()
+        fn = _functions.dataset_fn(map_func, self._structure, output)
+        ds = self._derive(self._native.interleave(fn, cycle, block), output)
+        output.resolve = _functions.resolver(ds)
+        return ds
+
+    def batch(self, batch_size: int, drop_remainder: bool = False,
+              num_parallel_calls: int | None = None, deterministic: bool | None = None,
+              name: str | None = None) -> Dataset:
+        """Stacks ``batch_size`` consecutive elements; the last batch may be smaller unless
+        ``drop_remainder``. Every component must have the same shape within a batch."""
+        size = _count_arg("batch_size", batch_size)
+        if size <= 0:
+            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        dim = size if drop_remainder else None
+        return self._derive(self._native.batch(size, bool(drop_remainder)),
+                            Structure(derive=lambda s: _structure.batched(s, dim),
+                                      deps=[self._structure]))
+
+    def padded_batch(self, batch_size: int, padded_shapes: Any = None,
+                     padding_values: Any = None, drop_remainder: bool = False,
+                     name: str | None = None) -> Dataset:
+        """Like ``batch``, padding each component to ``padded_shapes`` (``None``/-1 dimensions
+        pad to the longest in the batch; no ``padded_shapes`` pads every dimension so).
+        ``padding_values`` defaults to 0, or ``b""`` for strings."""
+        size = _count_arg("batch_size", batch_size)
+        if size <= 0:
+            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        spec = self._structure.get()
+        specs = _nest.flatten(spec)
+        shapes: list[list[int | None] | None]
+        if padded_shapes is None:
+            shapes = [None] * len(specs)
+        else:
+            shapes = _flatten_shapes(padded_shapes, spec)
+        values = _padding_values(padding_values, spec, specs)
+        padded_spec = _nest.pack_sequence_as(spec, [
+            TensorSpec([size if drop_remainder else None,
+                        *(shape if shape is not None else [None] * (s.shape.rank or 0))],
+                       s.dtype)
+            for s, shape in zip(specs, shapes)])
+        native = self._native.padded_batch(size, shapes, values, bool(drop_remainder))
+        return self._derive(native, Structure(padded_spec))
+
+    def unbatch(self, name: str | None = None) -> Dataset:
+        """Splits every element along its first dimension into separate elements."""
+        return self._derive(self._native.unbatch(),
+                            Structure(derive=_structure.unbatched, deps=[self._structure]))
+
+    def shuffle(self, buffer_size: int, seed: int | None = None,
+                reshuffle_each_iteration: bool | None = None, name: str | None = None) -> Dataset:
+        """Randomly shuffles with a buffer of ``buffer_size`` elements (1 keeps the order).
+
+        With ``reshuffle_each_iteration`` (the default) every iteration has a new order; a
+        ``seed`` (or ``ff.random.set_seed``) makes the sequence of orders reproducible.
+        """
+        size = _count_arg("buffer_size", buffer_size)
+        if size <= 0:
+            raise InvalidArgumentError(f"buffer_size must be greater than zero, got {size}")
+        reshuffle = True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
+        return self._derive(self._native.shuffle(size, _random.get_seed(seed), reshuffle))
+
+    def repeat(self, count: int | None = None, name: str | None = None) -> Dataset:
+        """The dataset ``count`` times over; forever when ``count`` is None or -1."""
+        n = -1 if count is None else _count_arg("count", count)
+        return self._derive(self._native.repeat(n))
+
+    def take(self, count: int, name: str | None = None) -> Dataset:
+        """The first ``count`` elements (all of them for -1)."""
+        return self._derive(self._native.take(_count_arg("count", count)))
+
+    def skip(self, count: int, name: str | None = None) -> Dataset:
+        """All but the first ``count`` elements (none for -1)."""
+        return self._derive(self._native.skip(_count_arg("count", count)))
+
+    def shard(self, num_shards: int, index: int, name: str | None = None) -> Dataset:
+        """Every ``num_shards``-th element starting at ``index``."""
+        n, i = _count_arg("num_shards", num_shards), _count_arg("index", index)
+        if n <= 0:
+            raise InvalidArgumentError(f"num_shards must be positive, got {n}")
+        if not 0 <= i < n:
+            raise InvalidArgumentError(f"index must be in [0, {n}), got {i}")
+        return self._derive(self._native.shard(n, i))
+
+    def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:
+        """Pairs each element with its int64 index: ``(index, element)``."""
+        counter = Dataset.range(_count_arg("start", start), np.iinfo(np.int64).max)
+        return Dataset.zip((counter, self))
+
+    def cache(self, filename: str = "", name: str | None = None) -> Dataset:
+        """Keeps the elements of the first complete iteration, in memory or (with
+        ``filename``) in the file ``filename + ".ffcache"``, and replays them afterwards."""
+        return self._derive(self._native.cache(os.fspath(filename)))
+
+    def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
+        """Produces up to ``buffer_size`` elements ahead on a background thread, so the
+        producer overlaps the consumer. ``AUTOTUNE`` lets the engine choose; 0 is a no-op."""
+        size = _count_arg("buffer_size", buffer_size)
+        if size == 0:
+            return self
+        if size < AUTOTUNE:
+            raise InvalidArgumentError(f"buffer_size must be positive or AUTOTUNE, got {size}")
+        return self._derive(self._native.prefetch(size))
+
+    def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
+        """``transformation_func(self)``, for chaining reusable pipeline pieces."""
+        result = transformation_func(self)
+        if not isinstance(result, Dataset):
+            raise TypeError("`transformation_func` must return a Dataset.")
+        return result
+
+    # ----------------------------------------------------------------- inspection
+
+    @property
+    def element_spec(self) -> Any:
+        """The nested ``TensorSpec``s of the elements."""
+        return self._structure.get()
+
+    def cardinality(self) -> _Cardinality:
+        """The number of elements, or ``INFINITE_CARDINALITY`` / ``UNKNOWN_CARDINALITY``."""
+        return _Cardinality(self._native.cardinality())
+
+    def __len__(self) -> int:
+        n = self._native.cardinality()
+        if n == INFINITE_CARDINALITY:
+            raise TypeError("The dataset is infinite.")
+        if n == UNKNOWN_CARDINALITY:
+            raise TypeError("The dataset length is unknown.")
+        return n
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator:
+        return Iterator(self)
+
+    def as_numpy_iterator(self) -> Iterator:
+        """An iterator of numpy values (what iterating already yields)."""
+        return Iterator(self)
+
+    def reduce(self, initial_state: Any, reduce_func: Callable[[Any, Any], Any],
+               name: str | None = None) -> Any:
+        """Folds the elements: ``state = reduce_func(state, element)``."""
+        state = _nest.map_structure(_as_value, initial_state)
+        for element in self:
+            state = _nest.map_structure(_as_value, reduce_func(state, element))
+        return state
+
+    def get_single_element(self, name: str | None = None) -> Any:
+        """The only element; ``InvalidArgumentError`` if there are none or several."""
+        it = iter(self)
+        try:
+            element = next(it)
+        except StopIteration:
+            raise InvalidArgumentError("Dataset was empty.") from None
+        try:
+            next(it)
+        except StopIteration:
+            return element
+        finally:
+            it.close()
+        raise InvalidArgumentError("Dataset had more than one element.")
+
+    def __repr__(self) -> str:
+        spec = self._structure.peek()
+        return f"<Dataset element_spec={spec!r}>" if spec is not None else "<Dataset>"
+
+
+class Iterator(_PyIterator):
+    """One pass over a dataset. Waits happen with the GIL released; closing (or dropping)
+    the iterator stops any background threads."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self._native: NativeIterator = dataset._native.iter()
+        self._structure = dataset._structure
+        self._pack: Callable[[list[Any]], Any] | None = None
+
+    def __iter__(self) -> Iterator:
+        return self
+
+    def __next__(self) -> Any:
+        flat = self._native.next()
+        if flat is None:
+            raise StopIteration
+        pack = self._pack
+        if pack is None:
+            structure = self._structure.peek()
+            if structure is None:
+                structure = self._structure.get()
+            pack = self._pack = _nest.make_packer(structure)
+        return pack(flat)
+
+    def get_next(self) -> Any:
+        """The next element; ``OutOfRangeError`` at the end (``tf.data.Iterator.get_next``)."""
+        try:
+            return next(self)
+        except StopIteration:
+            from ..errors import OutOfRangeError
+
+            raise OutOfRangeError("End of sequence") from None
+
+    def close(self) -> None:
+        """Stops the pass now and joins its threads."""
+        self._native.close()
+
+    @property
+    def element_spec(self) -> Any:
+        """The nested ``TensorSpec``s of the elements."""
+        return self._structure.get()
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _pythonic(value: Any) -> Any:
+    """A generator argument as tf.data passes it: numpy scalars and bytes."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value[()]
+    return value
+
+
+def _as_value(value: Any) -> Any:
+    v = to_numpy(value)
+    return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+
+
+def _shape_list(shape: Any) -> list[int | None] | None:
+    if shape is None:
+        return None
+    ts = TensorShape(shape) if not isinstance(shape, TensorShape) else shape
+    return None if ts.rank is None else ts.as_list()
+
+
+def _flatten_shapes(shapes: Any, structure: Any) -> list[list[int | None] | None]:
+    """Flattens ``shapes`` following ``structure``: where the structure has a component, the
+    value in ``shapes`` is that component's shape (a list or tuple of dims, or None)."""
+    if not _nest.is_nested(structure):
+        return [_shape_list(shapes)]
+    if isinstance(structure, Mapping):
+        if not isinstance(shapes, Mapping):
+            raise InvalidArgumentError(f"expected a dict of shapes, got {shapes!r}")
+        return [x for k in sorted(structure) for x in _flatten_shapes(shapes[k], structure[k])]
+    if not isinstance(shapes, (tuple, list)) or len(shapes) != len(structure):
+        raise InvalidArgumentError(
+            f"expected {len(structure)} shapes matching the element structure, got {shapes!r}")
+    return [x for sh, st in zip(shapes, structure) for x in _flatten_shapes(sh, st)]
+
+
+def _padding_values(padding_values: Any, spec: Any, specs: list[TensorSpec]) -> list[Any]:
+    if padding_values is None:
+        return [to_numpy(b"" if s.dtype == string else 0, s.dtype) for s in specs]
+    if _nest.is_nested(spec) and not _nest.is_nested(padding_values):
+        flat = [padding_values] * len(specs)
+    else:
+        flat = _nest.flatten(padding_values)
+    if len(flat) != len(specs):
+        raise InvalidArgumentError(
+            f"padding_values has {len(flat)} components, the elements have {len(specs)}")
+    return [to_numpy(v, s.dtype) for v, s in zip(flat, specs)]
+
+
+def _generator_components(value: Any, signature: Any, specs: list[TensorSpec]) -> list[Any]:
+    if _nest.is_nested(signature):
+        if isinstance(value, list) and isinstance(signature, tuple):
+            value = tuple(value)
+        try:
+            _nest.assert_same_structure(signature, value)
+        except (ValueError, TypeError) as e:
+            raise TypeError(f"`generator` yielded an element that did not match the expected "
+                            f"structure. The expected structure was {signature!r}, but the "
+                            f"yielded element was {value!r}.") from e
+    flat = _nest.flatten(value)
+    out = []
+    for v, spec in zip(flat, specs):
+        try:
+            arr = to_numpy(v, spec.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"`generator` yielded an element that could not be converted to the "
+                            f"expected type. The expected type was {spec.dtype.name}, but the "
+                            f"yielded element was {v!r}.") from e
+        shape = () if isinstance(arr, bytes) else arr.shape
+        if not spec.shape.is_compatible_with(shape):
+            raise InvalidArgumentError(
+                f"`generator` yielded an element of shape {shape} where an element of shape "
+                f"{tuple(spec.shape.as_list())} was expected.")
+        out.append(arr)
+    return out
+
+
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "DType",
+           "Iterator"]

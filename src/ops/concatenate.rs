@@ -1,0 +1,55 @@
+//! `Dataset.concatenate(other)`: all of one dataset, then all of another.
+
+use std::sync::Arc;
+
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+
+pub struct ConcatenateNode {
+    first: Arc<dyn DatasetNode>,
+    second: Arc<dyn DatasetNode>,
+}
+
+impl ConcatenateNode {
+    pub fn new(first: Arc<dyn DatasetNode>, second: Arc<dyn DatasetNode>) -> Self {
+        ConcatenateNode { first, second }
+    }
+}
+
+impl DatasetNode for ConcatenateNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(ConcatenateIterator {
+            current: self.first.make_iterator(ctx)?,
+            second: Some(self.second.clone()),
+            ctx: ctx.clone(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        use Cardinality::*;
+        match (self.first.cardinality(), self.second.cardinality()) {
+            (Finite(a), Finite(b)) => Finite(a + b),
+            (Infinite, _) | (_, Infinite) => Infinite,
+            _ => Unknown,
+        }
+    }
+}
+
+struct ConcatenateIterator {
+    current: Box<dyn DatasetIterator>,
+    second: Option<Arc<dyn DatasetNode>>,
+    ctx: Arc<Context>,
+}
+
+impl DatasetIterator for ConcatenateIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        loop {
+            if let Some(element) = self.current.next(ctx)? {
+                return Ok(Some(element));
+            }
+            match self.second.take() {
+                Some(second) => self.current = second.make_iterator(&self.ctx)?,
+                None => return Ok(None),
+            }
+        }
+    }
+}

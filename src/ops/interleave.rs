@@ -1,0 +1,110 @@
+//! `Dataset.interleave(fn, cycle_length, block_length)`: cycles over `cycle_length` datasets
+//! made from input elements, taking `block_length` elements from each in turn, in exactly
+//! tf.data's order (InterleaveDatasetOp): an exhausted slot is refilled from the input in place.
+
+use std::sync::Arc;
+
+use crate::engine::{
+    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
+};
+
+pub struct InterleaveNode {
+    input: Arc<dyn DatasetNode>,
+    func: Arc<dyn DatasetFn>,
+    cycle_length: usize,
+    block_length: usize,
+}
+
+impl InterleaveNode {
+    pub fn new(
+        input: Arc<dyn DatasetNode>,
+        func: Arc<dyn DatasetFn>,
+        cycle_length: usize,
+        block_length: usize,
+    ) -> Result<Self> {
+        if cycle_length == 0 || block_length == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "interleave: cycle_length and block_length must be positive, got {cycle_length} and {block_length}"
+            )));
+        }
+        Ok(InterleaveNode {
+            input,
+            func,
+            cycle_length,
+            block_length,
+        })
+    }
+}
+
+impl DatasetNode for InterleaveNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(InterleaveIterator {
+            input: self.input.make_iterator(ctx)?,
+            func: self.func.clone(),
+            slots: (0..self.cycle_length).map(|_| None).collect(),
+            block_length: self.block_length,
+            cycle_index: 0,
+            block_index: 0,
+            num_open: 0,
+            end_of_input: false,
+            ctx: ctx.clone(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        match self.input.cardinality() {
+            Cardinality::Finite(0) => Cardinality::Finite(0),
+            _ => Cardinality::Unknown,
+        }
+    }
+}
+
+struct InterleaveIterator {
+    input: Box<dyn DatasetIterator>,
+    func: Arc<dyn DatasetFn>,
+    slots: Vec<Option<Box<dyn DatasetIterator>>>,
+    block_length: usize,
+    cycle_index: usize,
+    block_index: usize,
+    num_open: usize,
+    end_of_input: bool,
+    ctx: Arc<Context>,
+}
+
+impl InterleaveIterator {
+    fn advance_to_next_in_cycle(&mut self) {
+        self.block_index = 0;
+        self.cycle_index = (self.cycle_index + 1) % self.slots.len();
+    }
+}
+
+impl DatasetIterator for InterleaveIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        while !self.end_of_input || self.num_open > 0 {
+            if let Some(current) = self.slots[self.cycle_index].as_mut() {
+                if let Some(element) = current.next(ctx)? {
+                    self.block_index += 1;
+                    if self.block_index == self.block_length {
+                        self.advance_to_next_in_cycle();
+                    }
+                    return Ok(Some(element));
+                }
+                self.slots[self.cycle_index] = None;
+                self.num_open -= 1;
+                self.advance_to_next_in_cycle();
+            } else if !self.end_of_input {
+                match self.input.next(ctx)? {
+                    Some(element) => {
+                        let dataset = self.func.call(element)?;
+                        self.slots[self.cycle_index] = Some(dataset.make_iterator(&self.ctx)?);
+                        self.num_open += 1;
+                    }
+                    None => self.end_of_input = true,
+                }
+            } else {
+                self.advance_to_next_in_cycle();
+            }
+        }
+        Ok(None)
+    }
+}

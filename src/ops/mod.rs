@@ -1,0 +1,23 @@
+//! Dataset operations, one file each, each with its node (the description) and its iterator.
+
+pub mod batch;
+pub mod cache;
+pub mod concatenate;
+pub mod filter;
+pub mod flat_map;
+pub mod from_tensor_slices;
+pub mod from_tensors;
+pub mod generator;
+pub mod interleave;
+pub mod map;
+pub mod padded_batch;
+pub mod prefetch;
+pub mod range;
+pub mod repeat;
+pub mod shard;
+pub mod shuffle;
+pub mod skip;
+pub mod take;
+pub mod take_while;
+pub mod unbatch;
+pub mod zip;

@@ -1,0 +1,150 @@
+//! `Dataset.padded_batch(batch_size, padded_shapes, padding_values, drop_remainder)`: pads
+//! each component to a common shape, then stacks.
+
+use std::sync::Arc;
+
+use super::batch::{batched_cardinality, check_batch_size};
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+};
+
+/// The shape to pad one component to: `None` dimensions take the largest size in the batch.
+pub type PaddedShape = Option<Vec<Option<usize>>>;
+
+pub struct PaddedBatchNode {
+    input: Arc<dyn DatasetNode>,
+    batch_size: usize,
+    /// One per component; `None` pads every dimension to the batch's largest.
+    padded_shapes: Vec<PaddedShape>,
+    /// One single-value tensor per component.
+    padding_values: Vec<Tensor>,
+    drop_remainder: bool,
+}
+
+impl PaddedBatchNode {
+    pub fn new(
+        input: Arc<dyn DatasetNode>,
+        batch_size: i64,
+        padded_shapes: Vec<PaddedShape>,
+        padding_values: Vec<Tensor>,
+        drop_remainder: bool,
+    ) -> Result<Self> {
+        let batch_size = check_batch_size(batch_size)?;
+        if padded_shapes.len() != padding_values.len() {
+            return Err(Error::InvalidArgument(format!(
+                "padded_batch: {} padded shapes but {} padding values",
+                padded_shapes.len(),
+                padding_values.len()
+            )));
+        }
+        Ok(PaddedBatchNode {
+            input,
+            batch_size,
+            padded_shapes,
+            padding_values,
+            drop_remainder,
+        })
+    }
+}
+
+impl DatasetNode for PaddedBatchNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(PaddedBatchIterator {
+            input: Some(self.input.make_iterator(ctx)?),
+            batch_size: self.batch_size,
+            padded_shapes: self.padded_shapes.clone(),
+            padding_values: self.padding_values.clone(),
+            drop_remainder: self.drop_remainder,
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        batched_cardinality(
+            self.input.cardinality(),
+            self.batch_size,
+            self.drop_remainder,
+        )
+    }
+}
+
+struct PaddedBatchIterator {
+    input: Option<Box<dyn DatasetIterator>>,
+    batch_size: usize,
+    padded_shapes: Vec<PaddedShape>,
+    padding_values: Vec<Tensor>,
+    drop_remainder: bool,
+}
+
+impl PaddedBatchIterator {
+    fn pad_component(&self, c: usize, parts: &[&Tensor]) -> Result<Tensor> {
+        let rank = parts[0].rank();
+        if let Some(bad) = parts.iter().find(|t| t.rank() != rank) {
+            return Err(Error::InvalidArgument(format!(
+                "padded_batch: component {c} has elements of rank {rank} and {}",
+                bad.rank()
+            )));
+        }
+        let requested = self.padded_shapes.get(c).cloned().flatten();
+        if let Some(shape) = &requested {
+            if shape.len() != rank {
+                return Err(Error::InvalidArgument(format!(
+                    "padded_batch: padded shape {shape:?} of component {c} has rank {}, elements have rank {rank}",
+                    shape.len()
+                )));
+            }
+        }
+        let target: Vec<usize> = (0..rank)
+            .map(|d| match requested.as_ref().and_then(|s| s[d]) {
+                Some(size) => size,
+                None => parts.iter().map(|t| t.shape()[d]).max().unwrap_or(0),
+            })
+            .collect();
+        let fill = &self.padding_values[c];
+        let padded = parts
+            .iter()
+            .map(|t| t.pad_to(&target, fill))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| match e {
+                Error::InvalidArgument(m) => {
+                    Error::InvalidArgument(format!("padded_batch: component {c}: {m}"))
+                }
+                other => other,
+            })?;
+        Tensor::stack(&padded)
+    }
+}
+
+impl DatasetIterator for PaddedBatchIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(None);
+        };
+        let mut elements = Vec::with_capacity(self.batch_size);
+        while elements.len() < self.batch_size {
+            match input.next(ctx)? {
+                Some(e) => elements.push(e),
+                None => {
+                    self.input = None;
+                    break;
+                }
+            }
+        }
+        if elements.is_empty() || (self.drop_remainder && elements.len() < self.batch_size) {
+            return Ok(None);
+        }
+        let width = self.padding_values.len();
+        if let Some(e) = elements.iter().find(|e| e.len() != width) {
+            return Err(Error::InvalidArgument(format!(
+                "padded_batch: elements have {} components, expected {width}",
+                e.len()
+            )));
+        }
+        (0..width)
+            .map(|c| {
+                let parts: Vec<&Tensor> = elements.iter().map(|e| &e[c]).collect();
+                self.pad_component(c, &parts)
+            })
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+}

@@ -1,0 +1,114 @@
+//! `Dataset.prefetch(buffer_size)`: runs the input on a background thread, up to
+//! `buffer_size` elements ahead of the consumer, behind a bounded channel.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Receiver};
+
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+
+pub struct PrefetchNode {
+    input: Arc<dyn DatasetNode>,
+    buffer_size: usize,
+}
+
+impl PrefetchNode {
+    pub fn new(input: Arc<dyn DatasetNode>, buffer_size: usize) -> Self {
+        PrefetchNode {
+            input,
+            buffer_size: buffer_size.max(1),
+        }
+    }
+}
+
+impl DatasetNode for PrefetchNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        let input = self.input.make_iterator(ctx)?;
+        Ok(Box::new(PrefetchIterator::start(
+            input,
+            self.buffer_size,
+            ctx.clone(),
+        )?))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        self.input.cardinality()
+    }
+}
+
+/// What the worker sends: an element, an error, or the end.
+type Item = Result<Option<Element>>;
+
+struct PrefetchIterator {
+    rx: Option<Receiver<Item>>,
+    stop: Arc<AtomicBool>,
+    worker: Option<JoinHandle<()>>,
+    finished: bool,
+}
+
+impl PrefetchIterator {
+    fn start(
+        mut input: Box<dyn DatasetIterator>,
+        capacity: usize,
+        ctx: Arc<Context>,
+    ) -> Result<Self> {
+        let (tx, rx) = bounded::<Item>(capacity);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let worker = std::thread::Builder::new()
+            .name("ferroflow-prefetch".into())
+            .spawn(move || {
+                while !stop_flag.load(Ordering::Acquire) {
+                    let item =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.next(&ctx)))
+                            .unwrap_or_else(|_| {
+                                Err(Error::Internal("a prefetch worker panicked".into()))
+                            });
+                    let last = !matches!(item, Ok(Some(_)));
+                    if tx.send(item).is_err() || last {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| {
+                Error::ResourceExhausted(format!("cannot start a prefetch thread: {e}"))
+            })?;
+        Ok(PrefetchIterator {
+            rx: Some(rx),
+            stop,
+            worker: Some(worker),
+            finished: false,
+        })
+    }
+}
+
+impl DatasetIterator for PrefetchIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let rx = self.rx.as_ref().expect("receiver lives until drop");
+        let item = ctx.recv(rx)?.unwrap_or_else(|| {
+            Err(Error::Internal(
+                "the prefetch worker stopped without finishing".into(),
+            ))
+        });
+        if !matches!(item, Ok(Some(_))) {
+            self.finished = true;
+        }
+        item
+    }
+}
+
+impl Drop for PrefetchIterator {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Disconnecting wakes a worker blocked on a full channel.
+        drop(self.rx.take());
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! `Dataset.take_while(predicate)`: elements up to the first one whose predicate is false.
+
+use std::sync::Arc;
+
+use super::filter::holds;
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Result,
+};
+
+pub struct TakeWhileNode {
+    input: Arc<dyn DatasetNode>,
+    predicate: Arc<dyn ElementFn>,
+}
+
+impl TakeWhileNode {
+    pub fn new(input: Arc<dyn DatasetNode>, predicate: Arc<dyn ElementFn>) -> Self {
+        TakeWhileNode { input, predicate }
+    }
+}
+
+impl DatasetNode for TakeWhileNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(TakeWhileIterator {
+            input: Some(self.input.make_iterator(ctx)?),
+            predicate: self.predicate.clone(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        match self.input.cardinality() {
+            Cardinality::Finite(0) => Cardinality::Finite(0),
+            _ => Cardinality::Unknown,
+        }
+    }
+}
+
+struct TakeWhileIterator {
+    input: Option<Box<dyn DatasetIterator>>,
+    predicate: Arc<dyn ElementFn>,
+}
+
+impl DatasetIterator for TakeWhileIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(None);
+        };
+        match input.next(ctx)? {
+            Some(element) if holds(&*self.predicate, &element)? => Ok(Some(element)),
+            _ => {
+                self.input = None;
+                Ok(None)
+            }
+        }
+    }
+}

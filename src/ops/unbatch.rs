@@ -1,0 +1,108 @@
+//! `Dataset.unbatch()`: splits each element along its first dimension.
+
+use std::sync::Arc;
+
+use crate::engine::{
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+};
+
+pub struct UnbatchNode {
+    input: Arc<dyn DatasetNode>,
+}
+
+impl UnbatchNode {
+    pub fn new(input: Arc<dyn DatasetNode>) -> Self {
+        UnbatchNode { input }
+    }
+}
+
+impl DatasetNode for UnbatchNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(UnbatchIterator {
+            input: self.input.make_iterator(ctx)?,
+            current: Vec::new(),
+            rows: 0,
+            next_row: 0,
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        match self.input.cardinality() {
+            Cardinality::Finite(0) => Cardinality::Finite(0),
+            Cardinality::Infinite => Cardinality::Infinite,
+            _ => Cardinality::Unknown,
+        }
+    }
+}
+
+struct UnbatchIterator {
+    input: Box<dyn DatasetIterator>,
+    current: Element,
+    rows: usize,
+    next_row: usize,
+}
+
+impl UnbatchIterator {
+    /// Makes sure rows are available; false at the end of the input.
+    fn fill(&mut self, ctx: &Context) -> Result<bool> {
+        while self.next_row >= self.rows {
+            let Some(element) = self.input.next(ctx)? else {
+                return Ok(false);
+            };
+            let rows = element.first().map(Tensor::rows).transpose()?.unwrap_or(0);
+            for (i, t) in element.iter().enumerate() {
+                if t.rows()? != rows {
+                    return Err(Error::InvalidArgument(format!(
+                        "unbatch: component {i} has {} rows, component 0 has {rows}; all components must share the first dimension",
+                        t.rows()?
+                    )));
+                }
+            }
+            self.current = element;
+            self.rows = rows;
+            self.next_row = 0;
+        }
+        Ok(true)
+    }
+}
+
+impl DatasetIterator for UnbatchIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        if !self.fill(ctx)? {
+            return Ok(None);
+        }
+        let i = self.next_row;
+        self.next_row += 1;
+        self.current
+            .iter()
+            .map(|t| t.row(i))
+            .collect::<Result<_>>()
+            .map(Some)
+    }
+
+    /// Re-batching slices whole runs of rows instead of splitting and re-stacking them.
+    fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        let mut pieces: Vec<Element> = Vec::new();
+        let mut rows = 0;
+        while rows < max && self.fill(ctx)? {
+            let take = (max - rows).min(self.rows - self.next_row);
+            let (start, end) = (self.next_row, self.next_row + take);
+            pieces.push(
+                self.current
+                    .iter()
+                    .map(|t| t.slice_rows(start, end))
+                    .collect::<Result<_>>()?,
+            );
+            self.next_row = end;
+            rows += take;
+        }
+        if pieces.is_empty() {
+            return Ok(None);
+        }
+        let width = pieces[0].len();
+        let tensors = (0..width)
+            .map(|c| Tensor::concat_rows(&pieces.iter().map(|p| p[c].clone()).collect::<Vec<_>>()))
+            .collect::<Result<_>>()?;
+        Ok(Some(Batch { rows, tensors }))
+    }
+}

@@ -1,0 +1,217 @@
+//! `NativeDataset`: a handle on an engine `DatasetNode`. The Python `Dataset` class wraps one
+//! and keeps the element structure; every method here builds a new node.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource};
+use super::convert::{element_from_py, tensor_from_py};
+use super::errors::IntoPyResult;
+use super::iterator::NativeIterator;
+use crate::engine::{DType, DatasetNode};
+use crate::ops::{
+    batch::BatchNode,
+    cache::CacheNode,
+    concatenate::ConcatenateNode,
+    filter::FilterNode,
+    flat_map::FlatMapNode,
+    from_tensor_slices::FromTensorSlicesNode,
+    from_tensors::FromTensorsNode,
+    generator::GeneratorNode,
+    interleave::InterleaveNode,
+    map::MapNode,
+    padded_batch::{PaddedBatchNode, PaddedShape},
+    prefetch::PrefetchNode,
+    range::RangeNode,
+    repeat::RepeatNode,
+    shard::ShardNode,
+    shuffle::ShuffleNode,
+    skip::SkipNode,
+    take::TakeNode,
+    take_while::TakeWhileNode,
+    unbatch::UnbatchNode,
+    zip::ZipNode,
+};
+
+/// The prefetch buffer used for `AUTOTUNE` until a measured value replaces it.
+const AUTOTUNE_PREFETCH_BUFFER: usize = 8;
+
+#[pyclass(frozen, module = "ferroflow._lib")]
+pub struct NativeDataset {
+    pub node: Arc<dyn DatasetNode>,
+}
+
+fn wrap(node: impl DatasetNode + 'static) -> NativeDataset {
+    NativeDataset {
+        node: Arc::new(node),
+    }
+}
+
+#[pymethods]
+impl NativeDataset {
+    #[staticmethod]
+    fn range(py: Python<'_>, start: i64, stop: i64, step: i64, dtype: &str) -> PyResult<Self> {
+        let dtype = DType::from_name(dtype).py_err(py)?;
+        Ok(wrap(RangeNode::new(start, stop, step, dtype).py_err(py)?))
+    }
+
+    #[staticmethod]
+    fn from_tensors(py: Python<'_>, components: &Bound<'_, PyList>) -> PyResult<Self> {
+        Ok(wrap(FromTensorsNode::new(
+            element_from_py(components.as_any()).py_err(py)?,
+        )))
+    }
+
+    #[staticmethod]
+    fn from_tensor_slices(py: Python<'_>, components: &Bound<'_, PyList>) -> PyResult<Self> {
+        let element = element_from_py(components.as_any()).py_err(py)?;
+        Ok(wrap(FromTensorSlicesNode::new(element).py_err(py)?))
+    }
+
+    /// `open()` returns a step function yielding component lists, then `None`.
+    #[staticmethod]
+    fn from_generator(open: Py<PyAny>) -> Self {
+        wrap(GeneratorNode::new(Arc::new(PyGeneratorSource::new(open))))
+    }
+
+    #[staticmethod]
+    fn zip(datasets: Vec<PyRef<'_, NativeDataset>>) -> Self {
+        wrap(ZipNode::new(
+            datasets.iter().map(|d| d.node.clone()).collect(),
+        ))
+    }
+
+    fn concatenate(&self, other: &NativeDataset) -> Self {
+        wrap(ConcatenateNode::new(self.node.clone(), other.node.clone()))
+    }
+
+    fn map(&self, func: Py<PyAny>) -> Self {
+        wrap(MapNode::new(
+            self.node.clone(),
+            Arc::new(PyElementFn::new(func)),
+        ))
+    }
+
+    fn filter(&self, predicate: Py<PyAny>) -> Self {
+        wrap(FilterNode::new(
+            self.node.clone(),
+            Arc::new(PyElementFn::new(predicate)),
+        ))
+    }
+
+    fn take_while(&self, predicate: Py<PyAny>) -> Self {
+        wrap(TakeWhileNode::new(
+            self.node.clone(),
+            Arc::new(PyElementFn::new(predicate)),
+        ))
+    }
+
+    fn flat_map(&self, func: Py<PyAny>) -> Self {
+        wrap(FlatMapNode::new(
+            self.node.clone(),
+            Arc::new(PyDatasetFn::new(func)),
+        ))
+    }
+
+    fn interleave(
+        &self,
+        py: Python<'_>,
+        func: Py<PyAny>,
+        cycle_length: usize,
+        block_length: usize,
+    ) -> PyResult<Self> {
+        let func = Arc::new(PyDatasetFn::new(func));
+        Ok(wrap(
+            InterleaveNode::new(self.node.clone(), func, cycle_length, block_length).py_err(py)?,
+        ))
+    }
+
+    fn batch(&self, py: Python<'_>, batch_size: i64, drop_remainder: bool) -> PyResult<Self> {
+        Ok(wrap(
+            BatchNode::new(self.node.clone(), batch_size, drop_remainder).py_err(py)?,
+        ))
+    }
+
+    fn padded_batch(
+        &self,
+        py: Python<'_>,
+        batch_size: i64,
+        padded_shapes: Vec<PaddedShape>,
+        padding_values: &Bound<'_, PyList>,
+        drop_remainder: bool,
+    ) -> PyResult<Self> {
+        let values = padding_values
+            .iter()
+            .map(|v| tensor_from_py(&v))
+            .collect::<Result<Vec<_>, _>>()
+            .py_err(py)?;
+        let node = PaddedBatchNode::new(
+            self.node.clone(),
+            batch_size,
+            padded_shapes,
+            values,
+            drop_remainder,
+        );
+        Ok(wrap(node.py_err(py)?))
+    }
+
+    fn unbatch(&self) -> Self {
+        wrap(UnbatchNode::new(self.node.clone()))
+    }
+
+    #[pyo3(signature = (buffer_size, seed, reshuffle_each_iteration))]
+    fn shuffle(
+        &self,
+        py: Python<'_>,
+        buffer_size: i64,
+        seed: Option<u64>,
+        reshuffle_each_iteration: bool,
+    ) -> PyResult<Self> {
+        let node = ShuffleNode::new(
+            self.node.clone(),
+            buffer_size,
+            seed,
+            reshuffle_each_iteration,
+        );
+        Ok(wrap(node.py_err(py)?))
+    }
+
+    fn repeat(&self, count: i64) -> Self {
+        wrap(RepeatNode::new(self.node.clone(), count))
+    }
+
+    fn take(&self, count: i64) -> Self {
+        wrap(TakeNode::new(self.node.clone(), count))
+    }
+
+    fn skip(&self, count: i64) -> Self {
+        wrap(SkipNode::new(self.node.clone(), count))
+    }
+
+    fn shard(&self, py: Python<'_>, num_shards: i64, index: i64) -> PyResult<Self> {
+        Ok(wrap(
+            ShardNode::new(self.node.clone(), num_shards, index).py_err(py)?,
+        ))
+    }
+
+    fn cache(&self, filename: &str) -> Self {
+        wrap(CacheNode::new(self.node.clone(), filename))
+    }
+
+    /// `buffer_size` -1 is AUTOTUNE.
+    fn prefetch(&self, buffer_size: i64) -> Self {
+        let buffer = usize::try_from(buffer_size).unwrap_or(AUTOTUNE_PREFETCH_BUFFER);
+        wrap(PrefetchNode::new(self.node.clone(), buffer))
+    }
+
+    /// tf.data's encoding: a count, -1 for infinite, -2 for unknown.
+    fn cardinality(&self) -> i64 {
+        self.node.cardinality().as_i64()
+    }
+
+    fn iter(&self, py: Python<'_>) -> PyResult<NativeIterator> {
+        NativeIterator::start(py, &self.node)
+    }
+}

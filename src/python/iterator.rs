@@ -1,0 +1,79 @@
+//! `NativeIterator`: one pass over a dataset, pulled from Python. Every wait happens with the
+//! GIL released; an interrupt (Ctrl-C) is noticed within `POLL_INTERVAL`.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use super::convert::element_to_py;
+use super::errors::{external, IntoPyResult};
+use crate::engine::{Context, DatasetIterator, DatasetNode};
+
+#[pyclass(frozen, module = "ferroflow._lib")]
+pub struct NativeIterator {
+    tree: Mutex<Option<Box<dyn DatasetIterator>>>,
+    ctx: Arc<Context>,
+}
+
+impl NativeIterator {
+    pub fn start(py: Python<'_>, node: &Arc<dyn DatasetNode>) -> PyResult<Self> {
+        let interrupt = Box::new(|| Python::attach(|py| py.check_signals()).map_err(external));
+        let ctx = Arc::new(Context::new(Some(interrupt)));
+        let tree = py.detach(|| node.make_iterator(&ctx)).py_err(py)?;
+        Ok(NativeIterator {
+            tree: Mutex::new(Some(tree)),
+            ctx,
+        })
+    }
+}
+
+#[pymethods]
+impl NativeIterator {
+    /// The next element's components, or `None` at the end.
+    fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let next = py.detach(|| {
+            let mut tree = self.tree.lock().unwrap_or_else(|p| p.into_inner());
+            match tree.as_mut() {
+                Some(it) => {
+                    let item = it.next(&self.ctx);
+                    if !matches!(item, Ok(Some(_))) {
+                        // Finished or failed: stop the workers now, not at garbage collection.
+                        let done = tree.take();
+                        self.ctx.cancel();
+                        drop(done);
+                    }
+                    item
+                }
+                None => Ok(None),
+            }
+        });
+        match next.py_err(py)? {
+            Some(element) => element_to_py(py, element).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Stops the pass and joins its threads.
+    fn close(&self, py: Python<'_>) {
+        self.ctx.cancel();
+        let tree = self.tree.lock().unwrap_or_else(|p| p.into_inner()).take();
+        py.detach(|| drop(tree));
+    }
+}
+
+impl Drop for NativeIterator {
+    fn drop(&mut self) {
+        self.ctx.cancel();
+        let tree = self
+            .tree
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if tree.is_some() {
+            // Workers may be waiting for the GIL to finish a Python call: release it while
+            // joining them.
+            Python::attach(|py| py.detach(|| drop(tree)));
+        }
+    }
+}
