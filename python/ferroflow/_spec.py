@@ -15,11 +15,13 @@ class TensorShape:
 
     __slots__ = ("_dims",)
 
-    def __init__(self, dims: Iterable[int | None] | TensorShape | None) -> None:
+    def __init__(self, dims: Iterable[int | None] | TensorShape | int | None) -> None:
         if isinstance(dims, TensorShape):
             self._dims: tuple[int | None, ...] | None = dims._dims
         elif dims is None:
             self._dims = None
+        elif isinstance(dims, (int, np.integer)):
+            self._dims = (int(dims),)
         else:
             self._dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
 

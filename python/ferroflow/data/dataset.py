@@ -269,9 +269,10 @@ class Dataset:
         else:
             shapes = _flatten_shapes(padded_shapes, spec)
         values = _padding_values(padding_values, spec, specs)
+        batch_dim = size if drop_remainder else None
         padded_spec = _nest.pack_sequence_as(spec, [
-            TensorSpec([size if drop_remainder else None,
-                        *(shape if shape is not None else [None] * (s.shape.rank or 0))],
+            TensorSpec(None if shape is None and s.shape.rank is None else
+                       [batch_dim, *(shape if shape is not None else [None] * s.shape.rank)],
                        s.dtype)
             for s, shape in zip(specs, shapes)])
         native = self._native.padded_batch(size, shapes, values, bool(drop_remainder))
