@@ -1,1 +1,7 @@
 //! File formats: readers and writers that know bytes on disk, not datasets.
+
+pub mod compression;
+pub mod tfrecord;
+
+#[cfg(test)]
+mod testdata;
