@@ -130,7 +130,8 @@ impl TfRecordReader {
                         format!(": its length {length} is more than the {left} bytes left");
                     return Err(self.data_loss("truncated record", start, &detail));
                 }
-                record.resize(length as usize, 0);
+                // Fits: it is no longer than the file.
+                record.resize(usize::try_from(length).unwrap_or(usize::MAX), 0);
                 self.read_full(record)? == record.len()
             }
             // The length cannot be checked up front, so memory grows only with bytes that
