@@ -11,6 +11,10 @@ pub mod sequence;
 pub mod spec;
 pub(crate) mod wire;
 
+pub use parse::{parse_example, parse_example_tensor, parse_single_example};
+pub use sequence::{parse_sequence_example, parse_single_sequence_example, SequenceBatch};
+pub use spec::{FeatureKind, FeatureSpec, Parsed};
+
 #[cfg(test)]
 mod tests;
 
