@@ -14,6 +14,8 @@ def as_lists(values: Any) -> Any:
     """Turns numpy values in a (nested) element into plain Python values for comparison."""
     if isinstance(values, dict):
         return {k: as_lists(v) for k, v in values.items()}
+    if hasattr(values, "_fields"):
+        return type(values)(*(as_lists(v) for v in values))
     if isinstance(values, (tuple, list)):
         return type(values)(as_lists(v) for v in values)
     if isinstance(values, (np.ndarray, np.generic)):

@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver};
 
@@ -44,7 +43,6 @@ type Item = Result<Option<Element>>;
 struct PrefetchIterator {
     rx: Option<Receiver<Item>>,
     stop: Arc<AtomicBool>,
-    worker: Option<JoinHandle<()>>,
     finished: bool,
 }
 
@@ -57,7 +55,7 @@ impl PrefetchIterator {
         let (tx, rx) = bounded::<Item>(capacity);
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
-        let worker = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("ferroflow-prefetch".into())
             .spawn(move || {
                 while !stop_flag.load(Ordering::Acquire) {
@@ -78,7 +76,6 @@ impl PrefetchIterator {
         Ok(PrefetchIterator {
             rx: Some(rx),
             stop,
-            worker: Some(worker),
             finished: false,
         })
     }
@@ -102,13 +99,13 @@ impl DatasetIterator for PrefetchIterator {
     }
 }
 
+/// The worker is told to stop but not joined: it may be inside a slow user function, and the
+/// consumer (perhaps handling Ctrl-C) must not wait for that. It exits after its current
+/// element, dropping its input (and any workers under it) on its own thread.
 impl Drop for PrefetchIterator {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
         // Disconnecting wakes a worker blocked on a full channel.
         drop(self.rx.take());
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
-        }
     }
 }

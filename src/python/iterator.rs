@@ -54,7 +54,7 @@ impl NativeIterator {
         }
     }
 
-    /// Stops the pass and joins its threads.
+    /// Stops the pass: its threads exit after the element each is working on.
     fn close(&self, py: Python<'_>) {
         self.ctx.cancel();
         let tree = self.tree.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -62,18 +62,9 @@ impl NativeIterator {
     }
 }
 
+/// Dropping never waits for workers (see `PrefetchIterator`), so it is safe with the GIL held.
 impl Drop for NativeIterator {
     fn drop(&mut self) {
         self.ctx.cancel();
-        let tree = self
-            .tree
-            .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if tree.is_some() {
-            // Workers may be waiting for the GIL to finish a Python call: release it while
-            // joining them.
-            Python::attach(|py| py.detach(|| drop(tree)));
-        }
     }
 }
