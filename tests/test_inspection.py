@@ -6,10 +6,10 @@ import collections
 
 import numpy as np
 import pytest
-from helpers import as_lists, collect
 
 import ferroflow as ff
 from ferroflow.data import Dataset
+from helpers import as_lists, collect
 
 
 def test_aliases():
@@ -35,9 +35,13 @@ def test_tensor_spec_and_shape():
 
 
 def test_element_spec_nested():
-    ds = Dataset.from_tensor_slices({"img": np.zeros((4, 8, 8, 3), np.uint8), "label": [1, 2, 3, 4]})
-    assert ds.element_spec == {"img": ff.TensorSpec([8, 8, 3], ff.uint8),
-                               "label": ff.TensorSpec([], ff.int32)}
+    ds = Dataset.from_tensor_slices(
+        {"img": np.zeros((4, 8, 8, 3), np.uint8), "label": [1, 2, 3, 4]}
+    )
+    assert ds.element_spec == {
+        "img": ff.TensorSpec([8, 8, 3], ff.uint8),
+        "label": ff.TensorSpec([], ff.int32),
+    }
 
 
 def test_namedtuple_structure_survives():
@@ -65,8 +69,9 @@ def test_len():
 
 
 def test_as_numpy_iterator_types():
-    ds = Dataset.from_tensor_slices((np.arange(6, dtype=np.float64).reshape(3, 2), [b"a", b"b", b"c"],
-                                     [True, False, True]))
+    ds = Dataset.from_tensor_slices(
+        (np.arange(6, dtype=np.float64).reshape(3, 2), [b"a", b"b", b"c"], [True, False, True])
+    )
     x, s, b = next(ds.as_numpy_iterator())
     assert isinstance(x, np.ndarray) and x.dtype == np.float64 and x.flags.c_contiguous
     assert s == b"a" and isinstance(s, bytes)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import collect
 
 from ferroflow.data import Dataset
+from helpers import collect
 
 sizes = st.integers(min_value=0, max_value=60)
 counts = st.integers(min_value=-1, max_value=70)
@@ -79,8 +79,9 @@ def test_repeat_concatenates(n, times):
 
 @given(n=sizes, cycle=st.integers(1, 5), block=st.integers(1, 5))
 def test_interleave_keeps_every_element_in_per_input_order(n, cycle, block):
-    ds = Dataset.range(n).interleave(lambda x: Dataset.range(x * 100, x * 100 + x % 7),
-                                     cycle_length=cycle, block_length=block)
+    ds = Dataset.range(n).interleave(
+        lambda x: Dataset.range(x * 100, x * 100 + x % 7), cycle_length=cycle, block_length=block
+    )
     out = collect(ds)
     assert sorted(out) == sorted(x * 100 + j for x in range(n) for j in range(x % 7))
     for x in range(n):

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import collect
 
 import ferroflow as ff
 from ferroflow.data import Dataset
+from helpers import collect
 
 
 def test_py_function_in_map_receives_values_with_numpy():
     def upper(s):
         return s.numpy().decode().upper()
 
-    ds = Dataset.from_tensor_slices(["ab", "cd"]).map(lambda s: ff.py_function(upper, [s], ff.string))
+    ds = Dataset.from_tensor_slices(["ab", "cd"]).map(
+        lambda s: ff.py_function(upper, [s], ff.string)
+    )
     assert collect(ds) == [b"AB", b"CD"]
 
 
@@ -36,7 +38,8 @@ def test_numpy_function_receives_plain_numpy():
         return np.asarray(x) + 1
 
     ds = Dataset.from_tensor_slices(np.ones((2, 3), np.float32)).map(
-        lambda x: ff.numpy_function(f, [x], ff.float32))
+        lambda x: ff.numpy_function(f, [x], ff.float32)
+    )
     assert collect(ds) == [[2.0, 2.0, 2.0]] * 2
     assert seen == [np.ndarray, np.ndarray]
 

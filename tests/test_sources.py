@@ -68,7 +68,10 @@ class TestFromTensorSlices:
         labels = ["A", "B", "A"]
         out = list(Dataset.from_tensor_slices((features, labels)))
         assert [(f.tolist(), lab) for f, lab in out] == [
-            ([1, 3], b"A"), ([2, 1], b"B"), ([3, 3], b"A")]
+            ([1, 3], b"A"),
+            ([2, 1], b"B"),
+            ([3, 3], b"A"),
+        ]
         assert out[0][0].dtype == np.int32
 
     def test_numpy_dtypes_are_kept(self):
@@ -87,7 +90,9 @@ class TestFromTensorSlices:
         assert out == [[0, 2], [4, 6], [8, 10]]
 
     def test_mismatched_lengths_name_the_components(self):
-        with pytest.raises(ff.errors.InvalidArgumentError, match="component 0 has 2 and component 1 has 3"):
+        with pytest.raises(
+            ff.errors.InvalidArgumentError, match="component 0 has 2 and component 1 has 3"
+        ):
             Dataset.from_tensor_slices(([1, 2], [1, 2, 3]))
 
     def test_scalar_is_rejected(self):
@@ -127,8 +132,9 @@ class TestFromGenerator:
             for i in itertools.count(1):
                 yield (i, [1] * i)
 
-        ds = Dataset.from_generator(gen, (ff.int64, ff.int64),
-                                    (ff.TensorShape([]), ff.TensorShape([None])))
+        ds = Dataset.from_generator(
+            gen, (ff.int64, ff.int64), (ff.TensorShape([]), ff.TensorShape([None]))
+        )
         assert collect(ds.take(3)) == [(1, [1]), (2, [1, 1]), (3, [1, 1, 1])]
 
     def test_output_signature(self):
@@ -161,7 +167,9 @@ class TestFromGenerator:
             seen.append((type(n), name))
             yield from range(n)
 
-        ds = Dataset.from_generator(gen, args=(3, "x"), output_signature=ff.TensorSpec([], ff.int64))
+        ds = Dataset.from_generator(
+            gen, args=(3, "x"), output_signature=ff.TensorSpec([], ff.int64)
+        )
         assert list(ds) == [0, 1, 2]
         assert seen == [(np.int32, b"x")]
 
@@ -170,7 +178,9 @@ class TestFromGenerator:
             yield [1, 2, 3]
 
         ds = Dataset.from_generator(gen, output_signature=ff.TensorSpec([2], ff.int64))
-        with pytest.raises(ff.errors.InvalidArgumentError, match=r"shape \(3,\) where an element of shape \(2,\)"):
+        with pytest.raises(
+            ff.errors.InvalidArgumentError, match=r"shape \(3,\) where an element of shape \(2,\)"
+        ):
             list(ds)
 
     def test_type_mismatch_is_reported(self):
@@ -186,7 +196,9 @@ class TestFromGenerator:
             yield {"x": 1.0, "y": [1, 2]}
 
         sig = {"x": ff.TensorSpec([], ff.float32), "y": ff.TensorSpec([None], ff.int64)}
-        assert collect(Dataset.from_generator(gen, output_signature=sig)) == [{"x": 1.0, "y": [1, 2]}]
+        assert collect(Dataset.from_generator(gen, output_signature=sig)) == [
+            {"x": 1.0, "y": [1, 2]}
+        ]
 
     def test_exception_in_generator_reaches_caller(self):
         def gen():
@@ -237,12 +249,18 @@ class TestZipAndConcatenate:
         assert collect(Dataset.zip((a, b))) == [(1, 4), (2, 5), (3, 6)]
         assert collect(Dataset.zip(b, a)) == [(4, 1), (5, 2), (6, 3)]
         c = Dataset.range(7, 13).batch(2)
-        assert collect(Dataset.zip((a, b, c))) == [(1, 4, [7, 8]), (2, 5, [9, 10]), (3, 6, [11, 12])]
+        assert collect(Dataset.zip((a, b, c))) == [
+            (1, 4, [7, 8]),
+            (2, 5, [9, 10]),
+            (3, 6, [11, 12]),
+        ]
         d = Dataset.range(13, 15)
         assert collect(Dataset.zip((a, d))) == [(1, 13), (2, 14)]
 
     def test_zip_dict_and_nested(self):
-        ds = Dataset.zip({"x": Dataset.range(2), "y": Dataset.zip((Dataset.range(2), Dataset.range(5, 7)))})
+        ds = Dataset.zip(
+            {"x": Dataset.range(2), "y": Dataset.zip((Dataset.range(2), Dataset.range(5, 7)))}
+        )
         assert collect(ds) == [{"x": 0, "y": (0, 5)}, {"x": 1, "y": (1, 6)}]
         assert ds.cardinality() == 2
 

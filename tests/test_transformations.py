@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import collect
 
 import ferroflow as ff
 from ferroflow.data import Dataset
+from helpers import collect
 
 
 class TestMap:
@@ -20,7 +20,10 @@ class TestMap:
         assert collect(ds.map(lambda x_int, y_str: x_int)) == [1, 2, 3]
         assert collect(ds.map(lambda x, y: y)) == [b"foo", b"bar", b"baz"]
         assert collect(ds.map(lambda x, y: {"a": x, "b": y})) == [
-            {"a": 1, "b": b"foo"}, {"a": 2, "b": b"bar"}, {"a": 3, "b": b"baz"}]
+            {"a": 1, "b": b"foo"},
+            {"a": 2, "b": b"bar"},
+            {"a": 3, "b": b"baz"},
+        ]
 
     def test_dict_element_is_one_argument(self):
         ds = Dataset.from_tensor_slices({"a": [1, 2], "b": [10, 20]})
@@ -100,19 +103,52 @@ class TestFlatMapAndInterleave:
 
     def test_interleave_documented(self):
         ds = Dataset.range(1, 6).interleave(
-            lambda x: Dataset.from_tensors(x).repeat(6), cycle_length=2, block_length=4)
-        assert collect(ds) == [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,
-                               3, 3, 4, 4, 5, 5, 5, 5, 5, 5]
+            lambda x: Dataset.from_tensors(x).repeat(6), cycle_length=2, block_length=4
+        )
+        assert collect(ds) == [
+            1,
+            1,
+            1,
+            1,
+            2,
+            2,
+            2,
+            2,
+            1,
+            1,
+            2,
+            2,
+            3,
+            3,
+            3,
+            3,
+            4,
+            4,
+            4,
+            4,
+            3,
+            3,
+            4,
+            4,
+            5,
+            5,
+            5,
+            5,
+            5,
+            5,
+        ]
 
     def test_interleave_uneven_lengths(self):
         # Slots that end are refilled in place from the input (output checked against TF 2.21).
         ds = Dataset.from_tensor_slices([3, 1, 2, 2]).interleave(
-            lambda n: Dataset.range(10 * n, 10 * n + n), cycle_length=2, block_length=1)
+            lambda n: Dataset.range(10 * n, 10 * n + n), cycle_length=2, block_length=1
+        )
         assert collect(ds) == [30, 10, 31, 32, 20, 21, 20, 21]
 
     def test_interleave_block_length_larger_than_inputs(self):
-        ds = Dataset.range(3).interleave(lambda x: Dataset.range(x * 10, x * 10 + 2),
-                                         cycle_length=3, block_length=5)
+        ds = Dataset.range(3).interleave(
+            lambda x: Dataset.range(x * 10, x * 10 + 2), cycle_length=3, block_length=5
+        )
         assert collect(ds) == [0, 1, 10, 11, 20, 21]
 
     def test_interleave_cycle_length_one_is_flat_map(self):
@@ -166,12 +202,18 @@ class TestBatching:
         a = Dataset.range(1, 5, output_type=ff.int32).map(lambda x: np.full([x], x, np.int32))
         assert collect(a.padded_batch(2)) == [[[1, 0], [2, 2]], [[3, 3, 3, 0], [4, 4, 4, 4]]]
         assert collect(a.padded_batch(2, padded_shapes=5)) == [
-            [[1, 0, 0, 0, 0], [2, 2, 0, 0, 0]], [[3, 3, 3, 0, 0], [4, 4, 4, 4, 0]]]
+            [[1, 0, 0, 0, 0], [2, 2, 0, 0, 0]],
+            [[3, 3, 3, 0, 0], [4, 4, 4, 4, 0]],
+        ]
         assert collect(a.padded_batch(2, padded_shapes=5, padding_values=-1)) == [
-            [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1]], [[3, 3, 3, -1, -1], [4, 4, 4, 4, -1]]]
+            [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1]],
+            [[3, 3, 3, -1, -1], [4, 4, 4, 4, -1]],
+        ]
         e = Dataset.zip((a, a)).padded_batch(2, padding_values=-1)
-        assert collect(e) == [([[1, -1], [2, 2]], [[1, -1], [2, 2]]),
-                              ([[3, 3, 3, -1], [4, 4, 4, 4]], [[3, 3, 3, -1], [4, 4, 4, 4]])]
+        assert collect(e) == [
+            ([[1, -1], [2, 2]], [[1, -1], [2, 2]]),
+            ([[3, 3, 3, -1], [4, 4, 4, 4]], [[3, 3, 3, -1], [4, 4, 4, 4]]),
+        ]
 
     def test_padded_batch_nested_components(self):
         elements = [([1, 2, 3], [10]), ([4, 5], [11, 12])]
@@ -183,8 +225,9 @@ class TestBatching:
 
     def test_padded_batch_strings(self):
         ds = Dataset.range(1, 4).map(lambda x: np.array([b"ab"] * x, dtype=object))
-        assert collect(ds.padded_batch(3)) == [[[b"ab", b"", b""], [b"ab", b"ab", b""],
-                                                [b"ab", b"ab", b"ab"]]]
+        assert collect(ds.padded_batch(3)) == [
+            [[b"ab", b"", b""], [b"ab", b"ab", b""], [b"ab", b"ab", b"ab"]]
+        ]
 
     def test_padded_batch_too_small_shape(self):
         ds = Dataset.range(1, 4).map(lambda x: np.zeros(x, np.int64))
@@ -262,7 +305,9 @@ class TestCounting:
         ds = Dataset.range(2).repeat()
         assert collect(ds.take(5)) == [0, 1, 0, 1, 0]
         assert ds.cardinality() == ff.data.INFINITE_CARDINALITY
-        assert Dataset.range(2).repeat(0).cardinality() == 0 and list(Dataset.range(2).repeat(0)) == []
+        assert (
+            Dataset.range(2).repeat(0).cardinality() == 0 and list(Dataset.range(2).repeat(0)) == []
+        )
 
     def test_repeat_of_empty_ends(self):
         assert list(Dataset.range(0).repeat()) == []
@@ -335,8 +380,11 @@ class TestCache:
         prefix = str(tmp_path / "cache")
 
         def make():
-            return Dataset.from_tensor_slices((np.arange(6).reshape(3, 2), ["a", "b", "c"])).map(
-                lambda x, s: (calls.append(1) or x, s)).cache(prefix)
+            return (
+                Dataset.from_tensor_slices((np.arange(6).reshape(3, 2), ["a", "b", "c"]))
+                .map(lambda x, s: (calls.append(1) or x, s))
+                .cache(prefix)
+            )
 
         first = collect(make())
         assert (tmp_path / "cache.ffcache").exists()

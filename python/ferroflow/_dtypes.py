@@ -84,11 +84,25 @@ string = DType("string", object)
 half = float16
 double = float64
 
-ALL = (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, float64,
-       string)
+ALL = (
+    bool_,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    float16,
+    float32,
+    float64,
+    string,
+)
 _BY_NAME = {d.name: d for d in ALL}
-_BY_NAME.update({"half": float16, "double": float64, "float": float32, "bytes": string,
-                 "str": string})
+_BY_NAME.update(
+    {"half": float16, "double": float64, "float": float32, "bytes": string, "str": string}
+)
 _BY_NUMPY = {d._np: d for d in ALL if d is not string}
 
 

@@ -31,8 +31,11 @@ def flatten(structure: Any) -> list[Any]:
 def _rebuild(template: Any, children: list[Any]) -> Any:
     if isinstance(template, Mapping):
         keys = sorted(template)
-        return type(template)(zip(keys, children)) if type(template) is not dict else dict(
-            zip(keys, children))
+        return (
+            type(template)(zip(keys, children))
+            if type(template) is not dict
+            else dict(zip(keys, children))
+        )
     if hasattr(template, "_fields"):
         return type(template)(*children)
     return tuple(children)
@@ -62,7 +65,7 @@ def make_packer(structure: Any) -> Callable[[list[Any]], Any]:
     def pack(flat: list[Any]) -> Any:
         parts, at = [], 0
         for size, packer in zip(sizes, packers):
-            parts.append(packer(flat[at:at + size]))
+            parts.append(packer(flat[at : at + size]))
             at += size
         return _rebuild(structure, parts)
 
@@ -72,17 +75,21 @@ def make_packer(structure: Any) -> Callable[[list[Any]], Any]:
 def assert_same_structure(a: Any, b: Any) -> None:
     """Raises ValueError (TypeError for differing kinds) when the nestings differ."""
     if is_nested(a) != is_nested(b):
-        raise ValueError(f"The two structures don't have the same nested structure: {a!r} and {b!r}")
+        raise ValueError(
+            f"The two structures don't have the same nested structure: {a!r} and {b!r}"
+        )
     if not is_nested(a):
         return
     if isinstance(a, Mapping) != isinstance(b, Mapping):
         raise TypeError(f"The two structures don't have the same sequence type: {a!r} and {b!r}")
     if isinstance(a, Mapping) and sorted(a) != sorted(b):
-        raise ValueError(f"The two dictionaries don't have the same set of keys: {sorted(a)} and "
-                         f"{sorted(b)}")
+        raise ValueError(
+            f"The two dictionaries don't have the same set of keys: {sorted(a)} and {sorted(b)}"
+        )
     ca, cb = _children(a), _children(b)
     if len(ca) != len(cb):
-        raise ValueError(f"The two structures don't have the same number of elements: {a!r} and "
-                         f"{b!r}")
+        raise ValueError(
+            f"The two structures don't have the same number of elements: {a!r} and {b!r}"
+        )
     for x, y in zip(ca, cb):
         assert_same_structure(x, y)

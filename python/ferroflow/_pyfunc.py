@@ -38,23 +38,28 @@ def _convert_outputs(result: Any, Tout: Any) -> Any:
     if isinstance(Tout, (list, tuple)):
         results = result if isinstance(result, (list, tuple)) else [result]
         if len(results) != len(Tout):
-            raise ValueError(f"the function returned {len(results)} values, Tout names "
-                             f"{len(Tout)}")
+            raise ValueError(f"the function returned {len(results)} values, Tout names {len(Tout)}")
         return [one(r, t) for r, t in zip(results, Tout)]
     if Tout is None:
         return None
     return one(result, as_dtype(Tout))
 
 
-def py_function(func: Callable[..., Any], inp: Sequence[Any], Tout: Any,
-                name: str | None = None) -> Any:
+def py_function(
+    func: Callable[..., Any], inp: Sequence[Any], Tout: Any, name: str | None = None
+) -> Any:
     """Calls ``func(*inp)`` with values that have ``.numpy()``, converting the result to
     ``Tout`` (a dtype, or a list of dtypes for several results)."""
     return _convert_outputs(func(*[_eager(to_numpy(v)) for v in inp]), Tout)
 
 
-def numpy_function(func: Callable[..., Any], inp: Sequence[Any], Tout: Any,
-                   stateful: bool = True, name: str | None = None) -> Any:
+def numpy_function(
+    func: Callable[..., Any],
+    inp: Sequence[Any],
+    Tout: Any,
+    stateful: bool = True,
+    name: str | None = None,
+) -> Any:
     """Calls ``func(*inp)`` with numpy values, converting the result to ``Tout``."""
     args = []
     for v in inp:

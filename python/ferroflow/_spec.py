@@ -117,8 +117,11 @@ class TensorSpec:
         return TensorSpec(self.shape.most_specific_compatible_shape(other.shape), self.dtype)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, TensorSpec) and self.shape == other.shape
-                and self.dtype == other.dtype)
+        return (
+            isinstance(other, TensorSpec)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+        )
 
     def __hash__(self) -> int:
         return hash((self.shape, self.dtype))

@@ -64,7 +64,17 @@ class UnknownError(OpError, OSError):
 
 
 __all__ = [
-    "AlreadyExistsError", "CancelledError", "DataLossError", "FailedPreconditionError",
-    "InternalError", "InvalidArgumentError", "NotFoundError", "OpError", "OutOfRangeError",
-    "PermissionDeniedError", "ResourceExhaustedError", "UnimplementedError", "UnknownError",
+    "AlreadyExistsError",
+    "CancelledError",
+    "DataLossError",
+    "FailedPreconditionError",
+    "InternalError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "OpError",
+    "OutOfRangeError",
+    "PermissionDeniedError",
+    "ResourceExhaustedError",
+    "UnimplementedError",
+    "UnknownError",
 ]

@@ -44,12 +44,14 @@ def _flatten_output(value: Any, output: Structure) -> list[Any]:
     elif len(flat) != len(_nest.flatten(known)):
         raise InvalidArgumentError(
             f"the function returned {len(flat)} components, but its first call returned "
-            f"{len(_nest.flatten(known))}; a dataset's elements must share one structure")
+            f"{len(_nest.flatten(known))}; a dataset's elements must share one structure"
+        )
     return flat
 
 
-def element_fn(func: Callable[..., Any], input_structure: Structure,
-               output: Structure) -> Callable[..., list[Any]]:
+def element_fn(
+    func: Callable[..., Any], input_structure: Structure, output: Structure
+) -> Callable[..., list[Any]]:
     """For ``map``: returns the new element's flat components."""
     call = _caller(func, input_structure)
 
@@ -70,14 +72,16 @@ def predicate_fn(func: Callable[..., Any], input_structure: Structure) -> Callab
         arr = np.asarray(result)
         if arr.dtype != np.bool_ or arr.shape != ():
             raise InvalidArgumentError(
-                f"a predicate must return a scalar bool, got {arr.dtype} of shape {arr.shape}")
+                f"a predicate must return a scalar bool, got {arr.dtype} of shape {arr.shape}"
+            )
         return [arr]
 
     return run
 
 
-def dataset_fn(func: Callable[..., Any], input_structure: Structure,
-               output: Structure) -> Callable[..., Any]:
+def dataset_fn(
+    func: Callable[..., Any], input_structure: Structure, output: Structure
+) -> Callable[..., Any]:
     """For ``flat_map`` and ``interleave``: returns the native handle of the dataset made."""
     from .dataset import Dataset
 
@@ -86,8 +90,7 @@ def dataset_fn(func: Callable[..., Any], input_structure: Structure,
     def run(*flat: Any) -> Any:
         result = call(flat)
         if not isinstance(result, Dataset):
-            raise TypeError(
-                f"the function must return a Dataset, got {type(result).__name__}")
+            raise TypeError(f"the function must return a Dataset, got {type(result).__name__}")
         if output.peek() is None:
             output.record(result.element_spec)
         return result._native

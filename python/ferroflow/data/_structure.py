@@ -21,8 +21,12 @@ class Structure:
 
     __slots__ = ("_value", "_derive", "_deps", "resolve")
 
-    def __init__(self, value: Any = None, derive: Callable[..., Any] | None = None,
-                 deps: Sequence[Structure] = ()) -> None:
+    def __init__(
+        self,
+        value: Any = None,
+        derive: Callable[..., Any] | None = None,
+        deps: Sequence[Structure] = (),
+    ) -> None:
         self._value = value
         self._derive = derive
         self._deps = tuple(deps)
@@ -61,7 +65,8 @@ class Structure:
 
             raise InvalidArgumentError(
                 "cannot infer element_spec: the dataset produced no element for its function "
-                "to describe")
+                "to describe"
+            )
         return value
 
 
@@ -73,14 +78,16 @@ def spec_of_value(value: Any) -> TensorSpec:
 def batched(spec: Any, batch_dim: int | None) -> Any:
     """Every component spec with a new leading dimension."""
     return _nest.map_structure(
-        lambda s: TensorSpec([batch_dim, *_dims(s)] if s.shape.rank is not None else None,
-                             s.dtype), spec)
+        lambda s: TensorSpec([batch_dim, *_dims(s)] if s.shape.rank is not None else None, s.dtype),
+        spec,
+    )
 
 
 def unbatched(spec: Any) -> Any:
     """Every component spec without its leading dimension."""
     return _nest.map_structure(
-        lambda s: TensorSpec(_dims(s)[1:] if s.shape.rank is not None else None, s.dtype), spec)
+        lambda s: TensorSpec(_dims(s)[1:] if s.shape.rank is not None else None, s.dtype), spec
+    )
 
 
 def _dims(spec: TensorSpec) -> list[int | None]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import glob as _glob
 import os
-from collections.abc import Callable, Iterator as _PyIterator, Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Iterator as _PyIterator
 from typing import Any
 
 import numpy as np
@@ -75,15 +76,17 @@ class Dataset:
         ints = [_count_arg("range argument", a) for a in args]
         start, stop, step = (0, ints[0], 1) if len(ints) == 1 else (*ints, 1)[:3]
         dtype = as_dtype(output_type)
-        return Dataset(NativeDataset.range(start, stop, step, dtype.name),
-                       Structure(TensorSpec([], dtype)))
+        return Dataset(
+            NativeDataset.range(start, stop, step, dtype.name), Structure(TensorSpec([], dtype))
+        )
 
     @staticmethod
     def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
         """A dataset of exactly one element, ``tensors``."""
         values = _nest.map_structure(to_numpy, tensors)
-        return Dataset(NativeDataset.from_tensors(_nest.flatten(values)),
-                       Structure.of_values(values))
+        return Dataset(
+            NativeDataset.from_tensors(_nest.flatten(values)), Structure.of_values(values)
+        )
 
     @staticmethod
     def from_tensor_slices(tensors: Any, name: str | None = None) -> Dataset:
@@ -93,16 +96,23 @@ class Dataset:
         for v in flat:
             if isinstance(v, bytes) or v.ndim == 0:
                 raise InvalidArgumentError(
-                    "from_tensor_slices needs components of rank 1 or more; got a scalar")
+                    "from_tensor_slices needs components of rank 1 or more; got a scalar"
+                )
         native = NativeDataset.from_tensor_slices(flat)
         structure = _nest.map_structure(
-            lambda v: TensorSpec(v.shape[1:], as_dtype(v.dtype)), values)
+            lambda v: TensorSpec(v.shape[1:], as_dtype(v.dtype)), values
+        )
         return Dataset(native, Structure(structure))
 
     @staticmethod
-    def from_generator(generator: Callable[..., Any], output_types: Any = None,
-                       output_shapes: Any = None, args: Any = None,
-                       output_signature: Any = None, name: str | None = None) -> Dataset:
+    def from_generator(
+        generator: Callable[..., Any],
+        output_types: Any = None,
+        output_shapes: Any = None,
+        args: Any = None,
+        output_signature: Any = None,
+        name: str | None = None,
+    ) -> Dataset:
         """Elements from a Python generator, called anew for every iteration.
 
         Give ``output_signature`` (nested ``TensorSpec``s), or the older ``output_types`` with
@@ -113,14 +123,17 @@ class Dataset:
             raise TypeError("`generator` must be a Python callable.")
         if output_signature is None:
             if output_types is None:
-                raise TypeError("The `output_types` argument can not be None when "
-                                "`output_signature` is not given.")
+                raise TypeError(
+                    "The `output_types` argument can not be None when "
+                    "`output_signature` is not given."
+                )
             if output_shapes is None:
                 output_shapes = _nest.map_structure(lambda _: None, output_types)
             types = _nest.flatten(output_types)
             shapes = _flatten_shapes(output_shapes, output_types)
             output_signature = _nest.pack_sequence_as(
-                output_types, [TensorSpec(s, t) for t, s in zip(types, shapes)])
+                output_types, [TensorSpec(s, t) for t, s in zip(types, shapes)]
+            )
         specs = _nest.flatten(output_signature)
         for s in specs:
             if not isinstance(s, TensorSpec):
@@ -143,8 +156,12 @@ class Dataset:
         return Dataset(NativeDataset.from_generator(open_stream), Structure(output_signature))
 
     @staticmethod
-    def list_files(file_pattern: str | list[str], shuffle: bool | None = None,
-                   seed: int | None = None, name: str | None = None) -> Dataset:
+    def list_files(
+        file_pattern: str | list[str],
+        shuffle: bool | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> Dataset:
         """The file names matching one or more glob patterns; shuffled unless ``shuffle=False``.
 
         Raises ``InvalidArgumentError`` when nothing matches, as tf.data does.
@@ -153,8 +170,9 @@ class Dataset:
         patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
         names = sorted({f for p in patterns for f in _glob.glob(p)})
         if not names:
-            raise InvalidArgumentError(f"Expected 'file_pattern' argument {patterns!r} to match "
-                                       "at least one file")
+            raise InvalidArgumentError(
+                f"Expected 'file_pattern' argument {patterns!r} to match at least one file"
+            )
         ds = Dataset.from_tensor_slices(np.array([n.encode() for n in names], dtype=object))
         if shuffle is None or shuffle:
             ds = ds.shuffle(len(names), seed=seed)
@@ -174,7 +192,8 @@ class Dataset:
                 raise TypeError(f"Dataset.zip takes datasets, got {type(d).__name__}")
         structure = Structure(
             derive=lambda *parts: _nest.pack_sequence_as(datasets, list(parts)),
-            deps=[d._structure for d in flat])
+            deps=[d._structure for d in flat],
+        )
         return Dataset(NativeDataset.zip([d._native for d in flat]), structure)
 
     # ----------------------------------------------------------------- transformations
@@ -184,11 +203,18 @@ class Dataset:
         a, b = self._structure, dataset._structure
         if a.peek() is not None and b.peek() is not None:
             _structure.merged(a.peek(), b.peek())
-        return self._derive(self._native.concatenate(dataset._native),
-                            Structure(derive=_structure.merged, deps=[a, b]))
+        return self._derive(
+            self._native.concatenate(dataset._native),
+            Structure(derive=_structure.merged, deps=[a, b]),
+        )
 
-    def map(self, map_func: Callable[..., Any], num_parallel_calls: int | None = None,
-            deterministic: bool | None = None, name: str | None = None) -> Dataset:
+    def map(
+        self,
+        map_func: Callable[..., Any],
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
         """Applies ``map_func`` to each element; a tuple element is unpacked into arguments.
 
         The function receives numpy values (numpy scalars, ``bytes`` for scalar strings) and may
@@ -218,43 +244,64 @@ class Dataset:
         output.resolve = _functions.resolver(ds)
         return ds
 
-    def interleave(self, map_func: Callable[..., Dataset], cycle_length: int | None = None,
-                   block_length: int | None = None, num_parallel_calls: int | None = None,
-                   deterministic: bool | None = None, name: str | None = None) -> Dataset:
+    def interleave(
+        self,
+        map_func: Callable[..., Dataset],
+        cycle_length: int | None = None,
+        block_length: int | None = None,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
         """Maps elements to datasets and cycles through ``cycle_length`` of them at a time,
         taking ``block_length`` consecutive elements from each, in tf.data's order.
 
         ``cycle_length`` None or AUTOTUNE means the number of CPUs; ``block_length`` defaults
         to 1.
         """
-        cycle = _cpu_count() if cycle_length in (None, AUTOTUNE) else _count_arg(
-            "cycle_length", cycle_length)
+        cycle = (
+            _cpu_count()
+            if cycle_length in (None, AUTOTUNE)
+            else _count_arg("cycle_length", cycle_length)
+        )
         block = 1 if block_length is None else _count_arg("block_length", block_length)
         if cycle <= 0 or block <= 0:
             raise InvalidArgumentError(
-                f"cycle_length and block_length must be positive, got {cycle} and {block}")
+                f"cycle_length and block_length must be positive, got {cycle} and {block}"
+            )
         output = Structure()
         fn = _functions.dataset_fn(map_func, self._structure, output)
         ds = self._derive(self._native.interleave(fn, cycle, block), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
-    def batch(self, batch_size: int, drop_remainder: bool = False,
-              num_parallel_calls: int | None = None, deterministic: bool | None = None,
-              name: str | None = None) -> Dataset:
+    def batch(
+        self,
+        batch_size: int,
+        drop_remainder: bool = False,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
         """Stacks ``batch_size`` consecutive elements; the last batch may be smaller unless
         ``drop_remainder``. Every component must have the same shape within a batch."""
         size = _count_arg("batch_size", batch_size)
         if size <= 0:
             raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
         dim = size if drop_remainder else None
-        return self._derive(self._native.batch(size, bool(drop_remainder)),
-                            Structure(derive=lambda s: _structure.batched(s, dim),
-                                      deps=[self._structure]))
+        return self._derive(
+            self._native.batch(size, bool(drop_remainder)),
+            Structure(derive=lambda s: _structure.batched(s, dim), deps=[self._structure]),
+        )
 
-    def padded_batch(self, batch_size: int, padded_shapes: Any = None,
-                     padding_values: Any = None, drop_remainder: bool = False,
-                     name: str | None = None) -> Dataset:
+    def padded_batch(
+        self,
+        batch_size: int,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
         """Like ``batch``, padding each component to ``padded_shapes`` (``None``/-1 dimensions
         pad to the longest in the batch; no ``padded_shapes`` pads every dimension so).
         ``padding_values`` defaults to 0, or ``b""`` for strings."""
@@ -270,21 +317,34 @@ class Dataset:
             shapes = _flatten_shapes(padded_shapes, spec)
         values = _padding_values(padding_values, spec, specs)
         batch_dim = size if drop_remainder else None
-        padded_spec = _nest.pack_sequence_as(spec, [
-            TensorSpec(None if shape is None and s.shape.rank is None else
-                       [batch_dim, *(shape if shape is not None else [None] * s.shape.rank)],
-                       s.dtype)
-            for s, shape in zip(specs, shapes)])
+        padded_spec = _nest.pack_sequence_as(
+            spec,
+            [
+                TensorSpec(
+                    None
+                    if shape is None and s.shape.rank is None
+                    else [batch_dim, *(shape if shape is not None else [None] * s.shape.rank)],
+                    s.dtype,
+                )
+                for s, shape in zip(specs, shapes)
+            ],
+        )
         native = self._native.padded_batch(size, shapes, values, bool(drop_remainder))
         return self._derive(native, Structure(padded_spec))
 
     def unbatch(self, name: str | None = None) -> Dataset:
         """Splits every element along its first dimension into separate elements."""
-        return self._derive(self._native.unbatch(),
-                            Structure(derive=_structure.unbatched, deps=[self._structure]))
+        return self._derive(
+            self._native.unbatch(), Structure(derive=_structure.unbatched, deps=[self._structure])
+        )
 
-    def shuffle(self, buffer_size: int, seed: int | None = None,
-                reshuffle_each_iteration: bool | None = None, name: str | None = None) -> Dataset:
+    def shuffle(
+        self,
+        buffer_size: int,
+        seed: int | None = None,
+        reshuffle_each_iteration: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
         """Randomly shuffles with a buffer of ``buffer_size`` elements (1 keeps the order).
 
         With ``reshuffle_each_iteration`` (the default) every iteration has a new order; a
@@ -374,8 +434,9 @@ class Dataset:
         """An iterator of numpy values (what iterating already yields)."""
         return Iterator(self)
 
-    def reduce(self, initial_state: Any, reduce_func: Callable[[Any, Any], Any],
-               name: str | None = None) -> Any:
+    def reduce(
+        self, initial_state: Any, reduce_func: Callable[[Any, Any], Any], name: str | None = None
+    ) -> Any:
         """Folds the elements: ``state = reduce_func(state, element)``."""
         state = _nest.map_structure(_as_value, initial_state)
         for element in self:
@@ -478,7 +539,8 @@ def _flatten_shapes(shapes: Any, structure: Any) -> list[list[int | None] | None
         return [x for k in sorted(structure) for x in _flatten_shapes(shapes[k], structure[k])]
     if not isinstance(shapes, (tuple, list)) or len(shapes) != len(structure):
         raise InvalidArgumentError(
-            f"expected {len(structure)} shapes matching the element structure, got {shapes!r}")
+            f"expected {len(structure)} shapes matching the element structure, got {shapes!r}"
+        )
     return [x for sh, st in zip(shapes, structure) for x in _flatten_shapes(sh, st)]
 
 
@@ -491,7 +553,8 @@ def _padding_values(padding_values: Any, spec: Any, specs: list[TensorSpec]) -> 
         flat = _nest.flatten(padding_values)
     if len(flat) != len(specs):
         raise InvalidArgumentError(
-            f"padding_values has {len(flat)} components, the elements have {len(specs)}")
+            f"padding_values has {len(flat)} components, the elements have {len(specs)}"
+        )
     return [to_numpy(v, s.dtype) for v, s in zip(flat, specs)]
 
 
@@ -502,26 +565,37 @@ def _generator_components(value: Any, signature: Any, specs: list[TensorSpec]) -
         try:
             _nest.assert_same_structure(signature, value)
         except (ValueError, TypeError) as e:
-            raise TypeError(f"`generator` yielded an element that did not match the expected "
-                            f"structure. The expected structure was {signature!r}, but the "
-                            f"yielded element was {value!r}.") from e
+            raise TypeError(
+                f"`generator` yielded an element that did not match the expected "
+                f"structure. The expected structure was {signature!r}, but the "
+                f"yielded element was {value!r}."
+            ) from e
     flat = _nest.flatten(value)
     out = []
     for v, spec in zip(flat, specs):
         try:
             arr = to_numpy(v, spec.dtype)
         except (TypeError, ValueError) as e:
-            raise TypeError(f"`generator` yielded an element that could not be converted to the "
-                            f"expected type. The expected type was {spec.dtype.name}, but the "
-                            f"yielded element was {v!r}.") from e
+            raise TypeError(
+                f"`generator` yielded an element that could not be converted to the "
+                f"expected type. The expected type was {spec.dtype.name}, but the "
+                f"yielded element was {v!r}."
+            ) from e
         shape = () if isinstance(arr, bytes) else arr.shape
         if not spec.shape.is_compatible_with(shape):
             raise InvalidArgumentError(
                 f"`generator` yielded an element of shape {shape} where an element of shape "
-                f"{tuple(spec.shape.as_list())} was expected.")
+                f"{tuple(spec.shape.as_list())} was expected."
+            )
         out.append(arr)
     return out
 
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "Dataset", "DType",
-           "Iterator"]
+__all__ = [
+    "AUTOTUNE",
+    "INFINITE_CARDINALITY",
+    "UNKNOWN_CARDINALITY",
+    "Dataset",
+    "DType",
+    "Iterator",
+]

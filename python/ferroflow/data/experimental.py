@@ -17,5 +17,10 @@ def get_single_element(dataset: Dataset) -> Any:
     return dataset.get_single_element()
 
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
-           "get_single_element"]
+__all__ = [
+    "AUTOTUNE",
+    "INFINITE_CARDINALITY",
+    "UNKNOWN_CARDINALITY",
+    "cardinality",
+    "get_single_element",
+]

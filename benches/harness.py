@@ -1,0 +1,54 @@
+"""Shared benchmark plumbing: time the same workload through ferroflow and each anchor that
+is installed, in one process, and print rates with ratios against ferroflow."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def optional(module: str):
+    """The module if it can be imported, else None (its anchor is then skipped)."""
+    try:
+        return importlib.import_module(module)
+    except Exception:
+        return None
+
+
+@dataclass
+class Result:
+    system: str
+    seconds: float
+    items: int
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.seconds
+
+
+def measure(system: str, run: Callable[[], int], repeats: int = 3) -> Result:
+    """Runs ``run`` (which returns the number of items it produced) once to warm up, then
+    ``repeats`` times; keeps the fastest."""
+    run()
+    best, items = float("inf"), 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        items = run()
+        best = min(best, time.perf_counter() - start)
+    return Result(system, best, items)
+
+
+def report(title: str, results: list[Result], unit: str = "elements") -> None:
+    """Prints one workload's rates; ratios are ferroflow's rate over each anchor's."""
+    print(f"\n{title}")
+    base = next((r for r in results if r.system == "ferroflow"), None)
+    for r in results:
+        ratio = ""
+        if base is not None and r is not base:
+            ratio = f"   ferroflow is {base.rate / r.rate:6.2f}x"
+        print(f"  {r.system:<22} {r.rate:14,.0f} {unit}/s  ({r.seconds:.3f} s){ratio}")
