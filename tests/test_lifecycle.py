@@ -30,6 +30,18 @@ def _rss_mb() -> float:
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
 
 
+def _quiet_baseline() -> int:
+    """The thread count once threads left by earlier tests have exited."""
+    last, stable_since = _threads(), time.monotonic()
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() - stable_since < 0.2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+        now = _threads()
+        if now != last:
+            last, stable_since = now, time.monotonic()
+    return last
+
+
 def _settle(baseline: int, timeout: float = 5.0) -> int:
     deadline = time.monotonic() + timeout
     while _threads() > baseline and time.monotonic() < deadline:
@@ -44,19 +56,19 @@ def test_abandoned_prefetching_iterators_release_threads_and_memory():
         next(it)
         del it
     gc.collect()
-    threads, rss = _threads(), _rss_mb()
+    threads, rss = _quiet_baseline(), _rss_mb()
     for _ in range(300):
         it = iter(big.map(lambda x: x).prefetch(2))
         next(it)
         del it
     gc.collect()
-    assert _settle(threads) == threads
+    assert _settle(threads) <= threads
     # 300 pipelines each held up to 7 buffers of 1 MiB; none of it may remain.
     assert _rss_mb() - rss < 64
 
 
 def test_iterator_close_joins_threads_while_a_python_worker_runs():
-    baseline = _threads()
+    baseline = _quiet_baseline()
     started = threading.Event()
 
     def slow(x):
@@ -68,17 +80,17 @@ def test_iterator_close_joins_threads_while_a_python_worker_runs():
     next(it)
     started.wait()
     it.close()
-    assert _settle(baseline) == baseline
+    assert _settle(baseline) <= baseline
     with pytest.raises(StopIteration):
         next(it)
 
 
 def test_finished_iterators_stop_their_threads():
-    baseline = _threads()
+    baseline = _quiet_baseline()
     iterators = [iter(Dataset.range(3).prefetch(1).prefetch(1)) for _ in range(50)]
     for it in iterators:
         assert list(it) == [0, 1, 2]
-    assert _settle(baseline) == baseline
+    assert _settle(baseline) <= baseline
 
 
 def test_wait_releases_the_gil():
@@ -126,7 +138,7 @@ def test_ctrl_c_interrupts_a_blocked_iteration():
 
 
 def test_exception_in_prefetched_map_shuts_down_cleanly():
-    baseline = _threads()
+    baseline = _quiet_baseline()
 
     def bad(x):
         if x == 5:
@@ -136,4 +148,4 @@ def test_exception_in_prefetched_map_shuts_down_cleanly():
     with pytest.raises(RuntimeError, match="worker failure"):
         list(Dataset.range(100).map(bad).prefetch(3))
     gc.collect()
-    assert _settle(baseline) == baseline
+    assert _settle(baseline) <= baseline
