@@ -2,7 +2,7 @@
 //! description that can be iterated many times; a `DatasetIterator` is one pass over it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -143,6 +143,7 @@ pub type InterruptCheck = Box<dyn Fn() -> Result<()> + Send + Sync>;
 pub struct Context {
     cancelled: AtomicBool,
     interrupt: Option<InterruptCheck>,
+    skipped_errors: Mutex<Vec<String>>,
 }
 
 /// How often a blocked wait wakes to look for an interrupt or cancellation.
@@ -159,7 +160,24 @@ impl Context {
         Context {
             cancelled: AtomicBool::new(false),
             interrupt,
+            skipped_errors: Mutex::default(),
         }
+    }
+
+    /// Notes an error that `ignore_errors` skipped.
+    pub fn record_skipped_error(&self, message: String) {
+        self.skipped_errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message);
+    }
+
+    /// The errors skipped so far in this pass, oldest first.
+    pub fn skipped_errors(&self) -> Vec<String> {
+        self.skipped_errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn cancel(&self) {

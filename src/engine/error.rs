@@ -48,6 +48,9 @@ pub enum Error {
     /// The pipeline was cancelled because its consumer went away.
     #[error("the pipeline was cancelled")]
     Cancelled,
+    /// The user interrupted a wait (Ctrl-C); re-raised as it was at the edge.
+    #[error("interrupted")]
+    Interrupted(ExternalError),
     /// An error raised outside the engine, re-raised as it was at the edge.
     #[error("an error raised by a user function")]
     External(ExternalError),

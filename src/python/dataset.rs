@@ -11,6 +11,9 @@ use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::iterator::NativeIterator;
 use crate::engine::{DType, DatasetNode};
+use crate::formats::compression::Compression;
+use crate::ops::ignore_errors::IgnoreErrorsNode;
+use crate::ops::tfrecord::TfRecordFileFn;
 use crate::ops::{
     batch::BatchNode,
     cache::CacheNode,
@@ -204,6 +207,30 @@ impl NativeDataset {
     fn prefetch(&self, buffer_size: i64) -> Self {
         let buffer = usize::try_from(buffer_size).unwrap_or(AUTOTUNE_PREFETCH_BUFFER);
         wrap(PrefetchNode::new(self.node.clone(), buffer))
+    }
+
+    /// The records of the TFRecord files this dataset names: read one file after another, or
+    /// `cycle_length` files interleaved record by record.
+    #[pyo3(signature = (compression, buffer_size, cycle_length))]
+    fn tfrecord_records(
+        &self,
+        py: Python<'_>,
+        compression: &str,
+        buffer_size: Option<usize>,
+        cycle_length: Option<usize>,
+    ) -> PyResult<Self> {
+        let compression = Compression::parse(compression).py_err(py)?;
+        let read_file = Arc::new(TfRecordFileFn::new(compression, buffer_size));
+        Ok(match cycle_length {
+            None => wrap(FlatMapNode::new(self.node.clone(), read_file)),
+            Some(cycle) => {
+                wrap(InterleaveNode::new(self.node.clone(), read_file, cycle, 1).py_err(py)?)
+            }
+        })
+    }
+
+    fn ignore_errors(&self, log_warning: bool) -> Self {
+        wrap(IgnoreErrorsNode::new(self.node.clone(), log_warning))
     }
 
     /// tf.data's encoding: a count, -1 for infinite, -2 for unknown.

@@ -28,7 +28,9 @@ fn class_name(err: &Error) -> &'static str {
         Error::Internal(_) => "InternalError",
         Error::Io(_) => "UnknownError",
         Error::Cancelled => "CancelledError",
-        Error::External(_) => unreachable!("external errors are re-raised as they are"),
+        Error::External(_) | Error::Interrupted(_) => {
+            unreachable!("external errors are re-raised as they are")
+        }
     }
 }
 
@@ -36,7 +38,7 @@ static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// The Python exception for an engine error.
 pub fn to_py(py: Python<'_>, err: Error) -> PyErr {
-    if let Error::External(ExternalError(inner)) = &err {
+    if let Error::External(ExternalError(inner)) | Error::Interrupted(ExternalError(inner)) = &err {
         return match inner.downcast_ref::<PyErr>() {
             Some(e) => e.clone_ref(py),
             None => pyo3::exceptions::PyRuntimeError::new_err("an external error of unknown type"),

@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::convert::element_to_py;
-use super::errors::{external, IntoPyResult};
-use crate::engine::{Context, DatasetIterator, DatasetNode};
+use super::errors::IntoPyResult;
+use crate::engine::error::ExternalError;
+use crate::engine::{Context, DatasetIterator, DatasetNode, Error};
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeIterator {
@@ -18,7 +19,10 @@ pub struct NativeIterator {
 
 impl NativeIterator {
     pub fn start(py: Python<'_>, node: &Arc<dyn DatasetNode>) -> PyResult<Self> {
-        let interrupt = Box::new(|| Python::attach(|py| py.check_signals()).map_err(external));
+        let interrupt = Box::new(|| {
+            Python::attach(|py| py.check_signals())
+                .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
+        });
         let ctx = Arc::new(Context::new(Some(interrupt)));
         let tree = py.detach(|| node.make_iterator(&ctx)).py_err(py)?;
         Ok(NativeIterator {
@@ -52,6 +56,11 @@ impl NativeIterator {
             Some(element) => element_to_py(py, element).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// The errors `ignore_errors` skipped so far in this pass.
+    fn skipped_errors(&self) -> Vec<String> {
+        self.ctx.skipped_errors()
     }
 
     /// Stops the pass: its threads exit after the element each is working on.

@@ -5,7 +5,9 @@ mod callbacks;
 mod convert;
 mod dataset;
 mod errors;
+mod example;
 mod iterator;
+mod tfrecord;
 
 use pyo3::prelude::*;
 
@@ -13,6 +15,13 @@ use pyo3::prelude::*;
 fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dataset::NativeDataset>()?;
     m.add_class::<iterator::NativeIterator>()?;
+    m.add_class::<tfrecord::NativeTfRecordWriter>()?;
+    m.add_function(wrap_pyfunction!(example::encode_example, m)?)?;
+    m.add_function(wrap_pyfunction!(example::decode_example, m)?)?;
+    m.add_function(wrap_pyfunction!(example::encode_sequence_example, m)?)?;
+    m.add_function(wrap_pyfunction!(example::decode_sequence_example, m)?)?;
+    m.add_function(wrap_pyfunction!(example::parse_example, m)?)?;
+    m.add_function(wrap_pyfunction!(example::parse_sequence, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

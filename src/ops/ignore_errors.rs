@@ -1,0 +1,57 @@
+//! `Dataset.ignore_errors(log_warning)`: drops the elements whose production failed and goes
+//! on. Interrupts and cancellation still stop the pipeline. Each skipped error is recorded in
+//! the context, so the user can see what was lost.
+
+use std::sync::Arc;
+
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+
+pub struct IgnoreErrorsNode {
+    input: Arc<dyn DatasetNode>,
+    log_warning: bool,
+}
+
+impl IgnoreErrorsNode {
+    pub fn new(input: Arc<dyn DatasetNode>, log_warning: bool) -> Self {
+        IgnoreErrorsNode { input, log_warning }
+    }
+}
+
+impl DatasetNode for IgnoreErrorsNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(IgnoreErrorsIterator {
+            input: self.input.make_iterator(ctx)?,
+            log_warning: self.log_warning,
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        match self.input.cardinality() {
+            Cardinality::Infinite => Cardinality::Infinite,
+            _ => Cardinality::Unknown,
+        }
+    }
+}
+
+struct IgnoreErrorsIterator {
+    input: Box<dyn DatasetIterator>,
+    log_warning: bool,
+}
+
+impl DatasetIterator for IgnoreErrorsIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        loop {
+            match self.input.next(ctx) {
+                Err(e @ (Error::Cancelled | Error::Interrupted(_))) => return Err(e),
+                Err(e) => {
+                    let message = e.to_string();
+                    if self.log_warning {
+                        eprintln!("ferroflow: ignoring error: {message}");
+                    }
+                    ctx.record_skipped_error(message);
+                }
+                ok => return ok,
+            }
+        }
+    }
+}
