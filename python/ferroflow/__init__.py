@@ -5,7 +5,8 @@ the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as num
 ready for ``torch.from_numpy`` or ``jax.device_put``.
 """
 
-from . import data, errors, random
+from . import data, errors, io, random, train
+from ._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
 from ._dtypes import (
     DType,
     as_dtype,
@@ -36,6 +37,10 @@ __all__ = [
     "AUTOTUNE",
     "DType",
     "Dataset",
+    "RaggedTensor",
+    "RaggedTensorSpec",
+    "SparseTensor",
+    "SparseTensorSpec",
     "TensorShape",
     "TensorSpec",
     "__version__",
@@ -49,16 +54,18 @@ __all__ = [
     "float32",
     "float64",
     "half",
-    "int8",
     "int16",
     "int32",
     "int64",
+    "int8",
+    "io",
     "numpy_function",
     "py_function",
     "random",
     "string",
-    "uint8",
+    "train",
     "uint16",
     "uint32",
     "uint64",
+    "uint8",
 ]

@@ -1,5 +1,6 @@
 """Element structures, with tf.data's rules: tuples, namedtuples and dicts nest (dict keys in
-sorted order); everything else, lists included, is one component."""
+sorted order); sparse and ragged values (and their specs) nest as their component arrays;
+everything else, lists included, is one component."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from typing import Any
 
 
 def is_nested(value: Any) -> bool:
-    """True for a tuple, namedtuple or mapping."""
-    return isinstance(value, (tuple, Mapping))
+    """True for a tuple, namedtuple, mapping, or a sparse or ragged value or spec."""
+    return (
+        isinstance(value, (tuple, Mapping))
+        or hasattr(value, "_ff_components")
+        or hasattr(value, "_ff_component_specs")
+    )
 
 
 def _children(value: Any) -> list[Any]:
     if isinstance(value, Mapping):
         return [value[k] for k in sorted(value)]
+    if hasattr(value, "_ff_components"):
+        return value._ff_components()
+    if hasattr(value, "_ff_component_specs"):
+        return value._ff_component_specs()
     return list(value)
 
 
@@ -29,6 +38,10 @@ def flatten(structure: Any) -> list[Any]:
 
 
 def _rebuild(template: Any, children: list[Any]) -> Any:
+    if hasattr(template, "_ff_value_from_components"):
+        return template._ff_value_from_components(children)
+    if hasattr(template, "_ff_components"):
+        return template._ff_spec()._ff_value_from_components(children)
     if isinstance(template, Mapping):
         keys = sorted(template)
         return (

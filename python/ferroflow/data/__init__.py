@@ -2,6 +2,7 @@
 
 from . import experimental
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+from .readers import TFRecordDataset
 
 __all__ = [
     "AUTOTUNE",
@@ -9,5 +10,6 @@ __all__ = [
     "UNKNOWN_CARDINALITY",
     "Dataset",
     "Iterator",
+    "TFRecordDataset",
     "experimental",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _nest
 from .._convert import to_numpy
 from ..errors import InvalidArgumentError
-from ._structure import Structure, spec_of_value
+from ._structure import Structure, structure_of
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -40,7 +40,7 @@ def _flatten_output(value: Any, output: Structure) -> list[Any]:
     flat = [to_numpy(v) for v in _nest.flatten(value)]
     known = output.peek()
     if known is None:
-        output.record(_nest.pack_sequence_as(value, [spec_of_value(v) for v in flat]))
+        output.record(structure_of(_nest.pack_sequence_as(value, flat)))
     elif len(flat) != len(_nest.flatten(known)):
         raise InvalidArgumentError(
             f"the function returned {len(flat)} components, but its first call returned "

@@ -3,7 +3,7 @@ and after the first call for datasets made by user functions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import _nest
@@ -34,8 +34,8 @@ class Structure:
 
     @classmethod
     def of_values(cls, structure: Any) -> Structure:
-        """The structure of engine values (numpy arrays, bytes)."""
-        return cls(_nest.map_structure(spec_of_value, structure))
+        """The structure of engine values (numpy arrays, bytes, sparse and ragged values)."""
+        return cls(structure_of(structure))
 
     def record(self, spec: Any) -> None:
         """Sets the structure from a user function's first output; later outputs keep it."""
@@ -73,6 +73,44 @@ class Structure:
 def spec_of_value(value: Any) -> TensorSpec:
     """The TensorSpec of an engine value."""
     return TensorSpec(shape_of(value), dtype_of(value))
+
+
+def structure_of(value: Any) -> Any:
+    """The nested specs of a nested value; sparse and ragged values get their own specs."""
+    if hasattr(value, "_ff_spec"):
+        return value._ff_spec()
+    if isinstance(value, Mapping):
+        return (
+            type(value)((k, structure_of(v)) for k, v in value.items())
+            if type(value) is not dict
+            else {k: structure_of(v) for k, v in value.items()}
+        )
+    if isinstance(value, tuple):
+        parts = [structure_of(v) for v in value]
+        return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
+    return spec_of_value(value)
+
+
+def _plain(spec: Any) -> Any:
+    """Raises for sparse or ragged components, which batch differently from dense ones."""
+    for leaf in _leaves(spec):
+        if not isinstance(leaf, TensorSpec):
+            from ..errors import UnimplementedError
+
+            raise UnimplementedError(
+                f"batching or unbatching elements with a {type(leaf).__name__} component is not "
+                "supported; batch the serialized records first and parse them with "
+                "parse_example"
+            )
+    return spec
+
+
+def _leaves(spec: Any) -> list[Any]:
+    if isinstance(spec, Mapping):
+        return [x for k in sorted(spec) for x in _leaves(spec[k])]
+    if isinstance(spec, tuple):
+        return [x for v in spec for x in _leaves(v)]
+    return [spec]
 
 
 def batched(spec: Any, batch_dim: int | None) -> Any:

@@ -398,6 +398,12 @@ class Dataset:
             raise InvalidArgumentError(f"buffer_size must be positive or AUTOTUNE, got {size}")
         return self._derive(self._native.prefetch(size))
 
+    def ignore_errors(self, log_warning: bool = False, name: str | None = None) -> Dataset:
+        """Drops elements whose production failed and goes on: for a TFRecord file, the rest of
+        a damaged file is skipped and reading continues with the next file. What was skipped
+        is listed by the iterator's ``ignored_errors``; ``log_warning`` also prints each one."""
+        return self._derive(self._native.ignore_errors(bool(log_warning)))
+
     def apply(self, transformation_func: Callable[[Dataset], Dataset]) -> Dataset:
         """``transformation_func(self)``, for chaining reusable pipeline pieces."""
         result = transformation_func(self)
@@ -497,8 +503,13 @@ class Iterator(_PyIterator):
             raise OutOfRangeError("End of sequence") from None
 
     def close(self) -> None:
-        """Stops the pass now and joins its threads."""
+        """Stops the pass now; background threads exit after their current element."""
         self._native.close()
+
+    @property
+    def ignored_errors(self) -> list[str]:
+        """The messages of the errors ``ignore_errors`` skipped so far in this pass."""
+        return self._native.skipped_errors()
 
     @property
     def element_spec(self) -> Any:

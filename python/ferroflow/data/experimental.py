@@ -12,6 +12,11 @@ def cardinality(dataset: Dataset) -> Any:
     return dataset.cardinality()
 
 
+def ignore_errors(log_warning: bool = False) -> Any:
+    """A transformation for ``Dataset.apply``: ``dataset.ignore_errors(log_warning)``."""
+    return lambda dataset: dataset.ignore_errors(log_warning)
+
+
 def get_single_element(dataset: Dataset) -> Any:
     """``dataset.get_single_element()``."""
     return dataset.get_single_element()
