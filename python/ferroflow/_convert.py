@@ -19,6 +19,12 @@ def _all_python_leaves(value: Any) -> bool:
     return isinstance(value, (bool, int, float, str, bytes))
 
 
+def _has_strings(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_has_strings(v) for v in value)
+    return isinstance(value, (str, bytes))
+
+
 def _encode(item: Any) -> bytes:
     if isinstance(item, bytes):
         return item
@@ -50,7 +56,8 @@ def to_numpy(value: Any, dtype: Any = None) -> Any:
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
     elif _all_python_leaves(value):
-        arr = np.asarray(value)
+        # Object arrays keep bytes whole: numpy's "S" dtype would drop trailing NUL bytes.
+        arr = np.array(value, dtype=object) if _has_strings(value) else np.asarray(value)
         if target is None and arr.dtype == np.int64:
             if arr.size == 0 or (arr.min() >= _INT32.min and arr.max() <= _INT32.max):
                 arr = arr.astype(np.int32)

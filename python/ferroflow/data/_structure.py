@@ -91,7 +91,7 @@ def structure_of(value: Any) -> Any:
     return spec_of_value(value)
 
 
-def _plain(spec: Any) -> Any:
+def dense_only(spec: Any) -> Any:
     """Raises for sparse or ragged components, which batch differently from dense ones."""
     for leaf in _leaves(spec):
         if not isinstance(leaf, TensorSpec):
@@ -117,14 +117,15 @@ def batched(spec: Any, batch_dim: int | None) -> Any:
     """Every component spec with a new leading dimension."""
     return _nest.map_structure(
         lambda s: TensorSpec([batch_dim, *_dims(s)] if s.shape.rank is not None else None, s.dtype),
-        spec,
+        dense_only(spec),
     )
 
 
 def unbatched(spec: Any) -> Any:
     """Every component spec without its leading dimension."""
     return _nest.map_structure(
-        lambda s: TensorSpec(_dims(s)[1:] if s.shape.rank is not None else None, s.dtype), spec
+        lambda s: TensorSpec(_dims(s)[1:] if s.shape.rank is not None else None, s.dtype),
+        dense_only(spec),
     )
 
 

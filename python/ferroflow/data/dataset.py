@@ -308,7 +308,7 @@ class Dataset:
         size = _count_arg("batch_size", batch_size)
         if size <= 0:
             raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
-        spec = self._structure.get()
+        spec = _structure.dense_only(self._structure.get())
         specs = _nest.flatten(spec)
         shapes: list[list[int | None] | None]
         if padded_shapes is None:
@@ -482,7 +482,11 @@ class Iterator(_PyIterator):
         return self
 
     def __next__(self) -> Any:
-        flat = self._native.next()
+        try:
+            flat = self._native.next()
+        except InvalidArgumentError:
+            self._structure.peek()  # raises UnimplementedError for unbatchable components
+            raise
         if flat is None:
             raise StopIteration
         pack = self._pack
