@@ -151,6 +151,16 @@ class TestFlatMapAndInterleave:
         )
         assert collect(ds) == [0, 1, 10, 11, 20, 21]
 
+    def test_parallel_interleave_keeps_the_order(self):
+        def make(x):
+            return Dataset.range(10 * x, 10 * x + x % 4)
+
+        sequential = Dataset.range(12).interleave(make, cycle_length=3, block_length=2)
+        parallel = Dataset.range(12).interleave(
+            make, cycle_length=3, block_length=2, num_parallel_calls=ff.data.AUTOTUNE
+        )
+        assert collect(parallel) == collect(sequential)
+
     def test_interleave_cycle_length_one_is_flat_map(self):
         ds = Dataset.range(3).interleave(lambda x: Dataset.range(x), cycle_length=1)
         assert collect(ds) == collect(Dataset.range(3).flat_map(lambda x: Dataset.range(x)))

@@ -44,6 +44,14 @@ impl StringBuf {
         buf
     }
 
+    /// One string, taking `bytes` without a copy.
+    pub fn single(bytes: Vec<u8>) -> Self {
+        StringBuf {
+            offsets: vec![0, bytes.len()],
+            values: bytes,
+        }
+    }
+
     pub fn push(&mut self, item: &[u8]) {
         self.values.extend_from_slice(item);
         self.offsets.push(self.values.len());

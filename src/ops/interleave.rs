@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::prefetch::PrefetchIterator;
 use crate::engine::{
     Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -13,6 +14,9 @@ pub struct InterleaveNode {
     func: Arc<dyn DatasetFn>,
     cycle_length: usize,
     block_length: usize,
+    /// When set, every open input runs on its own thread this many elements ahead, so the
+    /// inputs of a cycle are read (decompressed, parsed) in parallel; the order is unchanged.
+    parallel_buffer: Option<usize>,
 }
 
 impl InterleaveNode {
@@ -32,7 +36,14 @@ impl InterleaveNode {
             func,
             cycle_length,
             block_length,
+            parallel_buffer: None,
         })
+    }
+
+    /// Reads the open inputs in parallel, each up to `buffer` elements ahead.
+    pub fn parallel(mut self, buffer: usize) -> Self {
+        self.parallel_buffer = Some(buffer.max(1));
+        self
     }
 }
 
@@ -47,6 +58,7 @@ impl DatasetNode for InterleaveNode {
             block_index: 0,
             num_open: 0,
             end_of_input: false,
+            parallel_buffer: self.parallel_buffer,
             ctx: ctx.clone(),
         }))
     }
@@ -68,6 +80,7 @@ struct InterleaveIterator {
     block_index: usize,
     num_open: usize,
     end_of_input: bool,
+    parallel_buffer: Option<usize>,
     ctx: Arc<Context>,
 }
 
@@ -96,7 +109,15 @@ impl DatasetIterator for InterleaveIterator {
                 match self.input.next(ctx)? {
                     Some(element) => {
                         let dataset = self.func.call(element)?;
-                        self.slots[self.cycle_index] = Some(dataset.make_iterator(&self.ctx)?);
+                        let mut opened = dataset.make_iterator(&self.ctx)?;
+                        if let Some(buffer) = self.parallel_buffer {
+                            opened = Box::new(PrefetchIterator::start(
+                                opened,
+                                buffer,
+                                self.ctx.clone(),
+                            )?);
+                        }
+                        self.slots[self.cycle_index] = Some(opened);
                         self.num_open += 1;
                     }
                     None => self.end_of_input = true,

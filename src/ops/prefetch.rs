@@ -40,14 +40,15 @@ impl DatasetNode for PrefetchNode {
 /// What the worker sends: an element, an error, or the end.
 type Item = Result<Option<Element>>;
 
-struct PrefetchIterator {
+/// Runs an iterator on its own thread, up to `capacity` elements ahead.
+pub(crate) struct PrefetchIterator {
     rx: Option<Receiver<Item>>,
     stop: Arc<AtomicBool>,
     finished: bool,
 }
 
 impl PrefetchIterator {
-    fn start(
+    pub(crate) fn start(
         mut input: Box<dyn DatasetIterator>,
         capacity: usize,
         ctx: Arc<Context>,

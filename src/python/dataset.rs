@@ -38,6 +38,9 @@ use crate::ops::{
     zip::ZipNode,
 };
 
+/// Elements each open input of a parallel interleave may run ahead.
+const PARALLEL_INTERLEAVE_BUFFER: usize = 16;
+
 /// The prefetch buffer used for `AUTOTUNE` until a measured value replaces it.
 const AUTOTUNE_PREFETCH_BUFFER: usize = 8;
 
@@ -118,17 +121,24 @@ impl NativeDataset {
         ))
     }
 
+    /// `parallel` reads the open inputs on worker threads; the output order is the same.
+    #[pyo3(signature = (func, cycle_length, block_length, parallel))]
     fn interleave(
         &self,
         py: Python<'_>,
         func: Py<PyAny>,
         cycle_length: usize,
         block_length: usize,
+        parallel: bool,
     ) -> PyResult<Self> {
         let func = Arc::new(PyDatasetFn::new(func));
-        Ok(wrap(
-            InterleaveNode::new(self.node.clone(), func, cycle_length, block_length).py_err(py)?,
-        ))
+        let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
+        let node = node.py_err(py)?;
+        Ok(wrap(if parallel {
+            node.parallel(PARALLEL_INTERLEAVE_BUFFER.max(block_length))
+        } else {
+            node
+        }))
     }
 
     fn batch(&self, py: Python<'_>, batch_size: i64, drop_remainder: bool) -> PyResult<Self> {
@@ -223,9 +233,11 @@ impl NativeDataset {
         let read_file = Arc::new(TfRecordFileFn::new(compression, buffer_size));
         Ok(match cycle_length {
             None => wrap(FlatMapNode::new(self.node.clone(), read_file)),
-            Some(cycle) => {
-                wrap(InterleaveNode::new(self.node.clone(), read_file, cycle, 1).py_err(py)?)
-            }
+            Some(cycle) => wrap(
+                InterleaveNode::new(self.node.clone(), read_file, cycle, 1)
+                    .py_err(py)?
+                    .parallel(PARALLEL_INTERLEAVE_BUFFER),
+            ),
         })
     }
 

@@ -271,7 +271,8 @@ class Dataset:
             )
         output = Structure()
         fn = _functions.dataset_fn(map_func, self._structure, output)
-        ds = self._derive(self._native.interleave(fn, cycle, block), output)
+        parallel = num_parallel_calls is not None
+        ds = self._derive(self._native.interleave(fn, cycle, block, parallel), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
