@@ -79,30 +79,11 @@ def _default(value: Any, dtype: str) -> Any:
 def _spec_tuples(features: Mapping[str, Any]) -> list[tuple]:
     out = []
     for key, f in features.items():
-        if isinstance(f, FixedLenFeature):
+        if isinstance(f, (FixedLenFeature, FixedLenSequenceFeature)):
             dtype = _dtype_name(f.dtype, key)
-            out.append(
-                (
-                    key,
-                    "fixed_len",
-                    dtype,
-                    _shape(f.shape, key),
-                    _default(f.default_value, dtype),
-                    False,
-                )
-            )
-        elif isinstance(f, FixedLenSequenceFeature):
-            dtype = _dtype_name(f.dtype, key)
-            out.append(
-                (
-                    key,
-                    "fixed_len_sequence",
-                    dtype,
-                    _shape(f.shape, key),
-                    _default(f.default_value, dtype),
-                    bool(f.allow_missing),
-                )
-            )
+            kind = "fixed_len" if isinstance(f, FixedLenFeature) else "fixed_len_sequence"
+            shape, default = _shape(f.shape, key), _default(f.default_value, dtype)
+            out.append((key, kind, dtype, shape, default, bool(getattr(f, "allow_missing", 0))))
         elif isinstance(f, VarLenFeature):
             out.append((key, "var_len", _dtype_name(f.dtype, key), None, None, False))
         elif isinstance(f, RaggedFeature):
