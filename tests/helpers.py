@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +28,28 @@ def as_lists(values: Any) -> Any:
 def collect(ds: Any) -> list[Any]:
     """Every element of ``ds`` as plain Python values."""
     return [as_lists(e) for e in ds]
+
+
+def thread_count() -> int:
+    """Threads of this process, Rust ones included (Linux /proc)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def quiet_baseline() -> int:
+    """The thread count once threads left by earlier tests have exited."""
+    last, stable_since = thread_count(), time.monotonic()
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() - stable_since < 0.2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+        now = thread_count()
+        if now != last:
+            last, stable_since = now, time.monotonic()
+    return last
+
+
+def settle(baseline: int, timeout: float = 5.0) -> int:
+    """Waits up to ``timeout`` for the thread count to fall to ``baseline``; returns it."""
+    deadline = time.monotonic() + timeout
+    while thread_count() > baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread_count()

@@ -13,10 +13,7 @@ import pytest
 
 import ferroflow as ff
 from ferroflow.data import Dataset
-
-
-def _threads() -> int:
-    return len(os.listdir("/proc/self/task"))
+from helpers import quiet_baseline, settle
 
 
 def _rss_mb() -> float:
@@ -30,25 +27,6 @@ def _rss_mb() -> float:
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc")
 
 
-def _quiet_baseline() -> int:
-    """The thread count once threads left by earlier tests have exited."""
-    last, stable_since = _threads(), time.monotonic()
-    deadline = time.monotonic() + 5.0
-    while time.monotonic() - stable_since < 0.2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-        now = _threads()
-        if now != last:
-            last, stable_since = now, time.monotonic()
-    return last
-
-
-def _settle(baseline: int, timeout: float = 5.0) -> int:
-    deadline = time.monotonic() + timeout
-    while _threads() > baseline and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return _threads()
-
-
 def test_abandoned_prefetching_iterators_release_threads_and_memory():
     big = Dataset.from_tensors(np.ones((256, 1024), np.float32)).repeat().prefetch(4)
     for _ in range(20):  # warm up allocator pools before measuring
@@ -56,19 +34,19 @@ def test_abandoned_prefetching_iterators_release_threads_and_memory():
         next(it)
         del it
     gc.collect()
-    threads, rss = _quiet_baseline(), _rss_mb()
+    threads, rss = quiet_baseline(), _rss_mb()
     for _ in range(300):
         it = iter(big.map(lambda x: x).prefetch(2))
         next(it)
         del it
     gc.collect()
-    assert _settle(threads) <= threads
+    assert settle(threads) <= threads
     # 300 pipelines each held up to 7 buffers of 1 MiB; none of it may remain.
     assert _rss_mb() - rss < 64
 
 
 def test_iterator_close_joins_threads_while_a_python_worker_runs():
-    baseline = _quiet_baseline()
+    baseline = quiet_baseline()
     started = threading.Event()
 
     def slow(x):
@@ -80,17 +58,17 @@ def test_iterator_close_joins_threads_while_a_python_worker_runs():
     next(it)
     started.wait()
     it.close()
-    assert _settle(baseline) <= baseline
+    assert settle(baseline) <= baseline
     with pytest.raises(StopIteration):
         next(it)
 
 
-def test_finished_iterators_stop_their_threads():
-    baseline = _quiet_baseline()
+def test_finished_iterators_stop_theirthread_count():
+    baseline = quiet_baseline()
     iterators = [iter(Dataset.range(3).prefetch(1).prefetch(1)) for _ in range(50)]
     for it in iterators:
         assert list(it) == [0, 1, 2]
-    assert _settle(baseline) <= baseline
+    assert settle(baseline) <= baseline
 
 
 def test_wait_releases_the_gil():
@@ -138,7 +116,7 @@ def test_ctrl_c_interrupts_a_blocked_iteration():
 
 
 def test_exception_in_prefetched_map_shuts_down_cleanly():
-    baseline = _quiet_baseline()
+    baseline = quiet_baseline()
 
     def bad(x):
         if x == 5:
@@ -148,4 +126,4 @@ def test_exception_in_prefetched_map_shuts_down_cleanly():
     with pytest.raises(RuntimeError, match="worker failure"):
         list(Dataset.range(100).map(bad).prefetch(3))
     gc.collect()
-    assert _settle(baseline) <= baseline
+    assert settle(baseline) <= baseline

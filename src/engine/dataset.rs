@@ -8,6 +8,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::error::{Error, Result};
+use super::pool::WorkerPool;
 use super::tensor::{Element, Tensor};
 
 /// How many elements a dataset has, as `tf.data.experimental.cardinality` reports it.
@@ -144,6 +145,26 @@ pub struct Context {
     cancelled: AtomicBool,
     interrupt: Option<InterruptCheck>,
     skipped_errors: Mutex<Vec<String>>,
+    options: PipelineOptions,
+    pool: WorkerPool,
+}
+
+/// The settings of `Options` that the engine reads while running a pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineOptions {
+    /// Threads the pipeline's CPU work may use (`autotune.cpu_budget`); 0 means every core.
+    pub cpu_budget: usize,
+    /// Whether parallel stages keep their input order unless told otherwise.
+    pub deterministic: bool,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            cpu_budget: 0,
+            deterministic: true,
+        }
+    }
 }
 
 /// How often a blocked wait wakes to look for an interrupt or cancellation.
@@ -157,11 +178,35 @@ impl Default for Context {
 
 impl Context {
     pub fn new(interrupt: Option<InterruptCheck>) -> Self {
+        Context::with_options(interrupt, PipelineOptions::default())
+    }
+
+    pub fn with_options(interrupt: Option<InterruptCheck>, options: PipelineOptions) -> Self {
         Context {
             cancelled: AtomicBool::new(false),
             interrupt,
             skipped_errors: Mutex::default(),
+            options,
+            pool: WorkerPool::new(),
         }
+    }
+
+    /// The worker pool the pipeline's parallel stages share.
+    pub fn pool(&self) -> &WorkerPool {
+        &self.pool
+    }
+
+    /// How many threads of CPU work the pipeline may use.
+    pub fn cpu_budget(&self) -> usize {
+        match self.options.cpu_budget {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// Whether parallel stages keep input order by default.
+    pub fn deterministic(&self) -> bool {
+        self.options.deterministic
     }
 
     /// Notes an error that `ignore_errors` skipped.
@@ -180,8 +225,10 @@ impl Context {
             .clone()
     }
 
+    /// Stops the pass: blocked waits return `Cancelled` and the worker pool winds down.
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::Release);
+        self.pool.shutdown();
     }
 
     pub fn is_cancelled(&self) -> bool {

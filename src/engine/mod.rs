@@ -3,12 +3,14 @@
 pub mod dataset;
 pub mod dtype;
 pub mod error;
+pub mod pool;
 pub mod random;
 pub mod serialize;
 pub mod tensor;
 
 pub use dataset::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, ElementFn,
+    PipelineOptions,
 };
 pub use dtype::{DType, NativeType};
 pub use error::{Error, Result};

@@ -10,7 +10,7 @@ use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource};
 use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::iterator::NativeIterator;
-use crate::engine::{DType, DatasetNode};
+use crate::engine::{DType, DatasetNode, PipelineOptions};
 use crate::formats::compression::Compression;
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::tfrecord::TfRecordFileFn;
@@ -26,6 +26,7 @@ use crate::ops::{
     interleave::InterleaveNode,
     map::MapNode,
     padded_batch::{PaddedBatchNode, PaddedShape},
+    parallel_map::ParallelMapNode,
     prefetch::PrefetchNode,
     range::RangeNode,
     repeat::RepeatNode,
@@ -93,11 +94,23 @@ impl NativeDataset {
         wrap(ConcatenateNode::new(self.node.clone(), other.node.clone()))
     }
 
-    fn map(&self, func: Py<PyAny>) -> Self {
-        wrap(MapNode::new(
-            self.node.clone(),
-            Arc::new(PyElementFn::new(func)),
-        ))
+    /// `parallelism` None runs calls one at a time on the consumer's thread; -1 is AUTOTUNE;
+    /// N runs up to N calls at once on the pipeline's worker pool.
+    #[pyo3(signature = (func, parallelism=None, deterministic=None))]
+    fn map(
+        &self,
+        py: Python<'_>,
+        func: Py<PyAny>,
+        parallelism: Option<i64>,
+        deterministic: Option<bool>,
+    ) -> PyResult<Self> {
+        let func = Arc::new(PyElementFn::new(func));
+        let Some(parallelism) = parallelism else {
+            return Ok(wrap(MapNode::new(self.node.clone(), func)));
+        };
+        let parallelism = usize::try_from(parallelism).ok();
+        let node = ParallelMapNode::new(self.node.clone(), func, parallelism, deterministic);
+        Ok(wrap(node.py_err(py)?))
     }
 
     fn filter(&self, predicate: Py<PyAny>) -> Self {
@@ -250,7 +263,21 @@ impl NativeDataset {
         self.node.cardinality().as_i64()
     }
 
-    fn iter(&self, py: Python<'_>) -> PyResult<NativeIterator> {
-        NativeIterator::start(py, &self.node)
+    /// Starts a pass; `cpu_budget` 0 means every core.
+    #[pyo3(signature = (cpu_budget=0, deterministic=true))]
+    fn iter(
+        &self,
+        py: Python<'_>,
+        cpu_budget: usize,
+        deterministic: bool,
+    ) -> PyResult<NativeIterator> {
+        NativeIterator::start(
+            py,
+            &self.node,
+            PipelineOptions {
+                cpu_budget,
+                deterministic,
+            },
+        )
     }
 }

@@ -9,7 +9,7 @@ use pyo3::types::PyList;
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
 use crate::engine::error::ExternalError;
-use crate::engine::{Context, DatasetIterator, DatasetNode, Error};
+use crate::engine::{Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeIterator {
@@ -18,12 +18,16 @@ pub struct NativeIterator {
 }
 
 impl NativeIterator {
-    pub fn start(py: Python<'_>, node: &Arc<dyn DatasetNode>) -> PyResult<Self> {
+    pub fn start(
+        py: Python<'_>,
+        node: &Arc<dyn DatasetNode>,
+        options: PipelineOptions,
+    ) -> PyResult<Self> {
         let interrupt = Box::new(|| {
             Python::attach(|py| py.check_signals())
                 .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
         });
-        let ctx = Arc::new(Context::new(Some(interrupt)));
+        let ctx = Arc::new(Context::with_options(Some(interrupt), options));
         let tree = py.detach(|| node.make_iterator(&ctx)).py_err(py)?;
         Ok(NativeIterator {
             tree: Mutex::new(Some(tree)),

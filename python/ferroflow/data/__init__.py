@@ -2,10 +2,14 @@
 
 from . import experimental
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+from .options import AutotuneOptions, Options, ThreadingOptions
 from .readers import TFRecordDataset
 
 __all__ = [
     "AUTOTUNE",
+    "AutotuneOptions",
+    "Options",
+    "ThreadingOptions",
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "Dataset",

@@ -22,6 +22,7 @@ from .._spec import TensorShape, TensorSpec
 from ..errors import InvalidArgumentError
 from . import _functions, _structure
 from ._structure import Structure
+from .options import Options
 
 AUTOTUNE = -1
 """Let the engine choose a parallelism or buffer size (``tf.data.AUTOTUNE``)."""
@@ -59,12 +60,15 @@ class Dataset:
     ``list_files``, ``TFRecordDataset`` ...), chain transformations, and iterate.
     """
 
-    def __init__(self, native: NativeDataset, structure: Structure) -> None:
+    def __init__(
+        self, native: NativeDataset, structure: Structure, options: Options | None = None
+    ) -> None:
         self._native = native
         self._structure = structure
+        self._options = options
 
     def _derive(self, native: NativeDataset, structure: Structure | None = None) -> Dataset:
-        return Dataset(native, self._structure if structure is None else structure)
+        return Dataset(native, self._structure if structure is None else structure, self._options)
 
     # ----------------------------------------------------------------- sources
 
@@ -194,7 +198,9 @@ class Dataset:
             derive=lambda *parts: _nest.pack_sequence_as(datasets, list(parts)),
             deps=[d._structure for d in flat],
         )
-        return Dataset(NativeDataset.zip([d._native for d in flat]), structure)
+        return Dataset(
+            NativeDataset.zip([d._native for d in flat]), structure, _merge_options(flat)
+        )
 
     # ----------------------------------------------------------------- transformations
 
@@ -203,9 +209,10 @@ class Dataset:
         a, b = self._structure, dataset._structure
         if a.peek() is not None and b.peek() is not None:
             _structure.merged(a.peek(), b.peek())
-        return self._derive(
+        return Dataset(
             self._native.concatenate(dataset._native),
             Structure(derive=_structure.merged, deps=[a, b]),
+            _merge_options([self, dataset]),
         )
 
     def map(
@@ -222,7 +229,15 @@ class Dataset:
         """
         output = Structure()
         fn = _functions.element_fn(map_func, self._structure, output)
-        ds = self._derive(self._native.map(fn), output)
+        parallelism = None
+        if num_parallel_calls is not None:
+            parallelism = _count_arg("num_parallel_calls", num_parallel_calls)
+            if parallelism <= 0 and parallelism != AUTOTUNE:
+                raise InvalidArgumentError(
+                    f"num_parallel_calls must be positive or AUTOTUNE, got {parallelism}"
+                )
+        det = None if deterministic is None else bool(deterministic)
+        ds = self._derive(self._native.map(fn, parallelism, det), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
@@ -412,6 +427,18 @@ class Dataset:
             raise TypeError("`transformation_func` must return a Dataset.")
         return result
 
+    def with_options(self, options: Options, name: str | None = None) -> Dataset:
+        """This dataset with ``options`` applied to the whole pipeline (settings already made
+        here keep their values unless ``options`` sets them too)."""
+        if not isinstance(options, Options):
+            raise TypeError(f"with_options takes a ferroflow.data.Options, got {type(options)}")
+        merged = options if self._options is None else self._options.merge(options)
+        return Dataset(self._native, self._structure, merged)
+
+    def options(self) -> Options:
+        """The options in effect for this dataset."""
+        return self._options if self._options is not None else Options()
+
     # ----------------------------------------------------------------- inspection
 
     @property
@@ -475,7 +502,8 @@ class Iterator(_PyIterator):
     the iterator stops any background threads."""
 
     def __init__(self, dataset: Dataset) -> None:
-        self._native: NativeIterator = dataset._native.iter()
+        cpu_budget, deterministic = dataset.options()._engine_settings()
+        self._native: NativeIterator = dataset._native.iter(cpu_budget, deterministic)
         self._structure = dataset._structure
         self._pack: Callable[[list[Any]], Any] | None = None
 
@@ -523,6 +551,15 @@ class Iterator(_PyIterator):
 
 
 # --------------------------------------------------------------------- helpers
+
+
+def _merge_options(datasets: list[Dataset]) -> Options | None:
+    """The options of several inputs combined, later inputs winning."""
+    merged: Options | None = None
+    for d in datasets:
+        if d._options is not None:
+            merged = d._options if merged is None else merged.merge(d._options)
+    return merged
 
 
 def _pythonic(value: Any) -> Any:

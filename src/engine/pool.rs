@@ -1,0 +1,96 @@
+//! The CPU worker pool one iterator tree shares: short jobs (a map function call, a batch
+//! assembly) run here, so a pipeline with many parallel stages uses one set of threads. Jobs
+//! never wait on other jobs, so the pool cannot deadlock on itself.
+
+use std::sync::Mutex;
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Most threads one pool will start, whatever parallelism is asked for.
+pub const MAX_POOL_THREADS: usize = 256;
+
+pub struct WorkerPool {
+    /// `None` once shut down.
+    jobs: Mutex<Option<Sender<Job>>>,
+    queue: Receiver<Job>,
+    threads: Mutex<usize>,
+}
+
+impl Default for WorkerPool {
+    fn default() -> Self {
+        WorkerPool::new()
+    }
+}
+
+impl WorkerPool {
+    /// An empty pool; threads start on the first `ensure_threads`.
+    pub fn new() -> Self {
+        let (jobs, queue) = unbounded();
+        WorkerPool {
+            jobs: Mutex::new(Some(jobs)),
+            queue,
+            threads: Mutex::new(0),
+        }
+    }
+
+    /// Grows the pool to at least `n` threads (at most `MAX_POOL_THREADS`).
+    pub fn ensure_threads(&self, n: usize) {
+        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        while *threads < n.min(MAX_POOL_THREADS) {
+            let queue = self.queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name("ferroflow-worker".into())
+                .spawn(move || {
+                    // Ends when the pool shuts down or is dropped and the queue is empty.
+                    while let Ok(job) = queue.recv() {
+                        job();
+                    }
+                });
+            if spawned.is_err() {
+                break;
+            }
+            *threads += 1;
+        }
+    }
+
+    pub fn threads(&self) -> usize {
+        *self.threads.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `job`; it runs on one of the pool's threads. After `shutdown` it is dropped.
+    pub fn execute(&self, job: impl FnOnce() + Send + 'static) {
+        if self.threads() == 0 {
+            self.ensure_threads(1);
+        }
+        if let Some(jobs) = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = jobs.send(Box::new(job));
+        }
+    }
+
+    /// Lets the threads exit once the queued jobs are done.
+    pub fn shutdown(&self) {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_jobs_on_several_threads() {
+        let pool = WorkerPool::new();
+        pool.ensure_threads(3);
+        assert_eq!(pool.threads(), 3);
+        let (tx, rx) = unbounded();
+        for i in 0..10 {
+            let tx = tx.clone();
+            pool.execute(move || tx.send(i * i).unwrap());
+        }
+        let mut got: Vec<i32> = (0..10).map(|_| rx.recv().unwrap()).collect();
+        got.sort();
+        assert_eq!(got, (0..10).map(|i| i * i).collect::<Vec<_>>());
+    }
+}
