@@ -14,6 +14,8 @@ use crate::formats::example::{
 };
 
 type FeatureTuple = (String, u8, Py<PyAny>);
+/// A feature list's name and its steps, each `(kind, values)`.
+type FeatureListTuple = (String, Vec<(u8, Py<PyAny>)>);
 
 fn feature_from_py(py: Python<'_>, kind: u8, values: &Py<PyAny>) -> Result<Feature> {
     if kind == 0 {
@@ -81,7 +83,7 @@ pub fn decode_example(py: Python<'_>, data: &[u8]) -> PyResult<Vec<FeatureTuple>
 pub fn encode_sequence_example<'py>(
     py: Python<'py>,
     context: Vec<FeatureTuple>,
-    feature_lists: Vec<(String, Vec<(u8, Py<PyAny>)>)>,
+    feature_lists: Vec<FeatureListTuple>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let lists = feature_lists
         .iter()
@@ -101,7 +103,7 @@ pub fn encode_sequence_example<'py>(
     Ok(PyBytes::new(py, &seq.encode()))
 }
 
-type DecodedSequence = (Vec<FeatureTuple>, Vec<(String, Vec<(u8, Py<PyAny>)>)>);
+type DecodedSequence = (Vec<FeatureTuple>, Vec<FeatureListTuple>);
 
 #[pyfunction]
 pub fn decode_sequence_example(py: Python<'_>, data: &[u8]) -> PyResult<DecodedSequence> {
