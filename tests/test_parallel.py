@@ -104,3 +104,17 @@ def test_options_object():
 def test_bad_parallelism():
     with pytest.raises(ff.errors.InvalidArgumentError):
         Dataset.range(3).map(lambda x: x, num_parallel_calls=0)
+
+
+@pytest.mark.parametrize("calls", [2, ff.data.AUTOTUNE])
+def test_parallel_batch_equals_sequential(calls):
+    ds = Dataset.range(1000).map(lambda x: (x, x * 2))
+    for drop in (False, True):
+        seq = collect(ds.batch(64, drop_remainder=drop))
+        par = collect(ds.batch(64, drop_remainder=drop, num_parallel_calls=calls))
+        assert par == seq
+
+
+def test_autotuned_prefetch_keeps_every_element():
+    ds = Dataset.range(5000).map(lambda x: x + 1).prefetch(ff.data.AUTOTUNE)
+    assert collect(ds) == list(range(1, 5001))

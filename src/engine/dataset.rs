@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
+use super::budget::{default_ram_budget, RamBudget};
 use super::error::{Error, Result};
 use super::pool::WorkerPool;
 use super::tensor::{Element, Tensor};
@@ -147,6 +148,7 @@ pub struct Context {
     skipped_errors: Mutex<Vec<String>>,
     options: PipelineOptions,
     pool: WorkerPool,
+    ram: Arc<RamBudget>,
 }
 
 /// The settings of `Options` that the engine reads while running a pipeline.
@@ -156,6 +158,9 @@ pub struct PipelineOptions {
     pub cpu_budget: usize,
     /// Whether parallel stages keep their input order unless told otherwise.
     pub deterministic: bool,
+    /// Bytes autotuned buffers may hold together (`autotune.ram_budget`); 0 means half the
+    /// memory.
+    pub ram_budget: u64,
 }
 
 impl Default for PipelineOptions {
@@ -163,6 +168,7 @@ impl Default for PipelineOptions {
         PipelineOptions {
             cpu_budget: 0,
             deterministic: true,
+            ram_budget: 0,
         }
     }
 }
@@ -186,9 +192,18 @@ impl Context {
             cancelled: AtomicBool::new(false),
             interrupt,
             skipped_errors: Mutex::default(),
+            ram: Arc::new(RamBudget::new(match options.ram_budget {
+                0 => default_ram_budget(),
+                n => n,
+            })),
             options,
             pool: WorkerPool::new(),
         }
+    }
+
+    /// The memory autotuned buffers of this pipeline share.
+    pub fn ram_budget(&self) -> Arc<RamBudget> {
+        self.ram.clone()
     }
 
     /// The worker pool the pipeline's parallel stages share.

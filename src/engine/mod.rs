@@ -1,5 +1,6 @@
 //! The engine's building blocks: tensors, elements, errors, the dataset and iterator traits.
 
+pub mod budget;
 pub mod dataset;
 pub mod dtype;
 pub mod error;

@@ -271,6 +271,17 @@ pub struct Tensor {
     buffer: Arc<Buffer>,
 }
 
+/// The bytes an element's buffers hold (what buffering it costs in memory).
+pub fn element_bytes(element: &Element) -> u64 {
+    element
+        .iter()
+        .map(|t| match t.buffer() {
+            Buffer::String(s) => (s.values().len() + 8 * s.offsets().len()) as u64,
+            b => (b.len() * b.dtype().item_size().unwrap_or(8)) as u64,
+        })
+        .sum()
+}
+
 /// One element of a dataset: its tensors in flattened order. The nesting (tuples, dicts) is
 /// kept once per dataset by whoever built it, not on each element.
 pub type Element = Vec<Tensor>;

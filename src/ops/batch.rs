@@ -2,12 +2,20 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+use super::parallel::{ParallelStage, Unit, UnitSource};
+use super::parallel_map::parallel_budget;
+use crate::engine::{
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
+};
 
 pub struct BatchNode {
     input: Arc<dyn DatasetNode>,
     batch_size: usize,
     drop_remainder: bool,
+    /// `Some` assembles batches on the worker pool: `Some(None)` is AUTOTUNE, `Some(Some(n))`
+    /// up to `n` batches at once.
+    parallel: Option<Option<usize>>,
+    deterministic: Option<bool>,
 }
 
 impl BatchNode {
@@ -17,7 +25,16 @@ impl BatchNode {
             input,
             batch_size,
             drop_remainder,
+            parallel: None,
+            deterministic: None,
         })
+    }
+
+    /// Assembles up to `parallelism` batches at once on the worker pool (`None`: AUTOTUNE).
+    pub fn parallel(mut self, parallelism: Option<usize>, deterministic: Option<bool>) -> Self {
+        self.parallel = Some(parallelism);
+        self.deterministic = deterministic;
+        self
     }
 }
 
@@ -48,6 +65,18 @@ pub(crate) fn batched_cardinality(
 
 impl DatasetNode for BatchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        if let Some(parallelism) = self.parallel {
+            let budget = parallel_budget(parallelism, ctx);
+            let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
+            let source = BatchAssembly {
+                input: self.input.make_iterator(ctx)?,
+                batch_size: self.batch_size,
+                drop_remainder: self.drop_remainder,
+                done: false,
+            };
+            let stage = ParallelStage::start(Box::new(source), budget, deterministic, ctx.clone())?;
+            return Ok(Box::new(stage));
+        }
         Ok(Box::new(BatchIterator {
             input: Some(self.input.make_iterator(ctx)?),
             batch_size: self.batch_size,
@@ -87,5 +116,37 @@ impl DatasetIterator for BatchIterator {
                 Ok(None)
             }
         }
+    }
+}
+
+/// Gathers a batch's elements on the dispatcher; stacking them (the copy) runs on the pool.
+struct BatchAssembly {
+    input: Box<dyn DatasetIterator>,
+    batch_size: usize,
+    drop_remainder: bool,
+    done: bool,
+}
+
+impl UnitSource for BatchAssembly {
+    fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut elements = Vec::with_capacity(self.batch_size);
+        while elements.len() < self.batch_size {
+            match self.input.next(ctx)? {
+                Some(e) => elements.push(e),
+                None => {
+                    self.done = true;
+                    break;
+                }
+            }
+        }
+        if elements.is_empty() || (self.drop_remainder && elements.len() < self.batch_size) {
+            return Ok(None);
+        }
+        Ok(Some(Unit::Work(Box::new(move || {
+            Batch::stack(&elements).map(|b| b.tensors)
+        }))))
     }
 }

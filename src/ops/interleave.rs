@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::prefetch::PrefetchIterator;
+use super::prefetch::prefetching;
 use crate::engine::{
     Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -111,11 +111,7 @@ impl DatasetIterator for InterleaveIterator {
                         let dataset = self.func.call(element)?;
                         let mut opened = dataset.make_iterator(&self.ctx)?;
                         if let Some(buffer) = self.parallel_buffer {
-                            opened = Box::new(PrefetchIterator::start(
-                                opened,
-                                buffer,
-                                self.ctx.clone(),
-                            )?);
+                            opened = Box::new(prefetching(opened, Some(buffer), self.ctx.clone())?);
                         }
                         self.slots[self.cycle_index] = Some(opened);
                         self.num_open += 1;

@@ -12,6 +12,7 @@ pub mod ignore_errors;
 pub mod interleave;
 pub mod map;
 pub mod padded_batch;
+pub mod parallel;
 pub mod parallel_map;
 pub mod prefetch;
 pub mod range;

@@ -1,23 +1,26 @@
 //! `Dataset.prefetch(buffer_size)`: runs the input on a background thread, up to
-//! `buffer_size` elements ahead of the consumer, behind a bounded channel.
+//! `buffer_size` elements ahead of the consumer. With AUTOTUNE the buffer starts at one
+//! element and grows while the consumer finds it empty, within the RAM budget.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crossbeam_channel::{bounded, Receiver};
+use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Result};
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+/// The most elements an autotuned prefetch buffer grows to.
+const MAX_AUTOTUNED_BUFFER: usize = 1024;
 
 pub struct PrefetchNode {
     input: Arc<dyn DatasetNode>,
-    buffer_size: usize,
+    /// `None` is AUTOTUNE.
+    buffer_size: Option<usize>,
 }
 
 impl PrefetchNode {
-    pub fn new(input: Arc<dyn DatasetNode>, buffer_size: usize) -> Self {
+    pub fn new(input: Arc<dyn DatasetNode>, buffer_size: Option<usize>) -> Self {
         PrefetchNode {
             input,
-            buffer_size: buffer_size.max(1),
+            buffer_size: buffer_size.map(|n| n.max(1)),
         }
     }
 }
@@ -25,11 +28,7 @@ impl PrefetchNode {
 impl DatasetNode for PrefetchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         let input = self.input.make_iterator(ctx)?;
-        Ok(Box::new(PrefetchIterator::start(
-            input,
-            self.buffer_size,
-            ctx.clone(),
-        )?))
+        Ok(Box::new(prefetching(input, self.buffer_size, ctx.clone())?))
     }
 
     fn cardinality(&self) -> Cardinality {
@@ -37,76 +36,31 @@ impl DatasetNode for PrefetchNode {
     }
 }
 
-/// What the worker sends: an element, an error, or the end.
-type Item = Result<Option<Element>>;
-
-/// Runs an iterator on its own thread, up to `capacity` elements ahead.
-pub(crate) struct PrefetchIterator {
-    rx: Option<Receiver<Item>>,
-    stop: Arc<AtomicBool>,
-    finished: bool,
+/// Runs `input` on its own thread, `buffer_size` elements ahead (`None`: autotuned).
+pub(crate) fn prefetching(
+    input: Box<dyn DatasetIterator>,
+    buffer_size: Option<usize>,
+    ctx: Arc<Context>,
+) -> Result<ParallelStage> {
+    let budget = match buffer_size {
+        Some(n) => Budget {
+            initial: n,
+            max: n,
+            autotune: false,
+        },
+        None => Budget {
+            initial: 1,
+            max: MAX_AUTOTUNED_BUFFER,
+            autotune: true,
+        },
+    };
+    ParallelStage::start(Box::new(Pull(input)), budget, true, ctx)
 }
 
-impl PrefetchIterator {
-    pub(crate) fn start(
-        mut input: Box<dyn DatasetIterator>,
-        capacity: usize,
-        ctx: Arc<Context>,
-    ) -> Result<Self> {
-        let (tx, rx) = bounded::<Item>(capacity);
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = stop.clone();
-        std::thread::Builder::new()
-            .name("ferroflow-prefetch".into())
-            .spawn(move || {
-                while !stop_flag.load(Ordering::Acquire) {
-                    let item =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.next(&ctx)))
-                            .unwrap_or_else(|_| {
-                                Err(Error::Internal("a prefetch worker panicked".into()))
-                            });
-                    let last = !matches!(item, Ok(Some(_)));
-                    if tx.send(item).is_err() || last {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| {
-                Error::ResourceExhausted(format!("cannot start a prefetch thread: {e}"))
-            })?;
-        Ok(PrefetchIterator {
-            rx: Some(rx),
-            stop,
-            finished: false,
-        })
-    }
-}
+struct Pull(Box<dyn DatasetIterator>);
 
-impl DatasetIterator for PrefetchIterator {
-    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        if self.finished {
-            return Ok(None);
-        }
-        let rx = self.rx.as_ref().expect("receiver lives until drop");
-        let item = ctx.recv(rx)?.unwrap_or_else(|| {
-            Err(Error::Internal(
-                "the prefetch worker stopped without finishing".into(),
-            ))
-        });
-        if !matches!(item, Ok(Some(_))) {
-            self.finished = true;
-        }
-        item
-    }
-}
-
-/// The worker is told to stop but not joined: it may be inside a slow user function, and the
-/// consumer (perhaps handling Ctrl-C) must not wait for that. It exits after its current
-/// element, dropping its input (and any workers under it) on its own thread.
-impl Drop for PrefetchIterator {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        // Disconnecting wakes a worker blocked on a full channel.
-        drop(self.rx.take());
+impl UnitSource for Pull {
+    fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
+        Ok(self.0.next(ctx)?.map(Unit::Ready))
     }
 }

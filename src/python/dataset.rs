@@ -42,9 +42,6 @@ use crate::ops::{
 /// Elements each open input of a parallel interleave may run ahead.
 const PARALLEL_INTERLEAVE_BUFFER: usize = 16;
 
-/// The prefetch buffer used for `AUTOTUNE` until a measured value replaces it.
-const AUTOTUNE_PREFETCH_BUFFER: usize = 8;
-
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeDataset {
     pub node: Arc<dyn DatasetNode>,
@@ -154,10 +151,21 @@ impl NativeDataset {
         }))
     }
 
-    fn batch(&self, py: Python<'_>, batch_size: i64, drop_remainder: bool) -> PyResult<Self> {
-        Ok(wrap(
-            BatchNode::new(self.node.clone(), batch_size, drop_remainder).py_err(py)?,
-        ))
+    /// `parallelism` as for `map`: None assembles batches on the consumer's thread.
+    #[pyo3(signature = (batch_size, drop_remainder, parallelism=None, deterministic=None))]
+    fn batch(
+        &self,
+        py: Python<'_>,
+        batch_size: i64,
+        drop_remainder: bool,
+        parallelism: Option<i64>,
+        deterministic: Option<bool>,
+    ) -> PyResult<Self> {
+        let node = BatchNode::new(self.node.clone(), batch_size, drop_remainder).py_err(py)?;
+        Ok(wrap(match parallelism {
+            None => node,
+            Some(n) => node.parallel(usize::try_from(n).ok(), deterministic),
+        }))
     }
 
     fn padded_batch(
@@ -228,8 +236,10 @@ impl NativeDataset {
 
     /// `buffer_size` -1 is AUTOTUNE.
     fn prefetch(&self, buffer_size: i64) -> Self {
-        let buffer = usize::try_from(buffer_size).unwrap_or(AUTOTUNE_PREFETCH_BUFFER);
-        wrap(PrefetchNode::new(self.node.clone(), buffer))
+        wrap(PrefetchNode::new(
+            self.node.clone(),
+            usize::try_from(buffer_size).ok(),
+        ))
     }
 
     /// The records of the TFRecord files this dataset names: read one file after another, or
@@ -264,20 +274,19 @@ impl NativeDataset {
     }
 
     /// Starts a pass; `cpu_budget` 0 means every core.
-    #[pyo3(signature = (cpu_budget=0, deterministic=true))]
+    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0))]
     fn iter(
         &self,
         py: Python<'_>,
         cpu_budget: usize,
         deterministic: bool,
+        ram_budget: u64,
     ) -> PyResult<NativeIterator> {
-        NativeIterator::start(
-            py,
-            &self.node,
-            PipelineOptions {
-                cpu_budget,
-                deterministic,
-            },
-        )
+        let options = PipelineOptions {
+            cpu_budget,
+            deterministic,
+            ram_budget,
+        };
+        NativeIterator::start(py, &self.node, options)
     }
 }

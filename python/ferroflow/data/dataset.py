@@ -229,13 +229,7 @@ class Dataset:
         """
         output = Structure()
         fn = _functions.element_fn(map_func, self._structure, output)
-        parallelism = None
-        if num_parallel_calls is not None:
-            parallelism = _count_arg("num_parallel_calls", num_parallel_calls)
-            if parallelism <= 0 and parallelism != AUTOTUNE:
-                raise InvalidArgumentError(
-                    f"num_parallel_calls must be positive or AUTOTUNE, got {parallelism}"
-                )
+        parallelism = _parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
         ds = self._derive(self._native.map(fn, parallelism, det), output)
         output.resolve = _functions.resolver(ds)
@@ -305,8 +299,12 @@ class Dataset:
         if size <= 0:
             raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
         dim = size if drop_remainder else None
+        det = None if deterministic is None else bool(deterministic)
+        native = self._native.batch(
+            size, bool(drop_remainder), _parallelism(num_parallel_calls), det
+        )
         return self._derive(
-            self._native.batch(size, bool(drop_remainder)),
+            native,
             Structure(derive=lambda s: _structure.batched(s, dim), deps=[self._structure]),
         )
 
@@ -502,8 +500,8 @@ class Iterator(_PyIterator):
     the iterator stops any background threads."""
 
     def __init__(self, dataset: Dataset) -> None:
-        cpu_budget, deterministic = dataset.options()._engine_settings()
-        self._native: NativeIterator = dataset._native.iter(cpu_budget, deterministic)
+        cpu_budget, deterministic, ram_budget = dataset.options()._engine_settings()
+        self._native: NativeIterator = dataset._native.iter(cpu_budget, deterministic, ram_budget)
         self._structure = dataset._structure
         self._pack: Callable[[list[Any]], Any] | None = None
 
@@ -551,6 +549,16 @@ class Iterator(_PyIterator):
 
 
 # --------------------------------------------------------------------- helpers
+
+
+def _parallelism(num_parallel_calls: Any) -> int | None:
+    """None (sequential), AUTOTUNE (-1) or a positive count."""
+    if num_parallel_calls is None:
+        return None
+    n = _count_arg("num_parallel_calls", num_parallel_calls)
+    if n <= 0 and n != AUTOTUNE:
+        raise InvalidArgumentError(f"num_parallel_calls must be positive or AUTOTUNE, got {n}")
+    return n
 
 
 def _merge_options(datasets: list[Dataset]) -> Options | None:

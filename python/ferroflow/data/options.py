@@ -113,10 +113,10 @@ class Options(_OptionGroup):
         """These options with every setting ``options`` sets taking precedence."""
         return self._merged(options)  # type: ignore[return-value]
 
-    def _engine_settings(self) -> tuple[int, bool]:
+    def _engine_settings(self) -> tuple[int, bool, int]:
         cpu = self.autotune.cpu_budget or self.threading.private_threadpool_size or 0
         deterministic = True if self.deterministic is None else bool(self.deterministic)
-        return int(cpu), deterministic
+        return int(cpu), deterministic, int(self.autotune.ram_budget or 0)
 
 
 __all__ = ["AutotuneOptions", "Options", "ThreadingOptions"]

@@ -1,0 +1,186 @@
+//! The one asynchronous stage behind prefetch, parallel map and parallel batch. A dispatcher
+//! thread pulls the input; each unit it produces is either ready (prefetch) or work to run on
+//! the pipeline's worker pool (a map call, a batch assembly). A token budget bounds how many
+//! units are in flight or buffered; the consumer takes results in input order
+//! (deterministic) or as they finish, and gives the token back.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::{unbounded, Receiver};
+
+use crate::engine::budget::TokenBudget;
+use crate::engine::{Context, DatasetIterator, Element, Error, Result};
+
+/// Work for the pool: computes one output element.
+pub(crate) type Work = Box<dyn FnOnce() -> Result<Element> + Send>;
+
+pub(crate) enum Unit {
+    Ready(Element),
+    Work(Work),
+}
+
+/// What the dispatcher pulls from the input.
+pub(crate) trait UnitSource: Send {
+    fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>>;
+}
+
+/// How many units may be in flight: a fixed number, or autotuned up to a maximum.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub initial: usize,
+    pub max: usize,
+    pub autotune: bool,
+}
+
+/// A unit's input position and its result; `Ok(None)` marks the end of the input there.
+type Outcome = (u64, Result<Option<Element>>);
+
+pub(crate) struct ParallelStage {
+    results: Receiver<Outcome>,
+    budget: TokenBudget,
+    ready: BTreeMap<u64, Result<Element>>,
+    next_seq: u64,
+    delivered: u64,
+    end_seq: Option<u64>,
+    deterministic: bool,
+    stop: Arc<AtomicBool>,
+    last_bytes: u64,
+}
+
+impl ParallelStage {
+    pub(crate) fn start(
+        mut source: Box<dyn UnitSource>,
+        budget: Budget,
+        deterministic: bool,
+        ctx: Arc<Context>,
+    ) -> Result<Self> {
+        let (results_tx, results) = unbounded::<Outcome>();
+        let (budget, token_rx) = TokenBudget::new(
+            budget.initial,
+            budget.max,
+            budget.autotune,
+            ctx.ram_budget(),
+        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        std::thread::Builder::new()
+            .name("ferroflow-stage".into())
+            .spawn(move || {
+                let mut seq = 0u64;
+                while ctx.recv(&token_rx).ok().flatten().is_some() {
+                    if stop_flag.load(Ordering::Acquire) {
+                        return;
+                    }
+                    let unit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        source.next_unit(&ctx)
+                    }))
+                    .unwrap_or_else(|_| Err(Error::Internal("a pipeline stage panicked".into())));
+                    match unit {
+                        Ok(Some(Unit::Ready(element))) => {
+                            let _ = results_tx.send((seq, Ok(Some(element))));
+                        }
+                        Ok(Some(Unit::Work(work))) => {
+                            let (tx, at) = (results_tx.clone(), seq);
+                            ctx.pool().execute(move || {
+                                let result =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                                        .unwrap_or_else(|_| {
+                                            Err(Error::Internal(
+                                                "a pipeline function panicked".into(),
+                                            ))
+                                        });
+                                let _ = tx.send((at, result.map(Some)));
+                            });
+                        }
+                        Ok(None) => {
+                            let _ = results_tx.send((seq, Ok(None)));
+                            return;
+                        }
+                        Err(e) => {
+                            let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
+                            if results_tx.send((seq, Err(e))).is_err() || stopping {
+                                return;
+                            }
+                        }
+                    }
+                    seq += 1;
+                }
+            })
+            .map_err(|e| {
+                Error::ResourceExhausted(format!("cannot start a pipeline thread: {e}"))
+            })?;
+        Ok(ParallelStage {
+            results,
+            budget,
+            ready: BTreeMap::new(),
+            next_seq: 0,
+            delivered: 0,
+            end_seq: None,
+            deterministic,
+            stop,
+            last_bytes: 0,
+        })
+    }
+
+    /// The next result that may be handed out now, in the order this stage promises.
+    fn take_ready(&mut self) -> Option<Result<Element>> {
+        let result = if self.deterministic {
+            let r = self.ready.remove(&self.next_seq)?;
+            self.next_seq += 1;
+            r
+        } else {
+            self.ready.pop_first()?.1
+        };
+        self.delivered += 1;
+        self.budget.give_back();
+        if let Ok(element) = &result {
+            self.last_bytes = crate::engine::tensor::element_bytes(element);
+        }
+        Some(result)
+    }
+
+    /// Tokens granted now: the stage's tuned buffer size or parallelism.
+    pub(crate) fn tuned(&self) -> usize {
+        self.budget.granted()
+    }
+}
+
+impl DatasetIterator for ParallelStage {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let mut waited = false;
+        loop {
+            if let Some(result) = self.take_ready() {
+                return result.map(Some);
+            }
+            if self.end_seq == Some(self.delivered) {
+                return Ok(None);
+            }
+            if !waited && self.results.is_empty() {
+                // Nothing was ready: this stage is what the consumer waits for.
+                self.budget.starved(self.last_bytes);
+                waited = true;
+            }
+            match ctx.recv(&self.results)? {
+                Some((seq, Ok(None))) => self.end_seq = Some(seq),
+                Some((seq, Ok(Some(element)))) => {
+                    self.ready.insert(seq, Ok(element));
+                }
+                Some((seq, Err(e))) => {
+                    self.ready.insert(seq, Err(e));
+                }
+                None => return Err(Error::Internal("a pipeline stage stopped early".into())),
+            }
+        }
+    }
+}
+
+/// The dispatcher is told to stop, not joined: it may be inside a slow user function, and the
+/// consumer (perhaps handling Ctrl-C) must not wait for that. It exits after its current unit,
+/// dropping its input (and any stages under it) on its own thread.
+impl Drop for ParallelStage {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
