@@ -9,7 +9,9 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::budget::{default_ram_budget, RamBudget};
 use super::error::{Error, Result};
+use super::instrumented::Instrumented;
 use super::pool::WorkerPool;
+use super::stats::{StageStats, StatsRegistry};
 use super::tensor::{Element, Tensor};
 
 /// How many elements a dataset has, as `tf.data.experimental.cardinality` reports it.
@@ -41,8 +43,17 @@ impl Cardinality {
 
 /// An immutable dataset description; `make_iterator` starts one independent pass.
 pub trait DatasetNode: Send + Sync {
+    /// Starts a pass over this node alone. Operations open their inputs with
+    /// `Context::open`, which also instruments them.
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>>;
     fn cardinality(&self) -> Cardinality;
+
+    /// The stage's name in statistics: the node type's name without its `Node` suffix.
+    fn name(&self) -> &'static str {
+        let full = std::any::type_name::<Self>();
+        let short = full.rsplit("::").next().unwrap_or(full);
+        short.strip_suffix("Node").unwrap_or(short)
+    }
 }
 
 /// Several consecutive elements stacked along a new first dimension of `rows` entries.
@@ -99,6 +110,10 @@ pub trait DatasetIterator: Send {
         Batch::stack(&elements).map(Some)
     }
 
+    /// Receives this stage's statistics entry; asynchronous stages record waits and buffer
+    /// occupancy in it.
+    fn set_stats(&mut self, _stats: Arc<StageStats>) {}
+
     /// Discards up to `n` elements and says how many were there.
     fn skip(&mut self, ctx: &Context, n: u64) -> Result<u64> {
         for done in 0..n {
@@ -149,6 +164,7 @@ pub struct Context {
     options: PipelineOptions,
     pool: WorkerPool,
     ram: Arc<RamBudget>,
+    stats: Arc<StatsRegistry>,
 }
 
 /// The settings of `Options` that the engine reads while running a pipeline.
@@ -161,6 +177,8 @@ pub struct PipelineOptions {
     /// Bytes autotuned buffers may hold together (`autotune.ram_budget`); 0 means half the
     /// memory.
     pub ram_budget: u64,
+    /// Whether to record a timeline of every stage call.
+    pub timeline: bool,
 }
 
 impl Default for PipelineOptions {
@@ -169,6 +187,7 @@ impl Default for PipelineOptions {
             cpu_budget: 0,
             deterministic: true,
             ram_budget: 0,
+            timeline: false,
         }
     }
 }
@@ -196,9 +215,27 @@ impl Context {
                 0 => default_ram_budget(),
                 n => n,
             })),
+            stats: Arc::new(StatsRegistry::new(options.timeline)),
             options,
             pool: WorkerPool::new(),
         }
+    }
+
+    /// Opens `node` as a stage of this pass: its iterator, instrumented for statistics.
+    pub fn open(self: &Arc<Self>, node: &Arc<dyn DatasetNode>) -> Result<Box<dyn DatasetIterator>> {
+        let stats = self.stats.stage(node.name());
+        let mut inner = self.stats.measure(&stats, || node.make_iterator(self))?;
+        inner.set_stats(stats.clone());
+        Ok(Box::new(Instrumented::new(
+            inner,
+            stats,
+            self.stats.clone(),
+        )))
+    }
+
+    /// The statistics of this pass.
+    pub fn stats(&self) -> &Arc<StatsRegistry> {
+        &self.stats
     }
 
     /// The memory autotuned buffers of this pipeline share.

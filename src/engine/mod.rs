@@ -4,9 +4,11 @@ pub mod budget;
 pub mod dataset;
 pub mod dtype;
 pub mod error;
+pub mod instrumented;
 pub mod pool;
 pub mod random;
 pub mod serialize;
+pub mod stats;
 pub mod tensor;
 
 pub use dataset::{

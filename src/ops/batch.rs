@@ -69,7 +69,7 @@ impl DatasetNode for BatchNode {
             let budget = parallel_budget(parallelism, ctx);
             let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
             let source = BatchAssembly {
-                input: self.input.make_iterator(ctx)?,
+                input: ctx.open(&self.input)?,
                 batch_size: self.batch_size,
                 drop_remainder: self.drop_remainder,
                 done: false,
@@ -78,7 +78,7 @@ impl DatasetNode for BatchNode {
             return Ok(Box::new(stage));
         }
         Ok(Box::new(BatchIterator {
-            input: Some(self.input.make_iterator(ctx)?),
+            input: Some(ctx.open(&self.input)?),
             batch_size: self.batch_size,
             drop_remainder: self.drop_remainder,
         }))

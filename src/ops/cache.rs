@@ -47,7 +47,7 @@ impl DatasetNode for CacheNode {
                     }));
                 }
                 Ok(Box::new(MemoryWriter {
-                    input: self.input.make_iterator(ctx)?,
+                    input: ctx.open(&self.input)?,
                     elements: Vec::new(),
                     slot: slot.clone(),
                 }))
@@ -55,7 +55,7 @@ impl DatasetNode for CacheNode {
             Store::File(path) if path.exists() => Ok(Box::new(FileCacheReader::open(path)?)),
             Store::File(path) => Ok(Box::new(FileCacheWriter::create(
                 path,
-                self.input.make_iterator(ctx)?,
+                ctx.open(&self.input)?,
             )?)),
         }
     }

@@ -18,7 +18,7 @@ impl ConcatenateNode {
 impl DatasetNode for ConcatenateNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(ConcatenateIterator {
-            current: self.first.make_iterator(ctx)?,
+            current: ctx.open(&self.first)?,
             second: Some(self.second.clone()),
             ctx: ctx.clone(),
         }))
@@ -47,7 +47,7 @@ impl DatasetIterator for ConcatenateIterator {
                 return Ok(Some(element));
             }
             match self.second.take() {
-                Some(second) => self.current = second.make_iterator(&self.ctx)?,
+                Some(second) => self.current = self.ctx.open(&second)?,
                 None => return Ok(None),
             }
         }

@@ -32,7 +32,7 @@ pub(crate) fn holds(predicate: &dyn ElementFn, element: &Element) -> Result<bool
 impl DatasetNode for FilterNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(FilterIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             predicate: self.predicate.clone(),
         }))
     }

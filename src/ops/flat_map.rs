@@ -20,7 +20,7 @@ impl FlatMapNode {
 impl DatasetNode for FlatMapNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(FlatMapIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             func: self.func.clone(),
             current: None,
             ctx: ctx.clone(),
@@ -52,9 +52,7 @@ impl DatasetIterator for FlatMapIterator {
                 self.current = None;
             }
             match self.input.next(ctx)? {
-                Some(element) => {
-                    self.current = Some(self.func.call(element)?.make_iterator(&self.ctx)?)
-                }
+                Some(element) => self.current = Some(self.ctx.open(&self.func.call(element)?)?),
                 None => return Ok(None),
             }
         }

@@ -20,7 +20,7 @@ impl IgnoreErrorsNode {
 impl DatasetNode for IgnoreErrorsNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(IgnoreErrorsIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             log_warning: self.log_warning,
         }))
     }

@@ -50,7 +50,7 @@ impl InterleaveNode {
 impl DatasetNode for InterleaveNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(InterleaveIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             func: self.func.clone(),
             slots: (0..self.cycle_length).map(|_| None).collect(),
             block_length: self.block_length,
@@ -109,7 +109,7 @@ impl DatasetIterator for InterleaveIterator {
                 match self.input.next(ctx)? {
                     Some(element) => {
                         let dataset = self.func.call(element)?;
-                        let mut opened = dataset.make_iterator(&self.ctx)?;
+                        let mut opened = self.ctx.open(&dataset)?;
                         if let Some(buffer) = self.parallel_buffer {
                             opened = Box::new(prefetching(opened, Some(buffer), self.ctx.clone())?);
                         }

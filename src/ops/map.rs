@@ -20,7 +20,7 @@ impl MapNode {
 impl DatasetNode for MapNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(MapIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             func: self.func.clone(),
         }))
     }

@@ -50,7 +50,7 @@ impl PaddedBatchNode {
 impl DatasetNode for PaddedBatchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(PaddedBatchIterator {
-            input: Some(self.input.make_iterator(ctx)?),
+            input: Some(ctx.open(&self.input)?),
             batch_size: self.batch_size,
             padded_shapes: self.padded_shapes.clone(),
             padding_values: self.padding_values.clone(),

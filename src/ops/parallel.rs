@@ -6,11 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use crossbeam_channel::{unbounded, Receiver};
 
 use crate::engine::budget::TokenBudget;
+use crate::engine::stats::{StageStats, StatsRegistry};
 use crate::engine::{Context, DatasetIterator, Element, Error, Result};
 
 /// Work for the pool: computes one output element.
@@ -34,6 +36,22 @@ pub(crate) struct Budget {
     pub autotune: bool,
 }
 
+/// Runs one unit of work on a pool thread; its time is the stage's own busy time.
+fn run_work(
+    work: Work,
+    registry: &StatsRegistry,
+    stats: Option<&Arc<StageStats>>,
+) -> Result<Element> {
+    let run = || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(Error::Internal("a pipeline function panicked".into())))
+    };
+    match stats {
+        Some(stats) => registry.measure_work(stats, run),
+        None => run(),
+    }
+}
+
 /// A unit's input position and its result; `Ok(None)` marks the end of the input there.
 type Outcome = (u64, Result<Option<Element>>);
 
@@ -47,6 +65,8 @@ pub(crate) struct ParallelStage {
     deterministic: bool,
     stop: Arc<AtomicBool>,
     last_bytes: u64,
+    /// Shared with the dispatcher, which records its waits for tokens there.
+    stats: Arc<OnceLock<Arc<StageStats>>>,
 }
 
 impl ParallelStage {
@@ -65,11 +85,20 @@ impl ParallelStage {
         );
         let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
+        let stats: Arc<OnceLock<Arc<StageStats>>> = Arc::default();
+        let dispatcher_stats = stats.clone();
         std::thread::Builder::new()
             .name("ferroflow-stage".into())
             .spawn(move || {
                 let mut seq = 0u64;
-                while ctx.recv(&token_rx).ok().flatten().is_some() {
+                loop {
+                    let waited = Instant::now();
+                    if ctx.recv(token_rx.channel()).ok().flatten().is_none() {
+                        return;
+                    }
+                    if let Some(stats) = dispatcher_stats.get() {
+                        stats.add_consumer_wait(waited.elapsed().as_nanos() as u64);
+                    }
                     if stop_flag.load(Ordering::Acquire) {
                         return;
                     }
@@ -83,14 +112,9 @@ impl ParallelStage {
                         }
                         Ok(Some(Unit::Work(work))) => {
                             let (tx, at) = (results_tx.clone(), seq);
+                            let (registry, stats) = (ctx.stats().clone(), dispatcher_stats.clone());
                             ctx.pool().execute(move || {
-                                let result =
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-                                        .unwrap_or_else(|_| {
-                                            Err(Error::Internal(
-                                                "a pipeline function panicked".into(),
-                                            ))
-                                        });
+                                let result = run_work(work, &registry, stats.get());
                                 let _ = tx.send((at, result.map(Some)));
                             });
                         }
@@ -121,6 +145,7 @@ impl ParallelStage {
             deterministic,
             stop,
             last_bytes: 0,
+            stats,
         })
     }
 
@@ -135,19 +160,23 @@ impl ParallelStage {
         };
         self.delivered += 1;
         self.budget.give_back();
+        if let Some(stats) = self.stats.get() {
+            stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
+        }
         if let Ok(element) = &result {
             self.last_bytes = crate::engine::tensor::element_bytes(element);
         }
         Some(result)
     }
-
-    /// Tokens granted now: the stage's tuned buffer size or parallelism.
-    pub(crate) fn tuned(&self) -> usize {
-        self.budget.granted()
-    }
 }
 
 impl DatasetIterator for ParallelStage {
+    fn set_stats(&mut self, stats: Arc<StageStats>) {
+        stats.mark_asynchronous();
+        stats.set_buffer(0, self.budget.granted());
+        let _ = self.stats.set(stats);
+    }
+
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         let mut waited = false;
         loop {
@@ -162,7 +191,12 @@ impl DatasetIterator for ParallelStage {
                 self.budget.starved(self.last_bytes);
                 waited = true;
             }
-            match ctx.recv(&self.results)? {
+            let (received, waited_ns) = StatsRegistry::waiting(|| ctx.recv(&self.results));
+            if let Some(stats) = self.stats.get() {
+                stats.add_input_wait(waited_ns);
+                stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
+            }
+            match received? {
                 Some((seq, Ok(None))) => self.end_seq = Some(seq),
                 Some((seq, Ok(Some(element)))) => {
                     self.ready.insert(seq, Ok(element));

@@ -66,7 +66,7 @@ impl DatasetNode for ParallelMapNode {
         let budget = parallel_budget(self.parallelism, ctx);
         let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
         let source = MapCalls {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             func: self.func.clone(),
         };
         Ok(Box::new(ParallelStage::start(

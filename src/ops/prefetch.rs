@@ -27,7 +27,7 @@ impl PrefetchNode {
 
 impl DatasetNode for PrefetchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        let input = self.input.make_iterator(ctx)?;
+        let input = ctx.open(&self.input)?;
         Ok(Box::new(prefetching(input, self.buffer_size, ctx.clone())?))
     }
 

@@ -58,7 +58,7 @@ impl DatasetIterator for RepeatIterator {
                     Some(k) => *k -= 1,
                     None => {}
                 }
-                self.current = Some(self.input.make_iterator(&self.ctx)?);
+                self.current = Some(self.ctx.open(&self.input)?);
                 self.epoch_was_empty = true;
             }
             match self.current.as_mut().expect("set above").next(ctx)? {

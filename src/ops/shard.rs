@@ -33,7 +33,7 @@ impl ShardNode {
 impl DatasetNode for ShardNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(ShardIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             gap: self.index,
             num_shards: self.num_shards,
         }))

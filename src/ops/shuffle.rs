@@ -36,7 +36,7 @@ impl ShuffleNode {
 impl DatasetNode for ShuffleNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(ShuffleIterator {
-            input: Some(self.input.make_iterator(ctx)?),
+            input: Some(ctx.open(&self.input)?),
             buffer: Vec::new(),
             buffer_size: self.buffer_size,
             rng: self.seeds.next_stream(),

@@ -23,7 +23,7 @@ impl DatasetNode for SkipNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         let input = match self.count {
             None => None,
-            Some(_) => Some(self.input.make_iterator(ctx)?),
+            Some(_) => Some(ctx.open(&self.input)?),
         };
         Ok(Box::new(SkipIterator {
             input,

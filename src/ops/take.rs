@@ -23,7 +23,7 @@ impl DatasetNode for TakeNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         let input = match self.count {
             Some(0) => None,
-            _ => Some(self.input.make_iterator(ctx)?),
+            _ => Some(ctx.open(&self.input)?),
         };
         Ok(Box::new(TakeIterator {
             input,

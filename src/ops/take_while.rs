@@ -21,7 +21,7 @@ impl TakeWhileNode {
 impl DatasetNode for TakeWhileNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(TakeWhileIterator {
-            input: Some(self.input.make_iterator(ctx)?),
+            input: Some(ctx.open(&self.input)?),
             predicate: self.predicate.clone(),
         }))
     }

@@ -19,7 +19,7 @@ impl UnbatchNode {
 impl DatasetNode for UnbatchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(UnbatchIterator {
-            input: self.input.make_iterator(ctx)?,
+            input: ctx.open(&self.input)?,
             current: Vec::new(),
             rows: 0,
             next_row: 0,

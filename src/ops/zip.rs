@@ -19,7 +19,7 @@ impl DatasetNode for ZipNode {
         let inputs = self
             .inputs
             .iter()
-            .map(|n| n.make_iterator(ctx))
+            .map(|n| ctx.open(n))
             .collect::<Result<_>>()?;
         Ok(Box::new(ZipIterator { inputs }))
     }

@@ -274,18 +274,20 @@ impl NativeDataset {
     }
 
     /// Starts a pass; `cpu_budget` 0 means every core.
-    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0))]
+    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0, timeline=false))]
     fn iter(
         &self,
         py: Python<'_>,
         cpu_budget: usize,
         deterministic: bool,
         ram_budget: u64,
+        timeline: bool,
     ) -> PyResult<NativeIterator> {
         let options = PipelineOptions {
             cpu_budget,
             deterministic,
             ram_budget,
+            timeline,
         };
         NativeIterator::start(py, &self.node, options)
     }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList};
 
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
@@ -28,7 +28,7 @@ impl NativeIterator {
                 .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
         });
         let ctx = Arc::new(Context::with_options(Some(interrupt), options));
-        let tree = py.detach(|| node.make_iterator(&ctx)).py_err(py)?;
+        let tree = py.detach(|| ctx.open(node)).py_err(py)?;
         Ok(NativeIterator {
             tree: Mutex::new(Some(tree)),
             ctx,
@@ -60,6 +60,48 @@ impl NativeIterator {
             Some(element) => element_to_py(py, element).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Per-stage statistics: one dict per stage, in the order the stages were opened.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.ctx
+            .stats()
+            .reports()
+            .into_iter()
+            .map(|r| {
+                let d = PyDict::new(py);
+                d.set_item("path", r.path)?;
+                d.set_item("name", r.name)?;
+                d.set_item("depth", r.depth)?;
+                d.set_item("elements", r.elements)?;
+                d.set_item("busy_s", r.busy_ns as f64 * 1e-9)?;
+                d.set_item("input_wait_s", r.input_wait_ns as f64 * 1e-9)?;
+                d.set_item("consumer_wait_s", r.consumer_wait_ns as f64 * 1e-9)?;
+                d.set_item("buffered", r.buffered)?;
+                d.set_item("tuned", r.tuned)?;
+                d.set_item("notes", r.notes)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// The recorded timeline: `(stage index, thread, start_s, end_s)` per call, and the
+    /// seconds since the pass started.
+    fn timeline(&self) -> (Vec<(usize, u64, f64, f64)>, f64) {
+        let registry = self.ctx.stats();
+        let events = registry
+            .timeline()
+            .into_iter()
+            .map(|e| {
+                (
+                    e.stage,
+                    e.thread,
+                    e.start_ns as f64 * 1e-9,
+                    e.end_ns as f64 * 1e-9,
+                )
+            })
+            .collect();
+        (events, registry.elapsed_ns() as f64 * 1e-9)
     }
 
     /// The errors `ignore_errors` skipped so far in this pass.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import time
 from collections.abc import Callable, Mapping
 from collections.abc import Iterator as _PyIterator
 from typing import Any
@@ -20,7 +21,7 @@ from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
 from ..errors import InvalidArgumentError
-from . import _functions, _structure
+from . import _functions, _report, _structure
 from ._structure import Structure
 from .options import Options
 
@@ -500,15 +501,25 @@ class Iterator(_PyIterator):
     the iterator stops any background threads."""
 
     def __init__(self, dataset: Dataset) -> None:
-        cpu_budget, deterministic, ram_budget = dataset.options()._engine_settings()
-        self._native: NativeIterator = dataset._native.iter(cpu_budget, deterministic, ram_budget)
+        options = dataset.options()
+        cpu_budget, deterministic, ram_budget = options._engine_settings()
+        self._timeline = bool(options.timeline)
+        self._native: NativeIterator = dataset._native.iter(
+            cpu_budget, deterministic, ram_budget, self._timeline
+        )
         self._structure = dataset._structure
         self._pack: Callable[[list[Any]], Any] | None = None
+        self._started = time.perf_counter()
+        self._returned_at: float | None = None
+        self._consumer: list[tuple[float, float]] = []
 
     def __iter__(self) -> Iterator:
         return self
 
     def __next__(self) -> Any:
+        if self._timeline and self._returned_at is not None:
+            now = time.perf_counter() - self._started
+            self._consumer.append((self._returned_at, now))
         try:
             flat = self._native.next()
         except InvalidArgumentError:
@@ -522,6 +533,8 @@ class Iterator(_PyIterator):
             if structure is None:
                 structure = self._structure.get()
             pack = self._pack = _nest.make_packer(structure)
+        if self._timeline:
+            self._returned_at = time.perf_counter() - self._started
         return pack(flat)
 
     def get_next(self) -> Any:
@@ -536,6 +549,28 @@ class Iterator(_PyIterator):
     def close(self) -> None:
         """Stops the pass now; background threads exit after their current element."""
         self._native.close()
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Per-stage statistics of this pass so far, outermost stage first: ``elements``
+        produced, ``busy_s`` (the stage's own work), ``input_wait_s`` and ``consumer_wait_s``
+        (time an asynchronous stage waited for its input or for room in its buffer),
+        ``buffered`` and ``tuned`` (buffer size or parallelism), and ``notes``."""
+        return self._native.stats()
+
+    def summary(self) -> str:
+        """The statistics as a table, with the bottleneck stage named."""
+        return _report.summary(self.stats())
+
+    def save_timeline(self, path: str | os.PathLike[str]) -> None:
+        """Saves a timeline picture (PNG, SVG ... by the file name) of every stage call and of
+        the time your loop spent between elements. Needs matplotlib, and the pass must have
+        been started with ``Options.timeline = True``."""
+        if not self._timeline:
+            raise InvalidArgumentError(
+                "this pass recorded no timeline; set options.timeline = True and iterate again"
+            )
+        events, _ = self._native.timeline()
+        _report.save_timeline(path, self.stats(), events, self._consumer)
 
     @property
     def ignored_errors(self) -> list[str]:

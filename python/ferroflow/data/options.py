@@ -79,7 +79,9 @@ class DistributeOptions(_Accepted):
 
 class Options(_OptionGroup):
     """Pipeline-wide settings: ``deterministic`` (default True: parallel stages keep their
-    input order unless an op says otherwise), ``autotune`` and ``threading``."""
+    input order unless an op says otherwise), ``autotune`` and ``threading``. ``timeline``
+    (ferroflow's own, default False) records every stage call so the iterator can
+    ``save_timeline``."""
 
     _fields = (
         "deterministic",
@@ -91,6 +93,7 @@ class Options(_OptionGroup):
         "experimental_warm_start",
         "experimental_external_state_policy",
         "experimental_symbolic_checkpoint",
+        "timeline",
     )
 
     def __init__(self) -> None:

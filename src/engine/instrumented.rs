@@ -1,0 +1,58 @@
+//! The wrapper every stage's iterator runs inside: it counts elements and times calls into the
+//! pass's `StatsRegistry`. `Context::open` applies it, so no operation has to.
+
+use std::sync::Arc;
+
+use super::dataset::{Batch, Context, DatasetIterator};
+use super::error::Result;
+use super::stats::{StageStats, StatsRegistry};
+use super::tensor::Element;
+
+pub struct Instrumented {
+    inner: Box<dyn DatasetIterator>,
+    stats: Arc<StageStats>,
+    registry: Arc<StatsRegistry>,
+}
+
+impl Instrumented {
+    pub fn new(
+        inner: Box<dyn DatasetIterator>,
+        stats: Arc<StageStats>,
+        registry: Arc<StatsRegistry>,
+    ) -> Self {
+        Instrumented {
+            inner,
+            stats,
+            registry,
+        }
+    }
+}
+
+impl DatasetIterator for Instrumented {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        let out = self.registry.measure(stats, || inner.next(ctx));
+        if let Ok(Some(_)) = &out {
+            self.stats.add_elements(1);
+        }
+        out
+    }
+
+    fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        let out = self.registry.measure(stats, || inner.next_batch(ctx, max));
+        if let Ok(Some(batch)) = &out {
+            self.stats.add_elements(batch.rows as u64);
+        }
+        out
+    }
+
+    fn skip(&mut self, ctx: &Context, n: u64) -> Result<u64> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        self.registry.measure(stats, || inner.skip(ctx, n))
+    }
+
+    fn set_stats(&mut self, stats: Arc<StageStats>) {
+        self.inner.set_stats(stats);
+    }
+}

@@ -1,0 +1,103 @@
+"""Stage statistics, AUTOTUNE's budgets as the iterator reports them, and the timeline."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+import pytest
+
+import ferroflow as ff
+from ferroflow.data import Dataset
+
+
+def _by_name(stats):
+    return {s["path"]: s for s in stats}
+
+
+def test_elements_per_stage():
+    it = iter(Dataset.range(100).map(lambda x: x + 1).batch(10))
+    assert len(list(it)) == 10
+    stats = _by_name(it.stats())
+    assert stats["Batch"]["elements"] == 10
+    assert stats["Batch/Map"]["elements"] == 100
+    assert stats["Batch/Map/Range"]["elements"] == 100
+    assert [s["depth"] for s in it.stats()] == [0, 1, 2]
+
+
+def test_summary_names_the_slow_stage():
+    def slow(x):
+        time.sleep(0.002)
+        return x
+
+    it = iter(Dataset.range(30).map(slow).batch(5).prefetch(2))
+    list(it)
+    text = it.summary()
+    assert "bottleneck: Prefetch/Batch/Map" in text
+    busy = _by_name(it.stats())["Prefetch/Batch/Map"]["busy_s"]
+    assert 0.05 < busy < 1.0
+
+
+def test_flat_map_inputs_add_up_in_one_stage():
+    ds = Dataset.from_tensor_slices(np.arange(5)).flat_map(lambda x: Dataset.range(x))
+    it = iter(ds.repeat(2))
+    assert len(list(it)) == 20
+    stats = _by_name(it.stats())
+    assert stats["Repeat/FlatMap/FromTensorSlices"]["elements"] == 10
+    assert stats["Repeat/FlatMap/Range"]["elements"] == 20
+    assert stats["Repeat/FlatMap"]["elements"] == 20
+
+
+def test_autotuned_prefetch_stays_within_the_ram_budget():
+    element = np.ones(1 << 18, np.float32)  # 1 MiB
+    options = ff.data.Options()
+    options.autotune.ram_budget = 4 << 20
+    ds = Dataset.from_tensors(element).repeat(200).prefetch(ff.data.AUTOTUNE)
+    it = iter(ds.with_options(options))
+    for _ in it:
+        time.sleep(0.0005)  # a consumer slower than nothing keeps asking for more buffer
+    tuned = _by_name(it.stats())["Prefetch"]["tuned"]
+    assert 1 <= tuned <= 5  # the first element plus at most 4 MiB of extra buffer
+
+
+def test_autotuned_parallelism_stays_within_the_cpu_budget():
+    def slow(x):
+        time.sleep(0.002)
+        return x
+
+    options = ff.data.Options()
+    options.autotune.cpu_budget = 2
+    ds = Dataset.range(200).map(slow, num_parallel_calls=ff.data.AUTOTUNE).with_options(options)
+    it = iter(ds)
+    assert len(list(it)) == 200
+    tuned = _by_name(it.stats())["ParallelMap"]["tuned"]
+    assert 2 <= tuned <= 4  # grew from 1 because the map was the bottleneck; at most 2 x budget
+
+
+def test_fixed_parallelism_is_reported():
+    it = iter(Dataset.range(20).map(lambda x: x, num_parallel_calls=3))
+    list(it)
+    assert _by_name(it.stats())["ParallelMap"]["tuned"] == 3
+
+
+def test_timeline_needs_the_option():
+    it = iter(Dataset.range(3))
+    list(it)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="timeline"):
+        it.save_timeline("never.png")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_timeline_picture(tmp_path):
+    options = ff.data.Options()
+    options.timeline = True
+    ds = Dataset.range(20).map(lambda x: x, num_parallel_calls=2).prefetch(1)
+    it = iter(ds.with_options(options))
+    for _ in it:
+        time.sleep(0.001)
+    out = tmp_path / "timeline.png"
+    it.save_timeline(out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    events, elapsed = it._native.timeline()
+    assert len(events) >= 20 and elapsed > 0
