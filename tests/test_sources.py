@@ -277,3 +277,12 @@ class TestZipAndConcatenate:
     def test_concatenate_generalises_shapes(self):
         ds = Dataset.from_tensors([1, 2]).concatenate(Dataset.from_tensors([1, 2, 3]))
         assert ds.element_spec == ff.TensorSpec([None], ff.int32)
+
+
+def test_generator_tuple_for_a_single_component_is_one_array():
+    def gen():
+        for i in range(3):
+            yield (i,)
+
+    ds = Dataset.from_generator(gen, output_signature=ff.TensorSpec(shape=(1,), dtype=ff.int64))
+    assert collect(ds) == [[0], [1], [2]]

@@ -16,8 +16,32 @@ def _by_name(stats):
     return {s["path"]: s for s in stats}
 
 
+def _uninjected(ds):
+    """``ds`` without the prefetch tf.data (and ferroflow) add at the end by default."""
+    options = ff.data.Options()
+    options.experimental_optimization.inject_prefetch = False
+    return ds.with_options(options)
+
+
+def test_a_final_prefetch_is_injected_unless_disabled():
+    it = iter(Dataset.range(10).map(lambda x: x))
+    assert len(list(it)) == 10
+    assert [s["path"] for s in it.stats()] == ["Prefetch", "Prefetch/Map", "Prefetch/Map/Range"]
+    it = iter(_uninjected(Dataset.range(10)))
+    list(it)
+    assert [s["path"] for s in it.stats()] == ["Range"]
+    options = ff.data.Options()
+    options.autotune.enabled = False
+    it = iter(Dataset.range(3).with_options(options))
+    list(it)
+    assert [s["path"] for s in it.stats()] == ["Range"]
+    it = iter(Dataset.range(3).prefetch(1))
+    list(it)
+    assert [s["path"] for s in it.stats()] == ["Prefetch", "Prefetch/Range"]
+
+
 def test_elements_per_stage():
-    it = iter(Dataset.range(100).map(lambda x: x + 1).batch(10))
+    it = iter(_uninjected(Dataset.range(100).map(lambda x: x + 1).batch(10)))
     assert len(list(it)) == 10
     stats = _by_name(it.stats())
     assert stats["Batch"]["elements"] == 10
@@ -41,7 +65,7 @@ def test_summary_names_the_slow_stage():
 
 def test_flat_map_inputs_add_up_in_one_stage():
     ds = Dataset.from_tensor_slices(np.arange(5)).flat_map(lambda x: Dataset.range(x))
-    it = iter(ds.repeat(2))
+    it = iter(_uninjected(ds.repeat(2)))
     assert len(list(it)) == 20
     stats = _by_name(it.stats())
     assert stats["Repeat/FlatMap/FromTensorSlices"]["elements"] == 10
@@ -69,14 +93,14 @@ def test_autotuned_parallelism_stays_within_the_cpu_budget():
     options = ff.data.Options()
     options.autotune.cpu_budget = 2
     ds = Dataset.range(200).map(slow, num_parallel_calls=ff.data.AUTOTUNE).with_options(options)
-    it = iter(ds)
+    it = iter(_uninjected(ds))
     assert len(list(it)) == 200
     tuned = _by_name(it.stats())["ParallelMap"]["tuned"]
     assert 2 <= tuned <= 4  # grew from 1 because the map was the bottleneck; at most 2 x budget
 
 
 def test_fixed_parallelism_is_reported():
-    it = iter(Dataset.range(20).map(lambda x: x, num_parallel_calls=3))
+    it = iter(_uninjected(Dataset.range(20).map(lambda x: x, num_parallel_calls=3)))
     list(it)
     assert _by_name(it.stats())["ParallelMap"]["tuned"] == 3
 

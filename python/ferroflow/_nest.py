@@ -37,6 +37,16 @@ def flatten(structure: Any) -> list[Any]:
     return out
 
 
+def flatten_up_to(structure: Any, value: Any) -> list[Any]:
+    """The parts of ``value`` at the leaves of ``structure``: a tuple yielded where one
+    component is expected stays whole (it becomes an array)."""
+    if not is_nested(structure):
+        return [value]
+    if isinstance(structure, Mapping):
+        return [x for k in sorted(structure) for x in flatten_up_to(structure[k], value[k])]
+    return [x for s, v in zip(_children(structure), list(value)) for x in flatten_up_to(s, v)]
+
+
 def _rebuild(template: Any, children: list[Any]) -> Any:
     if hasattr(template, "_ff_value_from_components"):
         return template._ff_value_from_components(children)

@@ -36,6 +36,8 @@ def _convert_outputs(result: Any, Tout: Any) -> Any:
         return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
     if isinstance(Tout, (list, tuple)):
+        if not Tout:
+            return []
         results = result if isinstance(result, (list, tuple)) else [result]
         if len(results) != len(Tout):
             raise ValueError(f"the function returned {len(results)} values, Tout names {len(Tout)}")

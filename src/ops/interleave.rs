@@ -85,6 +85,41 @@ struct InterleaveIterator {
 }
 
 impl InterleaveIterator {
+    /// Fills `slot` with the dataset of the next input element (running on its own thread
+    /// when parallel), or notes the end of the input.
+    fn open_slot(&mut self, slot: usize, ctx: &Context) -> Result<()> {
+        match self.input.next(ctx)? {
+            Some(element) => {
+                let dataset = self.func.call(element)?;
+                let mut opened = self.ctx.open(&dataset)?;
+                if let Some(buffer) = self.parallel_buffer {
+                    opened = Box::new(prefetching(opened, Some(buffer), self.ctx.clone())?);
+                }
+                self.slots[slot] = Some(opened);
+                self.num_open += 1;
+            }
+            None => self.end_of_input = true,
+        }
+        Ok(())
+    }
+
+    /// Opens every empty slot now, in the order the cycle will reach them, so their datasets
+    /// start reading (and a slow open is hidden) before they are needed. The slots get the
+    /// same input elements as when opened on arrival, so the output order is unchanged.
+    fn open_ahead(&mut self, ctx: &Context) -> Result<()> {
+        let n = self.slots.len();
+        for k in 0..n {
+            if self.end_of_input || self.num_open == n {
+                break;
+            }
+            let slot = (self.cycle_index + k) % n;
+            if self.slots[slot].is_none() {
+                self.open_slot(slot, ctx)?;
+            }
+        }
+        Ok(())
+    }
+
     fn advance_to_next_in_cycle(&mut self) {
         self.block_index = 0;
         self.cycle_index = (self.cycle_index + 1) % self.slots.len();
@@ -93,6 +128,9 @@ impl InterleaveIterator {
 
 impl DatasetIterator for InterleaveIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        if self.parallel_buffer.is_some() {
+            self.open_ahead(ctx)?;
+        }
         while !self.end_of_input || self.num_open > 0 {
             if let Some(current) = self.slots[self.cycle_index].as_mut() {
                 if let Some(element) = current.next(ctx)? {
@@ -105,19 +143,11 @@ impl DatasetIterator for InterleaveIterator {
                 self.slots[self.cycle_index] = None;
                 self.num_open -= 1;
                 self.advance_to_next_in_cycle();
-            } else if !self.end_of_input {
-                match self.input.next(ctx)? {
-                    Some(element) => {
-                        let dataset = self.func.call(element)?;
-                        let mut opened = self.ctx.open(&dataset)?;
-                        if let Some(buffer) = self.parallel_buffer {
-                            opened = Box::new(prefetching(opened, Some(buffer), self.ctx.clone())?);
-                        }
-                        self.slots[self.cycle_index] = Some(opened);
-                        self.num_open += 1;
-                    }
-                    None => self.end_of_input = true,
+                if self.parallel_buffer.is_some() {
+                    self.open_ahead(ctx)?;
                 }
+            } else if !self.end_of_input {
+                self.open_slot(self.cycle_index, ctx)?;
             } else {
                 self.advance_to_next_in_cycle();
             }

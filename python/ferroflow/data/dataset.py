@@ -67,6 +67,7 @@ class Dataset:
         self._native = native
         self._structure = structure
         self._options = options
+        self._prefetched = False
 
     def _derive(self, native: NativeDataset, structure: Structure | None = None) -> Dataset:
         return Dataset(native, self._structure if structure is None else structure, self._options)
@@ -411,7 +412,9 @@ class Dataset:
             return self
         if size < AUTOTUNE:
             raise InvalidArgumentError(f"buffer_size must be positive or AUTOTUNE, got {size}")
-        return self._derive(self._native.prefetch(size))
+        ds = self._derive(self._native.prefetch(size))
+        ds._prefetched = True
+        return ds
 
     def ignore_errors(self, log_warning: bool = False, name: str | None = None) -> Dataset:
         """Drops elements whose production failed and goes on: for a TFRecord file, the rest of
@@ -432,7 +435,9 @@ class Dataset:
         if not isinstance(options, Options):
             raise TypeError(f"with_options takes a ferroflow.data.Options, got {type(options)}")
         merged = options if self._options is None else self._options.merge(options)
-        return Dataset(self._native, self._structure, merged)
+        ds = Dataset(self._native, self._structure, merged)
+        ds._prefetched = self._prefetched
+        return ds
 
     def options(self) -> Options:
         """The options in effect for this dataset."""
@@ -504,7 +509,11 @@ class Iterator(_PyIterator):
         options = dataset.options()
         cpu_budget, deterministic, ram_budget = options._engine_settings()
         self._timeline = bool(options.timeline)
-        self._native: NativeIterator = dataset._native.iter(
+        native = dataset._native
+        if options._inject_prefetch() and not dataset._prefetched:
+            # As tf.data does by default: the pipeline runs ahead of the training loop.
+            native = native.prefetch(AUTOTUNE)
+        self._native: NativeIterator = native.iter(
             cpu_budget, deterministic, ram_budget, self._timeline
         )
         self._structure = dataset._structure
@@ -666,7 +675,7 @@ def _generator_components(value: Any, signature: Any, specs: list[TensorSpec]) -
                 f"structure. The expected structure was {signature!r}, but the "
                 f"yielded element was {value!r}."
             ) from e
-    flat = _nest.flatten(value)
+    flat = _nest.flatten_up_to(signature, value)
     out = []
     for v, spec in zip(flat, specs):
         try:

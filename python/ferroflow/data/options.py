@@ -70,7 +70,9 @@ class _Accepted(_OptionGroup):
 
 
 class OptimizationOptions(_Accepted):
-    """tf.data's graph-rewrite switches (``map_fusion`` ...): accepted, without effect."""
+    """tf.data's graph-rewrite switches. ``inject_prefetch`` (default True, as in tf.data)
+    adds a final ``prefetch(AUTOTUNE)`` when the pipeline does not end with one; the others
+    (``map_fusion`` ...) are accepted, without effect."""
 
 
 class DistributeOptions(_Accepted):
@@ -79,7 +81,8 @@ class DistributeOptions(_Accepted):
 
 class Options(_OptionGroup):
     """Pipeline-wide settings: ``deterministic`` (default True: parallel stages keep their
-    input order unless an op says otherwise), ``autotune`` and ``threading``. ``timeline``
+    input order unless an op says otherwise), ``autotune`` (with ``enabled`` False, no
+    ``prefetch`` is injected either) and ``threading``. ``timeline``
     (ferroflow's own, default False) records every stage call so the iterator can
     ``save_timeline``."""
 
@@ -115,6 +118,12 @@ class Options(_OptionGroup):
     def merge(self, options: Options) -> Options:
         """These options with every setting ``options`` sets taking precedence."""
         return self._merged(options)  # type: ignore[return-value]
+
+    def _inject_prefetch(self) -> bool:
+        """Whether a final ``prefetch(AUTOTUNE)`` is added (tf.data's ``inject_prefetch``)."""
+        if self.autotune.enabled is False:
+            return False
+        return self.experimental_optimization.inject_prefetch is not False
 
     def _engine_settings(self) -> tuple[int, bool, int]:
         cpu = self.autotune.cpu_budget or self.threading.private_threadpool_size or 0
