@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use super::budget::{default_ram_budget, RamBudget};
 use super::error::{Error, Result};
 use super::instrumented::Instrumented;
-use super::pool::WorkerPool;
+use super::pool::{spawn_thread, ThreadHooks, WorkerPool};
 use super::stats::{StageStats, StatsRegistry};
 use super::tensor::{Element, Tensor};
 
@@ -165,6 +165,7 @@ pub struct Context {
     pool: WorkerPool,
     ram: Arc<RamBudget>,
     stats: Arc<StatsRegistry>,
+    thread_hooks: Option<ThreadHooks>,
 }
 
 /// The settings of `Options` that the engine reads while running a pipeline.
@@ -218,7 +219,21 @@ impl Context {
             stats: Arc::new(StatsRegistry::new(options.timeline)),
             options,
             pool: WorkerPool::new(),
+            thread_hooks: None,
         }
+    }
+
+    /// Sets what every thread of this pass runs first and last.
+    pub fn with_thread_hooks(mut self, hooks: ThreadHooks) -> Self {
+        self.pool.set_hooks(hooks.clone());
+        self.thread_hooks = Some(hooks);
+        self
+    }
+
+    /// Starts a thread of this pass (the thread hooks run around `body`).
+    pub fn spawn(&self, name: &str, body: impl FnOnce() + Send + 'static) -> Result<()> {
+        spawn_thread(name, self.thread_hooks.clone(), body)
+            .map_err(|e| Error::ResourceExhausted(format!("cannot start a thread: {e}")))
     }
 
     /// Opens `node` as a stage of this pass: its iterator, instrumented for statistics.

@@ -2,16 +2,45 @@
 //! assembly) run here, so a pipeline with many parallel stages uses one set of threads. Jobs
 //! never wait on other jobs, so the pool cannot deadlock on itself.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Run on every thread the pipeline starts, first and last: the binding layer uses them to
+/// keep one Python thread state per worker instead of creating one per call.
+#[derive(Clone)]
+pub struct ThreadHooks {
+    pub on_start: Arc<dyn Fn() + Send + Sync>,
+    pub on_exit: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Spawns a named pipeline thread that runs `hooks` around `body`.
+pub fn spawn_thread(
+    name: &str,
+    hooks: Option<ThreadHooks>,
+    body: impl FnOnce() + Send + 'static,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if let Some(h) = &hooks {
+                (h.on_start)();
+            }
+            body();
+            if let Some(h) = &hooks {
+                (h.on_exit)();
+            }
+        })?;
+    Ok(())
+}
+
 /// Most threads one pool will start, whatever parallelism is asked for.
 pub const MAX_POOL_THREADS: usize = 256;
 
 pub struct WorkerPool {
+    hooks: Option<ThreadHooks>,
     /// `None` once shut down.
     jobs: Mutex<Option<Sender<Job>>>,
     queue: Receiver<Job>,
@@ -29,10 +58,16 @@ impl WorkerPool {
     pub fn new() -> Self {
         let (jobs, queue) = unbounded();
         WorkerPool {
+            hooks: None,
             jobs: Mutex::new(Some(jobs)),
             queue,
             threads: Mutex::new(0),
         }
+    }
+
+    /// Sets what every thread of the pool runs first and last (before any thread starts).
+    pub fn set_hooks(&mut self, hooks: ThreadHooks) {
+        self.hooks = Some(hooks);
     }
 
     /// Grows the pool to at least `n` threads (at most `MAX_POOL_THREADS`).
@@ -40,14 +75,12 @@ impl WorkerPool {
         let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
         while *threads < n.min(MAX_POOL_THREADS) {
             let queue = self.queue.clone();
-            let spawned = std::thread::Builder::new()
-                .name("ferroflow-worker".into())
-                .spawn(move || {
-                    // Ends when the pool shuts down or is dropped and the queue is empty.
-                    while let Ok(job) = queue.recv() {
-                        job();
-                    }
-                });
+            // Ends when the pool shuts down or is dropped and the queue is empty.
+            let spawned = spawn_thread("ferroflow-worker", self.hooks.clone(), move || {
+                while let Ok(job) = queue.recv() {
+                    job();
+                }
+            });
             if spawned.is_err() {
                 break;
             }

@@ -87,54 +87,50 @@ impl ParallelStage {
         let stop_flag = stop.clone();
         let stats: Arc<OnceLock<Arc<StageStats>>> = Arc::default();
         let dispatcher_stats = stats.clone();
-        std::thread::Builder::new()
-            .name("ferroflow-stage".into())
-            .spawn(move || {
-                let mut seq = 0u64;
-                loop {
-                    let waited = Instant::now();
-                    if ctx.recv(token_rx.channel()).ok().flatten().is_none() {
+        let thread_ctx = ctx.clone();
+        thread_ctx.spawn("ferroflow-stage", move || {
+            let mut seq = 0u64;
+            loop {
+                let waited = Instant::now();
+                if ctx.recv(token_rx.channel()).ok().flatten().is_none() {
+                    return;
+                }
+                if let Some(stats) = dispatcher_stats.get() {
+                    stats.add_consumer_wait(waited.elapsed().as_nanos() as u64);
+                }
+                if stop_flag.load(Ordering::Acquire) {
+                    return;
+                }
+                let unit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    source.next_unit(&ctx)
+                }))
+                .unwrap_or_else(|_| Err(Error::Internal("a pipeline stage panicked".into())));
+                match unit {
+                    Ok(Some(Unit::Ready(element))) => {
+                        let _ = results_tx.send((seq, Ok(Some(element))));
+                    }
+                    Ok(Some(Unit::Work(work))) => {
+                        let (tx, at) = (results_tx.clone(), seq);
+                        let (registry, stats) = (ctx.stats().clone(), dispatcher_stats.clone());
+                        ctx.pool().execute(move || {
+                            let result = run_work(work, &registry, stats.get());
+                            let _ = tx.send((at, result.map(Some)));
+                        });
+                    }
+                    Ok(None) => {
+                        let _ = results_tx.send((seq, Ok(None)));
                         return;
                     }
-                    if let Some(stats) = dispatcher_stats.get() {
-                        stats.add_consumer_wait(waited.elapsed().as_nanos() as u64);
-                    }
-                    if stop_flag.load(Ordering::Acquire) {
-                        return;
-                    }
-                    let unit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        source.next_unit(&ctx)
-                    }))
-                    .unwrap_or_else(|_| Err(Error::Internal("a pipeline stage panicked".into())));
-                    match unit {
-                        Ok(Some(Unit::Ready(element))) => {
-                            let _ = results_tx.send((seq, Ok(Some(element))));
-                        }
-                        Ok(Some(Unit::Work(work))) => {
-                            let (tx, at) = (results_tx.clone(), seq);
-                            let (registry, stats) = (ctx.stats().clone(), dispatcher_stats.clone());
-                            ctx.pool().execute(move || {
-                                let result = run_work(work, &registry, stats.get());
-                                let _ = tx.send((at, result.map(Some)));
-                            });
-                        }
-                        Ok(None) => {
-                            let _ = results_tx.send((seq, Ok(None)));
+                    Err(e) => {
+                        let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
+                        if results_tx.send((seq, Err(e))).is_err() || stopping {
                             return;
                         }
-                        Err(e) => {
-                            let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
-                            if results_tx.send((seq, Err(e))).is_err() || stopping {
-                                return;
-                            }
-                        }
                     }
-                    seq += 1;
                 }
-            })
-            .map_err(|e| {
-                Error::ResourceExhausted(format!("cannot start a pipeline thread: {e}"))
-            })?;
+                seq += 1;
+            }
+        })?;
         Ok(ParallelStage {
             results,
             budget,

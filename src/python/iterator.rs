@@ -8,6 +8,7 @@ use pyo3::types::{PyDict, PyList};
 
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
+use super::threads::python_thread_hooks;
 use crate::engine::error::ExternalError;
 use crate::engine::{Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
 
@@ -27,7 +28,8 @@ impl NativeIterator {
             Python::attach(|py| py.check_signals())
                 .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
         });
-        let ctx = Arc::new(Context::with_options(Some(interrupt), options));
+        let ctx = Context::with_options(Some(interrupt), options);
+        let ctx = Arc::new(ctx.with_thread_hooks(python_thread_hooks()));
         let tree = py.detach(|| ctx.open(node)).py_err(py)?;
         Ok(NativeIterator {
             tree: Mutex::new(Some(tree)),

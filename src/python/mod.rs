@@ -8,6 +8,7 @@ mod errors;
 mod example;
 mod iterator;
 mod tfrecord;
+mod threads;
 
 use pyo3::prelude::*;
 
