@@ -4,7 +4,7 @@
 //! up to its maximum and within the pipeline's RAM budget.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
 
@@ -57,16 +57,56 @@ pub fn default_ram_budget() -> u64 {
         .map_or(4 << 30, |kb| kb * 1024 / 2)
 }
 
-pub struct TokenBudget {
+const UNKNOWN: u64 = u64::MAX;
+
+/// State both sides of a budget reach: either may find the moment to grow it.
+struct Shared {
     tokens: Sender<()>,
-    /// Set by the producer when it had to wait for a token: only then can more tokens help.
-    producer_blocked: Arc<AtomicBool>,
-    granted: usize,
+    /// (tokens granted, bytes reserved from the RAM budget for the tokens beyond the first)
+    granted: Mutex<(usize, u64)>,
     max: usize,
     autotune: bool,
     ram: Arc<RamBudget>,
-    /// Bytes reserved from the RAM budget for the tokens granted beyond the first.
-    reserved: u64,
+    /// The producer is waiting for a token.
+    producer_blocked: AtomicBool,
+    /// The consumer is waiting for an element.
+    consumer_waiting: AtomicBool,
+    /// The size of the last element, the cost of one more token (`UNKNOWN` before the first).
+    element_bytes: AtomicU64,
+}
+
+impl Shared {
+    /// Both sides wait on each other: the budget is what holds the stage back. Doubles the
+    /// tokens (few steps to the needed depth, so each epoch's warm-up is short), up to the
+    /// maximum and as far as elements fit the RAM budget.
+    fn grow_if_held_back(&self) {
+        if !self.autotune
+            || !self.producer_blocked.load(Ordering::Acquire)
+            || !self.consumer_waiting.load(Ordering::Acquire)
+        {
+            return;
+        }
+        let mut granted = self.granted.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes = self.element_bytes.load(Ordering::Relaxed);
+        if bytes == UNKNOWN {
+            return; // until an element was seen, its cost in memory is unknown
+        }
+        let extra = granted.0.min(self.max - granted.0);
+        for _ in 0..extra {
+            if !self.ram.try_reserve(bytes) {
+                break;
+            }
+            granted.0 += 1;
+            granted.1 += bytes;
+            let _ = self.tokens.send(());
+        }
+        self.producer_blocked.store(false, Ordering::Release);
+    }
+}
+
+/// The consumer's side of a budget.
+pub struct TokenBudget {
+    shared: Arc<Shared>,
 }
 
 impl TokenBudget {
@@ -83,63 +123,64 @@ impl TokenBudget {
         for _ in 0..granted {
             let _ = tokens.send(());
         }
-        let producer_blocked = Arc::new(AtomicBool::new(false));
-        let wait = TokenWait {
-            tokens: rx,
-            producer_blocked: producer_blocked.clone(),
-        };
-        let budget = TokenBudget {
+        let shared = Arc::new(Shared {
             tokens,
-            producer_blocked,
-            granted,
+            granted: Mutex::new((granted, 0)),
             max: max.max(granted),
             autotune,
             ram,
-            reserved: 0,
+            producer_blocked: AtomicBool::new(false),
+            consumer_waiting: AtomicBool::new(false),
+            element_bytes: AtomicU64::new(UNKNOWN),
+        });
+        let wait = TokenWait {
+            tokens: rx,
+            shared: shared.clone(),
         };
-        (budget, wait)
+        (TokenBudget { shared }, wait)
     }
 
-    /// Gives back the token of an element the consumer took.
-    pub fn give_back(&self) {
-        let _ = self.tokens.send(());
+    /// Gives back the token of an element the consumer took, of `element_bytes` bytes.
+    pub fn give_back(&self, element_bytes: u64) {
+        self.shared
+            .element_bytes
+            .store(element_bytes, Ordering::Relaxed);
+        let _ = self.shared.tokens.send(());
     }
 
-    /// The consumer found nothing ready: allow one more element in flight if autotuning, the
-    /// producer was held back by the budget (so more tokens help), the maximum allows it, and
-    /// an element of `element_bytes` fits the RAM budget.
-    pub fn starved(&mut self, element_bytes: u64) {
-        if !self.autotune || self.granted >= self.max {
-            return;
+    /// The consumer starts (`true`) or stops waiting for an element.
+    pub fn consumer_waiting(&self, waiting: bool) {
+        self.shared
+            .consumer_waiting
+            .store(waiting, Ordering::Release);
+        if waiting {
+            self.shared.grow_if_held_back();
         }
-        if !self.producer_blocked.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        if !self.ram.try_reserve(element_bytes) {
-            return;
-        }
-        self.reserved += element_bytes;
-        self.granted += 1;
-        let _ = self.tokens.send(());
     }
 
     /// Tokens currently granted: the tuned buffer size or parallelism.
     pub fn granted(&self) -> usize {
-        self.granted
+        self.shared
+            .granted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
     }
 }
 
 /// The producer's side of a budget: where it waits for tokens.
 pub struct TokenWait {
     tokens: Receiver<()>,
-    producer_blocked: Arc<AtomicBool>,
+    shared: Arc<Shared>,
 }
 
 impl TokenWait {
-    /// The channel to wait on for the next token; notes when none is there already.
+    /// The channel to wait on for the next token; when none is there, the producer is held
+    /// back, and the budget grows if the consumer is waiting too.
     pub fn channel(&self) -> &Receiver<()> {
         if self.tokens.is_empty() {
-            self.producer_blocked.store(true, Ordering::Release);
+            self.shared.producer_blocked.store(true, Ordering::Release);
+            self.shared.grow_if_held_back();
         }
         &self.tokens
     }
@@ -147,7 +188,13 @@ impl TokenWait {
 
 impl Drop for TokenBudget {
     fn drop(&mut self) {
-        self.ram.release(self.reserved);
+        let reserved = self
+            .shared
+            .granted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1;
+        self.shared.ram.release(reserved);
     }
 }
 
@@ -158,24 +205,38 @@ mod tests {
     #[test]
     fn autotuned_budget_grows_within_ram() {
         let ram = Arc::new(RamBudget::new(250));
-        let (mut b, wait) = TokenBudget::new(8, 8, true, ram.clone());
+        let (b, wait) = TokenBudget::new(8, 8, true, ram.clone());
         assert_eq!(b.granted(), 1);
-        b.starved(100);
+        b.give_back(100);
+        b.consumer_waiting(true);
         assert_eq!(b.granted(), 1, "the producer was never held back");
-        for _ in 0..10 {
+        for _ in 0..4 {
             while wait.channel().try_recv().is_ok() {}
-            b.starved(100);
         }
         assert_eq!(b.granted(), 3, "two more elements of 100 bytes fit in 250");
         drop(b);
         assert_eq!(ram.used(), 0);
+        let ram = Arc::new(RamBudget::new(u64::MAX));
+        let (b, wait) = TokenBudget::new(8, 6, true, ram);
+        b.give_back(1);
+        b.consumer_waiting(true);
+        let _ = wait.channel().try_iter().count(); // the tokens on hand
+        for expected in [2, 4, 6, 6] {
+            // The producer finds no token while the consumer waits: the budget doubles.
+            let _ = wait.channel().try_iter().count();
+            assert_eq!(b.granted(), expected);
+        }
+        b.consumer_waiting(false);
+        while wait.channel().try_recv().is_ok() {}
+        assert_eq!(b.granted(), 6);
     }
 
     #[test]
     fn fixed_budget_never_grows() {
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (mut b, _rx) = TokenBudget::new(4, 100, false, ram);
-        b.starved(1);
+        let (b, wait) = TokenBudget::new(4, 100, false, ram);
+        b.consumer_waiting(true);
+        while wait.channel().try_recv().is_ok() {}
         assert_eq!(b.granted(), 4);
     }
 }

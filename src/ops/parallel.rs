@@ -155,12 +155,12 @@ impl ParallelStage {
             self.ready.pop_first()?.1
         };
         self.delivered += 1;
-        self.budget.give_back();
-        if let Some(stats) = self.stats.get() {
-            stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
-        }
         if let Ok(element) = &result {
             self.last_bytes = crate::engine::tensor::element_bytes(element);
+        }
+        self.budget.give_back(self.last_bytes);
+        if let Some(stats) = self.stats.get() {
+            stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
         }
         Some(result)
     }
@@ -174,7 +174,6 @@ impl DatasetIterator for ParallelStage {
     }
 
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        let mut waited = false;
         loop {
             if let Some(result) = self.take_ready() {
                 return result.map(Some);
@@ -182,12 +181,9 @@ impl DatasetIterator for ParallelStage {
             if self.end_seq == Some(self.delivered) {
                 return Ok(None);
             }
-            if !waited && self.results.is_empty() {
-                // Nothing was ready: this stage is what the consumer waits for.
-                self.budget.starved(self.last_bytes);
-                waited = true;
-            }
+            self.budget.consumer_waiting(true);
             let (received, waited_ns) = StatsRegistry::waiting(|| ctx.recv(&self.results));
+            self.budget.consumer_waiting(false);
             if let Some(stats) = self.stats.get() {
                 stats.add_input_wait(waited_ns);
                 stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
