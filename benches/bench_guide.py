@@ -7,7 +7,9 @@ tf.data for each of the guide's scenarios, with the ideal schedule's time.
 The same scenario code runs on both systems: it only uses the names ``import ferroflow as tf``
 provides. The ideal is what a perfect scheduler reaches on this machine: stages that overlap
 cost the slowest of them per item (the guide's "max"), stages that cannot overlap cost their
-sum, plus the time to fill the pipeline once.
+sum, plus the time to fill the pipeline once. Both systems end every pipeline with an injected
+``prefetch(AUTOTUNE)`` by default (tf.data's ``inject_prefetch``), so the training step
+overlaps the pipeline even in the "naive" scenarios, and their ideals count it that way.
 """
 
 from __future__ import annotations
@@ -83,19 +85,19 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "naive",
             lambda tf: benchmark(artificial_dataset(tf, n)),
-            e * (OPEN + n * (READ + TRAIN)),
+            e * (OPEN + n * max(READ, TRAIN) + TRAIN),
         ),
         Scenario(
             "prefetch",
             lambda tf: benchmark(artificial_dataset(tf, n).prefetch(tf.data.AUTOTUNE)),
-            e * (OPEN + READ + n * max(READ, TRAIN)),
+            e * (OPEN + n * max(READ, TRAIN) + TRAIN),
         ),
         Scenario(
             "sequential interleave",
             lambda tf: benchmark(
                 tf.data.Dataset.range(2).interleave(lambda _: artificial_dataset(tf, n))
             ),
-            e * (2 * OPEN + 2 * n * (READ + TRAIN)),
+            e * (2 * OPEN + 2 * n * max(READ, TRAIN) + TRAIN),
         ),
         Scenario(
             "parallel interleave",
@@ -109,7 +111,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "sequential map",
             lambda tf: benchmark(artificial_dataset(tf, n).map(mapped_function(tf))),
-            e * (OPEN + n * (READ + MAP + TRAIN)),
+            e * (OPEN + n * max(READ + MAP, TRAIN) + TRAIN),
         ),
         Scenario(
             "parallel map",
@@ -123,7 +125,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "cache",
             lambda tf: benchmark(artificial_dataset(tf, n).map(mapped_function(tf)).cache(), 5),
-            OPEN + n * (READ + MAP + TRAIN) + 4 * n * TRAIN,
+            OPEN + n * max(READ + MAP, TRAIN) + TRAIN + 4 * n * TRAIN,
         ),
         Scenario(
             "scalar map (10,000 x +1, batch 256)",
@@ -142,7 +144,7 @@ def scenarios() -> list[Scenario]:
                 .flat_map(lambda _: artificial_dataset(tf, n))
                 .map(mapped_function(tf))
             ),
-            e * (2 * OPEN + 2 * n * (READ + MAP + TRAIN)),
+            e * (2 * OPEN + 2 * n * max(READ + MAP, TRAIN) + TRAIN),
         ),
         Scenario(
             "optimized pipeline",
