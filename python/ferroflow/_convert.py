@@ -70,6 +70,8 @@ def to_numpy(value: Any, dtype: Any = None) -> Any:
             raise TypeError(f"cannot convert string values to {target.name}")
         if arr.ndim == 0:
             return _encode(arr.item())
+        if arr.dtype == object:
+            return arr  # the engine reads bytes and str items itself, and rejects others
         return _string_array(arr)
     if (
         arr.dtype.kind == "f"

@@ -10,7 +10,7 @@ use numpy::{
     PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyList, PyString};
 
 use crate::engine::{Buffer, Element, Error, Result, StringBuf, Tensor};
 
@@ -52,10 +52,24 @@ pub fn tensor_from_py(obj: &Bound<'_, PyAny>) -> Result<Tensor> {
         let view = typed.readonly();
         let mut strings = StringBuf::new();
         for item in view.as_array().iter() {
-            let bytes = item.bind(py).cast::<PyBytes>().map_err(|_| {
-                Error::InvalidArgument("string tensors must hold bytes objects".into())
-            })?;
-            strings.push(bytes.as_bytes());
+            let item = item.bind(py);
+            if let Ok(bytes) = item.cast::<PyBytes>() {
+                strings.push(bytes.as_bytes());
+            } else if let Ok(text) = item.cast::<PyString>() {
+                strings.push(
+                    text.to_str()
+                        .map_err(|e| Error::InvalidArgument(e.to_string()))?
+                        .as_bytes(),
+                );
+            } else {
+                return Err(Error::InvalidArgument(format!(
+                    "string tensors hold bytes or str, got {}",
+                    item.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                )));
+            }
         }
         return Tensor::new(shape, strings);
     }
