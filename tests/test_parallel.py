@@ -118,3 +118,22 @@ def test_parallel_batch_equals_sequential(calls):
 def test_autotuned_prefetch_keeps_every_element():
     ds = Dataset.range(5000).map(lambda x: x + 1).prefetch(ff.data.AUTOTUNE)
     assert collect(ds) == list(range(1, 5001))
+
+
+def test_nondeterministic_interleave_yields_every_element():
+    def make(x):
+        def gen():
+            for i in range(5):
+                time.sleep(0.001 * (int(x) % 3))
+                yield int(x) * 10 + i
+
+        return Dataset.from_generator(gen, output_signature=ff.TensorSpec([], ff.int64))
+
+    ds = Dataset.range(6).interleave(
+        make, cycle_length=3, num_parallel_calls=3, deterministic=False
+    )
+    out = collect(ds)
+    assert sorted(out) == sorted(x * 10 + i for x in range(6) for i in range(5))
+    for x in range(6):
+        mine = [v for v in out if v // 10 == x]
+        assert mine == sorted(mine)  # each input's own order is kept

@@ -110,6 +110,13 @@ pub trait DatasetIterator: Send {
         Batch::stack(&elements).map(Some)
     }
 
+    /// The next element if it can be had without waiting; `None` when it cannot (or when the
+    /// iterator cannot tell), in which case `next` must be called. Asynchronous stages
+    /// override it so a non-deterministic consumer can take whatever is ready.
+    fn try_next(&mut self, _ctx: &Context) -> Option<Result<Option<Element>>> {
+        None
+    }
+
     /// Receives this stage's statistics entry; asynchronous stages record waits and buffer
     /// occupancy in it.
     fn set_stats(&mut self, _stats: Arc<StageStats>) {}

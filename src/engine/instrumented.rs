@@ -52,6 +52,15 @@ impl DatasetIterator for Instrumented {
         self.registry.measure(stats, || inner.skip(ctx, n))
     }
 
+    fn try_next(&mut self, ctx: &Context) -> Option<Result<Option<Element>>> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        let out = self.registry.measure(stats, || inner.try_next(ctx));
+        if let Some(Ok(Some(_))) = &out {
+            self.stats.add_elements(1);
+        }
+        out
+    }
+
     fn set_stats(&mut self, stats: Arc<StageStats>) {
         self.inner.set_stats(stats);
     }

@@ -17,6 +17,9 @@ pub struct InterleaveNode {
     /// When set, every open input runs on its own thread this many elements ahead, so the
     /// inputs of a cycle are read (decompressed, parsed) in parallel; the order is unchanged.
     parallel_buffer: Option<usize>,
+    /// `None` follows the pipeline's options; only parallel interleaves can be
+    /// non-deterministic.
+    deterministic: Option<bool>,
 }
 
 impl InterleaveNode {
@@ -37,12 +40,20 @@ impl InterleaveNode {
             cycle_length,
             block_length,
             parallel_buffer: None,
+            deterministic: None,
         })
     }
 
     /// Reads the open inputs in parallel, each up to `buffer` elements ahead.
     pub fn parallel(mut self, buffer: usize) -> Self {
         self.parallel_buffer = Some(buffer.max(1));
+        self
+    }
+
+    /// With `Some(false)`, a parallel interleave yields from whichever input has an element
+    /// ready when the one in turn has none.
+    pub fn deterministic(mut self, deterministic: Option<bool>) -> Self {
+        self.deterministic = deterministic;
         self
     }
 }
@@ -59,6 +70,8 @@ impl DatasetNode for InterleaveNode {
             num_open: 0,
             end_of_input: false,
             parallel_buffer: self.parallel_buffer,
+            any_ready: self.parallel_buffer.is_some()
+                && !self.deterministic.unwrap_or_else(|| ctx.deterministic()),
             ctx: ctx.clone(),
         }))
     }
@@ -81,6 +94,8 @@ struct InterleaveIterator {
     num_open: usize,
     end_of_input: bool,
     parallel_buffer: Option<usize>,
+    /// Non-deterministic: take from any input with an element ready.
+    any_ready: bool,
     ctx: Arc<Context>,
 }
 
@@ -120,6 +135,37 @@ impl InterleaveIterator {
         Ok(())
     }
 
+    /// An element some open input has ready now, looking from the slot in turn onwards; inputs
+    /// found finished are closed (and refilled).
+    fn take_any_ready(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let n = self.slots.len();
+        for k in 0..n {
+            let slot = (self.cycle_index + k) % n;
+            let Some(input) = self.slots[slot].as_mut() else {
+                continue;
+            };
+            match input.try_next(ctx) {
+                Some(Ok(Some(element))) => {
+                    if k == 0 {
+                        self.block_index += 1;
+                        if self.block_index == self.block_length {
+                            self.advance_to_next_in_cycle();
+                        }
+                    }
+                    return Ok(Some(element));
+                }
+                Some(Ok(None)) => {
+                    self.slots[slot] = None;
+                    self.num_open -= 1;
+                    self.open_ahead(ctx)?;
+                }
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
+        }
+        Ok(None)
+    }
+
     fn advance_to_next_in_cycle(&mut self) {
         self.block_index = 0;
         self.cycle_index = (self.cycle_index + 1) % self.slots.len();
@@ -130,6 +176,11 @@ impl DatasetIterator for InterleaveIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         if self.parallel_buffer.is_some() {
             self.open_ahead(ctx)?;
+        }
+        if self.any_ready {
+            if let Some(ready) = self.take_any_ready(ctx)? {
+                return Ok(Some(ready));
+            }
         }
         while !self.end_of_input || self.num_open > 0 {
             if let Some(current) = self.slots[self.cycle_index].as_mut() {

@@ -166,7 +166,31 @@ impl ParallelStage {
     }
 }
 
+impl ParallelStage {
+    fn accept(&mut self, outcome: Outcome) {
+        match outcome {
+            (seq, Ok(None)) => self.end_seq = Some(seq),
+            (seq, Ok(Some(element))) => {
+                self.ready.insert(seq, Ok(element));
+            }
+            (seq, Err(e)) => {
+                self.ready.insert(seq, Err(e));
+            }
+        }
+    }
+}
+
 impl DatasetIterator for ParallelStage {
+    fn try_next(&mut self, _ctx: &Context) -> Option<Result<Option<Element>>> {
+        while let Ok(outcome) = self.results.try_recv() {
+            self.accept(outcome);
+        }
+        if let Some(result) = self.take_ready() {
+            return Some(result.map(Some));
+        }
+        (self.end_seq == Some(self.delivered)).then_some(Ok(None))
+    }
+
     fn set_stats(&mut self, stats: Arc<StageStats>) {
         stats.mark_asynchronous();
         stats.set_buffer(0, self.budget.granted());
@@ -189,13 +213,7 @@ impl DatasetIterator for ParallelStage {
                 stats.set_buffer(self.ready.len() + self.results.len(), self.budget.granted());
             }
             match received? {
-                Some((seq, Ok(None))) => self.end_seq = Some(seq),
-                Some((seq, Ok(Some(element)))) => {
-                    self.ready.insert(seq, Ok(element));
-                }
-                Some((seq, Err(e))) => {
-                    self.ready.insert(seq, Err(e));
-                }
+                Some(outcome) => self.accept(outcome),
                 None => return Err(Error::Internal("a pipeline stage stopped early".into())),
             }
         }

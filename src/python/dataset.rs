@@ -132,7 +132,7 @@ impl NativeDataset {
     }
 
     /// `parallel` reads the open inputs on worker threads; the output order is the same.
-    #[pyo3(signature = (func, cycle_length, block_length, parallel))]
+    #[pyo3(signature = (func, cycle_length, block_length, parallel, deterministic=None))]
     fn interleave(
         &self,
         py: Python<'_>,
@@ -140,12 +140,14 @@ impl NativeDataset {
         cycle_length: usize,
         block_length: usize,
         parallel: bool,
+        deterministic: Option<bool>,
     ) -> PyResult<Self> {
         let func = Arc::new(PyDatasetFn::new(func));
         let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
         let node = node.py_err(py)?;
         Ok(wrap(if parallel {
             node.parallel(PARALLEL_INTERLEAVE_BUFFER.max(block_length))
+                .deterministic(deterministic)
         } else {
             node
         }))

@@ -282,8 +282,9 @@ class Dataset:
             )
         output = Structure()
         fn = _functions.dataset_fn(map_func, self._structure, output)
-        parallel = num_parallel_calls is not None
-        ds = self._derive(self._native.interleave(fn, cycle, block, parallel), output)
+        parallel = _parallelism(num_parallel_calls) is not None
+        det = None if deterministic is None else bool(deterministic)
+        ds = self._derive(self._native.interleave(fn, cycle, block, parallel, det), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
