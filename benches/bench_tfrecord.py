@@ -26,21 +26,17 @@ def run(compression: str | None) -> None:
     total = 16 * 600
     label = compression or "uncompressed"
 
-    def ff_raw() -> int:
-        ds = ff.data.TFRecordDataset(
-            paths, compression_type=compression, num_parallel_reads=ff.data.AUTOTUNE
+    def batches(module):
+        """The shards' records in batches of 256, read the same way by either system."""
+        return module.data.TFRecordDataset(
+            paths, compression_type=compression, num_parallel_reads=module.data.AUTOTUNE
         ).batch(256)
-        return _count(ds)
+
+    def ff_raw() -> int:
+        return _count(batches(ff))
 
     def ff_parse() -> int:
-        ds = (
-            ff.data.TFRecordDataset(
-                paths, compression_type=compression, num_parallel_reads=ff.data.AUTOTUNE
-            )
-            .batch(256)
-            .map(lambda s: ff.io.parse_example(s, FEATURES))
-        )
-        return _count(ds, "label")
+        return _count(batches(ff).map(lambda s: ff.io.parse_example(s, FEATURES)), "label")
 
     raw = [measure("ferroflow", ff_raw)]
     parsed = [measure("ferroflow", ff_parse)]
@@ -53,19 +49,10 @@ def run(compression: str | None) -> None:
         }
 
         def tf_raw() -> int:
-            ds = tf.data.TFRecordDataset(
-                paths, compression_type=compression, num_parallel_reads=tf.data.AUTOTUNE
-            ).batch(256)
-            return _count(ds.as_numpy_iterator())
+            return _count(batches(tf).as_numpy_iterator())
 
         def tf_parse() -> int:
-            ds = (
-                tf.data.TFRecordDataset(
-                    paths, compression_type=compression, num_parallel_reads=tf.data.AUTOTUNE
-                )
-                .batch(256)
-                .map(lambda s: tf.io.parse_example(s, spec))
-            )
+            ds = batches(tf).map(lambda s: tf.io.parse_example(s, spec))
             # Each value is brought to numpy, as ferroflow hands it over; as_numpy_iterator()
             # is avoided because its SparseTensor conversion is ~300x slower than this loop.
             n = 0
