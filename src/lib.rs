@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod formats;
+pub mod kernels;
 pub mod ops;
 
 #[cfg(feature = "python")]

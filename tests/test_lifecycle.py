@@ -71,7 +71,7 @@ def test_finished_iterators_stop_theirthread_count():
     assert settle(baseline) <= baseline
 
 
-def test_wait_releases_the_gil():
+def test_wait_releases_the_gil(python_maps):
     # The producer is Python (it needs the GIL); the consumer waits in Rust. A wait that held
     # the GIL would deadlock here.
     ticks = []

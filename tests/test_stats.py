@@ -50,7 +50,7 @@ def test_elements_per_stage():
     assert [s["depth"] for s in it.stats()] == [0, 1, 2]
 
 
-def test_summary_names_the_slow_stage():
+def test_summary_names_the_slow_stage(python_maps):
     def slow(x):
         time.sleep(0.002)
         return x

@@ -29,7 +29,7 @@ class TestMap:
         ds = Dataset.from_tensor_slices({"a": [1, 2], "b": [10, 20]})
         assert collect(ds.map(lambda d: d["a"] + d["b"])) == [11, 22]
 
-    def test_functions_receive_numpy_values(self):
+    def test_functions_receive_numpy_values(self, python_maps):
         seen = []
         ds = Dataset.from_tensor_slices((np.arange(4).reshape(2, 2), ["a", "b"]))
 
@@ -335,7 +335,7 @@ class TestCounting:
         assert Dataset.range(5).take(10).cardinality() == 5
         assert Dataset.range(5).repeat().take(7).cardinality() == 7
 
-    def test_take_from_mapped_infinite(self):
+    def test_take_from_mapped_infinite(self, python_maps):
         calls = []
         ds = Dataset.range(10**9).map(lambda x: calls.append(x) or x).take(3)
         assert collect(ds) == [0, 1, 2] and calls == [0, 1, 2]
@@ -385,7 +385,7 @@ class TestCache:
         assert collect(ds) == [0, 1, 2, 3]
         assert calls == [0, 1, 0, 1, 2, 3]
 
-    def test_file_cache_survives_a_new_dataset(self, tmp_path):
+    def test_file_cache_survives_a_new_dataset(self, tmp_path, python_maps):
         calls = []
         prefix = str(tmp_path / "cache")
 

@@ -27,6 +27,7 @@ from ._dtypes import (
     uint64,
 )
 from ._lib import __version__
+from ._ops import cast
 from ._pyfunc import numpy_function, py_function
 from ._spec import TensorShape, TensorSpec
 from .data import AUTOTUNE, Dataset
@@ -47,6 +48,7 @@ __all__ = [
     "as_dtype",
     "bool",
     "bool_",
+    "cast",
     "data",
     "double",
     "errors",

@@ -11,6 +11,16 @@ from ._dtypes import DType, as_dtype, int64
 from ._spec import TensorShape, TensorSpec
 
 
+def _array(value: Any, dtype: Any = None) -> Any:
+    """``value`` as a numpy array; traced components (while a function is traced) pass
+    through as they are."""
+    if getattr(value, "_ff_symbol", False):
+        return value
+    if isinstance(value, np.ndarray) and (dtype is None or value.dtype == dtype):
+        return value
+    return np.asarray(value, dtype=dtype)
+
+
 class SparseTensor:
     """A sparse value like ``tf.sparse.SparseTensor``: ``indices`` (int64 [nnz, rank]),
     ``values`` ([nnz]) and ``dense_shape`` (int64 [rank])."""
@@ -18,9 +28,9 @@ class SparseTensor:
     __slots__ = ("indices", "values", "dense_shape")
 
     def __init__(self, indices: Any, values: Any, dense_shape: Any) -> None:
-        self.indices = np.asarray(indices, dtype=np.int64)
-        self.values = values if isinstance(values, np.ndarray) else np.asarray(values)
-        self.dense_shape = np.asarray(dense_shape, dtype=np.int64)
+        self.indices = _array(indices, np.int64)
+        self.values = _array(values)
+        self.dense_shape = _array(dense_shape, np.int64)
 
     @property
     def dtype(self) -> DType:
@@ -46,7 +56,8 @@ class SparseTensor:
         return [self.indices, self.values, self.dense_shape]
 
     def _ff_spec(self) -> SparseTensorSpec:
-        return SparseTensorSpec([None] * len(self.dense_shape), self.dtype)
+        rank = self.dense_shape.shape[0]
+        return SparseTensorSpec(None if rank is None else [None] * rank, self.dtype)
 
     def __repr__(self) -> str:
         return (
@@ -62,10 +73,8 @@ class RaggedTensor:
     __slots__ = ("flat_values", "nested_row_splits")
 
     def __init__(self, flat_values: Any, nested_row_splits: list[Any]) -> None:
-        self.flat_values = (
-            np.asarray(flat_values) if not isinstance(flat_values, np.ndarray) else flat_values
-        )
-        self.nested_row_splits = [np.asarray(s, dtype=np.int64) for s in nested_row_splits]
+        self.flat_values = _array(flat_values)
+        self.nested_row_splits = [_array(s, np.int64) for s in nested_row_splits]
 
     @classmethod
     def from_row_splits(cls, values: Any, row_splits: Any) -> RaggedTensor:

@@ -48,6 +48,11 @@ pub trait DatasetNode: Send + Sync {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>>;
     fn cardinality(&self) -> Cardinality;
 
+    /// A remark for the stage's statistics (say, that its function runs as Python).
+    fn note(&self) -> Option<&str> {
+        None
+    }
+
     /// The stage's name in statistics: the node type's name without its `Node` suffix.
     fn name(&self) -> &'static str {
         let full = std::any::type_name::<Self>();
@@ -246,6 +251,9 @@ impl Context {
     /// Opens `node` as a stage of this pass: its iterator, instrumented for statistics.
     pub fn open(self: &Arc<Self>, node: &Arc<dyn DatasetNode>) -> Result<Box<dyn DatasetIterator>> {
         let stats = self.stats.stage(node.name());
+        if let Some(note) = node.note() {
+            stats.note(note);
+        }
         let mut inner = self.stats.measure(&stats, || node.make_iterator(self))?;
         inner.set_stats(stats.clone());
         Ok(Box::new(Instrumented::new(

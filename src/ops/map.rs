@@ -9,11 +9,22 @@ use crate::engine::{
 pub struct MapNode {
     input: Arc<dyn DatasetNode>,
     func: Arc<dyn ElementFn>,
+    note: Option<String>,
 }
 
 impl MapNode {
     pub fn new(input: Arc<dyn DatasetNode>, func: Arc<dyn ElementFn>) -> Self {
-        MapNode { input, func }
+        MapNode {
+            input,
+            func,
+            note: None,
+        }
+    }
+
+    /// Attaches a remark for the stage's statistics.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 }
 
@@ -27,6 +38,10 @@ impl DatasetNode for MapNode {
 
     fn cardinality(&self) -> Cardinality {
         self.input.cardinality()
+    }
+
+    fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 }
 

@@ -15,6 +15,7 @@ pub struct ParallelMapNode {
     parallelism: Option<usize>,
     /// `None` follows the pipeline's options.
     deterministic: Option<bool>,
+    note: Option<String>,
 }
 
 impl ParallelMapNode {
@@ -34,7 +35,14 @@ impl ParallelMapNode {
             func,
             parallelism,
             deterministic,
+            note: None,
         })
+    }
+
+    /// Attaches a remark for the stage's statistics.
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 }
 
@@ -79,6 +87,10 @@ impl DatasetNode for ParallelMapNode {
 
     fn cardinality(&self) -> Cardinality {
         self.input.cardinality()
+    }
+
+    fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 }
 

@@ -9,8 +9,9 @@ use pyo3::types::PyList;
 use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource};
 use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
+use super::graph::NativeGraph;
 use super::iterator::NativeIterator;
-use crate::engine::{DType, DatasetNode, PipelineOptions};
+use crate::engine::{DType, DatasetNode, ElementFn, PipelineOptions};
 use crate::formats::compression::Compression;
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::tfrecord::TfRecordFileFn;
@@ -53,6 +54,24 @@ fn wrap(node: impl DatasetNode + 'static) -> NativeDataset {
     }
 }
 
+impl NativeDataset {
+    fn mapped(
+        &self,
+        py: Python<'_>,
+        func: Arc<dyn ElementFn>,
+        parallelism: Option<i64>,
+        deterministic: Option<bool>,
+        note: Option<String>,
+    ) -> PyResult<Self> {
+        let Some(parallelism) = parallelism else {
+            return Ok(wrap(MapNode::new(self.node.clone(), func).with_note(note)));
+        };
+        let parallelism = usize::try_from(parallelism).ok();
+        let node = ParallelMapNode::new(self.node.clone(), func, parallelism, deterministic);
+        Ok(wrap(node.py_err(py)?.with_note(note)))
+    }
+}
+
 #[pymethods]
 impl NativeDataset {
     #[staticmethod]
@@ -92,22 +111,31 @@ impl NativeDataset {
     }
 
     /// `parallelism` None runs calls one at a time on the consumer's thread; -1 is AUTOTUNE;
-    /// N runs up to N calls at once on the pipeline's worker pool.
-    #[pyo3(signature = (func, parallelism=None, deterministic=None))]
+    /// N runs up to N calls at once on the pipeline's worker pool. `note` says in the
+    /// statistics why the function runs as Python.
+    #[pyo3(signature = (func, parallelism=None, deterministic=None, note=None))]
     fn map(
         &self,
         py: Python<'_>,
         func: Py<PyAny>,
         parallelism: Option<i64>,
         deterministic: Option<bool>,
+        note: Option<String>,
     ) -> PyResult<Self> {
         let func = Arc::new(PyElementFn::new(func));
-        let Some(parallelism) = parallelism else {
-            return Ok(wrap(MapNode::new(self.node.clone(), func)));
-        };
-        let parallelism = usize::try_from(parallelism).ok();
-        let node = ParallelMapNode::new(self.node.clone(), func, parallelism, deterministic);
-        Ok(wrap(node.py_err(py)?))
+        self.mapped(py, func, parallelism, deterministic, note)
+    }
+
+    /// `map` with a traced function: it runs natively, without the GIL.
+    #[pyo3(signature = (graph, parallelism=None, deterministic=None))]
+    fn map_graph(
+        &self,
+        py: Python<'_>,
+        graph: &NativeGraph,
+        parallelism: Option<i64>,
+        deterministic: Option<bool>,
+    ) -> PyResult<Self> {
+        self.mapped(py, graph.graph.clone(), parallelism, deterministic, None)
     }
 
     fn filter(&self, predicate: Py<PyAny>) -> Self {

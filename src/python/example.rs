@@ -126,7 +126,7 @@ pub fn decode_sequence_example(py: Python<'_>, data: &[u8]) -> PyResult<DecodedS
 
 /// `(name, kind, dtype, shape, default, allow_missing)` with kind one of "fixed_len",
 /// "fixed_len_sequence", "var_len", "ragged".
-type SpecTuple = (
+pub(crate) type SpecTuple = (
     String,
     String,
     String,
@@ -135,7 +135,7 @@ type SpecTuple = (
     bool,
 );
 
-fn specs_from_py(py: Python<'_>, specs: &[SpecTuple]) -> Result<Vec<FeatureSpec>> {
+pub(crate) fn specs_from_py(py: Python<'_>, specs: &[SpecTuple]) -> Result<Vec<FeatureSpec>> {
     specs
         .iter()
         .map(|(name, kind, dtype, shape, default, allow_missing)| {

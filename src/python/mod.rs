@@ -6,6 +6,7 @@ mod convert;
 mod dataset;
 mod errors;
 mod example;
+mod graph;
 mod iterator;
 mod tfrecord;
 mod threads;
@@ -17,6 +18,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dataset::NativeDataset>()?;
     m.add_class::<iterator::NativeIterator>()?;
     m.add_class::<tfrecord::NativeTfRecordWriter>()?;
+    m.add_class::<graph::NativeGraph>()?;
     m.add_function(wrap_pyfunction!(example::encode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::decode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::encode_sequence_example, m)?)?;

@@ -21,7 +21,7 @@ from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
 from ..errors import InvalidArgumentError
-from . import _functions, _report, _structure
+from . import _functions, _report, _structure, _tracing
 from ._structure import Structure
 from .options import Options
 
@@ -226,14 +226,24 @@ class Dataset:
     ) -> Dataset:
         """Applies ``map_func`` to each element; a tuple element is unpacked into arguments.
 
-        The function receives numpy values (numpy scalars, ``bytes`` for scalar strings) and may
-        return any structure of numpy values, Python scalars, lists or ``bytes``.
+        Like ``tf.function``, the function is first traced once with symbolic tensors: if it
+        only uses ferroflow operations (arithmetic, comparisons, ``ff.cast``,
+        ``ff.io.parse_example`` ..., indexing into tuples and dicts), it runs as a native
+        graph on worker threads, with no Python and no GIL. Otherwise it runs as Python and
+        receives numpy values (numpy scalars, ``bytes`` for scalar strings); it may return any
+        structure of numpy values, Python scalars, lists or ``bytes``. The iterator's
+        statistics note which path a map took; ``ff.data.experimental.set_map_tracing``
+        forces either.
         """
-        output = Structure()
-        fn = _functions.element_fn(map_func, self._structure, output)
         parallelism = _parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
-        ds = self._derive(self._native.map(fn, parallelism, det), output)
+        traced = _tracing.trace_map(map_func, self._structure)
+        if isinstance(traced, tuple):
+            graph, spec = traced
+            return self._derive(self._native.map_graph(graph, parallelism, det), Structure(spec))
+        output = Structure()
+        fn = _functions.element_fn(map_func, self._structure, output)
+        ds = self._derive(self._native.map(fn, parallelism, det, traced), output)
         output.resolve = _functions.resolver(ds)
         return ds
 

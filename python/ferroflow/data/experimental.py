@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._tracing import map_tracing, set_map_tracing
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+
+
+def enable_debug_mode() -> None:
+    """Runs every map function as Python with numpy values (``tf.data``'s debug mode)."""
+    set_map_tracing("python")
 
 
 def cardinality(dataset: Dataset) -> Any:
@@ -27,5 +33,8 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "cardinality",
+    "enable_debug_mode",
     "get_single_element",
+    "map_tracing",
+    "set_map_tracing",
 ]

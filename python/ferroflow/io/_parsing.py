@@ -8,10 +8,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import _lib
+from .. import _lib, _trace
 from .._composite import RaggedTensor, SparseTensor
 from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64
+from .._spec import TensorSpec
 from ..errors import InvalidArgumentError, UnimplementedError
 
 _PARSE_DTYPES = ("int64", "float32", "string")
@@ -118,11 +119,52 @@ def _as_dict(features: Mapping[str, Any], parsed: list[Any]) -> dict[str, Any]:
     return {key: _value(p) for key, p in zip(features, parsed)}
 
 
+def _traced(serialized: Any, features: Mapping[str, Any], batched: bool) -> dict[str, Any]:
+    """Records the parse in the function being traced; outputs are traced components."""
+    rank = serialized.shape.rank
+    if serialized.dtype.name != "string" or rank != (1 if batched else 0):
+        raise _trace.TraceUnsupported("parse_example needs a string batch (or scalar)")
+    specs = _spec_tuples(features)
+    batch = [serialized.shape[0]] if batched else []
+    outputs: list[TensorSpec] = []
+    for _key, kind, dtype, shape, _default, _allow in specs:
+        if kind == "fixed_len":
+            outputs.append(TensorSpec([*batch, *shape], dtype))
+        elif kind == "var_len":
+            rank_out = 2 if batched else 1
+            outputs += [
+                TensorSpec([None, rank_out], "int64"),
+                TensorSpec([None], dtype),
+                TensorSpec([rank_out], "int64"),
+            ]
+        elif kind == "ragged":
+            outputs.append(TensorSpec([None], dtype))
+            if batched:
+                outputs.append(TensorSpec([None], "int64"))
+        else:
+            raise _trace.TraceUnsupported(f"{kind} features in parse_example")
+    symbols = serialized.graph.add("parse_example", [serialized], (specs, batched), outputs)
+    out, at = {}, 0
+    for key, (_k, kind, *_rest) in zip(features, specs):
+        if kind == "var_len":
+            out[key] = SparseTensor(*symbols[at : at + 3])
+            at += 3
+        elif kind == "ragged" and batched:
+            out[key] = RaggedTensor(symbols[at], [symbols[at + 1]])
+            at += 2
+        else:
+            out[key] = symbols[at]
+            at += 1
+    return out
+
+
 def parse_example(
     serialized: Any, features: Mapping[str, Any], example_names: Any = None, name: str | None = None
 ) -> dict[str, Any]:
     """Parses a batch of serialized ``tf.train.Example`` records (a 1-D array or list of
     bytes) into a dict of batched values: dense arrays, ``SparseTensor`` or ``RaggedTensor``."""
+    if _trace.is_symbol(serialized):
+        return _traced(serialized, features, batched=True)
     records = _records(serialized)
     if isinstance(records, bytes) or records.ndim != 1:
         raise InvalidArgumentError(
@@ -136,6 +178,8 @@ def parse_single_example(
     serialized: Any, features: Mapping[str, Any], example_names: Any = None, name: str | None = None
 ) -> dict[str, Any]:
     """Parses one serialized ``tf.train.Example`` into a dict of values."""
+    if _trace.is_symbol(serialized):
+        return _traced(serialized, features, batched=False)
     records = _records(serialized)
     if not isinstance(records, bytes):
         if records.ndim != 0:

@@ -1,0 +1,183 @@
+"""Tracing map functions into native graphs, as ``tf.function`` traces for tf.data. The
+function is called once with ``Symbol``s that carry each component's dtype and shape; the
+ferroflow operations it applies to them (arithmetic, comparisons, ``ff.cast``,
+``ff.io.parse_example`` ...) are recorded. Anything else a symbol cannot do (turn into a
+numpy array, be tested for truth, ``.numpy()``) raises ``TraceUnsupported``, and the caller
+runs the function as Python instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._dtypes import DType, as_dtype, bool_, float64
+from ._spec import TensorShape, TensorSpec
+
+
+class TraceUnsupported(Exception):
+    """The function did something a traced graph cannot express."""
+
+
+class GraphBuilder:
+    """The nodes recorded so far; values are numbered inputs first, then node outputs."""
+
+    def __init__(self, inputs: int) -> None:
+        self.inputs = inputs
+        self.nodes: list[tuple[str, list[int], Any]] = []
+        self.next_value = inputs
+
+    def add(
+        self, op: str, inputs: list[Symbol], attr: Any, outputs: list[TensorSpec]
+    ) -> list[Symbol]:
+        for s in inputs:
+            if s.graph is not self:
+                raise TraceUnsupported("a symbol from another traced function was used")
+        self.nodes.append((op, [s.index for s in inputs], attr))
+        out = [Symbol(self, self.next_value + i, o.dtype, o.shape) for i, o in enumerate(outputs)]
+        self.next_value += len(outputs)
+        return out
+
+    def constant(self, value: Any) -> Symbol:
+        from ._convert import dtype_of, shape_of, to_numpy
+
+        v = to_numpy(value)
+        return self.add("const", [], v, [TensorSpec(shape_of(v), dtype_of(v))])[0]
+
+
+def _broadcast(a: TensorShape, b: TensorShape) -> TensorShape:
+    if a.rank is None or b.rank is None:
+        return TensorShape(None)
+    da, db = a.as_list(), b.as_list()
+    rank = max(len(da), len(db))
+    da, db = [1] * (rank - len(da)) + da, [1] * (rank - len(db)) + db
+    out: list[int | None] = []
+    for x, y in zip(da, db):
+        if x == 1:
+            out.append(y)
+        elif y == 1 or x == y:
+            out.append(x)
+        elif x is None or y is None:
+            out.append(x if y is None else y)
+        else:
+            raise TraceUnsupported(f"shapes {a} and {b} cannot be broadcast together")
+    return TensorShape(out)
+
+
+_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+
+
+class Symbol:
+    """A component while a function is traced: its dtype and shape, no value."""
+
+    __slots__ = ("graph", "index", "dtype", "shape")
+    __array_priority__ = 1000  # numpy defers binary operators to us
+
+    def __init__(self, graph: GraphBuilder, index: int, dtype: DType, shape: TensorShape) -> None:
+        self.graph, self.index, self.dtype, self.shape = graph, index, dtype, TensorShape(shape)
+
+    _ff_symbol = True
+
+    @property
+    def ndim(self) -> int | None:
+        """The rank, when known."""
+        return self.shape.rank
+
+    def _operand(self, other: Any) -> Symbol:
+        if isinstance(other, Symbol):
+            if other.dtype != self.dtype:
+                raise TraceUnsupported(
+                    f"operands of dtypes {self.dtype.name} and {other.dtype.name}"
+                )
+            return other
+        if isinstance(other, (bool, int, float, np.generic, np.ndarray)):
+            arr = np.asarray(other)
+            if arr.dtype.kind == "f" and not self.dtype.is_floating:
+                raise TraceUnsupported("a float constant with an integer tensor")
+            if isinstance(other, (np.generic, np.ndarray)) and arr.dtype != self.dtype:
+                raise TraceUnsupported("a numpy constant of another dtype")
+            return self.graph.constant(arr.astype(self.dtype.as_numpy_dtype))
+        raise TraceUnsupported(f"cannot combine a tensor with {type(other).__name__}")
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> Symbol:
+        if self.dtype.name == "string":
+            raise TraceUnsupported("arithmetic on strings")
+        b = self._operand(other)
+        a, b = (b, self) if reverse else (self, b)
+        if op in _COMPARISONS:
+            dtype = bool_
+        elif op == "div" and self.dtype.is_integer:
+            dtype = float64
+        else:
+            if self.dtype.is_bool:
+                raise TraceUnsupported("arithmetic on bools")
+            dtype = self.dtype
+        spec = TensorSpec(_broadcast(a.shape, b.shape), dtype)
+        return self.graph.add("binary", [a, b], op, [spec])[0]
+
+    def __add__(self, o: Any) -> Symbol:
+        return self._binary("add", o)
+
+    def __radd__(self, o: Any) -> Symbol:
+        return self._binary("add", o, True)
+
+    def __sub__(self, o: Any) -> Symbol:
+        return self._binary("sub", o)
+
+    def __rsub__(self, o: Any) -> Symbol:
+        return self._binary("sub", o, True)
+
+    def __mul__(self, o: Any) -> Symbol:
+        return self._binary("mul", o)
+
+    def __rmul__(self, o: Any) -> Symbol:
+        return self._binary("mul", o, True)
+
+    def __truediv__(self, o: Any) -> Symbol:
+        return self._binary("div", o)
+
+    def __rtruediv__(self, o: Any) -> Symbol:
+        return self._binary("div", o, True)
+
+    def __lt__(self, o: Any) -> Symbol:
+        return self._binary("less", o)
+
+    def __le__(self, o: Any) -> Symbol:
+        return self._binary("less_equal", o)
+
+    def __gt__(self, o: Any) -> Symbol:
+        return self._binary("greater", o)
+
+    def __ge__(self, o: Any) -> Symbol:
+        return self._binary("greater_equal", o)
+
+    def __eq__(self, o: Any) -> Symbol:  # type: ignore[override]
+        return self._binary("equal", o)
+
+    def __ne__(self, o: Any) -> Symbol:  # type: ignore[override]
+        return self._binary("not_equal", o)
+
+    __hash__ = object.__hash__
+
+    def _unsupported(self, *_: Any, **__: Any) -> Any:
+        raise TraceUnsupported("a traced tensor has no value to use here")
+
+    __bool__ = __array__ = __iter__ = __len__ = __index__ = __int__ = __float__ = _unsupported
+    __getitem__ = __floordiv__ = __mod__ = __pow__ = __neg__ = __abs__ = _unsupported
+    numpy = tolist = item = astype = reshape = _unsupported
+
+    def __repr__(self) -> str:
+        return f"<traced tensor shape={self.shape} dtype={self.dtype.name}>"
+
+
+def is_symbol(value: Any) -> bool:
+    """True while tracing, for a traced component."""
+    return isinstance(value, Symbol)
+
+
+def cast(x: Symbol, dtype: Any) -> Symbol:
+    """Records ``ff.cast``."""
+    to = as_dtype(dtype)
+    if to.name == "string" or x.dtype.name == "string":
+        raise TraceUnsupported("casts to or from strings")
+    return x.graph.add("cast", [x], to.name, [TensorSpec(x.shape, to)])[0]

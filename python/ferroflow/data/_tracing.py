@@ -1,0 +1,91 @@
+"""Deciding how a ``map`` function runs: traced into a native graph when it only uses
+ferroflow operations, otherwise as Python with numpy values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .. import _nest
+from .._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
+from .._lib import NativeGraph
+from .._spec import TensorSpec
+from .._trace import GraphBuilder, Symbol, TraceUnsupported
+from ._structure import Structure
+
+_MODES = ("auto", "python", "native")
+_mode = "auto"
+
+
+def set_map_tracing(mode: str) -> None:
+    """How ``map`` runs functions: ``"auto"`` (the default) traces a function into a native
+    graph when it only uses ferroflow operations and runs it as Python otherwise;
+    ``"python"`` always calls Python with numpy values; ``"native"`` raises ``TypeError``
+    for a function that cannot be traced."""
+    global _mode
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+    _mode = mode
+
+
+def map_tracing() -> str:
+    """The current mode (see ``set_map_tracing``)."""
+    return _mode
+
+
+def _structure_of(value: Any) -> Any:
+    if isinstance(value, Symbol):
+        return TensorSpec(value.shape, value.dtype)
+    if isinstance(value, SparseTensor):
+        rank = value.dense_shape.shape[0]
+        return SparseTensorSpec(None if rank is None else [None] * rank, value.values.dtype)
+    if isinstance(value, RaggedTensor):
+        return RaggedTensorSpec(None, value.flat_values.dtype, value.ragged_rank)
+    if isinstance(value, Mapping):
+        return {k: _structure_of(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        parts = [_structure_of(v) for v in value]
+        return type(value)(*parts) if hasattr(value, "_fields") else tuple(parts)
+    raise TraceUnsupported(f"the function returned a {type(value).__name__}")
+
+
+def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
+    leaves = _nest.flatten(spec)
+    if not all(isinstance(s, TensorSpec) for s in leaves):
+        raise TraceUnsupported("its input has sparse or ragged components")
+    builder = GraphBuilder(len(leaves))
+    symbols = [Symbol(builder, i, s.dtype, s.shape) for i, s in enumerate(leaves)]
+    element = _nest.pack_sequence_as(spec, symbols)
+    result = func(*element) if type(spec) is tuple else func(element)
+    if isinstance(result, list):
+        result = tuple(result)
+    parts = []
+    for leaf in _nest.flatten(result):
+        if not isinstance(leaf, Symbol):
+            leaf = builder.constant(leaf)
+        elif leaf.graph is not builder:
+            raise TraceUnsupported("it returned a tensor traced elsewhere")
+        parts.append(leaf)
+    result = _nest.pack_sequence_as(result, parts) if _nest.is_nested(result) else parts[0]
+    graph = NativeGraph(builder.inputs, builder.nodes, [p.index for p in parts])
+    return graph, _structure_of(result)
+
+
+def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGraph, Any] | str:
+    """The traced graph and output structure of ``func``, or why it runs as Python."""
+    if _mode == "python":
+        return "runs as Python: tracing is off (ff.data.experimental.set_map_tracing)"
+    spec = structure.peek()
+    reason = None
+    if spec is None:
+        reason = "its input structure is only known after the first element"
+    else:
+        try:
+            return _trace(func, spec)
+        except TraceUnsupported as e:
+            reason = str(e)
+        except Exception as e:  # the function failed on symbols: Python will show the error
+            reason = f"tracing it raised {type(e).__name__}: {e}"
+    if _mode == "native":
+        raise TypeError(f"the function cannot run natively: {reason}")
+    return f"runs as Python: {reason}"

@@ -1,0 +1,275 @@
+//! Element-wise binary operations with numpy/TensorFlow broadcasting: `+ - * /`, minimum,
+//! maximum and comparisons. Both operands have one dtype (the Python layer converts Python
+//! scalars to the tensor's dtype first, as TensorFlow does).
+
+use super::scalar::Scalar;
+use crate::engine::{Buffer, DType, Error, Result, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    /// True division: integers divide as float64, as `tf.math.truediv` does for 32/64-bit.
+    Div,
+    Maximum,
+    Minimum,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    Equal,
+    NotEqual,
+}
+
+impl BinaryOp {
+    pub fn parse(name: &str) -> Result<BinaryOp> {
+        Ok(match name {
+            "add" => BinaryOp::Add,
+            "sub" => BinaryOp::Sub,
+            "mul" => BinaryOp::Mul,
+            "div" => BinaryOp::Div,
+            "maximum" => BinaryOp::Maximum,
+            "minimum" => BinaryOp::Minimum,
+            "less" => BinaryOp::Less,
+            "less_equal" => BinaryOp::LessEqual,
+            "greater" => BinaryOp::Greater,
+            "greater_equal" => BinaryOp::GreaterEqual,
+            "equal" => BinaryOp::Equal,
+            "not_equal" => BinaryOp::NotEqual,
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown binary operation {other:?}"
+                )))
+            }
+        })
+    }
+
+    fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Less
+                | BinaryOp::LessEqual
+                | BinaryOp::Greater
+                | BinaryOp::GreaterEqual
+                | BinaryOp::Equal
+                | BinaryOp::NotEqual
+        )
+    }
+}
+
+/// The broadcast shape of two shapes (numpy's rules), or an error naming both.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let dim = |s: &[usize], i: usize| -> usize {
+        let pad = rank - s.len();
+        if i < pad {
+            1
+        } else {
+            s[i - pad]
+        }
+    };
+    (0..rank)
+        .map(|i| match (dim(a, i), dim(b, i)) {
+            (x, y) if x == y => Ok(x),
+            (1, y) => Ok(y),
+            (x, 1) => Ok(x),
+            _ => Err(Error::InvalidArgument(format!(
+                "shapes {a:?} and {b:?} cannot be broadcast together"
+            ))),
+        })
+        .collect()
+}
+
+/// For each output position, the flat index into an input of `shape` broadcast to `out`.
+fn broadcast_indices(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let total: usize = out.iter().product();
+    if shape == out {
+        return (0..total).collect();
+    }
+    let pad = out.len() - shape.len();
+    let mut strides = vec![0usize; out.len()];
+    let mut stride = 1;
+    for i in (0..shape.len()).rev() {
+        strides[pad + i] = if shape[i] == 1 { 0 } else { stride };
+        stride *= shape[i];
+    }
+    let mut index = vec![0usize; out.len()];
+    let mut result = Vec::with_capacity(total);
+    let mut flat = 0usize;
+    for _ in 0..total {
+        result.push(flat);
+        for d in (0..out.len()).rev() {
+            index[d] += 1;
+            flat += strides[d];
+            if index[d] < out[d] {
+                break;
+            }
+            flat -= strides[d] * index[d];
+            index[d] = 0;
+        }
+    }
+    result
+}
+
+fn zip_broadcast<T: Copy, O>(
+    a: &[T],
+    ash: &[usize],
+    b: &[T],
+    bsh: &[usize],
+    out: &[usize],
+    f: impl Fn(T, T) -> O,
+) -> Vec<O> {
+    if ash == bsh {
+        return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+    }
+    if b.len() == 1 {
+        return a.iter().map(|&x| f(x, b[0])).collect();
+    }
+    if a.len() == 1 {
+        return b.iter().map(|&y| f(a[0], y)).collect();
+    }
+    let (ia, ib) = (broadcast_indices(ash, out), broadcast_indices(bsh, out));
+    ia.iter().zip(&ib).map(|(&i, &j)| f(a[i], b[j])).collect()
+}
+
+fn numeric<T: Scalar + PartialOrd>(
+    op: BinaryOp,
+    a: &[T],
+    ash: &[usize],
+    b: &[T],
+    bsh: &[usize],
+    out: &[usize],
+) -> Buffer
+where
+    Vec<T>: Into<Buffer>,
+{
+    let cmp = |f: fn(T, T) -> bool| -> Buffer { zip_broadcast(a, ash, b, bsh, out, f).into() };
+    match op {
+        BinaryOp::Less => cmp(|x, y| x < y),
+        BinaryOp::LessEqual => cmp(|x, y| x <= y),
+        BinaryOp::Greater => cmp(|x, y| x > y),
+        BinaryOp::GreaterEqual => cmp(|x, y| x >= y),
+        BinaryOp::Equal => cmp(|x, y| x == y),
+        BinaryOp::NotEqual => cmp(|x, y| x != y),
+        BinaryOp::Div if !T::FLOAT => {
+            zip_broadcast(a, ash, b, bsh, out, |x, y| x.to_f64() / y.to_f64()).into()
+        }
+        _ => {
+            let f = |x: T, y: T| -> T {
+                if T::FLOAT {
+                    let (x, y) = (x.to_f64(), y.to_f64());
+                    T::from_f64(match op {
+                        BinaryOp::Add => x + y,
+                        BinaryOp::Sub => x - y,
+                        BinaryOp::Mul => x * y,
+                        BinaryOp::Div => x / y,
+                        BinaryOp::Maximum => x.max(y),
+                        _ => x.min(y),
+                    })
+                } else {
+                    let (x, y) = (x.to_i128(), y.to_i128());
+                    T::from_i128(match op {
+                        BinaryOp::Add => x + y,
+                        BinaryOp::Sub => x - y,
+                        BinaryOp::Mul => x.wrapping_mul(y),
+                        BinaryOp::Maximum => x.max(y),
+                        _ => x.min(y),
+                    })
+                }
+            };
+            zip_broadcast(a, ash, b, bsh, out, f).into()
+        }
+    }
+}
+
+/// `a op b` element-wise with broadcasting; both must have one numeric dtype.
+pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if a.dtype() != b.dtype() {
+        return Err(Error::InvalidArgument(format!(
+            "{op:?}: operands must have one dtype, got {} and {}",
+            a.dtype(),
+            b.dtype()
+        )));
+    }
+    let out = broadcast_shape(a.shape(), b.shape())?;
+    let (ash, bsh) = (a.shape(), b.shape());
+    macro_rules! go {
+        ($x:expr, $y:expr) => {
+            numeric(op, $x, ash, $y, bsh, &out)
+        };
+    }
+    let buffer = match (a.buffer(), b.buffer()) {
+        (Buffer::Int8(x), Buffer::Int8(y)) => go!(x, y),
+        (Buffer::Int16(x), Buffer::Int16(y)) => go!(x, y),
+        (Buffer::Int32(x), Buffer::Int32(y)) => go!(x, y),
+        (Buffer::Int64(x), Buffer::Int64(y)) => go!(x, y),
+        (Buffer::UInt8(x), Buffer::UInt8(y)) => go!(x, y),
+        (Buffer::UInt16(x), Buffer::UInt16(y)) => go!(x, y),
+        (Buffer::UInt32(x), Buffer::UInt32(y)) => go!(x, y),
+        (Buffer::UInt64(x), Buffer::UInt64(y)) => go!(x, y),
+        (Buffer::Float16(x), Buffer::Float16(y)) => go!(x, y),
+        (Buffer::Float32(x), Buffer::Float32(y)) => go!(x, y),
+        (Buffer::Float64(x), Buffer::Float64(y)) => go!(x, y),
+        (Buffer::Bool(x), Buffer::Bool(y)) if op.is_comparison() => go!(x, y),
+        _ => {
+            return Err(Error::InvalidArgument(format!(
+                "{op:?} is not defined for {} values",
+                a.dtype()
+            )))
+        }
+    };
+    Tensor::new(out, buffer)
+}
+
+/// The dtype `binary(op, ..)` produces for operands of `dtype`.
+pub fn result_dtype(op: BinaryOp, dtype: DType) -> DType {
+    if op.is_comparison() {
+        DType::Bool
+    } else if op == BinaryOp::Div && dtype.is_integer() {
+        DType::Float64
+    } else {
+        dtype
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_arithmetic() {
+        let a = Tensor::from_vec(vec![2, 3], vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+        let row = Tensor::from_vec(vec![3], vec![10.0f32, 20.0, 30.0]).unwrap();
+        let col = Tensor::from_vec(vec![2, 1], vec![1.0f32, 2.0]).unwrap();
+        let s = binary(BinaryOp::Add, &a, &row).unwrap();
+        assert_eq!(
+            s.as_slice::<f32>().unwrap(),
+            &[11.0, 22.0, 33.0, 14.0, 25.0, 36.0]
+        );
+        let m = binary(BinaryOp::Mul, &a, &col).unwrap();
+        assert_eq!(
+            m.as_slice::<f32>().unwrap(),
+            &[1.0, 2.0, 3.0, 8.0, 10.0, 12.0]
+        );
+        let lt = binary(BinaryOp::Less, &a, &Tensor::scalar(3.5f32)).unwrap();
+        assert_eq!(
+            lt.as_slice::<bool>().unwrap(),
+            &[true, true, true, false, false, false]
+        );
+        assert!(binary(
+            BinaryOp::Add,
+            &a,
+            &Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap()
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn integer_division_is_true_division() {
+        let a = Tensor::from_vec(vec![2], vec![7i64, -3]).unwrap();
+        let d = binary(BinaryOp::Div, &a, &Tensor::scalar(2i64)).unwrap();
+        assert_eq!(d.as_slice::<f64>().unwrap(), &[3.5, -1.5]);
+        assert_eq!(result_dtype(BinaryOp::Div, DType::Int64), DType::Float64);
+    }
+}

@@ -1,0 +1,186 @@
+//! A traced map function: a list of kernel calls over the element's components, run natively
+//! on worker threads. Values are numbered: the element's components first, then each node's
+//! outputs in order.
+
+use crate::engine::{DType, Element, ElementFn, Error, Result, Tensor};
+use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Parsed};
+
+use super::arithmetic::{binary, BinaryOp};
+use super::cast::cast;
+
+pub enum GraphOp {
+    Const(Tensor),
+    Cast(DType),
+    Binary(BinaryOp),
+    /// tf.io.parse_example (`batched`) or parse_single_example over a string input. Outputs,
+    /// per spec entry: dense 1, sparse 3 (indices, values, dense_shape), ragged 2 (values,
+    /// row splits) when batched and 1 otherwise.
+    ParseExample {
+        specs: Vec<FeatureSpec>,
+        batched: bool,
+    },
+}
+
+pub struct GraphNode {
+    pub op: GraphOp,
+    pub inputs: Vec<usize>,
+}
+
+pub struct Graph {
+    pub inputs: usize,
+    pub nodes: Vec<GraphNode>,
+    pub outputs: Vec<usize>,
+}
+
+impl Graph {
+    /// Checks that every node reads only values defined before it.
+    pub fn validate(&self) -> Result<()> {
+        let mut defined = self.inputs;
+        for (i, node) in self.nodes.iter().enumerate() {
+            if let Some(bad) = node.inputs.iter().find(|&&v| v >= defined) {
+                return Err(Error::InvalidArgument(format!(
+                    "graph node {i} reads value {bad}, which is not defined yet"
+                )));
+            }
+            defined += output_count(&node.op);
+        }
+        match self.outputs.iter().find(|&&v| v >= defined) {
+            Some(bad) => Err(Error::InvalidArgument(format!(
+                "graph output {bad} is undefined"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn output_count(op: &GraphOp) -> usize {
+    match op {
+        GraphOp::ParseExample { specs, batched } => specs
+            .iter()
+            .map(|s| match s.kind {
+                FeatureKind::VarLen => 3,
+                FeatureKind::Ragged if *batched => 2,
+                _ => 1,
+            })
+            .sum(),
+        _ => 1,
+    }
+}
+
+fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
+    Ok(match op {
+        GraphOp::Const(t) => vec![t.clone()],
+        GraphOp::Cast(to) => vec![cast(args[0], *to)?],
+        GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
+        GraphOp::ParseExample { specs, batched } => {
+            let serialized = args[0];
+            if (serialized.rank() == 1) != *batched {
+                return Err(Error::InvalidArgument(format!(
+                    "parse_example was traced for {} but got serialized records of shape {:?}",
+                    if *batched { "a batch" } else { "one record" },
+                    serialized.shape()
+                )));
+            }
+            let mut out = Vec::new();
+            for parsed in parse_example_tensor(specs, serialized)? {
+                match parsed {
+                    Parsed::Dense(t) => out.push(t),
+                    Parsed::Sparse {
+                        indices,
+                        values,
+                        dense_shape,
+                    } => out.extend([indices, values, dense_shape]),
+                    Parsed::Ragged {
+                        values,
+                        nested_row_splits,
+                    } => {
+                        out.push(values);
+                        out.extend(nested_row_splits);
+                    }
+                }
+            }
+            out
+        }
+    })
+}
+
+impl ElementFn for Graph {
+    fn call(&self, input: Element) -> Result<Element> {
+        if input.len() != self.inputs {
+            return Err(Error::InvalidArgument(format!(
+                "the traced function takes {} components, got {}",
+                self.inputs,
+                input.len()
+            )));
+        }
+        let mut values = input;
+        for node in &self.nodes {
+            let args: Vec<&Tensor> = node.inputs.iter().map(|&i| &values[i]).collect();
+            let outputs = run(&node.op, &args)?;
+            values.extend(outputs);
+        }
+        Ok(self.outputs.iter().map(|&i| values[i].clone()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_a_small_graph() {
+        // (x + 1) * 2 as float32, and x < 3
+        let graph = Graph {
+            inputs: 1,
+            nodes: vec![
+                GraphNode {
+                    op: GraphOp::Const(Tensor::scalar(1i64)),
+                    inputs: vec![],
+                },
+                GraphNode {
+                    op: GraphOp::Binary(BinaryOp::Add),
+                    inputs: vec![0, 1],
+                },
+                GraphNode {
+                    op: GraphOp::Cast(DType::Float32),
+                    inputs: vec![2],
+                },
+                GraphNode {
+                    op: GraphOp::Const(Tensor::scalar(2.0f32)),
+                    inputs: vec![],
+                },
+                GraphNode {
+                    op: GraphOp::Binary(BinaryOp::Mul),
+                    inputs: vec![3, 4],
+                },
+                GraphNode {
+                    op: GraphOp::Const(Tensor::scalar(3i64)),
+                    inputs: vec![],
+                },
+                GraphNode {
+                    op: GraphOp::Binary(BinaryOp::Less),
+                    inputs: vec![0, 6],
+                },
+            ],
+            outputs: vec![5, 7],
+        };
+        graph.validate().unwrap();
+        let x = Tensor::from_vec(vec![3], vec![1i64, 2, 3]).unwrap();
+        let out = graph.call(vec![x]).unwrap();
+        assert_eq!(out[0].as_slice::<f32>().unwrap(), &[4.0, 6.0, 8.0]);
+        assert_eq!(out[1].as_slice::<bool>().unwrap(), &[true, true, false]);
+    }
+
+    #[test]
+    fn rejects_forward_references() {
+        let graph = Graph {
+            inputs: 1,
+            nodes: vec![GraphNode {
+                op: GraphOp::Cast(DType::Float32),
+                inputs: vec![1],
+            }],
+            outputs: vec![1],
+        };
+        assert!(graph.validate().is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! `NativeGraph`: a traced map function handed over from Python as a list of nodes, each
+//! `(op, input value indices, attribute)`: `("const", [], value)`, `("cast", [x], dtype)`,
+//! `("binary", [a, b], op name)`, `("parse_example", [s], (spec tuples, batched))`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use super::convert::tensor_from_py;
+use super::errors::IntoPyResult;
+use super::example::{specs_from_py, SpecTuple};
+use crate::engine::{DType, Error, Result};
+use crate::kernels::arithmetic::BinaryOp;
+use crate::kernels::graph::{Graph, GraphNode, GraphOp};
+
+#[pyclass(frozen, module = "ferroflow._lib")]
+pub struct NativeGraph {
+    pub graph: Arc<Graph>,
+}
+
+fn node_from_py(
+    py: Python<'_>,
+    op: &str,
+    inputs: Vec<usize>,
+    attr: &Bound<'_, PyAny>,
+) -> Result<GraphNode> {
+    let wrong = |e: PyErr| Error::InvalidArgument(format!("graph node {op}: {e}"));
+    let op = match op {
+        "const" => GraphOp::Const(tensor_from_py(attr)?),
+        "cast" => GraphOp::Cast(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
+        "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+        "parse_example" => {
+            let (specs, batched): (Vec<SpecTuple>, bool) = attr.extract().map_err(wrong)?;
+            GraphOp::ParseExample {
+                specs: specs_from_py(py, &specs)?,
+                batched,
+            }
+        }
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "unknown graph operation {other:?}"
+            )))
+        }
+    };
+    Ok(GraphNode { op, inputs })
+}
+
+#[pymethods]
+impl NativeGraph {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        inputs: usize,
+        nodes: Vec<(String, Vec<usize>, Py<PyAny>)>,
+        outputs: Vec<usize>,
+    ) -> PyResult<Self> {
+        let nodes = nodes
+            .iter()
+            .map(|(op, args, attr)| node_from_py(py, op, args.clone(), attr.bind(py)))
+            .collect::<Result<Vec<_>>>()
+            .py_err(py)?;
+        let graph = Graph {
+            inputs,
+            nodes,
+            outputs,
+        };
+        graph.validate().py_err(py)?;
+        Ok(NativeGraph {
+            graph: Arc::new(graph),
+        })
+    }
+
+    /// Runs the graph on one element's components (for eager calls and tests).
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        components: &Bound<'py, pyo3::types::PyList>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        use crate::engine::ElementFn;
+        let element = super::convert::element_from_py(components.as_any()).py_err(py)?;
+        let out = py.detach(|| self.graph.call(element)).py_err(py)?;
+        super::convert::element_to_py(py, out)
+    }
+}

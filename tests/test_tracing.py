@@ -1,0 +1,135 @@
+"""Traced map functions: what traces, what falls back to Python, and that both paths agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ferroflow as ff
+from ferroflow.data import Dataset
+from helpers import collect
+
+
+def _notes(it):
+    return {s["path"]: s["notes"] for s in it.stats()}
+
+
+def _both_paths(make):
+    """The elements of ``make()`` traced and run as Python."""
+    traced = collect(make())
+    ff.data.experimental.set_map_tracing("python")
+    try:
+        python = collect(make())
+    finally:
+        ff.data.experimental.set_map_tracing("auto")
+    return traced, python
+
+
+def test_arithmetic_traces_and_matches_python():
+    def make():
+        return Dataset.range(10).map(lambda x: ((x + 1) * 2 - 3, x / 4, x < 5, 7 - x))
+
+    traced, python = _both_paths(make)
+    assert traced == python
+    it = iter(make())
+    out = next(it)
+    assert out[1].dtype == np.float64 and out[2].dtype == np.bool_ and out[0].dtype == np.int64
+    assert _notes(it)["Prefetch/Map"] == []
+
+
+def test_cast_and_float_constants():
+    def make():
+        images = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+        return Dataset.from_tensor_slices(images).map(lambda im: ff.cast(im, ff.float32) / 255.0)
+
+    traced, python = _both_paths(make)
+    np.testing.assert_allclose(np.array(traced), np.array(python), rtol=1e-6)
+    assert next(iter(make())).dtype == np.float32
+    assert make().element_spec == ff.TensorSpec([3, 4], ff.float32)
+
+
+def test_broadcasting_between_components():
+    ds = Dataset.from_tensors((np.ones((2, 3), np.float32), np.arange(3, dtype=np.float32)))
+    (out,) = collect(ds.map(lambda a, b: a * b + b))
+    assert out == [[0.0, 2.0, 4.0], [0.0, 2.0, 4.0]]
+
+
+def test_a_traced_function_is_called_once():
+    calls = []
+
+    def f(x):
+        calls.append(type(x).__name__)
+        return x * 3
+
+    ds = Dataset.range(100).map(f)
+    assert collect(ds) == [3 * i for i in range(100)]
+    assert collect(ds) == [3 * i for i in range(100)]
+    assert len(calls) == 1  # once, with a symbolic tensor, as tf.function traces
+
+
+def test_numpy_falls_back_to_python_and_says_so():
+    ds = Dataset.range(5).map(lambda x: np.sqrt(x))
+    it = iter(ds)
+    assert [round(float(v), 4) for v in it] == [round(float(np.sqrt(i)), 4) for i in range(5)]
+    notes = _notes(it)["Prefetch/Map"]
+    assert len(notes) == 1 and notes[0].startswith("runs as Python")
+
+
+def test_mixed_dtypes_fall_back_to_numpy_semantics():
+    ds = Dataset.range(3).map(lambda x: x + 0.5)
+    assert collect(ds) == [0.5, 1.5, 2.5]
+
+
+def test_forcing_native_rejects_untraceable_functions():
+    ff.data.experimental.set_map_tracing("native")
+    try:
+        with pytest.raises(TypeError, match="cannot run natively"):
+            Dataset.range(3).map(lambda x: np.sqrt(x))
+        assert collect(Dataset.range(3).map(lambda x: x + 1)) == [1, 2, 3]
+    finally:
+        ff.data.experimental.set_map_tracing("auto")
+    with pytest.raises(ValueError):
+        ff.data.experimental.set_map_tracing("sometimes")
+
+
+def test_parse_example_traces_per_record_and_per_batch(fixtures):
+    path = str(fixtures / "tfrecord/examples.tfrecord")
+    spec = {
+        "id": ff.io.FixedLenFeature([], ff.int64),
+        "embedding": ff.io.FixedLenFeature([8], ff.float32),
+        "tags": ff.io.VarLenFeature(ff.string),
+        "tokens": ff.io.RaggedFeature(ff.int64),
+    }
+
+    def batched():
+        return ff.data.TFRecordDataset(path).batch(16).map(lambda s: ff.io.parse_example(s, spec))
+
+    traced, python = _both_paths(batched)
+    assert [b["id"] for b in traced] == [b["id"] for b in python]
+    it = iter(batched())
+    first = next(it)
+    assert _notes(it)["Prefetch/Map"] == []
+    assert (
+        isinstance(first["tags"], ff.SparseTensor) and first["tags"].dense_shape.tolist()[0] == 16
+    )
+    assert isinstance(first["tokens"], ff.RaggedTensor)
+    assert (
+        first["tokens"].to_list()
+        == ff.io.parse_example(list(ff.data.TFRecordDataset(path).take(16)), spec)[
+            "tokens"
+        ].to_list()
+    )
+
+    dense = {k: v for k, v in spec.items() if k in ("id", "embedding")}
+    single = ff.data.TFRecordDataset(path).map(lambda s: ff.io.parse_single_example(s, dense))
+    rows = list(single)
+    assert [int(r["id"]) for r in rows] == list(range(50))
+    assert single.element_spec["embedding"] == ff.TensorSpec([8], ff.float32)
+
+
+def test_traced_errors_carry_the_record(fixtures):
+    path = str(fixtures / "tfrecord/examples.tfrecord")
+    spec = {"nope": ff.io.FixedLenFeature([], ff.int64)}
+    ds = ff.data.TFRecordDataset(path).batch(4).map(lambda s: ff.io.parse_example(s, spec))
+    with pytest.raises(ff.errors.InvalidArgumentError, match="nope"):
+        list(ds)
