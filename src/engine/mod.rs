@@ -1,6 +1,7 @@
 //! The engine's building blocks: tensors, elements, errors, the dataset and iterator traits.
 
 pub mod budget;
+pub mod bufpool;
 pub mod dataset;
 pub mod dtype;
 pub mod error;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use half::f16;
 
+use super::bufpool;
 use super::dtype::{DType, NativeType};
 use super::error::{Error, Result};
 
@@ -28,8 +29,24 @@ impl StringBuf {
         offsets.push(0);
         StringBuf {
             offsets,
-            values: Vec::with_capacity(bytes),
+            values: bufpool::take(bytes),
         }
+    }
+
+    /// Makes room for `more` bytes; large buffers come from (and return to) the pool.
+    fn reserve(&mut self, more: usize) {
+        let needed = self.values.len() + more;
+        if needed <= self.values.capacity() {
+            return;
+        }
+        let target = needed.max(2 * self.values.capacity());
+        if target < bufpool::MIN_POOLED {
+            self.values.reserve(target - self.values.len());
+            return;
+        }
+        let mut bigger = bufpool::take(target);
+        bigger.extend_from_slice(&self.values);
+        bufpool::give(std::mem::replace(&mut self.values, bigger));
     }
 
     pub fn from_items<I, B>(items: I) -> Self
@@ -53,6 +70,7 @@ impl StringBuf {
     }
 
     pub fn push(&mut self, item: &[u8]) {
+        self.reserve(item.len());
         self.values.extend_from_slice(item);
         self.offsets.push(self.values.len());
     }
@@ -92,6 +110,12 @@ impl StringBuf {
 
     pub fn values(&self) -> &[u8] {
         &self.values
+    }
+}
+
+impl Drop for StringBuf {
+    fn drop(&mut self) {
+        bufpool::give(std::mem::take(&mut self.values));
     }
 }
 
