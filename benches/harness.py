@@ -44,11 +44,12 @@ def measure(system: str, run: Callable[[], int], repeats: int = 3) -> Result:
 
 
 def report(title: str, results: list[Result], unit: str = "elements") -> None:
-    """Prints one workload's rates; ratios are ferroflow's rate over each anchor's."""
+    """Prints one workload's rates; ratios are the first ferroflow result's rate over each
+    anchor's."""
     print(f"\n{title}")
-    base = next((r for r in results if r.system == "ferroflow"), None)
+    base = next((r for r in results if r.system.startswith("ferroflow")), None)
     for r in results:
         ratio = ""
-        if base is not None and r is not base:
+        if base is not None and r is not base and not r.system.startswith("ferroflow"):
             ratio = f"   ferroflow is {base.rate / r.rate:6.2f}x"
         print(f"  {r.system:<22} {r.rate:14,.0f} {unit}/s  ({r.seconds:.3f} s){ratio}")

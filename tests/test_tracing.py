@@ -133,3 +133,27 @@ def test_traced_errors_carry_the_record(fixtures):
     ds = ff.data.TFRecordDataset(path).batch(4).map(lambda s: ff.io.parse_example(s, spec))
     with pytest.raises(ff.errors.InvalidArgumentError, match="nope"):
         list(ds)
+
+
+def test_py_function_inside_a_traced_function_runs_per_element():
+    calls = []
+
+    def upper(s):
+        calls.append(1)
+        return s.numpy().upper()
+
+    ds = Dataset.from_tensor_slices(["ab", "cd", "ef"]).map(
+        lambda s: (ff.py_function(upper, [s], ff.string), s)
+    )
+    assert collect(ds) == [(b"AB", b"ab"), (b"CD", b"cd"), (b"EF", b"ef")]
+    assert len(calls) == 3  # at run time, once per element; tracing records it without a call
+    it = iter(ds)
+    list(it)
+    assert _notes(it)["Prefetch/Map"] == []
+
+
+def test_numpy_function_with_traced_arithmetic_around_it():
+    ds = Dataset.range(4).map(
+        lambda x: ff.numpy_function(lambda v: np.int64(v) * 10, [x + 1], ff.int64) - 1
+    )
+    assert collect(ds) == [9, 19, 29, 39]

@@ -1,6 +1,6 @@
 """``py_function`` and ``numpy_function``: call Python from a pipeline function, as in
-TensorFlow. Values here are already numpy, so the call is direct; outputs are converted to
-``Tout``."""
+TensorFlow. On numpy values the call is direct; inside a traced map function it is recorded
+and made for every element at run time, under the GIL. Outputs are converted to ``Tout``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _trace
 from ._convert import to_numpy
 from ._dtypes import as_dtype
 
@@ -30,10 +31,14 @@ def _eager(value: Any) -> EagerValue:
     return arr.view(EagerValue)
 
 
+def _plain(value: Any) -> Any:
+    value = to_numpy(value)
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
 def _convert_outputs(result: Any, Tout: Any) -> Any:
     def one(value: Any, dtype: Any) -> Any:
-        v = to_numpy(value, dtype)
-        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+        return _plain(to_numpy(value, dtype))
 
     if isinstance(Tout, (list, tuple)):
         if not Tout:
@@ -47,12 +52,31 @@ def _convert_outputs(result: Any, Tout: Any) -> Any:
     return one(result, as_dtype(Tout))
 
 
+def _call(
+    inp: Sequence[Any], Tout: Any, call: Callable[[list[Any]], Any], wrap: Callable[[Any], Any]
+) -> Any:
+    """``call`` on ``inp`` (each passed through ``wrap``) now, or recorded when tracing."""
+    builder = _trace.current()
+    if builder is None:
+        return _convert_outputs(call([wrap(v) for v in inp]), Tout)
+    many = isinstance(Tout, (list, tuple))
+    dtypes = [as_dtype(t) for t in Tout] if many else ([] if Tout is None else [as_dtype(Tout)])
+
+    def run(*values: Any) -> list[Any]:
+        out = _convert_outputs(call([wrap(v) for v in values]), Tout)
+        results = out if many else ([] if Tout is None else [out])
+        return [to_numpy(r) for r in results]
+
+    symbols = _trace.external_call(builder, list(inp), run, dtypes)
+    return symbols if many else (symbols[0] if symbols else None)
+
+
 def py_function(
     func: Callable[..., Any], inp: Sequence[Any], Tout: Any, name: str | None = None
 ) -> Any:
     """Calls ``func(*inp)`` with values that have ``.numpy()``, converting the result to
     ``Tout`` (a dtype, or a list of dtypes for several results)."""
-    return _convert_outputs(func(*[_eager(to_numpy(v)) for v in inp]), Tout)
+    return _call(inp, Tout, lambda values: func(*values), lambda v: _eager(to_numpy(v)))
 
 
 def numpy_function(
@@ -63,8 +87,4 @@ def numpy_function(
     name: str | None = None,
 ) -> Any:
     """Calls ``func(*inp)`` with numpy values, converting the result to ``Tout``."""
-    args = []
-    for v in inp:
-        arr = to_numpy(v)
-        args.append(arr[()] if isinstance(arr, np.ndarray) and arr.ndim == 0 else arr)
-    return _convert_outputs(func(*args), Tout)
+    return _call(inp, Tout, lambda values: func(*values), _plain)

@@ -7,12 +7,37 @@ runs the function as Python instead."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 
 from ._dtypes import DType, as_dtype, bool_, float64
 from ._spec import TensorShape, TensorSpec
+
+_active = threading.local()
+
+
+def current() -> GraphBuilder | None:
+    """The graph being recorded on this thread, if a function is being traced."""
+    stack = getattr(_active, "stack", None)
+    return stack[-1] if stack else None
+
+
+class tracing:  # noqa: N801 - used as a context manager, like a function
+    """Marks ``builder`` as the graph being recorded while the block runs."""
+
+    def __init__(self, builder: GraphBuilder) -> None:
+        self.builder = builder
+
+    def __enter__(self) -> GraphBuilder:
+        if not hasattr(_active, "stack"):
+            _active.stack = []
+        _active.stack.append(self.builder)
+        return self.builder
+
+    def __exit__(self, *exc: Any) -> None:
+        _active.stack.pop()
 
 
 class TraceUnsupported(Exception):
@@ -181,3 +206,13 @@ def cast(x: Symbol, dtype: Any) -> Symbol:
     if to.name == "string" or x.dtype.name == "string":
         raise TraceUnsupported("casts to or from strings")
     return x.graph.add("cast", [x], to.name, [TensorSpec(x.shape, to)])[0]
+
+
+def external_call(
+    builder: GraphBuilder, inputs: list[Any], call: Any, out_dtypes: list[DType]
+) -> list[Symbol]:
+    """Records a Python call (``py_function``) that runs at run time, under the GIL, with the
+    numpy values of ``inputs``; it returns one value per entry of ``out_dtypes``."""
+    args = [x if isinstance(x, Symbol) else builder.constant(x) for x in inputs]
+    specs = [TensorSpec(None, d) for d in out_dtypes]
+    return builder.add("py_function", args, (call, len(specs)), specs)

@@ -2,6 +2,8 @@
 //! on worker threads. Values are numbered: the element's components first, then each node's
 //! outputs in order.
 
+use std::sync::Arc;
+
 use crate::engine::{DType, Element, ElementFn, Error, Result, Tensor};
 use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Parsed};
 
@@ -18,6 +20,12 @@ pub enum GraphOp {
     ParseExample {
         specs: Vec<FeatureSpec>,
         batched: bool,
+    },
+    /// A function outside the engine (`ff.py_function` in a traced function): called with its
+    /// inputs, it returns exactly `outputs` values.
+    External {
+        func: Arc<dyn ElementFn>,
+        outputs: usize,
     },
 }
 
@@ -63,6 +71,7 @@ fn output_count(op: &GraphOp) -> usize {
                 _ => 1,
             })
             .sum(),
+        GraphOp::External { outputs, .. } => *outputs,
         _ => 1,
     }
 }
@@ -72,6 +81,16 @@ fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
         GraphOp::Const(t) => vec![t.clone()],
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
+        GraphOp::External { func, outputs } => {
+            let out = func.call(args.iter().map(|&t| t.clone()).collect())?;
+            if out.len() != *outputs {
+                return Err(Error::InvalidArgument(format!(
+                    "a py_function returned {} values where {outputs} were declared",
+                    out.len()
+                )));
+            }
+            out
+        }
         GraphOp::ParseExample { specs, batched } => {
             let serialized = args[0];
             if (serialized.rank() == 1) != *batched {

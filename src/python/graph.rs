@@ -1,11 +1,13 @@
 //! `NativeGraph`: a traced map function handed over from Python as a list of nodes, each
 //! `(op, input value indices, attribute)`: `("const", [], value)`, `("cast", [x], dtype)`,
-//! `("binary", [a, b], op name)`, `("parse_example", [s], (spec tuples, batched))`.
+//! `("binary", [a, b], op name)`, `("parse_example", [s], (spec tuples, batched))`,
+//! `("py_function", inputs, (callable, output count))`.
 
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use super::callbacks::PyElementFn;
 use super::convert::tensor_from_py;
 use super::errors::IntoPyResult;
 use super::example::{specs_from_py, SpecTuple};
@@ -29,6 +31,13 @@ fn node_from_py(
         "const" => GraphOp::Const(tensor_from_py(attr)?),
         "cast" => GraphOp::Cast(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
         "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+        "py_function" => {
+            let (func, outputs): (Py<PyAny>, usize) = attr.extract().map_err(wrong)?;
+            GraphOp::External {
+                func: Arc::new(PyElementFn::new(func)),
+                outputs,
+            }
+        }
         "parse_example" => {
             let (specs, batched): (Vec<SpecTuple>, bool) = attr.extract().map_err(wrong)?;
             GraphOp::ParseExample {

@@ -10,7 +10,7 @@ from .. import _nest
 from .._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
 from .._lib import NativeGraph
 from .._spec import TensorSpec
-from .._trace import GraphBuilder, Symbol, TraceUnsupported
+from .._trace import GraphBuilder, Symbol, TraceUnsupported, tracing
 from ._structure import Structure
 
 _MODES = ("auto", "python", "native")
@@ -56,7 +56,8 @@ def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
     builder = GraphBuilder(len(leaves))
     symbols = [Symbol(builder, i, s.dtype, s.shape) for i, s in enumerate(leaves)]
     element = _nest.pack_sequence_as(spec, symbols)
-    result = func(*element) if type(spec) is tuple else func(element)
+    with tracing(builder):
+        result = func(*element) if type(spec) is tuple else func(element)
     if isinstance(result, list):
         result = tuple(result)
     parts = []
