@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::prefetch::prefetching;
+use super::chunked::ChunkedPrefetch;
 use crate::engine::{
     Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -14,7 +14,7 @@ pub struct InterleaveNode {
     func: Arc<dyn DatasetFn>,
     cycle_length: usize,
     block_length: usize,
-    /// When set, every open input runs on its own thread this many elements ahead, so the
+    /// When set, every open input runs on its own thread this many chunks ahead, so the
     /// inputs of a cycle are read (decompressed, parsed) in parallel; the order is unchanged.
     parallel_buffer: Option<usize>,
     /// `None` follows the pipeline's options; only parallel interleaves can be
@@ -44,7 +44,7 @@ impl InterleaveNode {
         })
     }
 
-    /// Reads the open inputs in parallel, each up to `buffer` elements ahead.
+    /// Reads the open inputs in parallel, each up to `buffer` chunks of elements ahead.
     pub fn parallel(mut self, buffer: usize) -> Self {
         self.parallel_buffer = Some(buffer.max(1));
         self
@@ -108,7 +108,7 @@ impl InterleaveIterator {
                 let dataset = self.func.call(element)?;
                 let mut opened = self.ctx.open(&dataset)?;
                 if let Some(buffer) = self.parallel_buffer {
-                    opened = Box::new(prefetching(opened, Some(buffer), self.ctx.clone())?);
+                    opened = Box::new(ChunkedPrefetch::start(opened, buffer, self.ctx.clone())?);
                 }
                 self.slots[slot] = Some(opened);
                 self.num_open += 1;

@@ -2,6 +2,7 @@
 
 pub mod batch;
 pub mod cache;
+mod chunked;
 pub mod concatenate;
 pub mod filter;
 pub mod flat_map;

@@ -40,8 +40,8 @@ use crate::ops::{
     zip::ZipNode,
 };
 
-/// Elements each open input of a parallel interleave may run ahead.
-const PARALLEL_INTERLEAVE_BUFFER: usize = 16;
+/// Chunks of elements each open input of a parallel interleave may run ahead.
+const PARALLEL_INTERLEAVE_BUFFER: usize = 2;
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeDataset {
@@ -174,7 +174,7 @@ impl NativeDataset {
         let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
         let node = node.py_err(py)?;
         Ok(wrap(if parallel {
-            node.parallel(PARALLEL_INTERLEAVE_BUFFER.max(block_length))
+            node.parallel(PARALLEL_INTERLEAVE_BUFFER)
                 .deterministic(deterministic)
         } else {
             node
