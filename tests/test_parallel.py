@@ -10,7 +10,7 @@ import pytest
 
 import ferroflow as ff
 from ferroflow.data import Dataset
-from helpers import collect, quiet_baseline, settle
+from helpers import collect, quiet_baseline, settle, thread_count
 
 
 def _jittery(x):
@@ -137,3 +137,26 @@ def test_nondeterministic_interleave_yields_every_element():
     for x in range(6):
         mine = [v for v in out if v // 10 == x]
         assert mine == sorted(mine)  # each input's own order is kept
+
+
+def test_many_parallel_reads_share_a_bounded_set_of_threads(tmp_path):
+    paths = []
+    for f in range(48):
+        path = tmp_path / f"part-{f:02d}.tfrecord"
+        with ff.io.TFRecordWriter(path) as w:
+            for r in range(50):
+                w.write(f"{f}:{r}".encode())
+        paths.append(str(path))
+    baseline = quiet_baseline()
+    peak = baseline
+    it = iter(ff.data.TFRecordDataset(paths, num_parallel_reads=48))
+    records = []
+    for i, record in enumerate(it):
+        records.append(record)
+        if i % 50 == 0:
+            peak = max(peak, thread_count())
+    assert len(records) == 48 * 50
+    assert records == list(ff.data.TFRecordDataset(paths, num_parallel_reads=48))
+    # 48 files read at once: the shared I/O runtime (at most 16 threads), one prefetch stage
+    # and the worker pool, not a thread per file.
+    assert peak - baseline <= 24

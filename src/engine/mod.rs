@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod dtype;
 pub mod error;
 pub mod instrumented;
+pub mod io_runtime;
 pub mod pool;
 pub mod random;
 pub mod serialize;

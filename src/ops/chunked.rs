@@ -1,15 +1,18 @@
-//! Runs one input of a parallel interleave on its own thread and hands its elements over in
-//! chunks: a fast input (records of a file) pays for one channel message per chunk instead of
-//! one per element, while a slow input (an element every few milliseconds) still sends each
-//! element as soon as it is made.
+//! Runs one input of a parallel interleave on the shared I/O runtime and hands its elements
+//! over in chunks: a fast input (records of a file) pays for one channel message per chunk
+//! instead of one per element, while a slow input (an element every few milliseconds) still
+//! sends each element as soon as it is made. The input runs as short jobs, one per run of
+//! chunks the consumer has room for, so it never holds a runtime thread while it waits for
+//! the consumer.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
 
+use crate::engine::io_runtime::runtime;
 use crate::engine::{Context, DatasetIterator, Element, Error, Result};
 
 /// Elements per chunk at most.
@@ -20,58 +23,119 @@ const CHUNK_LATENCY: Duration = Duration::from_millis(1);
 /// A chunk of results and whether the input ended after them.
 type Chunk = (Vec<Result<Element>>, bool);
 
-pub(crate) struct ChunkedPrefetch {
-    rx: Receiver<Chunk>,
-    ready: VecDeque<Result<Element>>,
-    finished: bool,
-    stop: Arc<AtomicBool>,
+/// What the consumer and the reading jobs share.
+struct Shared {
+    input: Mutex<Box<dyn DatasetIterator>>,
+    tx: Sender<Chunk>,
+    /// Chunks the reader may still produce before the consumer takes one.
+    credits: AtomicUsize,
+    /// A reading job is queued or running.
+    scheduled: AtomicBool,
+    stop: AtomicBool,
+    ctx: Arc<Context>,
 }
 
-impl ChunkedPrefetch {
-    /// Starts `input` on a thread, at most `chunks` chunks ahead of the consumer.
-    pub(crate) fn start(
-        mut input: Box<dyn DatasetIterator>,
-        chunks: usize,
-        ctx: Arc<Context>,
-    ) -> Result<Self> {
-        let (tx, rx) = bounded::<Chunk>(chunks.max(1));
-        let stop = Arc::new(AtomicBool::new(false));
-        let stop_flag = stop.clone();
-        let thread_ctx = ctx.clone();
-        thread_ctx.spawn("ferroflow-input", move || {
-            while !stop_flag.load(Ordering::Acquire) {
-                let (mut chunk, mut ended, mut stopping) = (Vec::new(), false, false);
-                let started = Instant::now();
-                while chunk.len() < CHUNK && !ended {
-                    match input.next(&ctx) {
-                        Ok(Some(element)) => chunk.push(Ok(element)),
-                        Ok(None) => ended = true,
-                        Err(e) => {
-                            stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
-                            chunk.push(Err(e));
-                            break;
-                        }
-                    }
-                    if started.elapsed() >= CHUNK_LATENCY {
-                        break;
-                    }
+impl Shared {
+    fn schedule(self: &Arc<Self>) {
+        if !self.scheduled.swap(true, Ordering::AcqRel) {
+            let shared = self.clone();
+            runtime().spawn_blocking(move || shared.read());
+        }
+    }
+
+    fn take_credit(&self) -> bool {
+        self.credits
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Produces chunks while there is credit, then ends the job (or keeps it, if credit came
+    /// in meanwhile).
+    fn read(self: Arc<Self>) {
+        loop {
+            while self.take_credit() {
+                if self.stop.load(Ordering::Acquire) {
+                    return;
                 }
-                if tx.send((chunk, ended)).is_err() || ended || stopping {
+                let (chunk, ended, stopping) = self.produce();
+                if self.tx.send((chunk, ended)).is_err() || ended || stopping {
                     return;
                 }
             }
-        })?;
+            self.scheduled.store(false, Ordering::Release);
+            if self.credits.load(Ordering::Acquire) == 0
+                || self.scheduled.swap(true, Ordering::AcqRel)
+            {
+                return;
+            }
+        }
+    }
+
+    fn produce(&self) -> (Vec<Result<Element>>, bool, bool) {
+        let mut input = self.input.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut chunk, started) = (Vec::new(), Instant::now());
+        while chunk.len() < CHUNK {
+            let next =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input.next(&self.ctx)))
+                    .unwrap_or_else(|_| {
+                        Err(Error::Internal("an interleave input panicked".into()))
+                    });
+            match next {
+                Ok(Some(element)) => chunk.push(Ok(element)),
+                Ok(None) => return (chunk, true, false),
+                Err(e) => {
+                    let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
+                    chunk.push(Err(e));
+                    return (chunk, false, stopping);
+                }
+            }
+            if started.elapsed() >= CHUNK_LATENCY {
+                break;
+            }
+        }
+        (chunk, false, false)
+    }
+}
+
+pub(crate) struct ChunkedPrefetch {
+    shared: Arc<Shared>,
+    rx: Receiver<Chunk>,
+    ready: VecDeque<Result<Element>>,
+    finished: bool,
+}
+
+impl ChunkedPrefetch {
+    /// Starts reading `input`, at most `chunks` chunks ahead of the consumer.
+    pub(crate) fn start(
+        input: Box<dyn DatasetIterator>,
+        chunks: usize,
+        ctx: Arc<Context>,
+    ) -> Result<Self> {
+        let (tx, rx) = unbounded::<Chunk>();
+        let shared = Arc::new(Shared {
+            input: Mutex::new(input),
+            tx,
+            credits: AtomicUsize::new(chunks.max(1)),
+            scheduled: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+            ctx,
+        });
+        shared.schedule();
         Ok(ChunkedPrefetch {
+            shared,
             rx,
             ready: VecDeque::new(),
             finished: false,
-            stop,
         })
     }
 
     fn accept(&mut self, (chunk, ended): Chunk) {
         self.ready.extend(chunk);
         self.finished |= ended;
+        if !ended {
+            self.shared.credits.fetch_add(1, Ordering::AcqRel);
+            self.shared.schedule();
+        }
     }
 }
 
@@ -112,9 +176,9 @@ impl DatasetIterator for ChunkedPrefetch {
     }
 }
 
-/// The thread is told to stop, not joined (see `ParallelStage`).
+/// A running job is told to stop, not waited for: it ends after its current chunk.
 impl Drop for ChunkedPrefetch {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
+        self.shared.stop.store(true, Ordering::Release);
     }
 }

@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    crate::engine::io_runtime::set_thread_hooks(threads::python_thread_hooks());
     m.add_class::<dataset::NativeDataset>()?;
     m.add_class::<iterator::NativeIterator>()?;
     m.add_class::<tfrecord::NativeTfRecordWriter>()?;
