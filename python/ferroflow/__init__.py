@@ -5,7 +5,7 @@ the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as num
 ready for ``torch.from_numpy`` or ``jax.device_put``.
 """
 
-from . import data, errors, io, random, train
+from . import data, errors, io, random, strings, train
 from ._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
 from ._dtypes import (
     DType,
@@ -27,7 +27,7 @@ from ._dtypes import (
     uint64,
 )
 from ._lib import __version__
-from ._ops import cast
+from ._ops import cast, clip_by_value, concat, one_hot, reshape, stack
 from ._pyfunc import numpy_function, py_function
 from ._spec import TensorShape, TensorSpec
 from .data import AUTOTUNE, Dataset
@@ -49,6 +49,8 @@ __all__ = [
     "bool",
     "bool_",
     "cast",
+    "clip_by_value",
+    "concat",
     "data",
     "double",
     "errors",
@@ -62,9 +64,13 @@ __all__ = [
     "int8",
     "io",
     "numpy_function",
+    "one_hot",
     "py_function",
     "random",
+    "reshape",
+    "stack",
     "string",
+    "strings",
     "train",
     "uint16",
     "uint32",

@@ -1,23 +1,155 @@
-"""Tensor operations that work on numpy values eagerly and record themselves while a map
-function is traced."""
+"""Tensor operations. Each runs one Rust kernel: at once on numpy values, or recorded into
+the graph while a map function is traced (the same kernel then runs for every element)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import _trace
-from ._convert import to_numpy
-from ._dtypes import as_dtype
+from ._convert import dtype_of, to_numpy
+from ._dtypes import as_dtype, float32
+from ._lib import NativeGraph
+from ._spec import TensorSpec
+
+
+def _result(value: Any) -> Any:
+    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+
+
+def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any) -> Any:
+    """Runs kernel ``op`` on ``inputs``: recorded when any input is traced, else now.
+    ``spec(input_specs)`` gives the output's TensorSpec (for tracing)."""
+    builder = next((x.graph for x in inputs if _trace.is_symbol(x)), None)
+    if builder is None:
+        builder = _trace.current() if any(_trace.is_symbol(x) for x in inputs) else None
+    if builder is not None:
+        args = [x if _trace.is_symbol(x) else builder.constant(x) for x in inputs]
+        specs = [TensorSpec(a.shape, a.dtype) for a in args]
+        return builder.add(op, args, attr, [spec(specs)])[0]
+    values = [to_numpy(x) for x in inputs]
+    graph = NativeGraph(len(values), [(op, list(range(len(values))), attr)], [len(values)])
+    return _result(graph(values)[0])
+
+
+def _dims(spec: TensorSpec) -> list[int | None] | None:
+    return None if spec.shape.rank is None else spec.shape.as_list()
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Any:
     """``x`` converted to ``dtype`` (``tf.cast``): floats to integers truncate toward zero,
     numbers to bool test for non-zero."""
+    to = as_dtype(dtype)
     if _trace.is_symbol(x):
-        return _trace.cast(x, dtype)
-    target = as_dtype(dtype)
-    value = to_numpy(x)
-    if isinstance(value, bytes) or value.dtype == object or target.name == "string":
+        return _trace.cast(x, to)
+    if isinstance(to_numpy(x), bytes) or to.name == "string":
         raise TypeError("cast does not convert strings; use ff.strings.to_number")
-    out = value.astype(target.as_numpy_dtype)
-    return out[()] if out.ndim == 0 else out
+    return _apply("cast", [x], to.name, lambda s: TensorSpec(s[0].shape, to))
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
+    """``tensor`` with a new shape of as many elements (one dimension may be -1)."""
+    dims = [int(d) for d in np.asarray(shape).reshape(-1)]
+    return _apply(
+        "reshape",
+        [tensor],
+        dims,
+        lambda s: TensorSpec([None if d == -1 else d for d in dims], s[0].dtype),
+    )
+
+
+def _joined_spec(specs: list[TensorSpec], axis: int, new_axis: bool) -> TensorSpec:
+    dims = _dims(specs[0])
+    if dims is None:
+        return TensorSpec(None, specs[0].dtype)
+    rank = len(dims) + (1 if new_axis else 0)
+    a = axis + rank if axis < 0 else axis
+    if new_axis:
+        dims.insert(a, len(specs))
+    else:
+        sizes = [_dims(s)[a] if _dims(s) is not None else None for s in specs]
+        dims[a] = None if any(x is None for x in sizes) else sum(sizes)
+    return TensorSpec(dims, specs[0].dtype)
+
+
+def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Any:
+    """``values`` joined along existing dimension ``axis`` (``tf.concat``)."""
+    return _apply("concat", list(values), int(axis), lambda s: _joined_spec(s, int(axis), False))
+
+
+def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Any:
+    """Same-shaped ``values`` joined along a new dimension ``axis`` (``tf.stack``)."""
+    return _apply("stack", list(values), int(axis), lambda s: _joined_spec(s, int(axis), True))
+
+
+def one_hot(
+    indices: Any,
+    depth: int,
+    on_value: Any = None,
+    off_value: Any = None,
+    axis: int | None = None,
+    dtype: Any = None,
+    name: str | None = None,
+) -> Any:
+    """One-hot vectors of length ``depth`` for integer ``indices`` (``tf.one_hot``): out of
+    range indices give all ``off_value``; the new dimension is last unless ``axis`` says."""
+    out = (
+        as_dtype(dtype)
+        if dtype is not None
+        else (dtype_of(to_numpy(on_value)) if on_value is not None else float32)
+    )
+    on = to_numpy(1 if on_value is None else on_value, out)
+    off = to_numpy(0 if off_value is None else off_value, out)
+    ax = -1 if axis is None else int(axis)
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        if dims is None:
+            return TensorSpec(None, out)
+        dims.insert(len(dims) if ax == -1 else ax, int(depth))
+        return TensorSpec(dims, out)
+
+    return _apply("one_hot", [indices, on, off], (int(depth), ax), spec)
+
+
+def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None) -> Any:
+    """``t`` with values below ``clip_value_min`` raised to it and above ``clip_value_max``
+    lowered to it."""
+    if _trace.is_symbol(t):
+        return t._binary("maximum", clip_value_min)._binary("minimum", clip_value_max)
+    value = to_numpy(t)
+    return _result(np.clip(value, clip_value_min, clip_value_max).astype(value.dtype))
+
+
+def to_number(string_tensor: Any, out_type: Any = float32, name: str | None = None) -> Any:
+    """Each string parsed as a number of ``out_type`` (``tf.strings.to_number``)."""
+    to = as_dtype(out_type)
+    return _apply("to_number", [string_tensor], to.name, lambda s: TensorSpec(s[0].shape, to))
+
+
+def decode_raw(
+    input_bytes: Any,
+    out_type: Any,
+    little_endian: bool = True,
+    fixed_length: int | None = None,
+    name: str | None = None,
+) -> Any:
+    """The bytes of each string as values of ``out_type``, in a new last dimension
+    (``tf.io.decode_raw``)."""
+    to = as_dtype(out_type)
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        return TensorSpec(None if dims is None else [*dims, None], to)
+
+    return _apply("decode_raw", [input_bytes], (to.name, bool(little_endian)), spec)
+
+
+def read_file(filename: Any, name: str | None = None) -> Any:
+    """The contents of the file ``filename`` names, as one string (``tf.io.read_file``)."""
+    return _apply("read_file", [filename], None, lambda s: TensorSpec([], "string"))
+
+
+__all__ = ["cast", "clip_by_value", "concat", "one_hot", "reshape", "stack"]

@@ -90,6 +90,7 @@ def _broadcast(a: TensorShape, b: TensorShape) -> TensorShape:
 
 
 _COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+_OPERATIONS = _COMPARISONS | {"add", "sub", "mul", "div", "maximum", "minimum"}
 
 
 class Symbol:

@@ -365,6 +365,20 @@ impl Tensor {
         &self.buffer
     }
 
+    /// The same values under another shape of as many elements (the buffer is shared).
+    pub fn with_shape(&self, shape: Vec<usize>) -> Result<Tensor> {
+        if shape.iter().product::<usize>() != self.num_elements() {
+            return Err(Error::InvalidArgument(format!(
+                "cannot view {} values as shape {shape:?}",
+                self.num_elements()
+            )));
+        }
+        Ok(Tensor {
+            shape,
+            buffer: self.buffer.clone(),
+        })
+    }
+
     /// The buffer, without a copy when this tensor is its only owner.
     pub fn into_parts(self) -> (Vec<usize>, Buffer) {
         let buffer = Arc::try_unwrap(self.buffer).unwrap_or_else(|shared| (*shared).clone());

@@ -9,6 +9,9 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 
 use super::arithmetic::{binary, BinaryOp};
 use super::cast::cast;
+use super::one_hot::one_hot;
+use super::shape::{concat, reshape, stack};
+use super::strings::{decode_raw, read_file, to_number};
 
 pub enum GraphOp {
     Const(Tensor),
@@ -21,6 +24,20 @@ pub enum GraphOp {
         specs: Vec<FeatureSpec>,
         batched: bool,
     },
+    Reshape(Vec<i64>),
+    Concat(i64),
+    Stack(i64),
+    /// Inputs: indices, on value, off value.
+    OneHot {
+        depth: usize,
+        axis: i64,
+    },
+    ToNumber(DType),
+    DecodeRaw {
+        dtype: DType,
+        little_endian: bool,
+    },
+    ReadFile,
     /// A function outside the engine (`ff.py_function` in a traced function): called with its
     /// inputs, it returns exactly `outputs` values.
     External {
@@ -81,6 +98,18 @@ fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
         GraphOp::Const(t) => vec![t.clone()],
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
+        GraphOp::Reshape(shape) => vec![reshape(args[0], shape)?],
+        GraphOp::Concat(axis) => vec![concat(args, *axis)?],
+        GraphOp::Stack(axis) => vec![stack(args, *axis)?],
+        GraphOp::OneHot { depth, axis } => vec![one_hot(args[0], *depth, args[1], args[2], *axis)?],
+        GraphOp::ToNumber(dtype) => vec![to_number(args[0], *dtype)?],
+        GraphOp::DecodeRaw {
+            dtype,
+            little_endian,
+        } => {
+            vec![decode_raw(args[0], *dtype, *little_endian)?]
+        }
+        GraphOp::ReadFile => vec![read_file(args[0])?],
         GraphOp::External { func, outputs } => {
             let out = func.call(args.iter().map(|&t| t.clone()).collect())?;
             if out.len() != *outputs {

@@ -31,6 +31,24 @@ fn node_from_py(
         "const" => GraphOp::Const(tensor_from_py(attr)?),
         "cast" => GraphOp::Cast(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
         "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+        "reshape" => GraphOp::Reshape(attr.extract().map_err(wrong)?),
+        "concat" => GraphOp::Concat(attr.extract().map_err(wrong)?),
+        "stack" => GraphOp::Stack(attr.extract().map_err(wrong)?),
+        "one_hot" => {
+            let (depth, axis): (usize, i64) = attr.extract().map_err(wrong)?;
+            GraphOp::OneHot { depth, axis }
+        }
+        "to_number" => {
+            GraphOp::ToNumber(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?)
+        }
+        "decode_raw" => {
+            let (dtype, little_endian): (String, bool) = attr.extract().map_err(wrong)?;
+            GraphOp::DecodeRaw {
+                dtype: DType::from_name(&dtype)?,
+                little_endian,
+            }
+        }
+        "read_file" => GraphOp::ReadFile,
         "py_function" => {
             let (func, outputs): (Py<PyAny>, usize) = attr.extract().map_err(wrong)?;
             GraphOp::External {

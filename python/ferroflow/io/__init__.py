@@ -1,6 +1,7 @@
 """``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing and the
 ``tf.train.Example`` parsers."""
 
+from .._ops import decode_raw, read_file
 from ._parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -20,8 +21,10 @@ __all__ = [
     "TFRecordOptions",
     "TFRecordWriter",
     "VarLenFeature",
+    "decode_raw",
     "parse_example",
     "parse_sequence_example",
     "parse_single_example",
     "parse_single_sequence_example",
+    "read_file",
 ]

@@ -1,0 +1,134 @@
+//! Shape kernels: `ff.reshape`, `ff.stack` and `ff.concat`.
+
+use crate::engine::{Buffer, Error, Result, Tensor};
+
+/// `t` with a new shape (one dimension may be -1, inferred); the buffer is shared.
+pub fn reshape(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
+    let total = t.num_elements();
+    let known: i64 = shape.iter().filter(|&&d| d != -1).product();
+    let unknown = shape.iter().filter(|&&d| d == -1).count();
+    if unknown > 1 || shape.iter().any(|&d| d < -1) {
+        return Err(Error::InvalidArgument(format!(
+            "reshape: invalid shape {shape:?}"
+        )));
+    }
+    let dims: Vec<usize> = shape
+        .iter()
+        .map(|&d| {
+            if d == -1 {
+                if known == 0 {
+                    0
+                } else {
+                    total / known as usize
+                }
+            } else {
+                d as usize
+            }
+        })
+        .collect();
+    if dims.iter().product::<usize>() != total {
+        return Err(Error::InvalidArgument(format!(
+            "reshape: cannot reshape a tensor of {total} values (shape {:?}) to {shape:?}",
+            t.shape()
+        )));
+    }
+    t.with_shape(dims)
+}
+
+/// Joins `parts` along existing dimension `axis` (every other dimension must agree).
+pub fn concat(parts: &[&Tensor], axis: i64) -> Result<Tensor> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::invalid("concat: no tensors"))?;
+    let rank = first.rank();
+    let axis = normalize_axis(axis, rank, "concat")?;
+    for p in parts {
+        if p.rank() != rank
+            || p.dtype() != first.dtype()
+            || (0..rank).any(|d| d != axis && p.shape()[d] != first.shape()[d])
+        {
+            return Err(Error::InvalidArgument(format!(
+                "concat: shapes {:?} and {:?} (dtypes {} and {}) do not line up on axis {axis}",
+                first.shape(),
+                p.shape(),
+                first.dtype(),
+                p.dtype()
+            )));
+        }
+    }
+    let outer: usize = first.shape()[..axis].iter().product();
+    let mut shape = first.shape().to_vec();
+    shape[axis] = parts.iter().map(|p| p.shape()[axis]).sum();
+    let total: usize = shape.iter().product();
+    let mut out = Buffer::with_capacity(first.dtype(), total);
+    for o in 0..outer {
+        for p in parts {
+            let block: usize = p.shape()[axis..].iter().product();
+            out.extend_from_range(p.buffer(), o * block, (o + 1) * block)?;
+        }
+    }
+    Tensor::new(shape, out)
+}
+
+/// Joins same-shaped `parts` along a new dimension `axis`.
+pub fn stack(parts: &[&Tensor], axis: i64) -> Result<Tensor> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::invalid("stack: no tensors"))?;
+    let axis = normalize_axis(axis, first.rank() + 1, "stack")?;
+    let expanded = parts
+        .iter()
+        .map(|p| {
+            if p.shape() != first.shape() {
+                return Err(Error::InvalidArgument(format!(
+                    "stack: shapes {:?} and {:?} differ",
+                    first.shape(),
+                    p.shape()
+                )));
+            }
+            let mut shape = p.shape().to_vec();
+            shape.insert(axis, 1);
+            p.with_shape(shape)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    concat(&expanded.iter().collect::<Vec<_>>(), axis as i64)
+}
+
+pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> {
+    let a = if axis < 0 { axis + rank as i64 } else { axis };
+    if a < 0 || a >= rank as i64 {
+        return Err(Error::InvalidArgument(format!(
+            "{op}: axis {axis} is out of range for rank {rank}"
+        )));
+    }
+    Ok(a as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(shape: &[usize], v: Vec<i32>) -> Tensor {
+        Tensor::from_vec(shape.to_vec(), v).unwrap()
+    }
+
+    #[test]
+    fn reshape_infers_one_dimension() {
+        let x = t(&[2, 3], (0..6).collect());
+        assert_eq!(reshape(&x, &[3, -1]).unwrap().shape(), &[3, 2]);
+        assert!(reshape(&x, &[4, -1]).is_err());
+    }
+
+    #[test]
+    fn concat_and_stack_like_numpy() {
+        let a = t(&[2, 2], vec![1, 2, 3, 4]);
+        let b = t(&[2, 1], vec![5, 6]);
+        let c = concat(&[&a, &b], 1).unwrap();
+        assert_eq!(c.shape(), &[2, 3]);
+        assert_eq!(c.as_slice::<i32>().unwrap(), &[1, 2, 5, 3, 4, 6]);
+        let s = stack(&[&a, &a], -1).unwrap();
+        assert_eq!(s.shape(), &[2, 2, 2]);
+        assert_eq!(s.as_slice::<i32>().unwrap(), &[1, 1, 2, 2, 3, 3, 4, 4]);
+        assert!(concat(&[&a, &b], 0).is_err());
+    }
+}
