@@ -5,7 +5,7 @@ the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as num
 ready for ``torch.from_numpy`` or ``jax.device_put``.
 """
 
-from . import data, errors, io, random, strings, train
+from . import data, errors, image, io, random, strings, train
 from ._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
 from ._dtypes import (
     DType,
@@ -58,6 +58,7 @@ __all__ = [
     "float32",
     "float64",
     "half",
+    "image",
     "int16",
     "int32",
     "int64",

@@ -153,3 +153,49 @@ def read_file(filename: Any, name: str | None = None) -> Any:
 
 
 __all__ = ["cast", "clip_by_value", "concat", "one_hot", "reshape", "stack"]
+
+
+def _decode(op_format: str, contents: Any, channels: int, dtype: Any) -> Any:
+    if as_dtype(dtype).name != "uint8":
+        from .errors import UnimplementedError
+
+        raise UnimplementedError("decoding to dtypes other than uint8 is not available yet")
+    ch = int(channels)
+    return _apply(
+        "decode_image",
+        [contents],
+        (op_format, ch),
+        lambda s: TensorSpec([None, None, ch or None], "uint8"),
+    )
+
+
+def decode_jpeg(
+    contents: Any,
+    channels: int = 0,
+    ratio: int = 1,
+    fancy_upscaling: bool = True,
+    try_recover_truncated: bool = False,
+    acceptable_fraction: float = 1,
+    dct_method: str = "",
+    name: str | None = None,
+) -> Any:
+    """A JPEG's pixels as uint8 [height, width, channels] (0: the file's own channels)."""
+    return _decode("jpeg", contents, channels, "uint8")
+
+
+def decode_png(
+    contents: Any, channels: int = 0, dtype: Any = "uint8", name: str | None = None
+) -> Any:
+    """A PNG's pixels as uint8 [height, width, channels] (0: the file's own channels)."""
+    return _decode("png", contents, channels, dtype)
+
+
+def decode_image(
+    contents: Any,
+    channels: int | None = None,
+    dtype: Any = "uint8",
+    name: str | None = None,
+    expand_animations: bool = True,
+) -> Any:
+    """A JPEG's or PNG's pixels, the format read from the data."""
+    return _decode("image", contents, channels or 0, dtype)

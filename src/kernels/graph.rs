@@ -9,6 +9,7 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 
 use super::arithmetic::{binary, BinaryOp};
 use super::cast::cast;
+use super::image::{self, ResizeMethod};
 use super::one_hot::one_hot;
 use super::shape::{concat, reshape, stack};
 use super::strings::{decode_raw, read_file, to_number};
@@ -38,6 +39,24 @@ pub enum GraphOp {
         little_endian: bool,
     },
     ReadFile,
+    /// Decodes a scalar string; `format` is "jpeg", "png" or "image" (either).
+    DecodeImage {
+        format: String,
+        channels: usize,
+    },
+    Resize {
+        height: usize,
+        width: usize,
+        method: ResizeMethod,
+    },
+    FlipLeftRight,
+    CentralCrop(f64),
+    Crop {
+        top: usize,
+        left: usize,
+        height: usize,
+        width: usize,
+    },
     /// A function outside the engine (`ff.py_function` in a traced function): called with its
     /// inputs, it returns exactly `outputs` values.
     External {
@@ -110,6 +129,38 @@ fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
             vec![decode_raw(args[0], *dtype, *little_endian)?]
         }
         GraphOp::ReadFile => vec![read_file(args[0])?],
+        GraphOp::DecodeImage { format, channels } => {
+            let data = match args[0].as_strings() {
+                Some(s) if args[0].rank() == 0 => s.get(0),
+                _ => {
+                    return Err(Error::invalid(
+                        "decoding takes one encoded image (a scalar string)",
+                    ))
+                }
+            };
+            vec![match format.as_str() {
+                "jpeg" => image::decode_jpeg(data, *channels)?,
+                "png" => image::decode_png(data, *channels)?,
+                _ => image::decode_image(data, *channels)?,
+            }]
+        }
+        GraphOp::Resize {
+            height,
+            width,
+            method,
+        } => {
+            vec![image::resize(args[0], *height, *width, *method)?]
+        }
+        GraphOp::FlipLeftRight => vec![image::flip_left_right(args[0])?],
+        GraphOp::CentralCrop(fraction) => vec![image::central_crop(args[0], *fraction)?],
+        GraphOp::Crop {
+            top,
+            left,
+            height,
+            width,
+        } => {
+            vec![image::crop(args[0], *top, *left, *height, *width)?]
+        }
         GraphOp::External { func, outputs } => {
             let out = func.call(args.iter().map(|&t| t.clone()).collect())?;
             if out.len() != *outputs {

@@ -3,6 +3,7 @@
 pub mod arithmetic;
 pub mod cast;
 pub mod graph;
+pub mod image;
 pub mod one_hot;
 mod scalar;
 pub mod shape;

@@ -14,6 +14,7 @@ use super::example::{specs_from_py, SpecTuple};
 use crate::engine::{DType, Error, Result};
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
+use crate::kernels::image::ResizeMethod;
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeGraph {
@@ -49,6 +50,29 @@ fn node_from_py(
             }
         }
         "read_file" => GraphOp::ReadFile,
+        "decode_image" => {
+            let (format, channels): (String, usize) = attr.extract().map_err(wrong)?;
+            GraphOp::DecodeImage { format, channels }
+        }
+        "resize" => {
+            let (height, width, method): (usize, usize, String) = attr.extract().map_err(wrong)?;
+            GraphOp::Resize {
+                height,
+                width,
+                method: ResizeMethod::parse(&method)?,
+            }
+        }
+        "flip_left_right" => GraphOp::FlipLeftRight,
+        "central_crop" => GraphOp::CentralCrop(attr.extract().map_err(wrong)?),
+        "crop" => {
+            let (top, left, height, width) = attr.extract().map_err(wrong)?;
+            GraphOp::Crop {
+                top,
+                left,
+                height,
+                width,
+            }
+        }
         "py_function" => {
             let (func, outputs): (Py<PyAny>, usize) = attr.extract().map_err(wrong)?;
             GraphOp::External {

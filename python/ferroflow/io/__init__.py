@@ -1,7 +1,7 @@
 """``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing and the
 ``tf.train.Example`` parsers."""
 
-from .._ops import decode_raw, read_file
+from .._ops import decode_image, decode_jpeg, decode_png, decode_raw, read_file
 from ._parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -21,6 +21,9 @@ __all__ = [
     "TFRecordOptions",
     "TFRecordWriter",
     "VarLenFeature",
+    "decode_image",
+    "decode_jpeg",
+    "decode_png",
     "decode_raw",
     "parse_example",
     "parse_sequence_example",

@@ -1,0 +1,110 @@
+"""``ferroflow.image``: the data-pipeline part of ``tf.image``. Each function runs a Rust
+kernel, eagerly on numpy values or inside traced map functions; images are
+[height, width, channels] or [batch, height, width, channels]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _trace
+from ._dtypes import as_dtype, float32
+from ._ops import _apply, _dims, cast
+from ._spec import TensorSpec
+
+
+class ResizeMethod:
+    """The names ``resize`` takes, as ``tf.image.ResizeMethod``."""
+
+    BILINEAR = "bilinear"
+    NEAREST_NEIGHBOR = "nearest"
+    AREA = "area"
+    BICUBIC = "bicubic"
+
+
+def _image_spec(spec: TensorSpec, height: Any, width: Any, dtype: Any = None) -> TensorSpec:
+    dims = _dims(spec)
+    dtype = spec.dtype if dtype is None else dtype
+    if dims is None:
+        return TensorSpec(None, dtype)
+    return TensorSpec([*dims[:-3], height, width, dims[-1]], dtype)
+
+
+def resize(
+    images: Any,
+    size: Any,
+    method: str = ResizeMethod.BILINEAR,
+    preserve_aspect_ratio: bool = False,
+    antialias: bool = False,
+    name: str | None = None,
+) -> Any:
+    """Resizes to ``size`` = [height, width] with TensorFlow 2's half-pixel centres: float32
+    for bilinear, the input dtype for nearest neighbour. Area and bicubic, ``antialias`` and
+    ``preserve_aspect_ratio`` are not available yet (UnimplementedError)."""
+    if preserve_aspect_ratio or antialias:
+        from .errors import UnimplementedError
+
+        raise UnimplementedError("resize: preserve_aspect_ratio and antialias are not available")
+    height, width = (int(d) for d in size)
+    method = getattr(method, "value", method)
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        return _image_spec(s[0], height, width, None if method == "nearest" else float32)
+
+    return _apply("resize", [images], (height, width, str(method)), spec)
+
+
+def flip_left_right(image: Any) -> Any:
+    """Mirrors the image(s) left to right."""
+    return _apply("flip_left_right", [image], None, lambda s: s[0])
+
+
+def crop_to_bounding_box(
+    image: Any, offset_height: int, offset_width: int, target_height: int, target_width: int
+) -> Any:
+    """The ``target_height`` x ``target_width`` window at (``offset_height``,
+    ``offset_width``)."""
+    attr = (int(offset_height), int(offset_width), int(target_height), int(target_width))
+    return _apply("crop", [image], attr, lambda s: _image_spec(s[0], attr[2], attr[3]))
+
+
+def central_crop(image: Any, central_fraction: float) -> Any:
+    """The central ``central_fraction`` of the image(s), rounded as TensorFlow rounds."""
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        if dims is None or dims[-3] is None or dims[-2] is None:
+            return _image_spec(s[0], None, None)
+        h, w = dims[-3], dims[-2]
+        if central_fraction == 1:
+            return s[0]
+        offset = int(1 / ((1 - central_fraction) / 2.0))
+        return _image_spec(s[0], h - 2 * (h // offset), w - 2 * (w // offset))
+
+    return _apply("central_crop", [image], float(central_fraction), spec)
+
+
+def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: str | None = None):
+    """Converts between integer and float images, scaling as TensorFlow does (integers map
+    to [0, 1]: uint8 255 becomes 1.0)."""
+    to = as_dtype(dtype)
+    src = image.dtype if _trace.is_symbol(image) else as_dtype(np.asarray(image).dtype)
+    if src == to:
+        return image
+    if src.is_integer and to.is_floating:
+        return cast(image, to) * np.asarray(1.0 / float(src.max), dtype=to.as_numpy_dtype)
+    if src.is_floating and to.is_integer:
+        scaled = image * np.asarray(float(to.max) + 0.5, dtype=src.as_numpy_dtype)
+        return cast(scaled, to)
+    return cast(image, to)
+
+
+__all__ = [
+    "ResizeMethod",
+    "central_crop",
+    "convert_image_dtype",
+    "crop_to_bounding_box",
+    "flip_left_right",
+    "resize",
+]

@@ -1,0 +1,295 @@
+//! Image kernels with tf.image's semantics: decoding JPEG and PNG, resizing (bilinear and
+//! nearest neighbour with half-pixel centres, as TensorFlow 2 does), flips, crops and dtype
+//! conversion. Images are [height, width, channels] (or a batch of them), uint8 or float32.
+
+use std::io::Cursor;
+
+use zune_jpeg::zune_core::colorspace::ColorSpace;
+use zune_jpeg::zune_core::options::DecoderOptions;
+use zune_jpeg::JpegDecoder;
+
+use crate::engine::{Buffer, DType, Error, Result, Tensor};
+
+/// Which decoder `decode_image` uses, from the file's first bytes.
+fn is_png(data: &[u8]) -> bool {
+    data.starts_with(b"\x89PNG\r\n\x1a\n")
+}
+
+fn is_jpeg(data: &[u8]) -> bool {
+    data.starts_with(&[0xFF, 0xD8, 0xFF])
+}
+
+/// Converts interleaved pixels with `from` channels to `to` channels (0 keeps them), as
+/// TensorFlow's decoders do: gray to RGB repeats the value, RGB to gray uses BT.601 weights,
+/// alpha is dropped or made opaque.
+fn convert_channels(pixels: Vec<u8>, from: usize, to: usize) -> Result<(Vec<u8>, usize)> {
+    if to == 0 || to == from {
+        return Ok((pixels, from));
+    }
+    let n = pixels.len() / from;
+    let mut out = Vec::with_capacity(n * to);
+    for p in pixels.chunks_exact(from) {
+        let (rgb, alpha) = match from {
+            1 => ([p[0]; 3], 255),
+            2 => ([p[0]; 3], p[1]),
+            3 => ([p[0], p[1], p[2]], 255),
+            _ => ([p[0], p[1], p[2]], p[3]),
+        };
+        match to {
+            1 => {
+                let y = 0.299 * rgb[0] as f32 + 0.587 * rgb[1] as f32 + 0.114 * rgb[2] as f32;
+                out.push(y.round().clamp(0.0, 255.0) as u8);
+            }
+            3 => out.extend_from_slice(&rgb),
+            4 => {
+                out.extend_from_slice(&rgb);
+                out.push(alpha);
+            }
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "channels must be 0, 1, 3 or 4, got {to}"
+                )))
+            }
+        }
+    }
+    Ok((out, to))
+}
+
+fn image_tensor(height: usize, width: usize, pixels: Vec<u8>, channels: usize) -> Result<Tensor> {
+    Tensor::new(vec![height, width, channels], pixels)
+}
+
+/// Decodes a JPEG into uint8 [height, width, channels] (`channels` 0 keeps the file's).
+pub fn decode_jpeg(data: &[u8], channels: usize) -> Result<Tensor> {
+    let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
+    let mut probe = JpegDecoder::new(data);
+    probe.decode_headers().map_err(|e| bad(format!("{e:?}")))?;
+    let gray = probe.get_input_colorspace() == Some(ColorSpace::Luma);
+    let out_space = if gray {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .jpeg_set_out_colorspace(out_space);
+    let mut decoder = JpegDecoder::new_with_options(data, options);
+    let pixels = decoder.decode().map_err(|e| bad(format!("{e:?}")))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| bad("no image information".into()))?;
+    let (height, width) = (info.height as usize, info.width as usize);
+    let from = out_space.num_components();
+    if pixels.len() != height * width * from {
+        return Err(bad("the decoded size does not match the header".into()));
+    }
+    let (pixels, channels) = convert_channels(pixels, from, channels)?;
+    image_tensor(height, width, pixels, channels)
+}
+
+/// Decodes a PNG into uint8 [height, width, channels] (16-bit samples keep their high byte).
+pub fn decode_png(data: &[u8], channels: usize) -> Result<Tensor> {
+    let bad = |e: String| Error::InvalidArgument(format!("Invalid PNG data: {e}"));
+    let mut decoder = png::Decoder::new(Cursor::new(data));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
+    let mut pixels = vec![0u8; reader.output_buffer_size()];
+    let frame = reader
+        .next_frame(&mut pixels)
+        .map_err(|e| bad(e.to_string()))?;
+    pixels.truncate(frame.buffer_size());
+    let from = frame.color_type.samples();
+    let (height, width) = (frame.height as usize, frame.width as usize);
+    let (pixels, channels) = convert_channels(pixels, from, channels)?;
+    image_tensor(height, width, pixels, channels)
+}
+
+/// Decodes a JPEG or PNG, chosen by its first bytes.
+pub fn decode_image(data: &[u8], channels: usize) -> Result<Tensor> {
+    if is_png(data) {
+        decode_png(data, channels)
+    } else if is_jpeg(data) {
+        decode_jpeg(data, channels)
+    } else {
+        Err(Error::InvalidArgument(
+            "Unknown image file format. One of JPEG, PNG, GIF, BMP required.".into(),
+        ))
+    }
+}
+
+/// The image's dimensions: (batch, height, width, channels); a single image has batch 1.
+fn dims(t: &Tensor, op: &str) -> Result<(usize, usize, usize, usize)> {
+    match *t.shape() {
+        [h, w, c] => Ok((1, h, w, c)),
+        [n, h, w, c] => Ok((n, h, w, c)),
+        _ => Err(Error::InvalidArgument(format!(
+            "{op}: images must have shape [height, width, channels] or [batch, height, width, channels], got {:?}",
+            t.shape()
+        ))),
+    }
+}
+
+fn as_f32(t: &Tensor) -> Result<Vec<f32>> {
+    Ok(match super::cast::cast(t, DType::Float32)?.buffer() {
+        Buffer::Float32(v) => v.clone(),
+        _ => unreachable!("cast to float32"),
+    })
+}
+
+fn out_shape(t: &Tensor, h: usize, w: usize, c: usize) -> Vec<usize> {
+    if t.rank() == 4 {
+        vec![t.shape()[0], h, w, c]
+    } else {
+        vec![h, w, c]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResizeMethod {
+    Bilinear,
+    Nearest,
+}
+
+impl ResizeMethod {
+    pub fn parse(name: &str) -> Result<ResizeMethod> {
+        match name {
+            "bilinear" => Ok(ResizeMethod::Bilinear),
+            "nearest" => Ok(ResizeMethod::Nearest),
+            other => Err(Error::Unimplemented(format!(
+                "resize method {other:?} is not available yet"
+            ))),
+        }
+    }
+}
+
+/// tf.image.resize (antialias off): float32 output for bilinear, the input dtype for nearest.
+pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "resize")?;
+    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    match method {
+        ResizeMethod::Nearest => {
+            let src = |o: usize, scale: f32, size: usize| -> usize {
+                (((o as f32 + 0.5) * scale).floor() as usize).min(size - 1)
+            };
+            let mut out = Buffer::with_capacity(t.dtype(), n * out_h * out_w * c);
+            for b in 0..n {
+                for y in 0..out_h {
+                    let iy = src(y, sy, h);
+                    for x in 0..out_w {
+                        let at = ((b * h + iy) * w + src(x, sx, w)) * c;
+                        out.extend_from_range(t.buffer(), at, at + c)?;
+                    }
+                }
+            }
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Bilinear => {
+            let src = as_f32(t)?;
+            let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
+                let v = (o as f32 + 0.5) * scale - 0.5;
+                let lo = v.floor();
+                let lower = lo.max(0.0) as usize;
+                let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;
+                (lower.min(size - 1), upper, v - lo)
+            };
+            let xs: Vec<_> = (0..out_w).map(|x| weights(x, sx, w)).collect();
+            let mut out = Vec::with_capacity(n * out_h * out_w * c);
+            for b in 0..n {
+                for y in 0..out_h {
+                    let (y0, y1, dy) = weights(y, sy, h);
+                    let row0 = (b * h + y0) * w;
+                    let row1 = (b * h + y1) * w;
+                    for &(x0, x1, dx) in &xs {
+                        for ch in 0..c {
+                            let tl = src[(row0 + x0) * c + ch];
+                            let tr = src[(row0 + x1) * c + ch];
+                            let bl = src[(row1 + x0) * c + ch];
+                            let br = src[(row1 + x1) * c + ch];
+                            let top = tl + (tr - tl) * dx;
+                            let bottom = bl + (br - bl) * dx;
+                            out.push(top + (bottom - top) * dy);
+                        }
+                    }
+                }
+            }
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+    }
+}
+
+/// Mirrors images left to right.
+pub fn flip_left_right(t: &Tensor) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "flip_left_right")?;
+    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
+    for row in 0..n * h {
+        for x in (0..w).rev() {
+            let at = (row * w + x) * c;
+            out.extend_from_range(t.buffer(), at, at + c)?;
+        }
+    }
+    Tensor::new(t.shape().to_vec(), out)
+}
+
+/// The `height` x `width` window at (`top`, `left`) of every image.
+pub fn crop(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "crop_to_bounding_box")?;
+    if top + height > h || left + width > w || height == 0 || width == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "crop_to_bounding_box: the window {height}x{width} at ({top}, {left}) does not fit a {h}x{w} image"
+        )));
+    }
+    let mut out = Buffer::with_capacity(t.dtype(), n * height * width * c);
+    for b in 0..n {
+        for y in top..top + height {
+            let at = ((b * h + y) * w + left) * c;
+            out.extend_from_range(t.buffer(), at, at + width * c)?;
+        }
+    }
+    Tensor::new(out_shape(t, height, width, c), out)
+}
+
+/// The central `fraction` of every image, with tf.image.central_crop's integer arithmetic.
+pub fn central_crop(t: &Tensor, fraction: f64) -> Result<Tensor> {
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err(Error::InvalidArgument(format!(
+            "central_crop: central_fraction must be in (0, 1], got {fraction}"
+        )));
+    }
+    if fraction == 1.0 {
+        return Ok(t.clone());
+    }
+    let (_, h, w, _) = dims(t, "central_crop")?;
+    let offset = (1.0 / ((1.0 - fraction) / 2.0)) as usize;
+    let (top, left) = (h / offset, w / offset);
+    crop(t, top, left, h - 2 * top, w - 2 * left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilinear_downscale_averages_neighbours() {
+        let img = Tensor::from_vec(vec![2, 2, 1], vec![0u8, 100, 200, 255]).unwrap();
+        let r = resize(&img, 1, 1, ResizeMethod::Bilinear).unwrap();
+        assert_eq!(r.shape(), &[1, 1, 1]);
+        assert!((r.as_slice::<f32>().unwrap()[0] - 138.75).abs() < 1e-4);
+        let n = resize(&img, 4, 4, ResizeMethod::Nearest).unwrap();
+        assert_eq!(n.as_slice::<u8>().unwrap()[..4], [0, 0, 100, 100]);
+    }
+
+    #[test]
+    fn flips_and_crops() {
+        let img = Tensor::from_vec(vec![2, 3, 1], vec![1u8, 2, 3, 4, 5, 6]).unwrap();
+        assert_eq!(
+            flip_left_right(&img).unwrap().as_slice::<u8>().unwrap(),
+            &[3, 2, 1, 6, 5, 4]
+        );
+        assert_eq!(
+            crop(&img, 1, 1, 1, 2).unwrap().as_slice::<u8>().unwrap(),
+            &[5, 6]
+        );
+        assert!(crop(&img, 1, 1, 2, 2).is_err());
+        assert!(decode_image(b"not an image", 3).is_err());
+    }
+}

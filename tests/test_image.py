@@ -1,0 +1,101 @@
+"""Image decoding and transforms against TensorFlow's outputs in ../shared/fixtures/images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ferroflow as ff
+from ferroflow.data import Dataset
+
+JPEGS = ["rgb_420.jpg", "rgb_444.jpg", "progressive.jpg", "gray.jpg"]
+PNGS = ["rgb.png", "rgba.png", "gray.png"]
+
+
+def _read(fixtures, name):
+    return (fixtures / "images" / name).read_bytes()
+
+
+def _truth(fixtures, name, suffix="decoded"):
+    return np.load(fixtures / "images" / f"{name}.{suffix}.npy")
+
+
+@pytest.mark.parametrize("name", PNGS)
+def test_png_decodes_exactly(fixtures, name):
+    img = ff.io.decode_image(_read(fixtures, name), channels=3)
+    np.testing.assert_array_equal(img, _truth(fixtures, name))
+    assert img.dtype == np.uint8 and ff.io.decode_png(_read(fixtures, name), 3).shape == img.shape
+
+
+@pytest.mark.parametrize("name", JPEGS)
+def test_jpeg_decodes_within_idct_tolerance(fixtures, name):
+    # JPEG decoders differ by IDCT rounding and chroma upsampling: the stated tolerance is a
+    # mean absolute difference of at most 1.5 levels and 99.9% of values within 6 levels.
+    img = ff.io.decode_jpeg(_read(fixtures, name), channels=3)
+    truth = _truth(fixtures, name)
+    assert img.shape == truth.shape == (96, 80, 3)
+    diff = np.abs(img.astype(int) - truth.astype(int))
+    assert diff.mean() <= 1.5 and np.percentile(diff, 99.9) <= 6
+
+
+def test_channels_argument(fixtures):
+    gray = ff.io.decode_image(_read(fixtures, "gray.png"), channels=1)
+    assert gray.shape == (96, 80, 1)
+    rgba = ff.io.decode_png(_read(fixtures, "rgba.png"), channels=4)
+    assert rgba.shape == (96, 80, 4)
+    own = ff.io.decode_jpeg(_read(fixtures, "gray.jpg"))
+    assert own.shape == (96, 80, 1)
+
+
+def test_bad_jpeg_is_invalid_argument(fixtures):
+    with pytest.raises(ff.errors.InvalidArgumentError):
+        ff.io.decode_jpeg(_read(fixtures, "bad.jpg"), channels=3)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Unknown image file format"):
+        ff.io.decode_image(b"GIF89a not supported here")
+
+
+@pytest.mark.parametrize("name", JPEGS + PNGS)
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+def test_resize_matches_tensorflow(fixtures, name, method):
+    # TensorFlow's own decoded pixels in, so only the resize is compared.
+    out = ff.image.resize(_truth(fixtures, name), [48, 64], method=method)
+    truth = _truth(fixtures, name, f"resize_{method}_48x64")
+    assert out.shape == (48, 64, 3)
+    np.testing.assert_allclose(out.astype(np.float32), truth, atol=1e-3)
+
+
+def test_resize_methods_not_yet_available():
+    with pytest.raises(ff.errors.UnimplementedError):
+        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], method="area")
+
+
+def test_flips_crops_and_dtype_conversion():
+    img = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
+    np.testing.assert_array_equal(ff.image.flip_left_right(img), img[:, ::-1])
+    np.testing.assert_array_equal(ff.image.crop_to_bounding_box(img, 1, 2, 2, 3), img[1:3, 2:5])
+    # TensorFlow: offset int(1 / 0.25) = 4, start 4 // 4 = 1 and 6 // 4 = 1: a 2x4 window.
+    np.testing.assert_array_equal(ff.image.central_crop(img, 0.5), img[1:3, 1:5])
+    batch = np.stack([img, img + 1])
+    np.testing.assert_array_equal(ff.image.flip_left_right(batch), batch[:, :, ::-1])
+    as_float = ff.image.convert_image_dtype(img, ff.float32)
+    assert as_float.dtype == np.float32
+    np.testing.assert_allclose(as_float, img / 255.0, rtol=1e-6)
+    back = ff.image.convert_image_dtype(as_float, ff.uint8)
+    np.testing.assert_array_equal(back, img)
+
+
+def test_image_pipeline_runs_natively(fixtures):
+    names = [str(fixtures / "images" / n) for n in JPEGS + PNGS]
+
+    def load(path):
+        image = ff.io.decode_image(ff.io.read_file(path), channels=3)
+        image = ff.image.resize(image, [32, 32])
+        return ff.image.flip_left_right(image) / 255.0
+
+    ds = Dataset.from_tensor_slices(names).map(load, num_parallel_calls=ff.data.AUTOTUNE)
+    it = iter(ds.batch(7))
+    (batch,) = list(it)
+    assert batch.shape == (7, 32, 32, 3) and batch.dtype == np.float32
+    assert {s["path"]: s["notes"] for s in it.stats()}["Prefetch/Batch/ParallelMap"] == []
+    eager = np.stack([load(n) for n in names])
+    np.testing.assert_allclose(batch, eager, rtol=1e-6)
