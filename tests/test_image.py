@@ -55,7 +55,7 @@ def test_bad_jpeg_is_invalid_argument(fixtures):
 
 
 @pytest.mark.parametrize("name", JPEGS + PNGS)
-@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+@pytest.mark.parametrize("method", ["bilinear", "nearest", "area", "bicubic"])
 def test_resize_matches_tensorflow(fixtures, name, method):
     # TensorFlow's own decoded pixels in, so only the resize is compared.
     out = ff.image.resize(_truth(fixtures, name), [48, 64], method=method)
@@ -64,9 +64,11 @@ def test_resize_matches_tensorflow(fixtures, name, method):
     np.testing.assert_allclose(out.astype(np.float32), truth, atol=1e-3)
 
 
-def test_resize_methods_not_yet_available():
+def test_resize_options_not_yet_available():
     with pytest.raises(ff.errors.UnimplementedError):
-        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], method="area")
+        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], antialias=True)
+    with pytest.raises(ff.errors.UnimplementedError):
+        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], method="lanczos3")
 
 
 def test_flips_crops_and_dtype_conversion():

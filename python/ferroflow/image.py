@@ -39,9 +39,10 @@ def resize(
     antialias: bool = False,
     name: str | None = None,
 ) -> Any:
-    """Resizes to ``size`` = [height, width] with TensorFlow 2's half-pixel centres: float32
-    for bilinear, the input dtype for nearest neighbour. Area and bicubic, ``antialias`` and
-    ``preserve_aspect_ratio`` are not available yet (UnimplementedError)."""
+    """Resizes to ``size`` = [height, width] as TensorFlow 2 does (half-pixel centres; Keys
+    cubic for bicubic): float32 output, the input dtype for nearest neighbour. ``antialias``,
+    ``preserve_aspect_ratio`` and the lanczos/gaussian/mitchell kernels are not available
+    yet (UnimplementedError)."""
     if preserve_aspect_ratio or antialias:
         from .errors import UnimplementedError
 

@@ -148,6 +148,8 @@ fn out_shape(t: &Tensor, h: usize, w: usize, c: usize) -> Vec<usize> {
 pub enum ResizeMethod {
     Bilinear,
     Nearest,
+    Area,
+    Bicubic,
 }
 
 impl ResizeMethod {
@@ -155,6 +157,8 @@ impl ResizeMethod {
         match name {
             "bilinear" => Ok(ResizeMethod::Bilinear),
             "nearest" => Ok(ResizeMethod::Nearest),
+            "area" => Ok(ResizeMethod::Area),
+            "bicubic" => Ok(ResizeMethod::Bicubic),
             other => Err(Error::Unimplemented(format!(
                 "resize method {other:?} is not available yet"
             ))),
@@ -181,6 +185,21 @@ pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> R
                     }
                 }
             }
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Area => {
+            let src = as_f32(t)?;
+            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+                area_taps(o, scale, size)
+            });
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Bicubic => {
+            let src = as_f32(t)?;
+            let table = keys_cubic_table();
+            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+                cubic_taps(o, scale, size, &table)
+            });
             Tensor::new(out_shape(t, out_h, out_w, c), out)
         }
         ResizeMethod::Bilinear => {
@@ -215,6 +234,109 @@ pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> R
             Tensor::new(out_shape(t, out_h, out_w, c), out)
         }
     }
+}
+
+/// Input positions and weights that make one output position along one axis.
+type Taps = Vec<(usize, f32)>;
+
+/// Separable resampling: each output pixel is the sum over its row taps of the weight times
+/// the sum over its column taps (TensorFlow interpolates along x first, then y).
+fn resample(
+    src: &[f32],
+    (n, h, w, c): (usize, usize, usize, usize),
+    (out_h, out_w): (usize, usize),
+    taps: impl Fn(usize, f32, usize) -> Taps,
+) -> Vec<f32> {
+    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    let xs: Vec<Taps> = (0..out_w).map(|x| taps(x, sx, w)).collect();
+    let ys: Vec<Taps> = (0..out_h).map(|y| taps(y, sy, h)).collect();
+    let mut out = Vec::with_capacity(n * out_h * out_w * c);
+    for b in 0..n {
+        for row_taps in &ys {
+            for col_taps in &xs {
+                for ch in 0..c {
+                    let mut acc = 0.0f32;
+                    for &(iy, wy) in row_taps {
+                        let row = (b * h + iy) * w;
+                        let mut along = 0.0f32;
+                        for &(ix, wx) in col_taps {
+                            along += wx * src[(row + ix) * c + ch];
+                        }
+                        acc += wy * along;
+                    }
+                    out.push(acc);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// ResizeArea's taps: the input pixels the output pixel's area covers, each weighted by the
+/// covered fraction, normalised by the area.
+fn area_taps(o: usize, scale: f32, size: usize) -> Taps {
+    let (start, end) = (o as f32 * scale, (o + 1) as f32 * scale);
+    let mut taps = Vec::new();
+    let mut v = start.floor();
+    while v < end {
+        let weight = if v < start {
+            if v + 1.0 > end {
+                scale
+            } else {
+                v + 1.0 - start
+            }
+        } else if v + 1.0 > end {
+            end - v
+        } else {
+            1.0
+        };
+        taps.push(((v as usize).min(size - 1), weight / scale));
+        v += 1.0;
+    }
+    taps
+}
+
+const CUBIC_TABLE: usize = 1024;
+
+/// TensorFlow's table of Keys cubic coefficients (A = -0.5), sampled at 1/1024 steps.
+fn keys_cubic_table() -> Vec<f32> {
+    let a = -0.5f32;
+    let mut table = vec![0.0f32; (CUBIC_TABLE + 1) * 2];
+    for i in 0..=CUBIC_TABLE {
+        let x = i as f32 / CUBIC_TABLE as f32;
+        table[i * 2] = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+        let x = x + 1.0;
+        table[i * 2 + 1] = ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+    }
+    table
+}
+
+/// ResizeBicubic's four taps (half-pixel centres): taps outside the image get no weight and
+/// the rest are renormalised, as TensorFlow does with Keys cubic.
+fn cubic_taps(o: usize, scale: f32, size: usize, table: &[f32]) -> Taps {
+    let v = (o as f32 + 0.5) * scale - 0.5;
+    let loc = v.floor() as i64;
+    let offset = ((v - loc as f32) * CUBIC_TABLE as f32).round_ties_even() as usize;
+    let weights = [
+        table[offset * 2 + 1],
+        table[offset * 2],
+        table[(CUBIC_TABLE - offset) * 2],
+        table[(CUBIC_TABLE - offset) * 2 + 1],
+    ];
+    let mut taps: Taps = Vec::with_capacity(4);
+    for (k, weight) in weights.into_iter().enumerate() {
+        let at = loc - 1 + k as i64;
+        if at >= 0 && at < size as i64 {
+            taps.push((at as usize, weight));
+        } else {
+            taps.push((at.clamp(0, size as i64 - 1) as usize, 0.0));
+        }
+    }
+    let sum: f32 = taps.iter().map(|t| t.1).sum();
+    if sum.abs() >= 1000.0 * f32::MIN_POSITIVE {
+        taps.iter_mut().for_each(|t| t.1 /= sum);
+    }
+    taps
 }
 
 /// Mirrors images left to right.
