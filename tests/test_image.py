@@ -101,3 +101,44 @@ def test_image_pipeline_runs_natively(fixtures):
     assert {s["path"]: s["notes"] for s in it.stats()}["Prefetch/Batch/ParallelMap"] == []
     eager = np.stack([load(n) for n in names])
     np.testing.assert_allclose(batch, eager, rtol=1e-6)
+
+
+def test_per_image_standardization_matches_numpy():
+    img = np.random.default_rng(0).integers(0, 255, (5, 4, 3)).astype(np.uint8)
+    out = ff.image.per_image_standardization(img)
+    x = img.astype(np.float64)
+    expected = (x - x.mean()) / max(x.std(), 1 / np.sqrt(x.size))
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    assert out.dtype == np.float32
+
+
+def _augmented(seed, parallel):
+    images = np.arange(8 * 6 * 6 * 3, dtype=np.uint8).reshape(8, 6, 6, 3)
+
+    def augment(image):
+        image = ff.image.random_flip_left_right(image, seed=seed)
+        image = ff.image.random_crop(image, [4, 4, 3], seed=seed + 1)
+        return ff.image.random_brightness(ff.cast(image, ff.float32) / 255.0, 0.2, seed=seed + 2)
+
+    ds = Dataset.from_tensor_slices(images).map(augment, num_parallel_calls=parallel)
+    return ds
+
+
+def test_random_ops_are_reproducible_with_seeds_also_in_parallel():
+    a = [np.asarray(x) for x in _augmented(7, None)]
+    b = [np.asarray(x) for x in _augmented(7, 4)]
+    c = [np.asarray(x) for x in _augmented(8, None)]
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(x.shape == (4, 4, 3) for x in a)
+    ds = _augmented(7, 2)
+    first, second = [np.asarray(x) for x in ds], [np.asarray(x) for x in ds]
+    assert not all(np.array_equal(x, y) for x, y in zip(first, second))  # new epoch, new draws
+
+
+def test_random_flip_flips_about_half_and_keeps_pixels():
+    img = np.arange(2 * 3 * 1, dtype=np.uint8).reshape(2, 3, 1)
+    outs = [ff.image.random_flip_left_right(img, seed=3) for _ in range(200)]
+    flipped = sum(np.array_equal(o, img[:, ::-1]) for o in outs)
+    assert all(np.array_equal(o, img) or np.array_equal(o, img[:, ::-1]) for o in outs)
+    assert 60 < flipped < 140

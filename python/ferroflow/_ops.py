@@ -3,12 +3,14 @@ the graph while a map function is traced (the same kernel then runs for every el
 
 from __future__ import annotations
 
+import itertools
+import random
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _trace
+from . import _random, _trace
 from ._convert import dtype_of, to_numpy
 from ._dtypes import as_dtype, float32
 from ._lib import NativeGraph
@@ -19,9 +21,19 @@ def _result(value: Any) -> Any:
     return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
 
 
-def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any) -> Any:
+_eager_positions = itertools.count()
+
+
+def op_seed(seed: int | None) -> int:
+    """The seed of a random op: from ``seed`` and the global seed, or fresh entropy."""
+    chosen = _random.get_seed(seed)
+    return random.getrandbits(64) if chosen is None else chosen
+
+
+def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool = False) -> Any:
     """Runs kernel ``op`` on ``inputs``: recorded when any input is traced, else now.
-    ``spec(input_specs)`` gives the output's TensorSpec (for tracing)."""
+    ``spec(input_specs)`` gives the output's TensorSpec (for tracing). A random op run eagerly
+    gets a new position each call, so repeated calls differ."""
     builder = next((x.graph for x in inputs if _trace.is_symbol(x)), None)
     if builder is None:
         builder = _trace.current() if any(_trace.is_symbol(x) for x in inputs) else None
@@ -31,7 +43,8 @@ def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any) -> Any:
         return builder.add(op, args, attr, [spec(specs)])[0]
     values = [to_numpy(x) for x in inputs]
     graph = NativeGraph(len(values), [(op, list(range(len(values))), attr)], [len(values)])
-    return _result(graph(values)[0])
+    index = next(_eager_positions) if random_op else 0
+    return _result(graph(values, index)[0])
 
 
 def _dims(spec: TensorSpec) -> list[int | None] | None:

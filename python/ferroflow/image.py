@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, cast
+from ._ops import _apply, _dims, cast, op_seed
 from ._spec import TensorSpec
 
 
@@ -86,6 +86,47 @@ def central_crop(image: Any, central_fraction: float) -> Any:
     return _apply("central_crop", [image], float(central_fraction), spec)
 
 
+def per_image_standardization(image: Any) -> Any:
+    """Each image scaled to zero mean and unit variance, as float32:
+    ``(x - mean) / max(stddev, 1 / sqrt(number of values))``."""
+    return _apply(
+        "per_image_standardization", [image], None, lambda s: TensorSpec(s[0].shape, float32)
+    )
+
+
+def random_flip_left_right(image: Any, seed: int | None = None) -> Any:
+    """Flips each image left to right with probability 1/2. With a seed (or
+    ``ff.random.set_seed``) the choices are reproducible, whichever worker runs an element."""
+    return _apply("random_flip_left_right", [image], op_seed(seed), lambda s: s[0], True)
+
+
+def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None) -> Any:
+    """A window of ``size`` = [height, width, channels] at a random place of one image."""
+    dims = [int(d) for d in size]
+    if len(dims) != 3:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError("random_crop takes size [height, width, channels]")
+    return _apply(
+        "random_crop",
+        [value],
+        (dims[0], dims[1], op_seed(seed)),
+        lambda s: TensorSpec(dims, s[0].dtype),
+        True,
+    )
+
+
+def random_brightness(image: Any, max_delta: float, seed: int | None = None) -> Any:
+    """Adds one random delta in [-max_delta, max_delta) to the image."""
+    if max_delta < 0:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError("max_delta must be non-negative")
+    return _apply(
+        "random_brightness", [image], (float(max_delta), op_seed(seed)), lambda s: s[0], True
+    )
+
+
 def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: str | None = None):
     """Converts between integer and float images, scaling as TensorFlow does (integers map
     to [0, 1]: uint8 255 becomes 1.0)."""
@@ -107,5 +148,9 @@ __all__ = [
     "convert_image_dtype",
     "crop_to_bounding_box",
     "flip_left_right",
+    "per_image_standardization",
+    "random_brightness",
+    "random_crop",
+    "random_flip_left_right",
     "resize",
 ]

@@ -140,6 +140,20 @@ pub trait DatasetIterator: Send {
 /// A function from one element to another (the body of `map`, a predicate of `filter`).
 pub trait ElementFn: Send + Sync {
     fn call(&self, input: Element) -> Result<Element>;
+
+    /// Calls the function for the element at `position` of a pass; functions with random
+    /// operations derive their randomness from it, so results do not depend on which worker
+    /// thread runs which element.
+    fn call_at(&self, input: Element, _position: Position) -> Result<Element> {
+        self.call(input)
+    }
+}
+
+/// Where an element stands: the how-manieth pass over its dataset, and its index in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Position {
+    pub pass: u64,
+    pub index: u64,
 }
 
 impl<F> ElementFn for F

@@ -15,7 +15,7 @@ pub mod tensor;
 
 pub use dataset::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, ElementFn,
-    PipelineOptions,
+    PipelineOptions, Position,
 };
 pub use dtype::{DType, NativeType};
 pub use error::{Error, Result};

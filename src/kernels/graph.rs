@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::{DType, Element, ElementFn, Error, Result, Tensor};
+use crate::engine::random::{mix, RandomStream};
+use crate::engine::{DType, Element, ElementFn, Error, Position, Result, Tensor};
 use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Parsed};
 
 use super::arithmetic::{binary, BinaryOp};
@@ -50,6 +51,21 @@ pub enum GraphOp {
         method: ResizeMethod,
     },
     FlipLeftRight,
+    PerImageStandardization,
+    /// Random operations: `seed` is the op's seed; each element gets its own stream, from
+    /// the seed and its position, so results do not depend on which thread runs it.
+    RandomFlipLeftRight {
+        seed: u64,
+    },
+    RandomCrop {
+        height: usize,
+        width: usize,
+        seed: u64,
+    },
+    RandomBrightness {
+        max_delta: f32,
+        seed: u64,
+    },
     CentralCrop(f64),
     Crop {
         top: usize,
@@ -112,7 +128,12 @@ fn output_count(op: &GraphOp) -> usize {
     }
 }
 
-fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
+/// The random stream of op `seed` for the element at `at`.
+fn stream(seed: u64, at: Position) -> RandomStream {
+    RandomStream::new(mix(mix(seed, at.pass), at.index))
+}
+
+fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
     Ok(match op {
         GraphOp::Const(t) => vec![t.clone()],
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
@@ -152,6 +173,32 @@ fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
             vec![image::resize(args[0], *height, *width, *method)?]
         }
         GraphOp::FlipLeftRight => vec![image::flip_left_right(args[0])?],
+        GraphOp::PerImageStandardization => vec![image::per_image_standardization(args[0])?],
+        GraphOp::RandomFlipLeftRight { seed } => {
+            vec![image::random_flip_left_right(
+                args[0],
+                &mut stream(*seed, at),
+            )?]
+        }
+        GraphOp::RandomCrop {
+            height,
+            width,
+            seed,
+        } => {
+            vec![image::random_crop(
+                args[0],
+                *height,
+                *width,
+                &mut stream(*seed, at),
+            )?]
+        }
+        GraphOp::RandomBrightness { max_delta, seed } => {
+            vec![image::random_brightness(
+                args[0],
+                *max_delta,
+                &mut stream(*seed, at),
+            )?]
+        }
         GraphOp::CentralCrop(fraction) => vec![image::central_crop(args[0], *fraction)?],
         GraphOp::Crop {
             top,
@@ -205,6 +252,10 @@ fn run(op: &GraphOp, args: &[&Tensor]) -> Result<Vec<Tensor>> {
 
 impl ElementFn for Graph {
     fn call(&self, input: Element) -> Result<Element> {
+        self.call_at(input, Position::default())
+    }
+
+    fn call_at(&self, input: Element, at: Position) -> Result<Element> {
         if input.len() != self.inputs {
             return Err(Error::InvalidArgument(format!(
                 "the traced function takes {} components, got {}",
@@ -215,7 +266,7 @@ impl ElementFn for Graph {
         let mut values = input;
         for node in &self.nodes {
             let args: Vec<&Tensor> = node.inputs.iter().map(|&i| &values[i]).collect();
-            let outputs = run(&node.op, &args)?;
+            let outputs = run(&node.op, &args, at)?;
             values.extend(outputs);
         }
         Ok(self.outputs.iter().map(|&i| values[i].clone()).collect())

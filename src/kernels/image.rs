@@ -8,6 +8,7 @@ use zune_jpeg::zune_core::colorspace::ColorSpace;
 use zune_jpeg::zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
+use crate::engine::random::RandomStream;
 use crate::engine::{Buffer, DType, Error, Result, Tensor};
 
 /// Which decoder `decode_image` uses, from the file's first bytes.
@@ -414,4 +415,90 @@ mod tests {
         assert!(crop(&img, 1, 1, 2, 2).is_err());
         assert!(decode_image(b"not an image", 3).is_err());
     }
+}
+
+/// Flips each image left to right with probability one half.
+pub fn random_flip_left_right(t: &Tensor, rng: &mut RandomStream) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "random_flip_left_right")?;
+    let per_image = h * w * c;
+    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
+    for b in 0..n {
+        if rng.unit_f64() < 0.5 {
+            for row in b * h..(b + 1) * h {
+                for x in (0..w).rev() {
+                    let at = (row * w + x) * c;
+                    out.extend_from_range(t.buffer(), at, at + c)?;
+                }
+            }
+        } else {
+            out.extend_from_range(t.buffer(), b * per_image, (b + 1) * per_image)?;
+        }
+    }
+    Tensor::new(t.shape().to_vec(), out)
+}
+
+/// A `height` x `width` window at a random place of a single image.
+pub fn random_crop(
+    t: &Tensor,
+    height: usize,
+    width: usize,
+    rng: &mut RandomStream,
+) -> Result<Tensor> {
+    let (_, h, w, _) = dims(t, "random_crop")?;
+    if t.rank() != 3 || height > h || width > w {
+        return Err(Error::InvalidArgument(format!(
+            "random_crop: cannot take a {height}x{width} window from an image of shape {:?}",
+            t.shape()
+        )));
+    }
+    let top = rng.below((h - height + 1) as u64) as usize;
+    let left = rng.below((w - width + 1) as u64) as usize;
+    crop(t, top, left, height, width)
+}
+
+/// Adds one uniform delta in [-max_delta, max_delta) to a float image (uint8 images are
+/// adjusted in [0, 1] and converted back with saturation, as tf.image does).
+pub fn random_brightness(t: &Tensor, max_delta: f32, rng: &mut RandomStream) -> Result<Tensor> {
+    let delta = ((rng.unit_f64() * 2.0 - 1.0) * max_delta as f64) as f32;
+    match t.buffer() {
+        Buffer::UInt8(v) => {
+            let out: Vec<u8> = v
+                .iter()
+                .map(|&x| ((x as f32 / 255.0 + delta) * 255.0 + 0.5).clamp(0.0, 255.0) as u8)
+                .collect();
+            Tensor::new(t.shape().to_vec(), out)
+        }
+        Buffer::Float32(v) => Tensor::new(
+            t.shape().to_vec(),
+            v.iter().map(|&x| x + delta).collect::<Vec<_>>(),
+        ),
+        Buffer::Float64(v) => Tensor::new(
+            t.shape().to_vec(),
+            v.iter().map(|&x| x + delta as f64).collect::<Vec<_>>(),
+        ),
+        _ => Err(Error::InvalidArgument(format!(
+            "random_brightness takes uint8 or float images, got {}",
+            t.dtype()
+        ))),
+    }
+}
+
+/// Scales each image to zero mean and unit variance: (x - mean) / max(stddev, 1/sqrt(N)).
+pub fn per_image_standardization(t: &Tensor) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "per_image_standardization")?;
+    let values = as_f32(t)?;
+    let per_image = h * w * c;
+    let mut out = Vec::with_capacity(values.len());
+    for b in 0..n {
+        let image = &values[b * per_image..(b + 1) * per_image];
+        let mean = image.iter().map(|&x| x as f64).sum::<f64>() / per_image as f64;
+        let var = image
+            .iter()
+            .map(|&x| (x as f64 - mean).powi(2))
+            .sum::<f64>()
+            / per_image as f64;
+        let adjusted = var.sqrt().max(1.0 / (per_image as f64).sqrt());
+        out.extend(image.iter().map(|&x| ((x as f64 - mean) / adjusted) as f32));
+    }
+    Tensor::new(t.shape().to_vec(), out)
 }

@@ -1,15 +1,18 @@
 //! `Dataset.map(fn)`: applies a function to each element, in order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Position, Result,
 };
 
 pub struct MapNode {
     input: Arc<dyn DatasetNode>,
     func: Arc<dyn ElementFn>,
     note: Option<String>,
+    /// Passes started so far: each pass gets its own random values.
+    passes: AtomicU64,
 }
 
 impl MapNode {
@@ -18,6 +21,7 @@ impl MapNode {
             input,
             func,
             note: None,
+            passes: AtomicU64::new(0),
         }
     }
 
@@ -33,6 +37,10 @@ impl DatasetNode for MapNode {
         Ok(Box::new(MapIterator {
             input: ctx.open(&self.input)?,
             func: self.func.clone(),
+            position: Position {
+                pass: self.passes.fetch_add(1, Ordering::Relaxed),
+                index: 0,
+            },
         }))
     }
 
@@ -48,12 +56,17 @@ impl DatasetNode for MapNode {
 struct MapIterator {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn ElementFn>,
+    position: Position,
 }
 
 impl DatasetIterator for MapIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         match self.input.next(ctx)? {
-            Some(element) => self.func.call(element).map(Some),
+            Some(element) => {
+                let at = self.position;
+                self.position.index += 1;
+                self.func.call_at(element, at).map(Some)
+            }
             None => Ok(None),
         }
     }

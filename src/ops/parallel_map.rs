@@ -3,10 +3,13 @@
 //! consumer waits, up to twice the CPU budget); results come in input order unless
 //! `deterministic` is false.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Error, Result};
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Error, Position, Result,
+};
 
 pub struct ParallelMapNode {
     input: Arc<dyn DatasetNode>,
@@ -16,6 +19,8 @@ pub struct ParallelMapNode {
     /// `None` follows the pipeline's options.
     deterministic: Option<bool>,
     note: Option<String>,
+    /// Passes started so far: each pass gets its own random values.
+    passes: AtomicU64,
 }
 
 impl ParallelMapNode {
@@ -36,6 +41,7 @@ impl ParallelMapNode {
             parallelism,
             deterministic,
             note: None,
+            passes: AtomicU64::new(0),
         })
     }
 
@@ -76,6 +82,10 @@ impl DatasetNode for ParallelMapNode {
         let source = MapCalls {
             input: ctx.open(&self.input)?,
             func: self.func.clone(),
+            position: Position {
+                pass: self.passes.fetch_add(1, Ordering::Relaxed),
+                index: 0,
+            },
         };
         Ok(Box::new(ParallelStage::start(
             Box::new(source),
@@ -97,13 +107,15 @@ impl DatasetNode for ParallelMapNode {
 struct MapCalls {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn ElementFn>,
+    position: Position,
 }
 
 impl UnitSource for MapCalls {
     fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
         Ok(self.input.next(ctx)?.map(|element| {
-            let func = self.func.clone();
-            Unit::Work(Box::new(move || func.call(element)))
+            let (func, at) = (self.func.clone(), self.position);
+            self.position.index += 1;
+            Unit::Work(Box::new(move || func.call_at(element, at)))
         }))
     }
 }

@@ -63,6 +63,22 @@ fn node_from_py(
             }
         }
         "flip_left_right" => GraphOp::FlipLeftRight,
+        "per_image_standardization" => GraphOp::PerImageStandardization,
+        "random_flip_left_right" => GraphOp::RandomFlipLeftRight {
+            seed: attr.extract().map_err(wrong)?,
+        },
+        "random_crop" => {
+            let (height, width, seed) = attr.extract().map_err(wrong)?;
+            GraphOp::RandomCrop {
+                height,
+                width,
+                seed,
+            }
+        }
+        "random_brightness" => {
+            let (max_delta, seed) = attr.extract().map_err(wrong)?;
+            GraphOp::RandomBrightness { max_delta, seed }
+        }
         "central_crop" => GraphOp::CentralCrop(attr.extract().map_err(wrong)?),
         "crop" => {
             let (top, left, height, width) = attr.extract().map_err(wrong)?;
@@ -121,15 +137,19 @@ impl NativeGraph {
         })
     }
 
-    /// Runs the graph on one element's components (for eager calls and tests).
+    /// Runs the graph on one element's components (for eager calls and tests); `index`
+    /// positions it for random operations.
+    #[pyo3(signature = (components, index=0))]
     fn __call__<'py>(
         &self,
         py: Python<'py>,
         components: &Bound<'py, pyo3::types::PyList>,
+        index: u64,
     ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
-        use crate::engine::ElementFn;
+        use crate::engine::{ElementFn, Position};
         let element = super::convert::element_from_py(components.as_any()).py_err(py)?;
-        let out = py.detach(|| self.graph.call(element)).py_err(py)?;
+        let at = Position { pass: 0, index };
+        let out = py.detach(|| self.graph.call_at(element, at)).py_err(py)?;
         super::convert::element_to_py(py, out)
     }
 }
