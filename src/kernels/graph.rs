@@ -10,8 +10,10 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 
 use super::arithmetic::{binary, BinaryOp};
 use super::cast::cast;
-use super::image::{self, ResizeMethod};
+use super::decode;
+use super::image;
 use super::one_hot::one_hot;
+use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, reshape, stack};
 use super::strings::{decode_raw, read_file, to_number};
 
@@ -160,9 +162,9 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                 }
             };
             vec![match format.as_str() {
-                "jpeg" => image::decode_jpeg(data, *channels)?,
-                "png" => image::decode_png(data, *channels)?,
-                _ => image::decode_image(data, *channels)?,
+                "jpeg" => decode::decode_jpeg(data, *channels)?,
+                "png" => decode::decode_png(data, *channels)?,
+                _ => decode::decode_image(data, *channels)?,
             }]
         }
         GraphOp::Resize {
@@ -170,7 +172,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             width,
             method,
         } => {
-            vec![image::resize(args[0], *height, *width, *method)?]
+            vec![resize(args[0], *height, *width, *method)?]
         }
         GraphOp::FlipLeftRight => vec![image::flip_left_right(args[0])?],
         GraphOp::PerImageStandardization => vec![image::per_image_standardization(args[0])?],

@@ -2,9 +2,11 @@
 
 pub mod arithmetic;
 pub mod cast;
+pub mod decode;
 pub mod graph;
 pub mod image;
 pub mod one_hot;
+pub mod resize;
 mod scalar;
 pub mod shape;
 pub mod strings;

@@ -14,7 +14,7 @@ use super::example::{specs_from_py, SpecTuple};
 use crate::engine::{DType, Error, Result};
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
-use crate::kernels::image::ResizeMethod;
+use crate::kernels::resize::ResizeMethod;
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeGraph {

@@ -1,0 +1,216 @@
+//! tf.image.resize without antialiasing: bilinear and nearest neighbour with half-pixel
+//! centres, area (coverage weights) and bicubic (TensorFlow's Keys cubic table), each with
+//! TensorFlow's arithmetic so results agree to float rounding.
+
+use super::image::{as_f32, dims, out_shape};
+use crate::engine::{Buffer, Error, Result, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResizeMethod {
+    Bilinear,
+    Nearest,
+    Area,
+    Bicubic,
+}
+
+impl ResizeMethod {
+    pub fn parse(name: &str) -> Result<ResizeMethod> {
+        match name {
+            "bilinear" => Ok(ResizeMethod::Bilinear),
+            "nearest" => Ok(ResizeMethod::Nearest),
+            "area" => Ok(ResizeMethod::Area),
+            "bicubic" => Ok(ResizeMethod::Bicubic),
+            other => Err(Error::Unimplemented(format!(
+                "resize method {other:?} is not available yet"
+            ))),
+        }
+    }
+}
+
+/// tf.image.resize (antialias off): float32 output for bilinear, the input dtype for nearest.
+pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "resize")?;
+    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    match method {
+        ResizeMethod::Nearest => {
+            let src = |o: usize, scale: f32, size: usize| -> usize {
+                (((o as f32 + 0.5) * scale).floor() as usize).min(size - 1)
+            };
+            let mut out = Buffer::with_capacity(t.dtype(), n * out_h * out_w * c);
+            for b in 0..n {
+                for y in 0..out_h {
+                    let iy = src(y, sy, h);
+                    for x in 0..out_w {
+                        let at = ((b * h + iy) * w + src(x, sx, w)) * c;
+                        out.extend_from_range(t.buffer(), at, at + c)?;
+                    }
+                }
+            }
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Area => {
+            let src = as_f32(t)?;
+            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+                area_taps(o, scale, size)
+            });
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Bicubic => {
+            let src = as_f32(t)?;
+            let table = keys_cubic_table();
+            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+                cubic_taps(o, scale, size, &table)
+            });
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Bilinear => {
+            let src = as_f32(t)?;
+            let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
+                let v = (o as f32 + 0.5) * scale - 0.5;
+                let lo = v.floor();
+                let lower = lo.max(0.0) as usize;
+                let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;
+                (lower.min(size - 1), upper, v - lo)
+            };
+            let xs: Vec<_> = (0..out_w).map(|x| weights(x, sx, w)).collect();
+            let mut out = Vec::with_capacity(n * out_h * out_w * c);
+            for b in 0..n {
+                for y in 0..out_h {
+                    let (y0, y1, dy) = weights(y, sy, h);
+                    let row0 = (b * h + y0) * w;
+                    let row1 = (b * h + y1) * w;
+                    for &(x0, x1, dx) in &xs {
+                        for ch in 0..c {
+                            let tl = src[(row0 + x0) * c + ch];
+                            let tr = src[(row0 + x1) * c + ch];
+                            let bl = src[(row1 + x0) * c + ch];
+                            let br = src[(row1 + x1) * c + ch];
+                            let top = tl + (tr - tl) * dx;
+                            let bottom = bl + (br - bl) * dx;
+                            out.push(top + (bottom - top) * dy);
+                        }
+                    }
+                }
+            }
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+    }
+}
+
+/// Input positions and weights that make one output position along one axis.
+type Taps = Vec<(usize, f32)>;
+
+/// Separable resampling: each output pixel is the sum over its row taps of the weight times
+/// the sum over its column taps (TensorFlow interpolates along x first, then y).
+fn resample(
+    src: &[f32],
+    (n, h, w, c): (usize, usize, usize, usize),
+    (out_h, out_w): (usize, usize),
+    taps: impl Fn(usize, f32, usize) -> Taps,
+) -> Vec<f32> {
+    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    let xs: Vec<Taps> = (0..out_w).map(|x| taps(x, sx, w)).collect();
+    let ys: Vec<Taps> = (0..out_h).map(|y| taps(y, sy, h)).collect();
+    let mut out = Vec::with_capacity(n * out_h * out_w * c);
+    for b in 0..n {
+        for row_taps in &ys {
+            for col_taps in &xs {
+                for ch in 0..c {
+                    let mut acc = 0.0f32;
+                    for &(iy, wy) in row_taps {
+                        let row = (b * h + iy) * w;
+                        let mut along = 0.0f32;
+                        for &(ix, wx) in col_taps {
+                            along += wx * src[(row + ix) * c + ch];
+                        }
+                        acc += wy * along;
+                    }
+                    out.push(acc);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// ResizeArea's taps: the input pixels the output pixel's area covers, each weighted by the
+/// covered fraction, normalised by the area.
+fn area_taps(o: usize, scale: f32, size: usize) -> Taps {
+    let (start, end) = (o as f32 * scale, (o + 1) as f32 * scale);
+    let mut taps = Vec::new();
+    let mut v = start.floor();
+    while v < end {
+        let weight = if v < start {
+            if v + 1.0 > end {
+                scale
+            } else {
+                v + 1.0 - start
+            }
+        } else if v + 1.0 > end {
+            end - v
+        } else {
+            1.0
+        };
+        taps.push(((v as usize).min(size - 1), weight / scale));
+        v += 1.0;
+    }
+    taps
+}
+
+const CUBIC_TABLE: usize = 1024;
+
+/// TensorFlow's table of Keys cubic coefficients (A = -0.5), sampled at 1/1024 steps.
+fn keys_cubic_table() -> Vec<f32> {
+    let a = -0.5f32;
+    let mut table = vec![0.0f32; (CUBIC_TABLE + 1) * 2];
+    for i in 0..=CUBIC_TABLE {
+        let x = i as f32 / CUBIC_TABLE as f32;
+        table[i * 2] = ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+        let x = x + 1.0;
+        table[i * 2 + 1] = ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+    }
+    table
+}
+
+/// ResizeBicubic's four taps (half-pixel centres): taps outside the image get no weight and
+/// the rest are renormalised, as TensorFlow does with Keys cubic.
+fn cubic_taps(o: usize, scale: f32, size: usize, table: &[f32]) -> Taps {
+    let v = (o as f32 + 0.5) * scale - 0.5;
+    let loc = v.floor() as i64;
+    let offset = ((v - loc as f32) * CUBIC_TABLE as f32).round_ties_even() as usize;
+    let weights = [
+        table[offset * 2 + 1],
+        table[offset * 2],
+        table[(CUBIC_TABLE - offset) * 2],
+        table[(CUBIC_TABLE - offset) * 2 + 1],
+    ];
+    let mut taps: Taps = Vec::with_capacity(4);
+    for (k, weight) in weights.into_iter().enumerate() {
+        let at = loc - 1 + k as i64;
+        if at >= 0 && at < size as i64 {
+            taps.push((at as usize, weight));
+        } else {
+            taps.push((at.clamp(0, size as i64 - 1) as usize, 0.0));
+        }
+    }
+    let sum: f32 = taps.iter().map(|t| t.1).sum();
+    if sum.abs() >= 1000.0 * f32::MIN_POSITIVE {
+        taps.iter_mut().for_each(|t| t.1 /= sum);
+    }
+    taps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilinear_downscale_averages_neighbours() {
+        let img = Tensor::from_vec(vec![2, 2, 1], vec![0u8, 100, 200, 255]).unwrap();
+        let r = resize(&img, 1, 1, ResizeMethod::Bilinear).unwrap();
+        assert_eq!(r.shape(), &[1, 1, 1]);
+        assert!((r.as_slice::<f32>().unwrap()[0] - 138.75).abs() < 1e-4);
+        let n = resize(&img, 4, 4, ResizeMethod::Nearest).unwrap();
+        assert_eq!(n.as_slice::<u8>().unwrap()[..4], [0, 0, 100, 100]);
+    }
+}
