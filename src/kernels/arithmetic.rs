@@ -183,6 +183,35 @@ where
     }
 }
 
+/// Float arithmetic without the generic conversions: the common case of image pipelines.
+macro_rules! float_fast_path {
+    ($op:expr, $x:expr, $ash:expr, $y:expr, $bsh:expr, $out:expr) => {{
+        let f = match $op {
+            BinaryOp::Add => |p, q| p + q,
+            BinaryOp::Sub => |p, q| p - q,
+            BinaryOp::Mul => |p, q| p * q,
+            BinaryOp::Div => |p, q| p / q,
+            _ => return None,
+        };
+        Some(zip_broadcast($x, $ash, $y, $bsh, $out, f).into())
+    }};
+}
+
+fn float_arithmetic(
+    op: BinaryOp,
+    a: &Buffer,
+    ash: &[usize],
+    b: &Buffer,
+    bsh: &[usize],
+    out: &[usize],
+) -> Option<Buffer> {
+    match (a, b) {
+        (Buffer::Float32(x), Buffer::Float32(y)) => float_fast_path!(op, x, ash, y, bsh, out),
+        (Buffer::Float64(x), Buffer::Float64(y)) => float_fast_path!(op, x, ash, y, bsh, out),
+        _ => None,
+    }
+}
+
 /// `a op b` element-wise with broadcasting; both must have one numeric dtype.
 pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.dtype() != b.dtype() {
@@ -194,6 +223,9 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
     let out = broadcast_shape(a.shape(), b.shape())?;
     let (ash, bsh) = (a.shape(), b.shape());
+    if let Some(buffer) = float_arithmetic(op, a.buffer(), ash, b.buffer(), bsh, &out) {
+        return Tensor::new(out, buffer);
+    }
     macro_rules! go {
         ($x:expr, $y:expr) => {
             numeric(op, $x, ash, $y, bsh, &out)

@@ -17,10 +17,16 @@ pub(crate) fn dims(t: &Tensor, op: &str) -> Result<(usize, usize, usize, usize)>
     }
 }
 
+/// The image's values as float32 (uint8 and float32, the usual cases, without the general
+/// cast).
 pub(crate) fn as_f32(t: &Tensor) -> Result<Vec<f32>> {
-    Ok(match super::cast::cast(t, DType::Float32)?.buffer() {
+    Ok(match t.buffer() {
+        Buffer::UInt8(v) => v.iter().map(|&x| x as f32).collect(),
         Buffer::Float32(v) => v.clone(),
-        _ => unreachable!("cast to float32"),
+        _ => match super::cast::cast(t, DType::Float32)?.buffer() {
+            Buffer::Float32(v) => v.clone(),
+            _ => unreachable!("cast to float32"),
+        },
     })
 }
 

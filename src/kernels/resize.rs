@@ -72,22 +72,28 @@ pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> R
                 let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;
                 (lower.min(size - 1), upper, v - lo)
             };
-            let xs: Vec<_> = (0..out_w).map(|x| weights(x, sx, w)).collect();
-            let mut out = Vec::with_capacity(n * out_h * out_w * c);
+            // Column offsets (in values) and weights, computed once per output column.
+            let xs: Vec<(usize, usize, f32)> = (0..out_w)
+                .map(|x| {
+                    let (x0, x1, dx) = weights(x, sx, w);
+                    (x0 * c, x1 * c, dx)
+                })
+                .collect();
+            let mut out = vec![0.0f32; n * out_h * out_w * c];
+            let mut at = 0;
             for b in 0..n {
                 for y in 0..out_h {
                     let (y0, y1, dy) = weights(y, sy, h);
-                    let row0 = (b * h + y0) * w;
-                    let row1 = (b * h + y1) * w;
+                    let row0 = &src[(b * h + y0) * w * c..(b * h + y0 + 1) * w * c];
+                    let row1 = &src[(b * h + y1) * w * c..(b * h + y1 + 1) * w * c];
                     for &(x0, x1, dx) in &xs {
                         for ch in 0..c {
-                            let tl = src[(row0 + x0) * c + ch];
-                            let tr = src[(row0 + x1) * c + ch];
-                            let bl = src[(row1 + x0) * c + ch];
-                            let br = src[(row1 + x1) * c + ch];
+                            let (tl, tr) = (row0[x0 + ch], row0[x1 + ch]);
+                            let (bl, br) = (row1[x0 + ch], row1[x1 + ch]);
                             let top = tl + (tr - tl) * dx;
                             let bottom = bl + (br - bl) * dx;
-                            out.push(top + (bottom - top) * dy);
+                            out[at] = top + (bottom - top) * dy;
+                            at += 1;
                         }
                     }
                 }
