@@ -6,6 +6,7 @@ import os
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import ferroflow as ff
@@ -160,3 +161,25 @@ def test_many_parallel_reads_share_a_bounded_set_of_threads(tmp_path):
     # 48 files read at once: the shared I/O runtime (at most 16 threads), one prefetch stage
     # and the worker pool, not a thread per file.
     assert peak - baseline <= 24
+
+
+def test_nested_parallel_interleaves_do_not_starve_the_reader_pool():
+    def inner(i):
+        return Dataset.range(4).interleave(
+            lambda j: Dataset.range(3), cycle_length=4, num_parallel_calls=4
+        )
+
+    ds = Dataset.range(32).interleave(inner, cycle_length=32, num_parallel_calls=32)
+    assert len(collect(ds)) == 32 * 4 * 3
+
+
+def test_stages_dropped_mid_pass_release_their_threads():
+    baseline = quiet_baseline()
+    peak = baseline
+    ds = Dataset.range(100).map(lambda x: np.asarray(x), num_parallel_calls=2).take(3).repeat(40)
+    for i, _ in enumerate(ds):
+        if i % 10 == 0:
+            peak = max(peak, thread_count())
+    # Each epoch's parallel map is dropped after 3 elements; its dispatcher must exit then,
+    # not pile up until the pass ends.
+    assert peak - baseline <= 12

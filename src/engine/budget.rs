@@ -80,13 +80,17 @@ impl Shared {
     /// tokens (few steps to the needed depth, so each epoch's warm-up is short), up to the
     /// maximum and as far as elements fit the RAM budget.
     fn grow_if_held_back(&self) {
-        if !self.autotune
-            || !self.producer_blocked.load(Ordering::Acquire)
-            || !self.consumer_waiting.load(Ordering::Acquire)
+        if !self.autotune {
+            return;
+        }
+        // Checked under the lock, so the producer and the consumer noticing the same moment
+        // grow the budget once.
+        let mut granted = self.granted.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.consumer_waiting.load(Ordering::SeqCst)
+            || !self.producer_blocked.load(Ordering::SeqCst)
         {
             return;
         }
-        let mut granted = self.granted.lock().unwrap_or_else(|p| p.into_inner());
         let bytes = self.element_bytes.load(Ordering::Relaxed);
         if bytes == UNKNOWN {
             return; // until an element was seen, its cost in memory is unknown
@@ -100,7 +104,7 @@ impl Shared {
             granted.1 += bytes;
             let _ = self.tokens.send(());
         }
-        self.producer_blocked.store(false, Ordering::Release);
+        self.producer_blocked.store(false, Ordering::SeqCst);
     }
 }
 
@@ -179,10 +183,15 @@ impl TokenWait {
     /// back, and the budget grows if the consumer is waiting too.
     pub fn channel(&self) -> &Receiver<()> {
         if self.tokens.is_empty() {
-            self.shared.producer_blocked.store(true, Ordering::Release);
+            self.shared.producer_blocked.store(true, Ordering::SeqCst);
             self.shared.grow_if_held_back();
         }
         &self.tokens
+    }
+
+    /// The producer has its token: it is no longer held back.
+    pub fn got_token(&self) {
+        self.shared.producer_blocked.store(false, Ordering::SeqCst);
     }
 }
 

@@ -16,6 +16,17 @@ pub struct ThreadHooks {
     pub on_exit: Arc<dyn Fn() + Send + Sync>,
 }
 
+/// Runs a thread's `on_exit` hook however its body ends, panics included.
+struct ExitHook(Option<ThreadHooks>);
+
+impl Drop for ExitHook {
+    fn drop(&mut self) {
+        if let Some(h) = &self.0 {
+            (h.on_exit)();
+        }
+    }
+}
+
 /// Spawns a named pipeline thread that runs `hooks` around `body`.
 pub fn spawn_thread(
     name: &str,
@@ -28,10 +39,8 @@ pub fn spawn_thread(
             if let Some(h) = &hooks {
                 (h.on_start)();
             }
+            let _exit = ExitHook(hooks);
             body();
-            if let Some(h) = &hooks {
-                (h.on_exit)();
-            }
         })?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! chunks the consumer has room for, so it never holds a runtime thread while it waits for
 //! the consumer.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,17 @@ use crate::engine::{Context, DatasetIterator, Element, Error, Result};
 const CHUNK: usize = 32;
 /// A chunk is sent once its first element is this old, full or not.
 const CHUNK_LATENCY: Duration = Duration::from_millis(1);
+
+thread_local! {
+    /// Set while a reading job runs: an interleave opened inside one must not queue jobs on
+    /// the same bounded pool and wait for them (they might never get a thread).
+    static IN_READING_JOB: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True on a thread running a reading job.
+pub(crate) fn inside_reading_job() -> bool {
+    IN_READING_JOB.with(Cell::get)
+}
 
 /// A chunk of results and whether the input ended after them.
 type Chunk = (Vec<Result<Element>>, bool);
@@ -37,9 +49,13 @@ struct Shared {
 
 impl Shared {
     fn schedule(self: &Arc<Self>) {
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
+        if !self.scheduled.swap(true, Ordering::SeqCst) {
             let shared = self.clone();
-            runtime().spawn_blocking(move || shared.read());
+            runtime().spawn_blocking(move || {
+                IN_READING_JOB.with(|f| f.set(true));
+                shared.read();
+                IN_READING_JOB.with(|f| f.set(false));
+            });
         }
     }
 
@@ -62,9 +78,11 @@ impl Shared {
                     return;
                 }
             }
-            self.scheduled.store(false, Ordering::Release);
-            if self.credits.load(Ordering::Acquire) == 0
-                || self.scheduled.swap(true, Ordering::AcqRel)
+            // Both sides use read-modify-writes on `scheduled`, so a credit added after the
+            // loop above ended is seen here, or its adder sees `false` and schedules a job.
+            self.scheduled.swap(false, Ordering::SeqCst);
+            if self.credits.load(Ordering::SeqCst) == 0
+                || self.scheduled.swap(true, Ordering::SeqCst)
             {
                 return;
             }
@@ -133,7 +151,7 @@ impl ChunkedPrefetch {
         self.ready.extend(chunk);
         self.finished |= ended;
         if !ended {
-            self.shared.credits.fetch_add(1, Ordering::AcqRel);
+            self.shared.credits.fetch_add(1, Ordering::SeqCst);
             self.shared.schedule();
         }
     }

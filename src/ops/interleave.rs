@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::chunked::ChunkedPrefetch;
+use super::chunked::{inside_reading_job, ChunkedPrefetch};
+use super::prefetch::prefetching;
 use crate::engine::{
     Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -108,7 +109,12 @@ impl InterleaveIterator {
                 let dataset = self.func.call(element)?;
                 let mut opened = self.ctx.open(&dataset)?;
                 if let Some(buffer) = self.parallel_buffer {
-                    opened = Box::new(ChunkedPrefetch::start(opened, buffer, self.ctx.clone())?);
+                    opened = if inside_reading_job() {
+                        // Nested in another interleave's reading job: a thread of its own.
+                        Box::new(prefetching(opened, None, self.ctx.clone())?)
+                    } else {
+                        Box::new(ChunkedPrefetch::start(opened, buffer, self.ctx.clone())?)
+                    };
                 }
                 self.slots[slot] = Some(opened);
                 self.num_open += 1;

@@ -226,5 +226,8 @@ impl DatasetIterator for ParallelStage {
 impl Drop for ParallelStage {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Release);
+        // Wakes a dispatcher waiting for a token, so it sees `stop` and exits now rather
+        // than when the whole pass ends.
+        self.budget.give_back(self.last_bytes);
     }
 }

@@ -114,8 +114,8 @@ impl NativeIterator {
     /// Stops the pass: its threads exit after the element each is working on.
     fn close(&self, py: Python<'_>) {
         self.ctx.cancel();
-        let tree = self.tree.lock().unwrap_or_else(|p| p.into_inner()).take();
-        py.detach(|| drop(tree));
+        // Another thread may hold the tree inside `next` and need the GIL to finish.
+        py.detach(|| drop(self.tree.lock().unwrap_or_else(|p| p.into_inner()).take()));
     }
 }
 

@@ -30,8 +30,12 @@ fn keep_thread_state() {
 
 fn drop_thread_state() {
     if let Some((gil, state)) = KEPT.with(Cell::take) {
-        // SAFETY: the pair saved by `keep_thread_state` on this thread, restored once.
+        // SAFETY: the pair saved by `keep_thread_state` on this thread, restored once. Once
+        // the interpreter is gone the state was freed with it: it is left alone then.
         unsafe {
+            if ffi::Py_IsInitialized() == 0 {
+                return;
+            }
             ffi::PyEval_RestoreThread(state);
             ffi::PyGILState_Release(gil);
         }
