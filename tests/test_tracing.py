@@ -157,3 +157,17 @@ def test_numpy_function_with_traced_arithmetic_around_it():
         lambda x: ff.numpy_function(lambda v: np.int64(v) * 10, [x + 1], ff.int64) - 1
     )
     assert collect(ds) == [9, 19, 29, 39]
+
+
+def test_filter_and_take_while_predicates_trace():
+    calls = []
+
+    def small(x):
+        calls.append(1)
+        return x < 5
+
+    assert collect(Dataset.range(10).filter(small)) == [0, 1, 2, 3, 4]
+    assert collect(Dataset.range(10).take_while(small)) == [0, 1, 2, 3, 4]
+    assert len(calls) == 2  # one trace each, then native
+    odd = Dataset.range(10).filter(lambda x: x % 2 == 1)  # % is not traced: Python
+    assert collect(odd) == [1, 3, 5, 7, 9]

@@ -48,6 +48,14 @@ pub struct NativeDataset {
     pub node: Arc<dyn DatasetNode>,
 }
 
+/// A traced graph as it is, or a Python function called with numpy values.
+fn element_fn(func: &Bound<'_, PyAny>) -> Arc<dyn ElementFn> {
+    match func.cast::<NativeGraph>() {
+        Ok(graph) => graph.get().graph.clone(),
+        Err(_) => Arc::new(PyElementFn::new(func.clone().unbind())),
+    }
+}
+
 fn wrap(node: impl DatasetNode + 'static) -> NativeDataset {
     NativeDataset {
         node: Arc::new(node),
@@ -138,18 +146,13 @@ impl NativeDataset {
         self.mapped(py, graph.graph.clone(), parallelism, deterministic, None)
     }
 
-    fn filter(&self, predicate: Py<PyAny>) -> Self {
-        wrap(FilterNode::new(
-            self.node.clone(),
-            Arc::new(PyElementFn::new(predicate)),
-        ))
+    /// `predicate`: a Python function, or a traced `NativeGraph` returning one scalar bool.
+    fn filter(&self, predicate: &Bound<'_, PyAny>) -> Self {
+        wrap(FilterNode::new(self.node.clone(), element_fn(predicate)))
     }
 
-    fn take_while(&self, predicate: Py<PyAny>) -> Self {
-        wrap(TakeWhileNode::new(
-            self.node.clone(),
-            Arc::new(PyElementFn::new(predicate)),
-        ))
+    fn take_while(&self, predicate: &Bound<'_, PyAny>) -> Self {
+        wrap(TakeWhileNode::new(self.node.clone(), element_fn(predicate)))
     }
 
     fn flat_map(&self, func: Py<PyAny>) -> Self {

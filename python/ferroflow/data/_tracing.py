@@ -90,3 +90,18 @@ def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGra
     if _mode == "native":
         raise TypeError(f"the function cannot run natively: {reason}")
     return f"runs as Python: {reason}"
+
+
+def trace_predicate(func: Callable[..., Any], structure: Structure) -> NativeGraph | None:
+    """The traced graph of a predicate (one scalar bool out), or None to run it as Python."""
+    if _mode == "python":
+        return None
+    traced = trace_map(func, structure)
+    if not isinstance(traced, tuple):
+        return None
+    graph, spec = traced
+    if not isinstance(spec, TensorSpec) or spec.dtype.name != "bool" or spec.shape.rank != 0:
+        if _mode == "native":
+            raise TypeError("a predicate must return one scalar bool")
+        return None
+    return graph

@@ -248,13 +248,17 @@ class Dataset:
         return ds
 
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
-        """Keeps the elements for which ``predicate`` returns True (a scalar bool)."""
-        fn = _functions.predicate_fn(predicate, self._structure)
+        """Keeps the elements for which ``predicate`` returns True (a scalar bool); traced
+        into a native graph when it can be, as ``map`` functions are."""
+        graph = _tracing.trace_predicate(predicate, self._structure)
+        fn = graph if graph is not None else _functions.predicate_fn(predicate, self._structure)
         return self._derive(self._native.filter(fn))
 
     def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
-        """Elements up to, not including, the first for which ``predicate`` is False."""
-        fn = _functions.predicate_fn(predicate, self._structure)
+        """Elements up to, not including, the first for which ``predicate`` is False; traced
+        as ``filter`` predicates are."""
+        graph = _tracing.trace_predicate(predicate, self._structure)
+        fn = graph if graph is not None else _functions.predicate_fn(predicate, self._structure)
         return self._derive(self._native.take_while(fn))
 
     def flat_map(self, map_func: Callable[..., Dataset], name: str | None = None) -> Dataset:
