@@ -142,3 +142,15 @@ def test_random_flip_flips_about_half_and_keeps_pixels():
     flipped = sum(np.array_equal(o, img[:, ::-1]) for o in outs)
     assert all(np.array_equal(o, img) or np.array_equal(o, img[:, ::-1]) for o in outs)
     assert 60 < flipped < 140
+
+
+def test_encode_png_round_trips_and_encode_jpeg_decodes(fixtures):
+    truth = _truth(fixtures, "rgb.png")
+    png = ff.io.encode_png(truth)
+    assert isinstance(png, bytes) and png[:8] == b"\x89PNG\r\n\x1a\n"
+    np.testing.assert_array_equal(ff.io.decode_png(png, 3), truth)
+    jpeg = ff.io.encode_jpeg(truth, quality=95)
+    again = ff.io.decode_jpeg(jpeg, 3).astype(int)
+    assert np.abs(again - truth.astype(int)).mean() < 4
+    with pytest.raises(ff.errors.InvalidArgumentError):
+        ff.io.encode_png(np.zeros((4, 4, 3), np.float32))

@@ -212,3 +212,16 @@ def decode_image(
 ) -> Any:
     """A JPEG's or PNG's pixels, the format read from the data."""
     return _decode("image", contents, channels or 0, dtype)
+
+
+def encode_png(image: Any, compression: int = -1, name: str | None = None) -> Any:
+    """A uint8 [height, width, channels] image as PNG bytes (``tf.io.encode_png``)."""
+    return _apply("encode_png", [image], int(compression), lambda s: TensorSpec([], "string"))
+
+
+def encode_jpeg(image: Any, format: str = "", quality: int = 95, **options: Any) -> Any:
+    """A uint8 gray or RGB image as baseline JPEG bytes at ``quality``
+    (``tf.io.encode_jpeg``; its other tuning options are accepted and ignored)."""
+    return _apply(
+        "encode_jpeg", [image], max(1, min(100, int(quality))), lambda s: TensorSpec([], "string")
+    )

@@ -11,6 +11,7 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 use super::arithmetic::{binary, BinaryOp};
 use super::cast::cast;
 use super::decode;
+use super::encode;
 use super::image;
 use super::one_hot::one_hot;
 use super::resize::{resize, ResizeMethod};
@@ -54,6 +55,8 @@ pub enum GraphOp {
     },
     FlipLeftRight,
     PerImageStandardization,
+    EncodePng(i64),
+    EncodeJpeg(u8),
     /// Random operations: `seed` is the op's seed; each element gets its own stream, from
     /// the seed and its position, so results do not depend on which thread runs it.
     RandomFlipLeftRight {
@@ -176,6 +179,8 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         }
         GraphOp::FlipLeftRight => vec![image::flip_left_right(args[0])?],
         GraphOp::PerImageStandardization => vec![image::per_image_standardization(args[0])?],
+        GraphOp::EncodePng(level) => vec![encode::encode_png(args[0], *level)?],
+        GraphOp::EncodeJpeg(quality) => vec![encode::encode_jpeg(args[0], *quality)?],
         GraphOp::RandomFlipLeftRight { seed } => {
             vec![image::random_flip_left_right(
                 args[0],

@@ -3,6 +3,7 @@
 pub mod arithmetic;
 pub mod cast;
 pub mod decode;
+pub mod encode;
 pub mod graph;
 pub mod image;
 pub mod one_hot;

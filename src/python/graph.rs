@@ -64,6 +64,8 @@ fn node_from_py(
         }
         "flip_left_right" => GraphOp::FlipLeftRight,
         "per_image_standardization" => GraphOp::PerImageStandardization,
+        "encode_png" => GraphOp::EncodePng(attr.extract().map_err(wrong)?),
+        "encode_jpeg" => GraphOp::EncodeJpeg(attr.extract().map_err(wrong)?),
         "random_flip_left_right" => GraphOp::RandomFlipLeftRight {
             seed: attr.extract().map_err(wrong)?,
         },

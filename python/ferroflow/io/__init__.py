@@ -1,7 +1,15 @@
 """``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing and the
 ``tf.train.Example`` parsers."""
 
-from .._ops import decode_image, decode_jpeg, decode_png, decode_raw, read_file
+from .._ops import (
+    decode_image,
+    decode_jpeg,
+    decode_png,
+    decode_raw,
+    encode_jpeg,
+    encode_png,
+    read_file,
+)
 from ._parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -25,6 +33,8 @@ __all__ = [
     "decode_jpeg",
     "decode_png",
     "decode_raw",
+    "encode_jpeg",
+    "encode_png",
     "parse_example",
     "parse_sequence_example",
     "parse_single_example",
