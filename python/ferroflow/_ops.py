@@ -35,8 +35,6 @@ def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool
     ``spec(input_specs)`` gives the output's TensorSpec (for tracing). A random op run eagerly
     gets a new position each call, so repeated calls differ."""
     builder = next((x.graph for x in inputs if _trace.is_symbol(x)), None)
-    if builder is None:
-        builder = _trace.current() if any(_trace.is_symbol(x) for x in inputs) else None
     if builder is not None:
         args = [x if _trace.is_symbol(x) else builder.constant(x) for x in inputs]
         specs = [TensorSpec(a.shape, a.dtype) for a in args]

@@ -102,13 +102,7 @@ pub trait DatasetIterator: Send {
     /// hold columns (ranges, tensor slices, columnar files) override this to slice instead of
     /// stacking element by element.
     fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
-        let mut elements = Vec::with_capacity(max.min(4096));
-        while elements.len() < max {
-            match self.next(ctx)? {
-                Some(e) => elements.push(e),
-                None => break,
-            }
-        }
+        let (elements, _) = take_up_to(self, ctx, max)?;
         if elements.is_empty() {
             return Ok(None);
         }
@@ -135,6 +129,22 @@ pub trait DatasetIterator: Send {
         }
         Ok(n)
     }
+}
+
+/// Up to `n` next elements of `input`, and whether it ended before giving `n`.
+pub fn take_up_to<I: DatasetIterator + ?Sized>(
+    input: &mut I,
+    ctx: &Context,
+    n: usize,
+) -> Result<(Vec<Element>, bool)> {
+    let mut elements = Vec::with_capacity(n.min(4096));
+    while elements.len() < n {
+        match input.next(ctx)? {
+            Some(e) => elements.push(e),
+            None => return Ok((elements, true)),
+        }
+    }
+    Ok((elements, false))
 }
 
 /// A function from one element to another (the body of `map`, a predicate of `filter`).

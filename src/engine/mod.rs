@@ -13,6 +13,7 @@ pub mod serialize;
 pub mod stats;
 pub mod tensor;
 
+pub use dataset::take_up_to;
 pub use dataset::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, ElementFn,
     PipelineOptions, Position,

@@ -419,33 +419,6 @@ impl Tensor {
         }
     }
 
-    /// The value of a scalar (or one-element) integer tensor, widened to i64.
-    pub fn to_i64_scalar(&self) -> Result<i64> {
-        if self.num_elements() != 1 {
-            return Err(Error::InvalidArgument(format!(
-                "expected a scalar, got a tensor of shape {:?}",
-                self.shape
-            )));
-        }
-        Ok(match &*self.buffer {
-            Buffer::Bool(v) => v[0] as i64,
-            Buffer::Int8(v) => v[0] as i64,
-            Buffer::Int16(v) => v[0] as i64,
-            Buffer::Int32(v) => v[0] as i64,
-            Buffer::Int64(v) => v[0],
-            Buffer::UInt8(v) => v[0] as i64,
-            Buffer::UInt16(v) => v[0] as i64,
-            Buffer::UInt32(v) => v[0] as i64,
-            Buffer::UInt64(v) => v[0] as i64,
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "expected an integer or bool scalar, got {}",
-                    other.dtype()
-                )))
-            }
-        })
-    }
-
     /// The truth value of a scalar bool tensor (a predicate's result).
     pub fn to_bool_scalar(&self) -> Result<bool> {
         match (&*self.buffer, self.shape.is_empty()) {
@@ -598,14 +571,6 @@ impl Tensor {
         }
         let missing = (target[dim] - self.shape[dim]) * inner_target;
         out.extend_repeated(&fill.buffer, 0, missing)
-    }
-
-    /// A tensor of `shape` filled with item 0 of `fill`.
-    pub fn filled(shape: Vec<usize>, fill: &Tensor) -> Result<Tensor> {
-        let total: usize = shape.iter().product();
-        let mut out = Buffer::with_capacity(fill.dtype(), total);
-        out.extend_repeated(&fill.buffer, 0, total)?;
-        Tensor::new(shape, out)
     }
 }
 

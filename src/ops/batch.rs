@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::parallel::{ParallelStage, Unit, UnitSource};
 use super::parallel_map::parallel_budget;
 use crate::engine::{
-    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
+    take_up_to, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
 };
 
 pub struct BatchNode {
@@ -45,6 +45,12 @@ pub(crate) fn check_batch_size(batch_size: i64) -> Result<usize> {
         )));
     }
     Ok(batch_size as usize)
+}
+
+/// Whether `rows` gathered elements make a batch: any when the remainder is kept, a full one
+/// when it is dropped.
+pub(crate) fn is_batch(rows: usize, size: usize, drop_remainder: bool) -> bool {
+    rows > 0 && (rows == size || !drop_remainder)
 }
 
 /// The cardinality of batches of `size` drawn from `input`.
@@ -105,7 +111,7 @@ impl DatasetIterator for BatchIterator {
             return Ok(None);
         };
         match input.next_batch(ctx, self.batch_size)? {
-            Some(batch) if batch.rows == self.batch_size || !self.drop_remainder => {
+            Some(batch) if is_batch(batch.rows, self.batch_size, self.drop_remainder) => {
                 if batch.rows < self.batch_size {
                     self.input = None;
                 }
@@ -132,17 +138,9 @@ impl UnitSource for BatchAssembly {
         if self.done {
             return Ok(None);
         }
-        let mut elements = Vec::with_capacity(self.batch_size);
-        while elements.len() < self.batch_size {
-            match self.input.next(ctx)? {
-                Some(e) => elements.push(e),
-                None => {
-                    self.done = true;
-                    break;
-                }
-            }
-        }
-        if elements.is_empty() || (self.drop_remainder && elements.len() < self.batch_size) {
+        let (elements, ended) = take_up_to(&mut *self.input, ctx, self.batch_size)?;
+        self.done = ended;
+        if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }
         Ok(Some(Unit::Work(Box::new(move || {

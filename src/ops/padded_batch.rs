@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::batch::{batched_cardinality, check_batch_size};
+use super::batch::{batched_cardinality, check_batch_size, is_batch};
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    take_up_to, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
 };
 
 /// The shape to pad one component to: `None` dimensions take the largest size in the batch.
@@ -119,17 +119,11 @@ impl DatasetIterator for PaddedBatchIterator {
         let Some(input) = self.input.as_mut() else {
             return Ok(None);
         };
-        let mut elements = Vec::with_capacity(self.batch_size);
-        while elements.len() < self.batch_size {
-            match input.next(ctx)? {
-                Some(e) => elements.push(e),
-                None => {
-                    self.input = None;
-                    break;
-                }
-            }
+        let (elements, ended) = take_up_to(&mut **input, ctx, self.batch_size)?;
+        if ended {
+            self.input = None;
         }
-        if elements.is_empty() || (self.drop_remainder && elements.len() < self.batch_size) {
+        if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }
         let width = self.padding_values.len();
