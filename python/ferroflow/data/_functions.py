@@ -34,29 +34,31 @@ def _caller(func: Callable[..., Any], input_structure: Structure) -> Callable[[t
     return call
 
 
-def _flatten_output(value: Any, output: Structure) -> list[Any]:
-    if isinstance(value, list):
-        value = tuple(value)
-    flat = [to_numpy(v) for v in _nest.flatten(value)]
-    known = output.peek()
-    if known is None:
-        output.record(structure_of(_nest.pack_sequence_as(value, flat)))
-    elif len(flat) != len(_nest.flatten(known)):
-        raise InvalidArgumentError(
-            f"the function returned {len(flat)} components, but its first call returned "
-            f"{len(_nest.flatten(known))}; a dataset's elements must share one structure"
-        )
-    return flat
-
-
 def element_fn(
     func: Callable[..., Any], input_structure: Structure, output: Structure
 ) -> Callable[..., list[Any]]:
-    """For ``map``: returns the new element's flat components."""
+    """For ``map``: returns the new element's flat components. The first call records the
+    output structure; later calls must return as many components."""
     call = _caller(func, input_structure)
+    expected: list[int] = []
 
-    def run(*flat: Any) -> list[Any]:
-        return _flatten_output(call(flat), output)
+    def run(*flat_in: Any) -> list[Any]:
+        value = call(flat_in)
+        if isinstance(value, list):
+            value = tuple(value)
+        flat = [to_numpy(v) for v in _nest.flatten(value)]
+        if not expected:
+            known = output.peek()
+            if known is None:
+                output.record(structure_of(_nest.pack_sequence_as(value, flat)))
+                known = output.peek()
+            expected.append(len(_nest.flatten(known)))
+        if len(flat) != expected[0]:
+            raise InvalidArgumentError(
+                f"the function returned {len(flat)} components, but its first call returned "
+                f"{expected[0]}; a dataset's elements must share one structure"
+            )
+        return flat
 
     return run
 
