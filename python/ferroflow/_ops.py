@@ -53,9 +53,11 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Any:
     """``x`` converted to ``dtype`` (``tf.cast``): floats to integers truncate toward zero,
     numbers to bool test for non-zero."""
     to = as_dtype(dtype)
-    if _trace.is_symbol(x):
-        return _trace.cast(x, to)
-    if isinstance(to_numpy(x), bytes) or to.name == "string":
+    traced = _trace.is_symbol(x)
+    source = x.dtype.name if traced else dtype_of(to_numpy(x)).name
+    if "string" in (source, to.name):
+        if traced:  # the Python path raises the TypeError, with the value in hand
+            raise _trace.TraceUnsupported("casts to or from strings")
         raise TypeError("cast does not convert strings; use ff.strings.to_number")
     return _apply("cast", [x], to.name, lambda s: TensorSpec(s[0].shape, to))
 

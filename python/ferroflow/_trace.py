@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dtypes import DType, as_dtype, bool_, float64
+from ._dtypes import DType, bool_, float64
 from ._spec import TensorShape, TensorSpec
 
 _active = threading.local()
@@ -199,14 +199,6 @@ class Symbol:
 def is_symbol(value: Any) -> bool:
     """True while tracing, for a traced component."""
     return isinstance(value, Symbol)
-
-
-def cast(x: Symbol, dtype: Any) -> Symbol:
-    """Records ``ff.cast``."""
-    to = as_dtype(dtype)
-    if to.name == "string" or x.dtype.name == "string":
-        raise TraceUnsupported("casts to or from strings")
-    return x.graph.add("cast", [x], to.name, [TensorSpec(x.shape, to)])[0]
 
 
 def external_call(
