@@ -111,6 +111,14 @@ impl StringBuf {
     pub fn values(&self) -> &[u8] {
         &self.values
     }
+
+    /// The offsets and the bytes, moved out (the bytes leave the pool for good).
+    pub fn into_parts(mut self) -> (Vec<usize>, Vec<u8>) {
+        (
+            std::mem::take(&mut self.offsets),
+            std::mem::take(&mut self.values),
+        )
+    }
 }
 
 impl Drop for StringBuf {

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod cache;
 mod chunked;
+pub mod columnar;
 pub mod concatenate;
 pub mod filter;
 pub mod flat_map;

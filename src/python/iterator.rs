@@ -1,16 +1,20 @@
 //! `NativeIterator`: one pass over a dataset, pulled from Python. Every wait happens with the
 //! GIL released; an interrupt (Ctrl-C) is noticed within `POLL_INTERVAL`.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use super::arrow::NativeRecordBatch;
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
 use super::threads::python_thread_hooks;
 use crate::engine::error::ExternalError;
-use crate::engine::{Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
+use crate::engine::{take_up_to, Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
+use crate::formats::arrow_write::{batch_to_record_batch, rows_to_record_batch};
+use crate::formats::parquet::{self, ParquetSink};
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeIterator {
@@ -38,17 +42,20 @@ impl NativeIterator {
     }
 }
 
-#[pymethods]
 impl NativeIterator {
-    /// The next element's components, or `None` at the end.
-    fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
-        let next = py.detach(|| {
+    /// Runs `step` on the iterator tree with the GIL released; when it gives no value (the
+    /// end, or an error) the pass is over and its workers stop now, not at garbage collection.
+    fn advance<T: Send>(
+        &self,
+        py: Python<'_>,
+        step: impl FnOnce(&mut dyn DatasetIterator, &Context) -> crate::engine::Result<Option<T>> + Send,
+    ) -> PyResult<Option<T>> {
+        py.detach(|| {
             let mut tree = self.tree.lock().unwrap_or_else(|p| p.into_inner());
             match tree.as_mut() {
                 Some(it) => {
-                    let item = it.next(&self.ctx);
+                    let item = step(it.as_mut(), &self.ctx);
                     if !matches!(item, Ok(Some(_))) {
-                        // Finished or failed: stop the workers now, not at garbage collection.
                         let done = tree.take();
                         self.ctx.cancel();
                         drop(done);
@@ -57,11 +64,61 @@ impl NativeIterator {
                 }
                 None => Ok(None),
             }
-        });
-        match next.py_err(py)? {
+        })
+        .py_err(py)
+    }
+}
+
+#[pymethods]
+impl NativeIterator {
+    /// The next element's components, or `None` at the end.
+    fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        match self.advance(py, |it, ctx| it.next(ctx))? {
             Some(element) => element_to_py(py, element).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// The next element as an Arrow record batch with columns at `paths`: every component
+    /// is a column, its first dimension the rows.
+    fn next_record_batch(
+        &self,
+        py: Python<'_>,
+        paths: Vec<Vec<String>>,
+    ) -> PyResult<Option<NativeRecordBatch>> {
+        let batch = self.advance(py, |it, ctx| match it.next(ctx)? {
+            Some(element) => batch_to_record_batch(element, &paths).map(Some),
+            None => Ok(None),
+        })?;
+        Ok(batch.map(|batch| NativeRecordBatch { batch }))
+    }
+
+    /// Writes the rest of the pass to a Parquet file, `row_group_size` rows per row group.
+    /// `variable[i]` says component `i` is a list whose length varies from row to row.
+    fn write_parquet(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        paths: Vec<Vec<String>>,
+        variable: Vec<bool>,
+        compression: Option<String>,
+        row_group_size: usize,
+    ) -> PyResult<u64> {
+        let codec = parquet::compression(compression.as_deref()).py_err(py)?;
+        let mut sink = ParquetSink::new(path, codec, row_group_size).py_err(py)?;
+        let mut written = 0;
+        self.advance(py, |it, ctx| loop {
+            let (rows, ended) = take_up_to(it, ctx, row_group_size)?;
+            if !rows.is_empty() {
+                written += rows.len() as u64;
+                sink.write(&rows_to_record_batch(&rows, &paths, &variable)?)?;
+            }
+            if ended {
+                return Ok(None::<()>);
+            }
+        })?;
+        py.detach(|| sink.finish()).py_err(py)?;
+        Ok(written)
     }
 
     /// Per-stage statistics: one dict per stage, in the order the stages were opened.

@@ -1,6 +1,7 @@
 //! The binding layer: the only code that knows about Python. It converts values, wraps user
 //! functions and maps errors; all pipeline logic stays in the engine.
 
+mod arrow;
 mod callbacks;
 mod convert;
 mod dataset;
@@ -20,6 +21,8 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<iterator::NativeIterator>()?;
     m.add_class::<tfrecord::NativeTfRecordWriter>()?;
     m.add_class::<graph::NativeGraph>()?;
+    m.add_class::<arrow::NativeColumnarSource>()?;
+    m.add_class::<arrow::NativeRecordBatch>()?;
     m.add_function(wrap_pyfunction!(example::encode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::decode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::encode_sequence_example, m)?)?;

@@ -3,10 +3,12 @@
 from . import experimental
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
 from .options import AutotuneOptions, Options, ThreadingOptions
-from .readers import TFRecordDataset
+from .readers import ArrowIPCDataset, ParquetDataset, TFRecordDataset
 
 __all__ = [
     "AUTOTUNE",
+    "ArrowIPCDataset",
+    "ParquetDataset",
     "AutotuneOptions",
     "Options",
     "ThreadingOptions",

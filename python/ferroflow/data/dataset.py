@@ -162,6 +162,24 @@ class Dataset:
         return Dataset(NativeDataset.from_generator(open_stream), Structure(output_signature))
 
     @staticmethod
+    def from_arrow(
+        data: Any, null_values: dict[str, Any] | None = None, name: str | None = None
+    ) -> Dataset:
+        """One element per row of Arrow data: a dict of column tensors, as ``ParquetDataset``
+        gives. ``data`` is anything exposing the Arrow PyCapsule interface
+        (``__arrow_c_stream__`` or ``__arrow_c_array__``): a pyarrow Table, RecordBatch or
+        RecordBatchReader, a polars DataFrame ... Its buffers are taken over, not copied (a
+        stream is read to its end now); each record batch is a unit for ``batch``'s slicing.
+        ``null_values`` maps a column name to the value its nulls take.
+        """
+        from .._lib import NativeColumnarSource
+        from ._arrow import columnar_native
+
+        source = NativeColumnarSource.from_arrow(data)
+        native, structure = columnar_native(source, null_values=null_values)
+        return Dataset(native, Structure(structure))
+
+    @staticmethod
     def list_files(
         file_pattern: str | list[str],
         shuffle: bool | None = None,
@@ -487,6 +505,17 @@ class Dataset:
         """An iterator of numpy values (what iterating already yields)."""
         return Iterator(self)
 
+    def as_arrow_iterator(self) -> ArrowIterator:
+        """An iterator of Arrow record batches, one per element.
+
+        Each element must be a batch of records: a dict of columns (nested dicts become struct
+        columns) whose first dimension is the rows, as ``batch(n)`` makes them. Further fixed
+        dimensions become fixed-size lists, strings become binary. The record batches expose
+        the Arrow PyCapsule interface, so ``pyarrow.record_batch(b)``, ``polars.from_arrow(b)``
+        and duckdb take them without copying; pyarrow is not needed to make them.
+        """
+        return ArrowIterator(self)
+
     def reduce(
         self, initial_state: Any, reduce_func: Callable[[Any, Any], Any], name: str | None = None
     ) -> Any:
@@ -608,6 +637,22 @@ class Iterator(_PyIterator):
 
 
 # --------------------------------------------------------------------- helpers
+
+
+class ArrowIterator(Iterator):
+    """One pass over a dataset of record batches (see ``Dataset.as_arrow_iterator``)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        from ._arrow import column_paths
+
+        self._paths = column_paths(dataset.element_spec)
+        super().__init__(dataset)
+
+    def __next__(self) -> Any:
+        batch = self._native.next_record_batch(self._paths)
+        if batch is None:
+            raise StopIteration
+        return batch
 
 
 def _parallelism(num_parallel_calls: Any) -> int | None:

@@ -1,4 +1,4 @@
-"""File-reading datasets: ``TFRecordDataset``."""
+"""File-reading datasets: ``TFRecordDataset``, ``ParquetDataset``, ``ArrowIPCDataset``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 
 from .._dtypes import string
+from .._lib import NativeColumnarSource
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
+from ._arrow import columnar_native, file_list
 from ._structure import Structure
 from .dataset import AUTOTUNE, Dataset, _count_arg, _cpu_count
 
@@ -71,4 +73,92 @@ class TFRecordDataset(Dataset):
         super().__init__(native, Structure(TensorSpec([], string)))
 
 
-__all__ = ["TFRecordDataset"]
+_COLUMNAR_ARGS = """
+    Each element is one row: a dict from column name to a tensor (a struct column is a nested
+    dict). Integers, floats and bools keep their type; strings, binary and dictionary-encoded
+    strings become ``ff.string`` (bytes); a fixed-size list is a fixed dimension; a variable
+    list is a 1-D tensor of its row's length (``padded_batch`` pads such rows; ``batch``
+    needs equal lengths, as tf.data does).
+
+    ``filenames``: a path, a list of paths, or a Dataset of them (all read when the dataset is
+    made; every file must have the same columns). ``columns`` keeps only those top-level
+    columns, and only they are read. ``null_values`` maps a column name (dotted for struct
+    fields: ``"a.b"``) to the value its nulls take; a null in any other column raises
+    ``InvalidArgumentError`` naming the column, the row and the file.
+
+    ``num_parallel_reads`` N (or AUTOTUNE) reads N {units} ahead at once on the I/O threads,
+    rows still in file order; without it each {units} is read when the pass reaches it. At most
+    N + 1 {units} are in memory at a time, whatever the file size. ``{flag}`` visits
+    the {units} in a new random order each pass (reproducible with ``seed``); ``shard=(n, i)``
+    keeps every n-th {units} starting at the i-th, so n workers read disjoint parts.
+
+    ``batch(n)`` right after this dataset cuts n consecutive rows from each column at once
+    instead of stacking rows one by one.
+"""
+
+
+class ParquetDataset(Dataset):
+    """The rows of one or more Parquet files; row groups are the unit of reading."""
+
+    def __init__(
+        self,
+        filenames: Any,
+        columns: list[str] | None = None,
+        num_parallel_reads: int | None = None,
+        shuffle_row_groups: bool = False,
+        seed: int | None = None,
+        shard: tuple[int, int] | None = None,
+        null_values: dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        source = NativeColumnarSource.parquet(
+            file_list(filenames), None if columns is None else list(columns)
+        )
+        native, structure = columnar_native(
+            source,
+            null_values=null_values,
+            num_parallel_reads=num_parallel_reads,
+            shuffle_units=shuffle_row_groups,
+            seed=seed,
+            shard=shard,
+        )
+        super().__init__(native, Structure(structure))
+
+
+class ArrowIPCDataset(Dataset):
+    """The rows of one or more Arrow IPC (Feather v2) files; record batches are the unit of
+    reading. A file in the IPC stream format is read as one unit."""
+
+    def __init__(
+        self,
+        filenames: Any,
+        columns: list[str] | None = None,
+        num_parallel_reads: int | None = None,
+        shuffle_record_batches: bool = False,
+        seed: int | None = None,
+        shard: tuple[int, int] | None = None,
+        null_values: dict[str, Any] | None = None,
+        name: str | None = None,
+    ) -> None:
+        source = NativeColumnarSource.arrow_ipc(
+            file_list(filenames), None if columns is None else list(columns)
+        )
+        native, structure = columnar_native(
+            source,
+            null_values=null_values,
+            num_parallel_reads=num_parallel_reads,
+            shuffle_units=shuffle_record_batches,
+            seed=seed,
+            shard=shard,
+        )
+        super().__init__(native, Structure(structure))
+
+
+ParquetDataset.__doc__ = (ParquetDataset.__doc__ or "") + _COLUMNAR_ARGS.format(
+    units="row groups", flag="shuffle_row_groups"
+)
+ArrowIPCDataset.__doc__ = (ArrowIPCDataset.__doc__ or "") + _COLUMNAR_ARGS.format(
+    units="record batches", flag="shuffle_record_batches"
+)
+
+__all__ = ["ArrowIPCDataset", "ParquetDataset", "TFRecordDataset"]

@@ -1,0 +1,259 @@
+//! Parquet files: a source of record batches whose units are row groups, and a writer of
+//! record batches. Footers are read once, when the dataset is made; a row group is read (only
+//! the projected columns) when a pass reaches it.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::{Schema, SchemaRef};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+
+use crate::engine::{Error, Result};
+use crate::ops::columnar::BatchSource;
+
+struct ParquetFile {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    /// The top-level columns to read, as indices into the file's schema.
+    roots: Vec<usize>,
+}
+
+/// The row groups of one or more Parquet files with the same (projected) schema.
+pub struct ParquetSource {
+    files: Vec<ParquetFile>,
+    /// (file, row group) per unit.
+    units: Vec<(usize, usize)>,
+    schema: SchemaRef,
+}
+
+fn parquet_error(path: &Path, err: ParquetError) -> Error {
+    match err {
+        ParquetError::External(e) => match e.downcast::<std::io::Error>() {
+            Ok(io) => Error::io(path.display(), *io),
+            Err(e) => Error::DataLoss(format!("{}: {e}", path.display())),
+        },
+        other => Error::DataLoss(format!(
+            "{}: not a readable Parquet file: {other}",
+            path.display()
+        )),
+    }
+}
+
+/// The indices of `columns` among `schema`'s top-level fields, in the order asked.
+pub(crate) fn project(
+    schema: &Schema,
+    columns: Option<&[String]>,
+    file: &Path,
+) -> Result<Vec<usize>> {
+    match columns {
+        None => Ok((0..schema.fields().len()).collect()),
+        Some(names) => names
+            .iter()
+            .map(|name| {
+                schema.index_of(name).map_err(|_| {
+                    Error::invalid(format!(
+                        "{}: no column '{name}' (it has {})",
+                        file.display(),
+                        schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Checks that a file's projected schema is the first file's.
+pub(crate) fn same_schema(first: &Schema, other: &Schema, file: &Path) -> Result<()> {
+    let types = |s: &Schema| {
+        s.fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().clone()))
+            .collect::<Vec<_>>()
+    };
+    if types(first) != types(other) {
+        return Err(Error::invalid(format!(
+            "{}: columns {:?} differ from the first ones, {:?}",
+            file.display(),
+            other
+                .fields()
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>(),
+            first
+                .fields()
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+        )));
+    }
+    Ok(())
+}
+
+impl ParquetSource {
+    /// Reads the footers of `paths`; `columns` keeps only those top-level columns.
+    pub fn open(paths: &[PathBuf], columns: Option<&[String]>) -> Result<Self> {
+        let mut files = Vec::with_capacity(paths.len());
+        let mut units = Vec::new();
+        let mut schema: Option<SchemaRef> = None;
+        for path in paths {
+            let file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+            let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+                .map_err(|e| parquet_error(path, e))?;
+            let roots = project(metadata.schema(), columns, path)?;
+            let projected = Arc::new(
+                metadata
+                    .schema()
+                    .project(&roots)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            );
+            match &schema {
+                None => schema = Some(projected),
+                Some(first) => same_schema(first, &projected, path)?,
+            }
+            let row_groups = metadata.metadata().num_row_groups();
+            units.extend((0..row_groups).map(|rg| (files.len(), rg)));
+            files.push(ParquetFile {
+                path: path.clone(),
+                metadata,
+                roots,
+            });
+        }
+        let schema = schema.ok_or_else(|| Error::invalid("no Parquet files were given"))?;
+        Ok(ParquetSource {
+            files,
+            units,
+            schema,
+        })
+    }
+
+    /// The projected schema every unit's batches have.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+}
+
+impl BatchSource for ParquetSource {
+    fn units(&self) -> usize {
+        self.units.len()
+    }
+
+    fn unit_rows(&self, unit: usize) -> Option<u64> {
+        let (f, rg) = self.units[unit];
+        let rows = self.files[f].metadata.metadata().row_group(rg).num_rows();
+        Some(rows as u64)
+    }
+
+    fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
+        let (f, rg) = self.units[unit];
+        let file = &self.files[f];
+        let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
+        let handle = File::open(&file.path).map_err(|e| Error::io(file.path.display(), e))?;
+        let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
+        let rows = file.metadata.metadata().row_group(rg).num_rows().max(1) as usize;
+        let reader =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(handle, file.metadata.clone())
+                .with_row_groups(vec![rg])
+                .with_projection(mask)
+                .with_batch_size(rows)
+                .build()
+                .map_err(fail)?;
+        reader
+            .map(|b| b.map_err(|e| fail(ParquetError::ArrowError(e.to_string()))))
+            .collect()
+    }
+
+    fn locate(&self, unit: usize, row: u64) -> String {
+        let (f, rg) = self.units[unit];
+        format!(
+            "row {row} of row group {rg} of {}",
+            self.files[f].path.display()
+        )
+    }
+}
+
+/// The codec names `write_parquet` takes, as pyarrow names them.
+pub fn compression(name: Option<&str>) -> Result<Compression> {
+    Ok(match name.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("none") | Some("uncompressed") => Compression::UNCOMPRESSED,
+        Some("snappy") => Compression::SNAPPY,
+        Some("zstd") => Compression::ZSTD(ZstdLevel::default()),
+        Some("gzip") => Compression::GZIP(GzipLevel::default()),
+        Some("lz4") => Compression::LZ4_RAW,
+        Some(other) => {
+            return Err(Error::invalid(format!(
+                "compression must be one of None, 'snappy', 'zstd', 'gzip', 'lz4', got '{other}'"
+            )))
+        }
+    })
+}
+
+/// Writes record batches to a Parquet file, `row_group_size` rows per row group.
+pub struct ParquetSink {
+    path: PathBuf,
+    writer: Option<(ArrowWriter<File>, SchemaRef)>,
+    compression: Compression,
+    row_group_size: usize,
+}
+
+impl ParquetSink {
+    pub fn new(path: PathBuf, compression: Compression, row_group_size: usize) -> Result<Self> {
+        if row_group_size == 0 {
+            return Err(Error::invalid("row_group_size must be positive"));
+        }
+        Ok(ParquetSink {
+            path,
+            writer: None,
+            compression,
+            row_group_size,
+        })
+    }
+
+    fn fail(&self, e: ParquetError) -> Error {
+        Error::Io(format!(
+            "{}: cannot write Parquet: {e}",
+            self.path.display()
+        ))
+    }
+
+    /// Appends a batch; the first one fixes the file's schema.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if self.writer.is_none() {
+            let file = File::create(&self.path).map_err(|e| Error::io(self.path.display(), e))?;
+            let props = WriterProperties::builder()
+                .set_compression(self.compression)
+                .set_max_row_group_row_count(Some(self.row_group_size))
+                .build();
+            let writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
+                .map_err(|e| self.fail(e))?;
+            self.writer = Some((writer, batch.schema()));
+        }
+        let (writer, schema) = self.writer.as_mut().expect("opened above");
+        same_schema(schema, &batch.schema(), &self.path)?;
+        let written = writer.write(batch);
+        written.map_err(|e| self.fail(e))
+    }
+
+    /// Finishes the file (its footer); a sink that saw no batch writes nothing.
+    pub fn finish(mut self) -> Result<()> {
+        match self.writer.take() {
+            Some((writer, _)) => writer.close().map(|_| ()).map_err(|e| self.fail(e)),
+            None => Err(Error::invalid(format!(
+                "{}: the dataset has no rows to write",
+                self.path.display()
+            ))),
+        }
+    }
+}
