@@ -446,3 +446,15 @@ class TestPrefetchAndApply:
             return ds.map(lambda x: x * 2).batch(2)
 
         assert collect(Dataset.range(4).apply(double_then_batch)) == [[0, 2], [4, 6]]
+
+
+def test_ragged_batch_makes_ragged_tensors_of_varying_components():
+    ds = ff.data.Dataset.from_generator(
+        lambda: ((np.full([i], i), i) for i in range(5)),
+        output_signature=(ff.TensorSpec([None], ff.int64), ff.TensorSpec([], ff.int64)),
+    )
+    ragged = ds.ragged_batch(2, drop_remainder=True)
+    spec = ragged.element_spec
+    assert isinstance(spec[0], ff.RaggedTensorSpec) and spec[1] == ff.TensorSpec([2], ff.int64)
+    out = [(r.to_list(), list(d)) for r, d in ragged]
+    assert out == [([[], [1]], [0, 1]), ([[2, 2], [3, 3, 3]], [2, 3])]

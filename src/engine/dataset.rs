@@ -71,6 +71,12 @@ pub struct Batch {
 impl Batch {
     /// Stacks elements component by component (the semantics of `Dataset.batch`).
     pub fn stack(elements: &[Element]) -> Result<Batch> {
+        Batch::ragged(elements, &[])
+    }
+
+    /// Like `stack`, but a component flagged in `ragged` becomes two: its rows' values
+    /// concatenated, and int64 row splits (the semantics of `Dataset.ragged_batch`).
+    pub fn ragged(elements: &[Element], ragged: &[bool]) -> Result<Batch> {
         let rows = elements.len();
         let width = elements.first().map_or(0, |e| e.len());
         let mut tensors = Vec::with_capacity(width);
@@ -82,7 +88,15 @@ impl Batch {
                     Error::InvalidArgument("cannot batch elements of different structure".into())
                 })?);
             }
-            tensors.push(Tensor::stack(&column).map_err(|e| match e {
+            let batched = if ragged.get(c) == Some(&true) {
+                ragged_rows(&column).map(|(values, splits)| {
+                    tensors.push(values);
+                    splits
+                })
+            } else {
+                Tensor::stack(&column)
+            };
+            tensors.push(batched.map_err(|e| match e {
                 Error::InvalidArgument(m) => {
                     Error::InvalidArgument(format!("component {c} of the batch: {m}"))
                 }
@@ -91,6 +105,18 @@ impl Batch {
         }
         Ok(Batch { rows, tensors })
     }
+}
+
+/// Rows of different lengths as their values, concatenated, and int64 row splits.
+pub fn ragged_rows(rows: &[Tensor]) -> Result<(Tensor, Tensor)> {
+    let mut splits = Vec::with_capacity(rows.len() + 1);
+    splits.push(0i64);
+    for row in rows {
+        splits.push(splits[splits.len() - 1] + row.rows()? as i64);
+    }
+    let values = Tensor::concat_rows(rows)?;
+    let count = splits.len();
+    Ok((values, Tensor::from_vec(vec![count], splits)?))
 }
 
 /// One pass over a dataset. `next` is pulled by the consumer (the GetNext of tf.data).
@@ -107,6 +133,24 @@ pub trait DatasetIterator: Send {
             return Ok(None);
         }
         Batch::stack(&elements).map(Some)
+    }
+
+    /// Like `next_batch`, with the components flagged in `ragged` batched as ragged rows
+    /// (values and row splits, see `Batch::ragged`).
+    fn next_ragged_batch(
+        &mut self,
+        ctx: &Context,
+        max: usize,
+        ragged: &[bool],
+    ) -> Result<Option<Batch>> {
+        if !ragged.contains(&true) {
+            return self.next_batch(ctx, max);
+        }
+        let (elements, _) = take_up_to(self, ctx, max)?;
+        if elements.is_empty() {
+            return Ok(None);
+        }
+        Batch::ragged(&elements, ragged).map(Some)
     }
 
     /// The next element if it can be had without waiting; `None` when it cannot (or when the

@@ -28,6 +28,15 @@ impl Instrumented {
     }
 }
 
+impl Instrumented {
+    fn count_rows(&self, out: Result<Option<Batch>>) -> Result<Option<Batch>> {
+        if let Ok(Some(batch)) = &out {
+            self.stats.add_elements(batch.rows as u64);
+        }
+        out
+    }
+}
+
 impl DatasetIterator for Instrumented {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         let (inner, stats) = (&mut self.inner, &self.stats);
@@ -41,10 +50,20 @@ impl DatasetIterator for Instrumented {
     fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
         let (inner, stats) = (&mut self.inner, &self.stats);
         let out = self.registry.measure(stats, || inner.next_batch(ctx, max));
-        if let Ok(Some(batch)) = &out {
-            self.stats.add_elements(batch.rows as u64);
-        }
-        out
+        self.count_rows(out)
+    }
+
+    fn next_ragged_batch(
+        &mut self,
+        ctx: &Context,
+        max: usize,
+        ragged: &[bool],
+    ) -> Result<Option<Batch>> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        let out = self
+            .registry
+            .measure(stats, || inner.next_ragged_batch(ctx, max, ragged));
+        self.count_rows(out)
     }
 
     fn skip(&mut self, ctx: &Context, n: u64) -> Result<u64> {

@@ -175,6 +175,32 @@ pub fn rows_to_tensor(
     converter.convert(&sliced)
 }
 
+/// Rows `start..end` of a variable-list leaf as ragged rows: the values of those rows,
+/// concatenated, and `end - start + 1` row splits starting at 0. A null row is empty when the
+/// column has a fill value.
+pub fn rows_to_ragged(
+    array: &ArrayRef,
+    leaf: &LeafSpec,
+    start: usize,
+    end: usize,
+    nulls: &NullPolicy<'_>,
+) -> Result<(Tensor, Vec<i64>)> {
+    let sliced = array.slice(start, end - start);
+    let converter = Converter {
+        column: leaf.name(),
+        fill: nulls.fills.get(&leaf.name()),
+        locate: &|i| (nulls.locate)(start + i),
+    };
+    match sliced.data_type() {
+        DataType::List(_) => converter.ragged(sliced.as_list::<i32>()),
+        DataType::LargeList(_) => converter.ragged(sliced.as_list::<i64>()),
+        _ => Err(Error::invalid(format!(
+            "column '{}' is not a variable-length list",
+            leaf.name()
+        ))),
+    }
+}
+
 /// One row of a leaf array as a tensor of the row's own shape.
 pub fn row_to_tensor(
     array: &ArrayRef,
@@ -291,6 +317,40 @@ impl Converter<'_> {
         let mut shape = vec![rows, length];
         shape.extend(inner.into_iter().map(|d| d.unwrap_or(0)));
         Tensor::new(shape, buffer)
+    }
+
+    fn ragged<O: arrow_array::OffsetSizeTrait>(
+        &self,
+        list: &arrow_array::GenericListArray<O>,
+    ) -> Result<(Tensor, Vec<i64>)> {
+        let nulls = list.logical_nulls().filter(|n| n.null_count() > 0);
+        if let Some(n) = &nulls {
+            self.fill_value(n)?;
+        }
+        let offsets = list.value_offsets();
+        let (first, last) = (offsets[0].as_usize(), offsets[list.len()].as_usize());
+        let values = list.values();
+        let mut splits = Vec::with_capacity(list.len() + 1);
+        splits.push(0i64);
+        let Some(nulls) = nulls else {
+            splits.extend(offsets[1..].iter().map(|o| (o.as_usize() - first) as i64));
+            return Ok((self.convert(&values.slice(first, last - first))?, splits));
+        };
+        let mut parts = Vec::new();
+        let mut total = 0;
+        for i in 0..list.len() {
+            if nulls.is_valid(i) {
+                let (a, b) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
+                parts.push(self.convert(&values.slice(a, b - a))?);
+                total += b - a;
+            }
+            splits.push(total as i64);
+        }
+        let values = match parts.len() {
+            0 => self.convert(&values.slice(first, 0))?,
+            _ => Tensor::concat_rows(&parts)?,
+        };
+        Ok((values, splits))
     }
 
     /// A dictionary column, decoded: each row takes its value from the dictionary.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow_array::types::*;
 use arrow_array::{
     ArrayRef, BinaryArray, BooleanArray, FixedSizeListArray, LargeBinaryArray, LargeListArray,
-    PrimitiveArray, RecordBatch, RecordBatchOptions, StructArray,
+    ListArray, PrimitiveArray, RecordBatch, RecordBatchOptions, StructArray,
 };
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Fields, Schema};
@@ -24,7 +24,7 @@ pub fn tensor_to_array(tensor: Tensor) -> Result<ArrayRef> {
     }
     let mut array = flat_array(buffer)?;
     for &width in shape[1..].iter().rev() {
-        let field = Arc::new(Field::new_list_field(array.data_type().clone(), false));
+        let field = Arc::new(Field::new_list_field(array.data_type().clone(), true));
         let width = i32::try_from(width)
             .map_err(|_| Error::invalid(format!("a dimension of {width} is too wide for Arrow")))?;
         array = Arc::new(
@@ -43,12 +43,17 @@ pub fn rows_to_list_array(rows: &[Tensor]) -> Result<ArrayRef> {
         _ => Tensor::concat_rows(rows)?,
     };
     let values = tensor_to_array(values)?;
-    let field = Arc::new(Field::new_list_field(values.data_type().clone(), false));
-    let offsets = OffsetBuffer::<i64>::from_lengths(lengths);
-    Ok(Arc::new(
-        LargeListArray::try_new(field, offsets, values, None)
-            .map_err(|e| Error::Internal(format!("cannot build a list column: {e}")))?,
-    ))
+    let field = Arc::new(Field::new_list_field(values.data_type().clone(), true));
+    let fail =
+        |e: arrow_schema::ArrowError| Error::Internal(format!("cannot build a list column: {e}"));
+    let array: ArrayRef = if i32::try_from(values.len()).is_ok() {
+        let offsets = OffsetBuffer::<i32>::from_lengths(lengths);
+        Arc::new(ListArray::try_new(field, offsets, values, None).map_err(fail)?)
+    } else {
+        let offsets = OffsetBuffer::<i64>::from_lengths(lengths);
+        Arc::new(LargeListArray::try_new(field, offsets, values, None).map_err(fail)?)
+    };
+    Ok(array)
 }
 
 /// A batched element (every component's first dimension is the rows) as a record batch with
@@ -76,7 +81,14 @@ pub fn rows_to_record_batch(
 ) -> Result<RecordBatch> {
     let mut columns = Vec::with_capacity(paths.len());
     for (c, &varies) in variable.iter().enumerate() {
-        let column: Vec<Tensor> = rows.iter().map(|r| r[c].clone()).collect();
+        let column = rows
+            .iter()
+            .map(|r| {
+                r.get(c)
+                    .cloned()
+                    .ok_or_else(|| Error::invalid("rows of different structure"))
+            })
+            .collect::<Result<Vec<Tensor>>>()?;
         columns.push(if varies {
             rows_to_list_array(&column)?
         } else {
@@ -174,7 +186,7 @@ fn group(
                     .map_err(|e| Error::invalid(format!("struct '{name}': {e}")))?,
             )
         };
-        fields.push(Field::new(name, array.data_type().clone(), false));
+        fields.push(Field::new(name, array.data_type().clone(), true));
         arrays.push(array);
     }
     Ok((Fields::from(fields), arrays))

@@ -16,6 +16,8 @@ pub struct BatchNode {
     /// up to `n` batches at once.
     parallel: Option<Option<usize>>,
     deterministic: Option<bool>,
+    /// Components batched as ragged rows (values and row splits) instead of stacked.
+    ragged: Arc<[bool]>,
 }
 
 impl BatchNode {
@@ -27,7 +29,14 @@ impl BatchNode {
             drop_remainder,
             parallel: None,
             deterministic: None,
+            ragged: Arc::from([]),
         })
+    }
+
+    /// Batches the components flagged in `ragged` as ragged rows (`Dataset.ragged_batch`).
+    pub fn ragged(mut self, ragged: Vec<bool>) -> Self {
+        self.ragged = ragged.into();
+        self
     }
 
     /// Assembles up to `parallelism` batches at once on the worker pool (`None`: AUTOTUNE).
@@ -79,6 +88,7 @@ impl DatasetNode for BatchNode {
                 batch_size: self.batch_size,
                 drop_remainder: self.drop_remainder,
                 done: false,
+                ragged: self.ragged.clone(),
             };
             let stage = ParallelStage::start(Box::new(source), budget, deterministic, ctx.clone())?;
             return Ok(Box::new(stage));
@@ -87,6 +97,7 @@ impl DatasetNode for BatchNode {
             input: Some(ctx.open(&self.input)?),
             batch_size: self.batch_size,
             drop_remainder: self.drop_remainder,
+            ragged: self.ragged.clone(),
         }))
     }
 
@@ -103,6 +114,7 @@ struct BatchIterator {
     input: Option<Box<dyn DatasetIterator>>,
     batch_size: usize,
     drop_remainder: bool,
+    ragged: Arc<[bool]>,
 }
 
 impl DatasetIterator for BatchIterator {
@@ -110,7 +122,7 @@ impl DatasetIterator for BatchIterator {
         let Some(input) = self.input.as_mut() else {
             return Ok(None);
         };
-        match input.next_batch(ctx, self.batch_size)? {
+        match input.next_ragged_batch(ctx, self.batch_size, &self.ragged)? {
             Some(batch) if is_batch(batch.rows, self.batch_size, self.drop_remainder) => {
                 if batch.rows < self.batch_size {
                     self.input = None;
@@ -131,6 +143,7 @@ struct BatchAssembly {
     batch_size: usize,
     drop_remainder: bool,
     done: bool,
+    ragged: Arc<[bool]>,
 }
 
 impl UnitSource for BatchAssembly {
@@ -143,8 +156,9 @@ impl UnitSource for BatchAssembly {
         if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }
+        let ragged = self.ragged.clone();
         Ok(Some(Unit::Work(Box::new(move || {
-            Batch::stack(&elements).map(|b| b.tensors)
+            Batch::ragged(&elements, &ragged).map(|b| b.tensors)
         }))))
     }
 }

@@ -16,7 +16,7 @@ use crate::engine::{
     Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
 };
 use crate::formats::arrow_read::{
-    leaf_arrays, row_to_tensor, rows_to_tensor, LeafSpec, NullPolicy,
+    leaf_arrays, row_to_tensor, rows_to_ragged, rows_to_tensor, LeafSpec, NullPolicy,
 };
 
 /// Where record batches come from.
@@ -261,16 +261,33 @@ impl DatasetIterator for ColumnarIterator {
     }
 
     fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        self.next_ragged_batch(ctx, max, &[])
+    }
+
+    fn next_ragged_batch(
+        &mut self,
+        ctx: &Context,
+        max: usize,
+        ragged: &[bool],
+    ) -> Result<Option<Batch>> {
+        let is_ragged = |c: usize| ragged.get(c) == Some(&true);
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.leaves.len()];
+        let mut splits: Vec<Vec<i64>> = vec![vec![0]; self.leaves.len()];
         let mut rows = 0;
         while rows < max && self.ready(ctx)? {
             let front = self.loaded.front().expect("ready");
             let (start, end) = (self.pos, front.rows.min(self.pos + max - rows));
             let locate = |i: usize| self.source.locate(front.unit, front.first_row + i as u64);
             let policy = self.policy(&locate);
-            for ((array, leaf), out) in front.columns.iter().zip(self.leaves.iter()).zip(&mut parts)
-            {
-                out.push(rows_to_tensor(array, leaf, start, end, &policy)?);
+            for (c, (array, leaf)) in front.columns.iter().zip(self.leaves.iter()).enumerate() {
+                if is_ragged(c) {
+                    let (values, part_splits) = rows_to_ragged(array, leaf, start, end, &policy)?;
+                    let base = splits[c][splits[c].len() - 1];
+                    splits[c].extend(part_splits[1..].iter().map(|s| s + base));
+                    parts[c].push(values);
+                } else {
+                    parts[c].push(rows_to_tensor(array, leaf, start, end, &policy)?);
+                }
             }
             rows += end - start;
             self.pos = end;
@@ -278,16 +295,22 @@ impl DatasetIterator for ColumnarIterator {
         if rows == 0 {
             return Ok(None);
         }
-        let tensors = parts
-            .into_iter()
-            .zip(self.leaves.iter())
-            .map(|(mut p, leaf)| match p.len() {
-                1 => Ok(p.pop().expect("one part")),
+        let mut tensors = Vec::with_capacity(self.leaves.len());
+        for (c, (mut p, leaf)) in parts.into_iter().zip(self.leaves.iter()).enumerate() {
+            tensors.push(match p.len() {
+                1 => p.pop().expect("one part"),
                 _ => Tensor::concat_rows(&p).map_err(|e| {
                     Error::invalid(format!("cannot batch column '{}': {e}", leaf.name()))
-                }),
-            })
-            .collect::<Result<Element>>()?;
+                })?,
+            });
+            if is_ragged(c) {
+                let count = splits[c].len();
+                tensors.push(Tensor::from_vec(
+                    vec![count],
+                    std::mem::take(&mut splits[c]),
+                )?);
+            }
+        }
         Ok(Some(Batch { rows, tensors }))
     }
 

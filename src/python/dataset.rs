@@ -185,7 +185,8 @@ impl NativeDataset {
     }
 
     /// `parallelism` as for `map`: None assembles batches on the consumer's thread.
-    #[pyo3(signature = (batch_size, drop_remainder, parallelism=None, deterministic=None))]
+    /// `ragged[i]` batches component `i` as ragged rows: its values and row splits.
+    #[pyo3(signature = (batch_size, drop_remainder, parallelism=None, deterministic=None, ragged=Vec::new()))]
     fn batch(
         &self,
         py: Python<'_>,
@@ -193,8 +194,10 @@ impl NativeDataset {
         drop_remainder: bool,
         parallelism: Option<i64>,
         deterministic: Option<bool>,
+        ragged: Vec<bool>,
     ) -> PyResult<Self> {
         let node = BatchNode::new(self.node.clone(), batch_size, drop_remainder).py_err(py)?;
+        let node = node.ragged(ragged);
         Ok(wrap(match parallelism {
             None => node,
             Some(n) => node.parallel(usize::try_from(n).ok(), deterministic),

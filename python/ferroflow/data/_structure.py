@@ -121,6 +121,23 @@ def batched(spec: Any, batch_dim: int | None) -> Any:
     )
 
 
+def varies_in_first_dim(spec: TensorSpec) -> bool:
+    """Whether a component's first dimension is unknown (it batches as ragged rows)."""
+    return spec.shape.rank is not None and spec.shape.rank > 0 and spec.shape[0] is None
+
+
+def ragged_batched(spec: Any, batch_dim: int | None) -> Any:
+    """The specs after ``ragged_batch``: ragged where the first dimension varies."""
+    from .._composite import RaggedTensorSpec
+
+    def batch_one(s: TensorSpec) -> Any:
+        if varies_in_first_dim(s):
+            return RaggedTensorSpec([batch_dim, *_dims(s)], s.dtype, ragged_rank=1)
+        return TensorSpec([batch_dim, *_dims(s)] if s.shape.rank is not None else None, s.dtype)
+
+    return _nest.map_structure(batch_one, dense_only(spec))
+
+
 def unbatched(spec: Any) -> Any:
     """Every component spec without its leading dimension."""
     return _nest.map_structure(

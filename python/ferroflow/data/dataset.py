@@ -343,6 +343,31 @@ class Dataset:
             Structure(derive=lambda s: _structure.batched(s, dim), deps=[self._structure]),
         )
 
+    def ragged_batch(
+        self,
+        batch_size: int,
+        drop_remainder: bool = False,
+        row_splits_dtype: Any = int64,
+        name: str | None = None,
+    ) -> Dataset:
+        """Like ``batch``, but a component whose first dimension varies (``None`` in its spec,
+        as a Parquet list column's) becomes a ``RaggedTensor``: the rows' values concatenated
+        and int64 row splits. Other components stack as ``batch`` stacks them. Over a
+        columnar source the values are cut from the column at once, not row by row."""
+        size = _count_arg("batch_size", batch_size)
+        if size <= 0:
+            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        if as_dtype(row_splits_dtype) != int64:
+            raise InvalidArgumentError("row_splits_dtype must be int64")
+        specs = _nest.flatten(_structure.dense_only(self._structure.get()))
+        ragged = [_structure.varies_in_first_dim(s) for s in specs]
+        native = self._native.batch(size, bool(drop_remainder), None, None, ragged)
+        dim = size if drop_remainder else None
+        return self._derive(
+            native,
+            Structure(derive=lambda s: _structure.ragged_batched(s, dim), deps=[self._structure]),
+        )
+
     def padded_batch(
         self,
         batch_size: int,

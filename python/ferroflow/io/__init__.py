@@ -1,5 +1,5 @@
-"""``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing and the
-``tf.train.Example`` parsers."""
+"""``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing, the
+``tf.train.Example`` parsers, image codecs, and Parquet writing."""
 
 from .._ops import (
     decode_image,
@@ -10,6 +10,7 @@ from .._ops import (
     encode_png,
     read_file,
 )
+from ._parquet import write_parquet
 from ._parsing import (
     FixedLenFeature,
     FixedLenSequenceFeature,
@@ -40,4 +41,5 @@ __all__ = [
     "parse_single_example",
     "parse_single_sequence_example",
     "read_file",
+    "write_parquet",
 ]

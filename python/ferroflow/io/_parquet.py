@@ -1,0 +1,44 @@
+"""``write_parquet``: a dataset of records to a Parquet file."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .. import _nest
+from ..data._arrow import column_paths
+from ..errors import InvalidArgumentError
+
+
+def write_parquet(
+    dataset: Any,
+    path: str | os.PathLike[str],
+    row_group_size: int = 65536,
+    compression: str | None = "snappy",
+) -> int:
+    """Writes every element of ``dataset`` as one row of a Parquet file; returns the rows.
+
+    Elements must be dicts of tensors (nested dicts become struct columns), as
+    ``ParquetDataset`` yields them: a scalar is a plain column, a fixed shape becomes nested
+    fixed-size lists, a first dimension that varies (``None`` in the element spec) becomes a
+    list column, and strings become binary. ``row_group_size`` rows go in each row group;
+    ``compression`` is None, "snappy" (the default, as pyarrow), "zstd", "gzip" or "lz4".
+    The rows are gathered and written in Rust, never as Python objects.
+    """
+    from ..data.dataset import Iterator
+
+    structure = dataset.element_spec
+    paths = column_paths(structure)
+    variable = [
+        spec.shape.rank is not None and spec.shape.rank > 0 and spec.shape[0] is None
+        for spec in _nest.flatten(structure)
+    ]
+    if int(row_group_size) <= 0:
+        raise InvalidArgumentError(f"row_group_size must be positive, got {row_group_size}")
+    iterator = Iterator(dataset)
+    return iterator._native.write_parquet(
+        os.fspath(path), paths, variable, compression, int(row_group_size)
+    )
+
+
+__all__ = ["write_parquet"]
