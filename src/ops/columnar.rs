@@ -325,3 +325,144 @@ impl DatasetIterator for ColumnarIterator {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{Int64Array, ListArray};
+
+    use super::*;
+    use crate::engine::DType;
+    use crate::formats::arrow_read::describe;
+
+    fn ids(start: i64, n: i64) -> RecordBatch {
+        let lists = ListArray::from_iter_primitive::<Int32Type, _, _>(
+            (start..start + n).map(|i| Some((0..(i % 3) as i32).map(Some).collect::<Vec<_>>())),
+        );
+        RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(Int64Array::from_iter_values(start..start + n)) as ArrayRef,
+            ),
+            ("seq", Arc::new(lists) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    /// Counts reads, to check how far ahead a pass reads.
+    struct Counting {
+        inner: MemorySource,
+        reads: AtomicUsize,
+    }
+
+    impl BatchSource for Counting {
+        fn units(&self) -> usize {
+            self.inner.units()
+        }
+        fn unit_rows(&self, unit: usize) -> Option<u64> {
+            self.inner.unit_rows(unit)
+        }
+        fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            self.inner.read(unit)
+        }
+        fn locate(&self, unit: usize, row: u64) -> String {
+            self.inner.locate(unit, row)
+        }
+    }
+
+    fn node(
+        source: Arc<dyn BatchSource>,
+        parallel_reads: usize,
+        shard: (usize, usize),
+    ) -> ColumnarNode {
+        let leaves = describe(&ids(0, 1).schema()).unwrap();
+        let order = UnitOrder {
+            parallel_reads,
+            shuffle: None,
+            shard,
+        };
+        ColumnarNode::new(source, leaves, HashMap::new(), order).unwrap()
+    }
+
+    fn id_values(t: &Tensor) -> Vec<i64> {
+        t.as_slice::<i64>().unwrap().to_vec()
+    }
+
+    #[test]
+    fn rows_and_batches_cross_unit_boundaries() {
+        let source = Arc::new(MemorySource::new(vec![ids(0, 5), ids(5, 3), ids(8, 4)]));
+        let n = node(source, 0, (1, 0));
+        assert_eq!(n.cardinality(), Cardinality::Finite(12));
+        let ctx = Arc::new(Context::default());
+        let mut it = n.make_iterator(&ctx).unwrap();
+        let first = it.next(&ctx).unwrap().unwrap();
+        assert_eq!(first[0].shape(), &[] as &[usize]);
+        assert_eq!(first[1].dtype(), DType::Int32);
+        let batch = it
+            .next_ragged_batch(&ctx, 7, &[false, true])
+            .unwrap()
+            .unwrap();
+        assert_eq!(batch.rows, 7);
+        assert_eq!(id_values(&batch.tensors[0]), (1..8).collect::<Vec<_>>());
+        // Lengths i % 3 for rows 1..8: 1, 2, 0, 1, 2, 0, 1.
+        let splits = batch.tensors[2].as_slice::<i64>().unwrap();
+        assert_eq!(splits, &[0, 1, 3, 3, 4, 6, 6, 7]);
+        assert_eq!(batch.tensors[1].shape(), &[7]);
+        assert_eq!(it.skip(&ctx, 2).unwrap(), 2);
+        let rest = it.next_batch(&ctx, 100);
+        assert!(rest.is_err(), "seq rows of different lengths do not stack");
+    }
+
+    #[test]
+    fn shards_take_every_nth_unit() {
+        let batches = (0..5).map(|u| ids(u * 10, 10)).collect();
+        let n = node(Arc::new(MemorySource::new(batches)), 0, (2, 1));
+        assert_eq!(n.cardinality(), Cardinality::Finite(20));
+        let ctx = Arc::new(Context::default());
+        let mut it = n.make_iterator(&ctx).unwrap();
+        let batch = it
+            .next_ragged_batch(&ctx, 100, &[false, true])
+            .unwrap()
+            .unwrap();
+        let want: Vec<i64> = (10..20).chain(30..40).collect();
+        assert_eq!(id_values(&batch.tensors[0]), want);
+        assert!(ColumnarNode::new(
+            Arc::new(MemorySource::new(vec![])),
+            vec![],
+            HashMap::new(),
+            UnitOrder {
+                parallel_reads: 0,
+                shuffle: None,
+                shard: (2, 2)
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn reading_ahead_stays_within_the_parallel_reads() {
+        for parallel_reads in [0, 1, 3] {
+            let source = Arc::new(Counting {
+                inner: MemorySource::new((0..20).map(|u| ids(u * 4, 4)).collect()),
+                reads: AtomicUsize::new(0),
+            });
+            let n = node(source.clone(), parallel_reads, (1, 0));
+            let ctx = Arc::new(Context::default());
+            let mut it = n.make_iterator(&ctx).unwrap();
+            for row in 0..80 {
+                let e = it.next(&ctx).unwrap().unwrap();
+                assert_eq!(id_values(&e[0]), vec![row]);
+                let unit = row as usize / 4;
+                let reads = source.reads.load(Ordering::SeqCst);
+                assert!(
+                    reads <= unit + 1 + parallel_reads,
+                    "{reads} reads at unit {unit}"
+                );
+            }
+            assert!(it.next(&ctx).unwrap().is_none());
+        }
+    }
+}
