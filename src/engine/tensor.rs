@@ -61,6 +61,27 @@ impl StringBuf {
         buf
     }
 
+    /// Strings `offsets[i]..offsets[i + 1]` of `values`, copied in one piece (offsets are
+    /// rebased to start at 0).
+    pub fn from_offsets(offsets: impl ExactSizeIterator<Item = usize>, values: &[u8]) -> Self {
+        let mut out = StringBuf::with_capacity(offsets.len().saturating_sub(1), values.len());
+        out.offsets.clear();
+        let mut base = None;
+        for o in offsets {
+            let b = *base.get_or_insert(o);
+            out.offsets.push(o - b);
+        }
+        if out.offsets.is_empty() {
+            out.offsets.push(0);
+        }
+        let (start, end) = (
+            base.unwrap_or(0),
+            base.unwrap_or(0) + out.offsets[out.offsets.len() - 1],
+        );
+        out.values.extend_from_slice(&values[start..end]);
+        out
+    }
+
     /// One string, taking `bytes` without a copy.
     pub fn single(bytes: Vec<u8>) -> Self {
         StringBuf {

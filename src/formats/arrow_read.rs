@@ -402,11 +402,11 @@ fn flat_buffer(array: &ArrayRef, column: &str) -> Result<Buffer> {
         DataType::Float16 => primitive::<Float16Type>(array),
         DataType::Float32 => primitive::<Float32Type>(array),
         DataType::Float64 => primitive::<Float64Type>(array),
-        DataType::Utf8 => strings(array.as_string::<i32>().iter(), array),
-        DataType::LargeUtf8 => strings(array.as_string::<i64>().iter(), array),
+        DataType::Utf8 => byte_array(array.as_string::<i32>()),
+        DataType::LargeUtf8 => byte_array(array.as_string::<i64>()),
         DataType::Utf8View => strings(array.as_string_view().iter(), array),
-        DataType::Binary => strings(array.as_binary::<i32>().iter(), array),
-        DataType::LargeBinary => strings(array.as_binary::<i64>().iter(), array),
+        DataType::Binary => byte_array(array.as_binary::<i32>()),
+        DataType::LargeBinary => byte_array(array.as_binary::<i64>()),
         DataType::BinaryView => strings(array.as_binary_view().iter(), array),
         DataType::FixedSizeBinary(_) => strings(array.as_fixed_size_binary().iter(), array),
         other => {
@@ -415,6 +415,18 @@ fn flat_buffer(array: &ArrayRef, column: &str) -> Result<Buffer> {
             )))
         }
     })
+}
+
+/// An offsets-and-values array, copied in one piece (null entries keep whatever bytes the
+/// array has for them; the caller fills or refuses nulls).
+fn byte_array<T: arrow_array::types::ByteArrayType>(
+    array: &arrow_array::GenericByteArray<T>,
+) -> Buffer {
+    let offsets = array
+        .value_offsets()
+        .iter()
+        .map(|o| arrow_buffer::ArrowNativeType::as_usize(*o));
+    Buffer::String(StringBuf::from_offsets(offsets, array.value_data()))
 }
 
 fn strings<'a, B: AsRef<[u8]> + ?Sized + 'a>(

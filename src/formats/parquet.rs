@@ -162,7 +162,7 @@ impl BatchSource for ParquetSource {
         let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
         let handle = File::open(&file.path).map_err(|e| Error::io(file.path.display(), e))?;
         let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
-        let rows = file.metadata.metadata().row_group(rg).num_rows().max(1) as usize;
+        let rows = decode_rows(file.metadata.metadata().row_group(rg));
         let reader =
             ParquetRecordBatchReaderBuilder::new_with_metadata(handle, file.metadata.clone())
                 .with_row_groups(vec![rg])
@@ -182,6 +182,16 @@ impl BatchSource for ParquetSource {
             self.files[f].path.display()
         )
     }
+}
+
+/// Rows per decoded record batch: about `DECODE_BYTES` of column data. Decoding a large row
+/// group into one batch is markedly slower (fresh pages for every buffer) than decoding it in
+/// cache-sized pieces, and the pieces bound the memory a unit in flight takes.
+fn decode_rows(row_group: &parquet::file::metadata::RowGroupMetaData) -> usize {
+    const DECODE_BYTES: i64 = 1 << 20;
+    let rows = row_group.num_rows().max(1);
+    let per_row = (row_group.total_byte_size() / rows).max(1);
+    (DECODE_BYTES / per_row).clamp(256, 65536) as usize
 }
 
 /// The codec names `write_parquet` takes, as pyarrow names them.
