@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -62,13 +64,6 @@ def test_resize_matches_tensorflow(fixtures, name, method):
     truth = _truth(fixtures, name, f"resize_{method}_48x64")
     assert out.shape == (48, 64, 3)
     np.testing.assert_allclose(out.astype(np.float32), truth, atol=1e-3)
-
-
-def test_resize_options_not_yet_available():
-    with pytest.raises(ff.errors.UnimplementedError):
-        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], antialias=True)
-    with pytest.raises(ff.errors.UnimplementedError):
-        ff.image.resize(np.zeros((4, 4, 3), np.uint8), [2, 2], method="lanczos3")
 
 
 def test_flips_crops_and_dtype_conversion():
@@ -154,3 +149,42 @@ def test_encode_png_round_trips_and_encode_jpeg_decodes(fixtures):
     assert np.abs(again - truth.astype(int)).mean() < 4
     with pytest.raises(ff.errors.InvalidArgumentError):
         ff.io.encode_png(np.zeros((4, 4, 3), np.float32))
+
+
+RESIZE_CASES = [
+    ("bilinear_aa_down", (13, 11), "bilinear", True),
+    ("bicubic_aa_down", (13, 11), "bicubic", True),
+    ("lanczos3_aa_down", (13, 11), "lanczos3", True),
+    ("lanczos3_down", (13, 11), "lanczos3", False),
+    ("lanczos5_aa_down", (17, 9), "lanczos5", True),
+    ("gaussian_aa_down", (13, 11), "gaussian", True),
+    ("mitchellcubic_aa_down", (13, 11), "mitchellcubic", True),
+    ("bilinear_aa_up", (57, 45), "bilinear", True),
+    ("lanczos3_up", (57, 45), "lanczos3", False),
+    ("area_aa_down", (13, 11), "area", True),
+]
+
+
+@pytest.mark.parametrize(("name", "size", "method", "antialias"), RESIZE_CASES)
+def test_antialiased_and_kernel_resizes_match_tensorflow(name, size, method, antialias):
+    # tests/data/resize_kernels.npz holds TensorFlow 2.21's outputs (make_resize_kernels.py).
+    golden = np.load(Path(__file__).parent / "data" / "resize_kernels.npz")
+    image = golden["input"]
+    eager = ff.image.resize(image, size, method=method, antialias=antialias)
+    assert eager.dtype == np.float32 and eager.shape == golden[name].shape
+    np.testing.assert_allclose(eager, golden[name], atol=1e-3)
+    traced = ff.data.Dataset.from_tensors(image).map(
+        lambda im: ff.image.resize(im, size, method=method, antialias=antialias)
+    )
+    np.testing.assert_allclose(next(iter(traced)), golden[name], atol=1e-3)
+
+
+def test_resize_preserving_the_aspect_ratio_matches_tensorflow():
+    golden = np.load(Path(__file__).parent / "data" / "resize_kernels.npz")
+    out = ff.image.resize(golden["input"], (50, 50), preserve_aspect_ratio=True)
+    assert out.shape == golden["aspect_50x50"].shape == (50, 40, 3)
+    np.testing.assert_allclose(out, golden["aspect_50x50"], atol=1e-3)
+    batch = np.stack([golden["input"]] * 2)
+    assert ff.image.resize(batch, (10, 100), preserve_aspect_ratio=True).shape == (2, 10, 8, 3)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="resize method"):
+        ff.image.resize(golden["input"], (4, 4), method="cubic")

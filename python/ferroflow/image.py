@@ -21,6 +21,26 @@ class ResizeMethod:
     NEAREST_NEIGHBOR = "nearest"
     AREA = "area"
     BICUBIC = "bicubic"
+    LANCZOS3 = "lanczos3"
+    LANCZOS5 = "lanczos5"
+    GAUSSIAN = "gaussian"
+    MITCHELLCUBIC = "mitchellcubic"
+
+
+def _aspect_preserving_size(images: Any, height: int, width: int) -> tuple[int, int]:
+    """The largest size within [height, width] with the image's aspect ratio, computed in
+    float32 and rounded half to even, as tf.image.resize does."""
+    shape = images.shape if hasattr(images, "shape") else np.shape(images)
+    dims = list(shape) if shape is not None and getattr(shape, "rank", 1) is not None else None
+    if dims is None or len(dims) < 3 or dims[-3] is None or dims[-2] is None:
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            "resize(preserve_aspect_ratio=True) needs the image's height and width to be known"
+        )
+    current_h, current_w = np.float32(dims[-3]), np.float32(dims[-2])
+    factor = min(np.float32(height) / current_h, np.float32(width) / current_w)
+    return int(np.round(factor * current_h)), int(np.round(factor * current_w))
 
 
 def _image_spec(spec: TensorSpec, height: Any, width: Any, dtype: Any = None) -> TensorSpec:
@@ -40,20 +60,20 @@ def resize(
     name: str | None = None,
 ) -> Any:
     """Resizes to ``size`` = [height, width] as TensorFlow 2 does (half-pixel centres; Keys
-    cubic for bicubic): float32 output, the input dtype for nearest neighbour. ``antialias``,
-    ``preserve_aspect_ratio`` and the lanczos/gaussian/mitchell kernels are not available
-    yet (UnimplementedError)."""
-    if preserve_aspect_ratio or antialias:
-        from .errors import UnimplementedError
-
-        raise UnimplementedError("resize: preserve_aspect_ratio and antialias are not available")
+    cubic for bicubic): float32 output, the input dtype for nearest neighbour. ``antialias``
+    stretches the kernel when shrinking (bilinear, bicubic and the kernel methods
+    ``lanczos3``, ``lanczos5``, ``gaussian``, ``mitchellcubic``; nearest and area ignore it,
+    as in TensorFlow). ``preserve_aspect_ratio`` shrinks ``size`` to the image's aspect ratio
+    (its height and width must be known)."""
     height, width = (int(d) for d in size)
     method = getattr(method, "value", method)
+    if preserve_aspect_ratio:
+        height, width = _aspect_preserving_size(images, height, width)
 
     def spec(s: list[TensorSpec]) -> TensorSpec:
         return _image_spec(s[0], height, width, None if method == "nearest" else float32)
 
-    return _apply("resize", [images], (height, width, str(method)), spec)
+    return _apply("resize", [images], (height, width, str(method), bool(antialias)), spec)
 
 
 def flip_left_right(image: Any) -> Any:

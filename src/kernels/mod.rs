@@ -8,6 +8,7 @@ pub mod graph;
 pub mod image;
 pub mod one_hot;
 pub mod resize;
+pub mod sampling;
 mod scalar;
 pub mod shape;
 pub mod strings;

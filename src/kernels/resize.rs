@@ -1,8 +1,10 @@
-//! tf.image.resize without antialiasing: bilinear and nearest neighbour with half-pixel
-//! centres, area (coverage weights) and bicubic (TensorFlow's Keys cubic table), each with
+//! tf.image.resize: bilinear and nearest neighbour with half-pixel centres, area (coverage
+//! weights) and bicubic (TensorFlow's Keys cubic table); antialiased bilinear and bicubic and
+//! the lanczos, gaussian and mitchell kernels through ScaleAndTranslate's taps. Each uses
 //! TensorFlow's arithmetic so results agree to float rounding.
 
 use super::image::{as_f32, dims, out_shape};
+use super::sampling::{scale_taps, SamplingKernel};
 use crate::engine::{Buffer, Error, Result, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,23 +13,40 @@ pub enum ResizeMethod {
     Nearest,
     Area,
     Bicubic,
+    /// A sampling kernel applied as ScaleAndTranslate applies it.
+    Kernel {
+        kernel: SamplingKernel,
+        antialias: bool,
+    },
 }
 
 impl ResizeMethod {
-    pub fn parse(name: &str) -> Result<ResizeMethod> {
-        match name {
-            "bilinear" => Ok(ResizeMethod::Bilinear),
-            "nearest" => Ok(ResizeMethod::Nearest),
-            "area" => Ok(ResizeMethod::Area),
-            "bicubic" => Ok(ResizeMethod::Bicubic),
-            other => Err(Error::Unimplemented(format!(
-                "resize method {other:?} is not available yet"
-            ))),
-        }
+    /// tf.image.resize's `method` names; `antialias` matters for bilinear, bicubic and the
+    /// kernel methods, as in TensorFlow (nearest and area ignore it).
+    pub fn parse(name: &str, antialias: bool) -> Result<ResizeMethod> {
+        let kernel = |kernel| ResizeMethod::Kernel { kernel, antialias };
+        Ok(match (name, antialias) {
+            ("bilinear", false) => ResizeMethod::Bilinear,
+            ("bilinear", true) => kernel(SamplingKernel::Triangle),
+            ("bicubic", false) => ResizeMethod::Bicubic,
+            ("bicubic", true) => kernel(SamplingKernel::KeysCubic),
+            ("nearest", _) => ResizeMethod::Nearest,
+            ("area", _) => ResizeMethod::Area,
+            ("lanczos3", _) => kernel(SamplingKernel::Lanczos3),
+            ("lanczos5", _) => kernel(SamplingKernel::Lanczos5),
+            ("gaussian", _) => kernel(SamplingKernel::Gaussian),
+            ("mitchellcubic", _) => kernel(SamplingKernel::MitchellCubic),
+            (other, _) => {
+                return Err(Error::invalid(format!(
+                    "resize method must be bilinear, nearest, bicubic, area, lanczos3, \
+                     lanczos5, gaussian or mitchellcubic, got {other:?}"
+                )))
+            }
+        })
     }
 }
 
-/// tf.image.resize (antialias off): float32 output for bilinear, the input dtype for nearest.
+/// tf.image.resize: float32 output, except nearest neighbour, which keeps the input dtype.
 pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "resize")?;
     let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
@@ -52,6 +71,13 @@ pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> R
             let src = as_f32(t)?;
             let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
                 area_taps(o, scale, size)
+            });
+            Tensor::new(out_shape(t, out_h, out_w, c), out)
+        }
+        ResizeMethod::Kernel { kernel, antialias } => {
+            let src = as_f32(t)?;
+            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+                scale_taps(o, scale, size, kernel, antialias)
             });
             Tensor::new(out_shape(t, out_h, out_w, c), out)
         }

@@ -55,11 +55,12 @@ fn node_from_py(
             GraphOp::DecodeImage { format, channels }
         }
         "resize" => {
-            let (height, width, method): (usize, usize, String) = attr.extract().map_err(wrong)?;
+            let (height, width, method, antialias): (usize, usize, String, bool) =
+                attr.extract().map_err(wrong)?;
             GraphOp::Resize {
                 height,
                 width,
-                method: ResizeMethod::parse(&method)?,
+                method: ResizeMethod::parse(&method, antialias)?,
             }
         }
         "flip_left_right" => GraphOp::FlipLeftRight,
