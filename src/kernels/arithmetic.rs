@@ -184,16 +184,19 @@ where
 }
 
 /// Float arithmetic without the generic conversions: the common case of image pipelines.
+/// Each operation gets its own loop, so the operator inlines (a closure chosen by a `match`
+/// would be called through a pointer for every value).
 macro_rules! float_fast_path {
     ($op:expr, $x:expr, $ash:expr, $y:expr, $bsh:expr, $out:expr) => {{
-        let f = match $op {
-            BinaryOp::Add => |p, q| p + q,
-            BinaryOp::Sub => |p, q| p - q,
-            BinaryOp::Mul => |p, q| p * q,
-            BinaryOp::Div => |p, q| p / q,
+        let (x, ash, y, bsh, out) = ($x, $ash, $y, $bsh, $out);
+        let values = match $op {
+            BinaryOp::Add => zip_broadcast(x, ash, y, bsh, out, |p, q| p + q),
+            BinaryOp::Sub => zip_broadcast(x, ash, y, bsh, out, |p, q| p - q),
+            BinaryOp::Mul => zip_broadcast(x, ash, y, bsh, out, |p, q| p * q),
+            BinaryOp::Div => zip_broadcast(x, ash, y, bsh, out, |p, q| p / q),
             _ => return None,
         };
-        Some(zip_broadcast($x, $ash, $y, $bsh, $out, f).into())
+        Some(values.into())
     }};
 }
 

@@ -49,84 +49,128 @@ impl ResizeMethod {
 /// tf.image.resize: float32 output, except nearest neighbour, which keeps the input dtype.
 pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "resize")?;
+    if method == ResizeMethod::Nearest {
+        return nearest(t, (n, h, w, c), (out_h, out_w));
+    }
+    let geometry = ((n, h, w, c), (out_h, out_w));
+    // uint8 and float32 images are read where they lie; other dtypes are converted first.
+    let out = match t.buffer() {
+        Buffer::UInt8(v) => interpolate(v, geometry, method),
+        Buffer::Float32(v) => interpolate(v, geometry, method),
+        _ => interpolate(&as_f32(t)?, geometry, method),
+    };
+    Tensor::new(out_shape(t, out_h, out_w, c), out)
+}
+
+fn nearest(
+    t: &Tensor,
+    (n, h, w, c): (usize, usize, usize, usize),
+    (out_h, out_w): (usize, usize),
+) -> Result<Tensor> {
     let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    let src = |o: usize, scale: f32, size: usize| -> usize {
+        (((o as f32 + 0.5) * scale).floor() as usize).min(size - 1)
+    };
+    let xs: Vec<usize> = (0..out_w).map(|x| src(x, sx, w) * c).collect();
+    let buffer = crate::match_buffer!(
+        t.buffer(),
+        v => {
+            let mut out = Vec::with_capacity(n * out_h * out_w * c);
+            for b in 0..n {
+                for y in 0..out_h {
+                    let row = (b * h + src(y, sy, h)) * w * c;
+                    for &x in &xs {
+                        out.extend_from_slice(&v[row + x..row + x + c]);
+                    }
+                }
+            }
+            Buffer::from(out)
+        },
+        _strings => {
+            return Err(Error::invalid("resize: images must be numeric, got string values"));
+        }
+    );
+    Tensor::new(out_shape(t, out_h, out_w, c), buffer)
+}
+
+/// An image value read as float32.
+trait Sample: Copy {
+    fn get(self) -> f32;
+}
+
+impl Sample for u8 {
+    fn get(self) -> f32 {
+        self as f32
+    }
+}
+
+impl Sample for f32 {
+    fn get(self) -> f32 {
+        self
+    }
+}
+
+type Geometry = ((usize, usize, usize, usize), (usize, usize));
+
+/// Every method but nearest neighbour, reading `src` in place.
+fn interpolate<T: Sample>(src: &[T], geometry: Geometry, method: ResizeMethod) -> Vec<f32> {
     match method {
-        ResizeMethod::Nearest => {
-            let src = |o: usize, scale: f32, size: usize| -> usize {
-                (((o as f32 + 0.5) * scale).floor() as usize).min(size - 1)
-            };
-            let mut out = Buffer::with_capacity(t.dtype(), n * out_h * out_w * c);
-            for b in 0..n {
-                for y in 0..out_h {
-                    let iy = src(y, sy, h);
-                    for x in 0..out_w {
-                        let at = ((b * h + iy) * w + src(x, sx, w)) * c;
-                        out.extend_from_range(t.buffer(), at, at + c)?;
-                    }
-                }
-            }
-            Tensor::new(out_shape(t, out_h, out_w, c), out)
-        }
-        ResizeMethod::Area => {
-            let src = as_f32(t)?;
-            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
-                area_taps(o, scale, size)
-            });
-            Tensor::new(out_shape(t, out_h, out_w, c), out)
-        }
-        ResizeMethod::Kernel { kernel, antialias } => {
-            let src = as_f32(t)?;
-            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
-                scale_taps(o, scale, size, kernel, antialias)
-            });
-            Tensor::new(out_shape(t, out_h, out_w, c), out)
-        }
+        ResizeMethod::Area => resample(src, geometry, area_taps),
+        ResizeMethod::Kernel { kernel, antialias } => resample(src, geometry, |o, scale, size| {
+            scale_taps(o, scale, size, kernel, antialias)
+        }),
         ResizeMethod::Bicubic => {
-            let src = as_f32(t)?;
             let table = keys_cubic_table();
-            let out = resample(&src, (n, h, w, c), (out_h, out_w), |o, scale, size| {
+            resample(src, geometry, |o, scale, size| {
                 cubic_taps(o, scale, size, &table)
-            });
-            Tensor::new(out_shape(t, out_h, out_w, c), out)
+            })
         }
-        ResizeMethod::Bilinear => {
-            let src = as_f32(t)?;
-            let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
-                let v = (o as f32 + 0.5) * scale - 0.5;
-                let lo = v.floor();
-                let lower = lo.max(0.0) as usize;
-                let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;
-                (lower.min(size - 1), upper, v - lo)
-            };
-            // Column offsets (in values) and weights, computed once per output column.
-            let xs: Vec<(usize, usize, f32)> = (0..out_w)
-                .map(|x| {
-                    let (x0, x1, dx) = weights(x, sx, w);
-                    (x0 * c, x1 * c, dx)
-                })
-                .collect();
-            let mut out = vec![0.0f32; n * out_h * out_w * c];
-            let mut at = 0;
-            for b in 0..n {
-                for y in 0..out_h {
-                    let (y0, y1, dy) = weights(y, sy, h);
-                    let row0 = &src[(b * h + y0) * w * c..(b * h + y0 + 1) * w * c];
-                    let row1 = &src[(b * h + y1) * w * c..(b * h + y1 + 1) * w * c];
-                    for &(x0, x1, dx) in &xs {
-                        for ch in 0..c {
-                            let (tl, tr) = (row0[x0 + ch], row0[x1 + ch]);
-                            let (bl, br) = (row1[x0 + ch], row1[x1 + ch]);
-                            let top = tl + (tr - tl) * dx;
-                            let bottom = bl + (br - bl) * dx;
-                            out[at] = top + (bottom - top) * dy;
-                            at += 1;
-                        }
-                    }
+        // Nearest neighbour never gets here: `resize` copies its values without converting.
+        ResizeMethod::Bilinear | ResizeMethod::Nearest => bilinear(src, geometry),
+    }
+}
+
+fn bilinear<T: Sample>(src: &[T], ((n, h, w, c), (out_h, out_w)): Geometry) -> Vec<f32> {
+    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+    let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
+        let v = (o as f32 + 0.5) * scale - 0.5;
+        let lo = v.floor();
+        let lower = lo.max(0.0) as usize;
+        let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;
+        (lower.min(size - 1), upper, v - lo)
+    };
+    // Column offsets (in values) and weights, computed once per output column.
+    let xs: Vec<(usize, usize, f32)> = (0..out_w)
+        .map(|x| {
+            let (x0, x1, dx) = weights(x, sx, w);
+            (x0 * c, x1 * c, dx)
+        })
+        .collect();
+    // Rows are blended first (a straight pass the compiler vectorises), then columns; the
+    // order differs from TensorFlow's only in float rounding.
+    let mut out = vec![0.0f32; n * out_h * out_w * c];
+    let mut blended = vec![0.0f32; w * c];
+    let mut at = 0;
+    for b in 0..n {
+        for y in 0..out_h {
+            let (y0, y1, dy) = weights(y, sy, h);
+            let row0 = &src[(b * h + y0) * w * c..(b * h + y0 + 1) * w * c];
+            let row1 = &src[(b * h + y1) * w * c..(b * h + y1 + 1) * w * c];
+            for ((m, &top), &bottom) in blended.iter_mut().zip(row0).zip(row1) {
+                let (top, bottom) = (top.get(), bottom.get());
+                *m = top + (bottom - top) * dy;
+            }
+            let out_row = &mut out[at..at + out_w * c];
+            for (pixel, &(x0, x1, dx)) in out_row.chunks_exact_mut(c).zip(&xs) {
+                let (left, right) = (&blended[x0..x0 + c], &blended[x1..x1 + c]);
+                for ((o, &l), &r) in pixel.iter_mut().zip(left).zip(right) {
+                    *o = l + (r - l) * dx;
                 }
             }
-            Tensor::new(out_shape(t, out_h, out_w, c), out)
+            at += out_w * c;
         }
     }
+    out
 }
 
 /// Input positions and weights that make one output position along one axis.
@@ -134,10 +178,9 @@ type Taps = Vec<(usize, f32)>;
 
 /// Separable resampling: each output pixel is the sum over its row taps of the weight times
 /// the sum over its column taps (TensorFlow interpolates along x first, then y).
-fn resample(
-    src: &[f32],
-    (n, h, w, c): (usize, usize, usize, usize),
-    (out_h, out_w): (usize, usize),
+fn resample<T: Sample>(
+    src: &[T],
+    ((n, h, w, c), (out_h, out_w)): Geometry,
     taps: impl Fn(usize, f32, usize) -> Taps,
 ) -> Vec<f32> {
     let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
@@ -153,7 +196,7 @@ fn resample(
                         let row = (b * h + iy) * w;
                         let mut along = 0.0f32;
                         for &(ix, wx) in col_taps {
-                            along += wx * src[(row + ix) * c + ch];
+                            along += wx * src[(row + ix) * c + ch].get();
                         }
                         acc += wy * along;
                     }
