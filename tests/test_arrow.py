@@ -144,3 +144,13 @@ def test_write_parquet_refuses_bad_input(tmp_path):
         ff.io.write_parquet(
             ff.data.Dataset.from_tensor_slices({"a": [1]}), tmp_path / "c.parquet", 10, "brotli9"
         )
+
+
+def test_from_arrow_batches_never_alias_the_callers_table():
+    table = sample_table()
+    batch = next(iter(ff.data.Dataset.from_arrow(table).batch(10)))
+    assert not np.shares_memory(batch["x"], table.column("x").to_numpy())
+    batch["x"][:] = 7.0
+    assert table.column("x").to_pylist()[1] != 7.0
+    again = next(iter(ff.data.Dataset.from_arrow(table).batch(10)))
+    np.testing.assert_array_equal(again["x"], table.column("x").to_numpy())

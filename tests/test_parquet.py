@@ -257,3 +257,23 @@ def test_ragged_batch_of_null_lists_with_a_fill(tmp_path):
         list(ff.data.ParquetDataset(path).ragged_batch(4))
     batch = next(iter(ff.data.ParquetDataset(path, null_values={"l": 0}).ragged_batch(4)))
     assert batch["l"].to_list() == [[1, 2], [], [], [3]]
+
+
+def test_batches_keep_primitive_columns_in_the_decoded_buffers(fixtures):
+    path = str(fixtures / "parquet" / "table_snappy.parquet")
+    first, second = list(ff.data.ParquetDataset(path, columns=["id", "vec"]).batch(32).take(2))
+    for batch in (first, second):
+        for column in ("id", "vec"):
+            arr = batch[column]
+            # The array views the Arrow buffer Parquet was decoded into: no copy was made.
+            assert type(arr.base).__name__ == "ArrowValues", column
+            assert arr.flags.writeable and arr.flags.c_contiguous
+    assert not np.shares_memory(first["id"], second["id"])
+    np.testing.assert_array_equal(second["id"], np.arange(32, 64))
+    # Writing to a handed-out batch changes nothing that is read later, cached data included.
+    cached = ff.data.ParquetDataset(path, columns=["id"]).batch(50).cache()
+    epoch = [b["id"] for b in cached]
+    for arr in epoch:
+        arr[:] = -1
+    again = np.concatenate([b["id"] for b in cached])
+    np.testing.assert_array_equal(again, np.arange(300))

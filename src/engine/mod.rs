@@ -11,6 +11,7 @@ pub mod pool;
 pub mod random;
 pub mod serialize;
 pub mod stats;
+pub mod storage;
 pub mod tensor;
 
 pub use dataset::take_up_to;

@@ -33,8 +33,8 @@ pub fn write_element(out: &mut impl Write, element: &Element) -> io::Result<()> 
 fn write_buffer(out: &mut impl Write, buffer: &Buffer) -> io::Result<()> {
     macro_rules! le {
         ($v:expr) => {{
-            let mut bytes = Vec::with_capacity(std::mem::size_of_val($v.as_slice()));
-            for x in $v {
+            let mut bytes = Vec::with_capacity(std::mem::size_of_val(&**$v));
+            for x in $v.iter() {
                 bytes.extend_from_slice(&x.to_le_bytes());
             }
             out.write_all(&bytes)
@@ -46,7 +46,7 @@ fn write_buffer(out: &mut impl Write, buffer: &Buffer) -> io::Result<()> {
         Buffer::Int16(v) => le!(v),
         Buffer::Int32(v) => le!(v),
         Buffer::Int64(v) => le!(v),
-        Buffer::UInt8(v) => out.write_all(v),
+        Buffer::UInt8(v) => out.write_all(&v[..]),
         Buffer::UInt16(v) => le!(v),
         Buffer::UInt32(v) => le!(v),
         Buffer::UInt64(v) => le!(v),

@@ -8,6 +8,7 @@ use half::f16;
 use super::bufpool;
 use super::dtype::{DType, NativeType};
 use super::error::{Error, Result};
+use super::storage::Storage;
 
 /// Variable-length byte strings stored as `offsets` (len + 1 entries) into `values`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -151,18 +152,18 @@ impl Drop for StringBuf {
 /// The storage of a tensor: one typed vector.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Buffer {
-    Bool(Vec<bool>),
-    Int8(Vec<i8>),
-    Int16(Vec<i16>),
-    Int32(Vec<i32>),
-    Int64(Vec<i64>),
-    UInt8(Vec<u8>),
-    UInt16(Vec<u16>),
-    UInt32(Vec<u32>),
-    UInt64(Vec<u64>),
-    Float16(Vec<f16>),
-    Float32(Vec<f32>),
-    Float64(Vec<f64>),
+    Bool(Storage<bool>),
+    Int8(Storage<i8>),
+    Int16(Storage<i16>),
+    Int32(Storage<i32>),
+    Int64(Storage<i64>),
+    UInt8(Storage<u8>),
+    UInt16(Storage<u16>),
+    UInt32(Storage<u32>),
+    UInt64(Storage<u64>),
+    Float16(Storage<f16>),
+    Float32(Storage<f32>),
+    Float64(Storage<f64>),
     String(StringBuf),
 }
 
@@ -241,18 +242,18 @@ impl Buffer {
     /// An empty buffer of `dtype` with room for `items` elements.
     pub fn with_capacity(dtype: DType, items: usize) -> Buffer {
         match dtype {
-            DType::Bool => Buffer::Bool(Vec::with_capacity(items)),
-            DType::Int8 => Buffer::Int8(Vec::with_capacity(items)),
-            DType::Int16 => Buffer::Int16(Vec::with_capacity(items)),
-            DType::Int32 => Buffer::Int32(Vec::with_capacity(items)),
-            DType::Int64 => Buffer::Int64(Vec::with_capacity(items)),
-            DType::UInt8 => Buffer::UInt8(Vec::with_capacity(items)),
-            DType::UInt16 => Buffer::UInt16(Vec::with_capacity(items)),
-            DType::UInt32 => Buffer::UInt32(Vec::with_capacity(items)),
-            DType::UInt64 => Buffer::UInt64(Vec::with_capacity(items)),
-            DType::Float16 => Buffer::Float16(Vec::with_capacity(items)),
-            DType::Float32 => Buffer::Float32(Vec::with_capacity(items)),
-            DType::Float64 => Buffer::Float64(Vec::with_capacity(items)),
+            DType::Bool => Buffer::Bool(Vec::with_capacity(items).into()),
+            DType::Int8 => Buffer::Int8(Vec::with_capacity(items).into()),
+            DType::Int16 => Buffer::Int16(Vec::with_capacity(items).into()),
+            DType::Int32 => Buffer::Int32(Vec::with_capacity(items).into()),
+            DType::Int64 => Buffer::Int64(Vec::with_capacity(items).into()),
+            DType::UInt8 => Buffer::UInt8(Vec::with_capacity(items).into()),
+            DType::UInt16 => Buffer::UInt16(Vec::with_capacity(items).into()),
+            DType::UInt32 => Buffer::UInt32(Vec::with_capacity(items).into()),
+            DType::UInt64 => Buffer::UInt64(Vec::with_capacity(items).into()),
+            DType::Float16 => Buffer::Float16(Vec::with_capacity(items).into()),
+            DType::Float32 => Buffer::Float32(Vec::with_capacity(items).into()),
+            DType::Float64 => Buffer::Float64(Vec::with_capacity(items).into()),
             DType::String => Buffer::String(StringBuf::with_capacity(items, 0)),
         }
     }
@@ -262,7 +263,7 @@ impl Buffer {
         let (a, b) = (self.dtype(), other.dtype());
         match_buffer_pair!(
             self, other,
-            (x, y) => x.extend_from_slice(&y[start..end]),
+            (x, y) => x.make_vec().extend_from_slice(&y[start..end]),
             (sx, sy) => sx.extend_from_range(sy, start, end),
             return Err(Error::InvalidArgument(format!("cannot combine {b} values with {a} values")))
         );
@@ -274,7 +275,7 @@ impl Buffer {
         let (a, b) = (self.dtype(), fill.dtype());
         match_buffer_pair!(
             self, fill,
-            (x, y) => x.extend(std::iter::repeat_n(y[index], count)),
+            (x, y) => x.make_vec().extend(std::iter::repeat_n(y[index], count)),
             (sx, sy) => (0..count).for_each(|_| sx.push(sy.get(index))),
             return Err(Error::InvalidArgument(format!("cannot pad {a} values with a {b} value")))
         );
@@ -284,13 +285,19 @@ impl Buffer {
 
 impl<T: NativeType> From<Vec<T>> for Buffer {
     fn from(v: Vec<T>) -> Buffer {
+        Buffer::from(Storage::from(v))
+    }
+}
+
+impl<T: NativeType> From<Storage<T>> for Buffer {
+    fn from(v: Storage<T>) -> Buffer {
         // The `NativeType` impls are exactly the numeric variants, so this transmute-free
         // dispatch goes through `Any`.
         let mut slot = Some(v);
         let any = &mut slot as &mut dyn std::any::Any;
         macro_rules! try_variant {
             ($t:ty, $variant:ident) => {
-                if let Some(v) = any.downcast_mut::<Option<Vec<$t>>>() {
+                if let Some(v) = any.downcast_mut::<Option<Storage<$t>>>() {
                     return Buffer::$variant(v.take().expect("taken once"));
                 }
             };
@@ -421,8 +428,8 @@ impl Tensor {
             ($variant:ident) => {
                 if let Buffer::$variant(v) = &*self.buffer {
                     return (v as &dyn std::any::Any)
-                        .downcast_ref::<Vec<T>>()
-                        .map(|v| v.as_slice());
+                        .downcast_ref::<Storage<T>>()
+                        .map(|v| &**v);
                 }
             };
         }

@@ -12,7 +12,8 @@ use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, RecordBatch, StructArray}
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Schema};
 
-use crate::engine::{Buffer, DType, Error, NativeType, Result, StringBuf, Tensor};
+use crate::engine::storage::Storage;
+use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 
 /// One leaf column: where it is, and what a row of it looks like.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,39 +159,46 @@ pub struct NullPolicy<'a> {
     pub locate: &'a dyn Fn(usize) -> String,
 }
 
-/// Rows `start..end` of a leaf array as one tensor of shape `[end - start, ...]`.
+/// Rows `start..end` of a leaf array as one tensor of shape `[end - start, ...]`. With
+/// `share`, numeric values stay in the array's buffers where they are aligned; only arrays
+/// nobody else can see (freshly decoded ones) may be shared, since the tensor's owner may
+/// write to them.
 pub fn rows_to_tensor(
     array: &ArrayRef,
     leaf: &LeafSpec,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
     nulls: &NullPolicy<'_>,
+    share: bool,
 ) -> Result<Tensor> {
-    let sliced = array.slice(start, end - start);
-    let converter = Converter {
+    converter(leaf, start, nulls, share).convert(&array.slice(start, end - start))
+}
+
+fn converter<'a>(
+    leaf: &LeafSpec,
+    start: usize,
+    nulls: &'a NullPolicy<'a>,
+    share: bool,
+) -> Converter<'a> {
+    Converter {
         column: leaf.name(),
+        share,
         fill: nulls.fills.get(&leaf.name()),
-        locate: &|i| (nulls.locate)(start + i),
-    };
-    converter.convert(&sliced)
+        locate: Box::new(move |i| (nulls.locate)(start + i)),
+    }
 }
 
 /// Rows `start..end` of a variable-list leaf as ragged rows: the values of those rows,
 /// concatenated, and `end - start + 1` row splits starting at 0. A null row is empty when the
-/// column has a fill value.
+/// column has a fill value. `share` as for `rows_to_tensor`.
 pub fn rows_to_ragged(
     array: &ArrayRef,
     leaf: &LeafSpec,
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
     nulls: &NullPolicy<'_>,
+    share: bool,
 ) -> Result<(Tensor, Vec<i64>)> {
     let sliced = array.slice(start, end - start);
-    let converter = Converter {
-        column: leaf.name(),
-        fill: nulls.fills.get(&leaf.name()),
-        locate: &|i| (nulls.locate)(start + i),
-    };
+    let converter = converter(leaf, start, nulls, share);
     match sliced.data_type() {
         DataType::List(_) => converter.ragged(sliced.as_list::<i32>()),
         DataType::LargeList(_) => converter.ragged(sliced.as_list::<i64>()),
@@ -208,14 +216,17 @@ pub fn row_to_tensor(
     row: usize,
     nulls: &NullPolicy<'_>,
 ) -> Result<Tensor> {
-    let rows = rows_to_tensor(array, leaf, row, row + 1, nulls)?;
+    let rows = converter(leaf, row, nulls, false).convert(&array.slice(row, 1))?;
     rows.with_shape(rows.shape()[1..].to_vec())
 }
 
 struct Converter<'a> {
     column: String,
+    /// Whether numeric values may stay in the Arrow buffers (batches) or are copied (rows,
+    /// which would otherwise each keep a whole decoded column alive).
+    share: bool,
     fill: Option<&'a Tensor>,
-    locate: &'a dyn Fn(usize) -> String,
+    locate: Box<dyn Fn(usize) -> String + 'a>,
 }
 
 impl Converter<'_> {
@@ -233,7 +244,7 @@ impl Converter<'_> {
             DataType::List(_) => return self.variable_list(array.as_list::<i32>()),
             DataType::LargeList(_) => return self.variable_list(array.as_list::<i64>()),
             DataType::Dictionary(_, _) => return self.dictionary(array),
-            _ => (vec![rows], flat_buffer(array, &self.column)?),
+            _ => (vec![rows], flat_buffer(array, &self.column, self.share)?),
         };
         let values = self.fill_nulls(array.logical_nulls().as_ref(), values, rows)?;
         Tensor::new(shape, values)
@@ -381,27 +392,38 @@ impl Converter<'_> {
 }
 
 /// The values of a flat (non-list) array, nulls included as whatever the array holds there.
-fn flat_buffer(array: &ArrayRef, column: &str) -> Result<Buffer> {
-    fn primitive<T>(array: &ArrayRef) -> Buffer
-    where
-        T: ArrowPrimitiveType,
-        T::Native: NativeType,
-    {
-        Buffer::from(array.as_primitive::<T>().values().to_vec())
+/// With `share`, numeric values stay in the array's buffer where it is aligned (no copy).
+fn flat_buffer(array: &ArrayRef, column: &str, share: bool) -> Result<Buffer> {
+    macro_rules! primitive {
+        ($t:ty) => {{
+            let values = array.as_primitive::<$t>().values();
+            let shared = share
+                .then(|| {
+                    Storage::<<$t as ArrowPrimitiveType>::Native>::from_arrow(
+                        values.inner().clone(),
+                        values.len(),
+                    )
+                })
+                .flatten();
+            match shared {
+                Some(storage) => Buffer::from(storage),
+                None => Buffer::from(values.to_vec()),
+            }
+        }};
     }
     Ok(match array.data_type() {
-        DataType::Boolean => Buffer::Bool(array.as_boolean().values().iter().collect()),
-        DataType::Int8 => primitive::<Int8Type>(array),
-        DataType::Int16 => primitive::<Int16Type>(array),
-        DataType::Int32 => primitive::<Int32Type>(array),
-        DataType::Int64 => primitive::<Int64Type>(array),
-        DataType::UInt8 => primitive::<UInt8Type>(array),
-        DataType::UInt16 => primitive::<UInt16Type>(array),
-        DataType::UInt32 => primitive::<UInt32Type>(array),
-        DataType::UInt64 => primitive::<UInt64Type>(array),
-        DataType::Float16 => primitive::<Float16Type>(array),
-        DataType::Float32 => primitive::<Float32Type>(array),
-        DataType::Float64 => primitive::<Float64Type>(array),
+        DataType::Boolean => Buffer::from(array.as_boolean().values().iter().collect::<Vec<_>>()),
+        DataType::Int8 => primitive!(Int8Type),
+        DataType::Int16 => primitive!(Int16Type),
+        DataType::Int32 => primitive!(Int32Type),
+        DataType::Int64 => primitive!(Int64Type),
+        DataType::UInt8 => primitive!(UInt8Type),
+        DataType::UInt16 => primitive!(UInt16Type),
+        DataType::UInt32 => primitive!(UInt32Type),
+        DataType::UInt64 => primitive!(UInt64Type),
+        DataType::Float16 => primitive!(Float16Type),
+        DataType::Float32 => primitive!(Float32Type),
+        DataType::Float64 => primitive!(Float64Type),
         DataType::Utf8 => byte_array(array.as_string::<i32>()),
         DataType::LargeUtf8 => byte_array(array.as_string::<i64>()),
         DataType::Utf8View => strings(array.as_string_view().iter(), array),

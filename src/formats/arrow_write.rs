@@ -12,6 +12,7 @@ use arrow_array::{
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Fields, Schema};
 
+use crate::engine::storage::Storage;
 use crate::engine::{Buffer, Element, Error, Result, Tensor};
 
 /// A tensor whose first dimension is the rows, as an Arrow array of those rows.
@@ -99,11 +100,13 @@ pub fn rows_to_record_batch(
 }
 
 fn flat_array(buffer: Buffer) -> Result<ArrayRef> {
-    fn primitive<T: ArrowPrimitiveType>(values: Vec<T::Native>) -> ArrayRef {
-        Arc::new(PrimitiveArray::<T>::new(ScalarBuffer::from(values), None))
+    fn primitive<T: ArrowPrimitiveType>(values: Storage<T::Native>) -> ArrayRef {
+        let len = values.len();
+        let values = ScalarBuffer::new(values.into_arrow(), 0, len);
+        Arc::new(PrimitiveArray::<T>::new(values, None))
     }
     Ok(match buffer {
-        Buffer::Bool(v) => Arc::new(BooleanArray::from(v)),
+        Buffer::Bool(v) => Arc::new(BooleanArray::from(v.into_vec())),
         Buffer::Int8(v) => primitive::<Int8Type>(v),
         Buffer::Int16(v) => primitive::<Int16Type>(v),
         Buffer::Int32(v) => primitive::<Int32Type>(v),

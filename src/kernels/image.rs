@@ -22,9 +22,9 @@ pub(crate) fn dims(t: &Tensor, op: &str) -> Result<(usize, usize, usize, usize)>
 pub(crate) fn as_f32(t: &Tensor) -> Result<Vec<f32>> {
     Ok(match t.buffer() {
         Buffer::UInt8(v) => v.iter().map(|&x| x as f32).collect(),
-        Buffer::Float32(v) => v.clone(),
+        Buffer::Float32(v) => v.to_vec(),
         _ => match super::cast::cast(t, DType::Float32)?.buffer() {
-            Buffer::Float32(v) => v.clone(),
+            Buffer::Float32(v) => v.to_vec(),
             _ => unreachable!("cast to float32"),
         },
     })

@@ -29,6 +29,12 @@ pub trait BatchSource: Send + Sync {
     fn read(&self, unit: usize) -> Result<Vec<RecordBatch>>;
     /// Names row `row` of `unit` for error messages.
     fn locate(&self, unit: usize, row: u64) -> String;
+
+    /// Whether every read decodes new buffers that only this pass sees, so batches may keep
+    /// their values in them (data held in memory is shared with its owner and every pass).
+    fn reads_fresh_buffers(&self) -> bool {
+        true
+    }
 }
 
 /// Record batches already in memory (`Dataset.from_arrow`), one unit each.
@@ -58,6 +64,10 @@ impl BatchSource for MemorySource {
     fn locate(&self, unit: usize, row: u64) -> String {
         let before: usize = self.batches[..unit].iter().map(|b| b.num_rows()).sum();
         format!("row {}", before as u64 + row)
+    }
+
+    fn reads_fresh_buffers(&self) -> bool {
+        false
     }
 }
 
@@ -271,6 +281,7 @@ impl DatasetIterator for ColumnarIterator {
         ragged: &[bool],
     ) -> Result<Option<Batch>> {
         let is_ragged = |c: usize| ragged.get(c) == Some(&true);
+        let share = self.source.reads_fresh_buffers();
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.leaves.len()];
         let mut splits: Vec<Vec<i64>> = vec![vec![0]; self.leaves.len()];
         let mut rows = 0;
@@ -281,12 +292,13 @@ impl DatasetIterator for ColumnarIterator {
             let policy = self.policy(&locate);
             for (c, (array, leaf)) in front.columns.iter().zip(self.leaves.iter()).enumerate() {
                 if is_ragged(c) {
-                    let (values, part_splits) = rows_to_ragged(array, leaf, start, end, &policy)?;
+                    let (values, part_splits) =
+                        rows_to_ragged(array, leaf, (start, end), &policy, share)?;
                     let base = splits[c][splits[c].len() - 1];
                     splits[c].extend(part_splits[1..].iter().map(|s| s + base));
                     parts[c].push(values);
                 } else {
-                    parts[c].push(rows_to_tensor(array, leaf, start, end, &policy)?);
+                    parts[c].push(rows_to_tensor(array, leaf, (start, end), &policy, share)?);
                 }
             }
             rows += end - start;

@@ -4,7 +4,7 @@
 //! object arrays of `bytes` for string tensors.
 
 use half::f16;
-use numpy::ndarray::{Array, IxDyn};
+use numpy::ndarray::{Array, ArrayView, IxDyn};
 use numpy::{
     Element as NpElement, PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
     PyUntypedArray, PyUntypedArrayMethods,
@@ -12,6 +12,7 @@ use numpy::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 
+use crate::engine::storage::Storage;
 use crate::engine::{Buffer, Element, Error, Result, StringBuf, Tensor};
 
 /// Reads one value the Python layer produced.
@@ -83,12 +84,34 @@ pub fn element_from_py(values: &Bound<'_, PyAny>) -> Result<Element> {
     list.iter().map(|v| tensor_from_py(&v)).collect()
 }
 
-fn numeric_to_py<'py, T: NpElement>(
+/// Keeps an Arrow buffer alive while numpy arrays use its memory.
+#[pyclass(frozen, module = "ferroflow._lib")]
+struct ArrowValues {
+    _buffer: arrow_buffer::Buffer,
+}
+
+fn numeric_to_py<'py, T: NpElement + Copy>(
     py: Python<'py>,
     shape: &[usize],
-    values: Vec<T>,
+    values: Storage<T>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let flat = PyArray1::from_vec(py, values);
+    if let (Some(buffer), false) = (values.arrow(), shape.is_empty()) {
+        // The tensor was the only holder of these values (a clone would own a copy), so the
+        // array may be writeable; the container keeps the Arrow memory alive.
+        let view = ArrayView::from_shape(IxDyn(shape), &values[..])
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        let owner = Bound::new(
+            py,
+            ArrowValues {
+                _buffer: buffer.clone(),
+            },
+        )?;
+        // SAFETY: `owner` holds the buffer the view points into, and an Arrow buffer is
+        // never reallocated.
+        let array = unsafe { PyArrayDyn::borrow_from_array(&view, owner.into_any()) };
+        return Ok(array.into_any());
+    }
+    let flat = PyArray1::from_vec(py, values.into_vec());
     if shape.is_empty() {
         // Indexing a one-value array yields a numpy scalar, as as_numpy_iterator() does.
         return flat.get_item(0);

@@ -26,8 +26,8 @@ fn feature_from_py(py: Python<'_>, kind: u8, values: &Py<PyAny>) -> Result<Featu
     let (_, buffer) = tensor_from_py(values.bind(py))?.into_parts();
     Ok(match (kind, buffer) {
         (1, Buffer::String(s)) => Feature::BytesList(s.iter().map(<[u8]>::to_vec).collect()),
-        (2, Buffer::Float32(v)) => Feature::FloatList(v),
-        (3, Buffer::Int64(v)) => Feature::Int64List(v),
+        (2, Buffer::Float32(v)) => Feature::FloatList(v.into_vec()),
+        (3, Buffer::Int64(v)) => Feature::Int64List(v.into_vec()),
         (k, b) => {
             return Err(Error::InvalidArgument(format!(
                 "feature kind {k} cannot hold {} values",

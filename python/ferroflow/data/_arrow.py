@@ -52,7 +52,9 @@ def _parallel_reads(num_parallel_reads: Any) -> int:
     if num_parallel_reads is None:
         return 0
     if num_parallel_reads == AUTOTUNE:
-        return _cpu_count()
+        # Two units per core: decoding alone leaves a core idle while its unit's batches are
+        # handed over, and a unit in flight costs only its decoded size.
+        return 2 * _cpu_count()
     n = _count_arg("num_parallel_reads", num_parallel_reads)
     if n <= 0:
         raise InvalidArgumentError(f"num_parallel_reads must be positive or AUTOTUNE, got {n}")

@@ -86,11 +86,12 @@ _COLUMNAR_ARGS = """
     fields: ``"a.b"``) to the value its nulls take; a null in any other column raises
     ``InvalidArgumentError`` naming the column, the row and the file.
 
-    ``num_parallel_reads`` N (or AUTOTUNE) reads N {units} ahead at once on the I/O threads,
-    rows still in file order; without it each {units} is read when the pass reaches it. At most
-    N + 1 {units} are in memory at a time, whatever the file size. ``{flag}`` visits
-    the {units} in a new random order each pass (reproducible with ``seed``); ``shard=(n, i)``
-    keeps every n-th {units} starting at the i-th, so n workers read disjoint parts.
+    ``num_parallel_reads`` N (AUTOTUNE: two per core) reads N {units} ahead at once on the I/O
+    threads, rows still in file order; without it each of the {units} is read when the pass
+    reaches it. At most N + 1 {units} are in memory at a time, whatever the file size.
+    ``{flag}`` visits the {units} in a new random order each pass (reproducible with
+    ``seed``); ``shard=(n, i)`` keeps the i-th of every n {units}, so n workers read
+    disjoint parts.
 
     ``batch(n)`` right after this dataset cuts n consecutive rows from each column at once
     instead of stacking rows one by one.

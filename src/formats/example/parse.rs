@@ -128,9 +128,11 @@ pub(crate) fn append_feature(
     let before = out.len();
     match (lists.kind, &mut *out) {
         (ListKind::Int64, Buffer::Int64(v)) => {
+            let v = v.make_vec();
             lists.for_each(|list| wire::for_each_int64(list, |x| v.push(x)))
         }
         (ListKind::Float, Buffer::Float32(v)) => {
+            let v = v.make_vec();
             lists.for_each(|list| wire::for_each_float(list, |x| v.push(x)))
         }
         (ListKind::Bytes, Buffer::String(s)) => lists.for_each(|list| {

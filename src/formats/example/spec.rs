@@ -161,8 +161,8 @@ impl FeatureSpec {
 /// A one-value buffer of `dtype`'s zero, what TensorFlow pads with when no default is given.
 pub(crate) fn zero_of(dtype: DType) -> Buffer {
     match dtype {
-        DType::Int64 => Buffer::Int64(vec![0]),
-        DType::Float32 => Buffer::Float32(vec![0.0]),
+        DType::Int64 => Buffer::from(vec![0i64]),
+        DType::Float32 => Buffer::from(vec![0.0f32]),
         _ => Buffer::String(StringBuf::from_items([b""])),
     }
 }
