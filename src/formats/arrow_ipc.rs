@@ -9,7 +9,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_schema::{ArrowError, SchemaRef};
 
-use super::parquet::{project, same_schema};
+use super::schema::CommonSchema;
 use crate::engine::{Error, Result};
 use crate::ops::columnar::BatchSource;
 
@@ -47,7 +47,7 @@ impl ArrowIpcSource {
     pub fn open(paths: &[PathBuf], columns: Option<&[String]>) -> Result<Self> {
         let mut files = Vec::with_capacity(paths.len());
         let mut units = Vec::new();
-        let mut schema: Option<SchemaRef> = None;
+        let mut schema = CommonSchema::default();
         for path in paths {
             let (full, batches) = match FileReader::try_new_buffered(open(path)?, None) {
                 Ok(reader) => (reader.schema(), Some(reader.num_batches())),
@@ -56,15 +56,7 @@ impl ArrowIpcSource {
                     Err(_) => return Err(ipc_error(path, file_err)),
                 },
             };
-            let roots = project(&full, columns, path)?;
-            let projected = std::sync::Arc::new(
-                full.project(&roots)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
-            );
-            match &schema {
-                None => schema = Some(projected),
-                Some(first) => same_schema(first, &projected, path)?,
-            }
+            let roots = schema.add(&full, columns, path)?;
             units.extend((0..batches.unwrap_or(1)).map(|b| (files.len(), b)));
             files.push(IpcFile {
                 path: path.clone(),
@@ -72,21 +64,20 @@ impl ArrowIpcSource {
                 batches,
             });
         }
-        let schema = schema.ok_or_else(|| Error::invalid("no Arrow IPC files were given"))?;
+        let schema = schema.finish("Arrow IPC")?;
         Ok(ArrowIpcSource {
             files,
             units,
             schema,
         })
     }
-
-    /// The projected schema every unit's batches have.
-    pub fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
 }
 
 impl BatchSource for ArrowIpcSource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
     fn units(&self) -> usize {
         self.units.len()
     }

@@ -7,6 +7,7 @@ pub mod compression;
 pub mod example;
 pub mod parquet;
 pub mod protowire;
+mod schema;
 pub mod tfrecord;
 
 #[cfg(test)]

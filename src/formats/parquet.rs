@@ -4,10 +4,9 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_schema::{Schema, SchemaRef};
+use arrow_schema::SchemaRef;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
@@ -16,6 +15,7 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
+use super::schema::{same_schema, CommonSchema};
 use crate::engine::{Error, Result};
 use crate::ops::columnar::BatchSource;
 
@@ -47,82 +47,17 @@ fn parquet_error(path: &Path, err: ParquetError) -> Error {
     }
 }
 
-/// The indices of `columns` among `schema`'s top-level fields, in the order asked.
-pub(crate) fn project(
-    schema: &Schema,
-    columns: Option<&[String]>,
-    file: &Path,
-) -> Result<Vec<usize>> {
-    match columns {
-        None => Ok((0..schema.fields().len()).collect()),
-        Some(names) => names
-            .iter()
-            .map(|name| {
-                schema.index_of(name).map_err(|_| {
-                    Error::invalid(format!(
-                        "{}: no column '{name}' (it has {})",
-                        file.display(),
-                        schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                })
-            })
-            .collect(),
-    }
-}
-
-/// Checks that a file's projected schema is the first file's.
-pub(crate) fn same_schema(first: &Schema, other: &Schema, file: &Path) -> Result<()> {
-    let types = |s: &Schema| {
-        s.fields()
-            .iter()
-            .map(|f| (f.name().clone(), f.data_type().clone()))
-            .collect::<Vec<_>>()
-    };
-    if types(first) != types(other) {
-        return Err(Error::invalid(format!(
-            "{}: columns {:?} differ from the first ones, {:?}",
-            file.display(),
-            other
-                .fields()
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>(),
-            first
-                .fields()
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-        )));
-    }
-    Ok(())
-}
-
 impl ParquetSource {
     /// Reads the footers of `paths`; `columns` keeps only those top-level columns.
     pub fn open(paths: &[PathBuf], columns: Option<&[String]>) -> Result<Self> {
         let mut files = Vec::with_capacity(paths.len());
         let mut units = Vec::new();
-        let mut schema: Option<SchemaRef> = None;
+        let mut schema = CommonSchema::default();
         for path in paths {
             let file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                 .map_err(|e| parquet_error(path, e))?;
-            let roots = project(metadata.schema(), columns, path)?;
-            let projected = Arc::new(
-                metadata
-                    .schema()
-                    .project(&roots)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
-            );
-            match &schema {
-                None => schema = Some(projected),
-                Some(first) => same_schema(first, &projected, path)?,
-            }
+            let roots = schema.add(metadata.schema(), columns, path)?;
             let row_groups = metadata.metadata().num_row_groups();
             units.extend((0..row_groups).map(|rg| (files.len(), rg)));
             files.push(ParquetFile {
@@ -131,21 +66,20 @@ impl ParquetSource {
                 roots,
             });
         }
-        let schema = schema.ok_or_else(|| Error::invalid("no Parquet files were given"))?;
+        let schema = schema.finish("Parquet")?;
         Ok(ParquetSource {
             files,
             units,
             schema,
         })
     }
-
-    /// The projected schema every unit's batches have.
-    pub fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
 }
 
 impl BatchSource for ParquetSource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
     fn units(&self) -> usize {
         self.units.len()
     }
@@ -271,6 +205,7 @@ impl ParquetSink {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
+    use std::sync::Arc;
 
     use super::*;
     use crate::engine::{Context, DatasetNode, Tensor};
@@ -288,7 +223,7 @@ mod tests {
 
     fn read_all(paths: &[PathBuf], fills: HashMap<String, Tensor>) -> Vec<Vec<Tensor>> {
         let source = ParquetSource::open(paths, None).unwrap();
-        let leaves = describe(source.schema()).unwrap();
+        let leaves = describe(&source.schema()).unwrap();
         let order = UnitOrder {
             parallel_reads: 2,
             shuffle: None,

@@ -7,6 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::SchemaRef;
 use crossbeam_channel::{bounded, Receiver};
 
 use super::chunked::inside_reading_job;
@@ -21,6 +22,8 @@ use crate::formats::arrow_read::{
 
 /// Where record batches come from.
 pub trait BatchSource: Send + Sync {
+    /// The columns every unit's batches have.
+    fn schema(&self) -> SchemaRef;
     /// How many units the source splits into.
     fn units(&self) -> usize;
     /// The rows of `unit`, when known without reading it.
@@ -40,15 +43,20 @@ pub trait BatchSource: Send + Sync {
 /// Record batches already in memory (`Dataset.from_arrow`), one unit each.
 pub struct MemorySource {
     batches: Vec<RecordBatch>,
+    schema: SchemaRef,
 }
 
 impl MemorySource {
-    pub fn new(batches: Vec<RecordBatch>) -> Self {
-        MemorySource { batches }
+    pub fn new(batches: Vec<RecordBatch>, schema: SchemaRef) -> Self {
+        MemorySource { batches, schema }
     }
 }
 
 impl BatchSource for MemorySource {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
     fn units(&self) -> usize {
         self.batches.len()
     }
@@ -363,6 +371,10 @@ mod tests {
         .unwrap()
     }
 
+    fn memory(batches: Vec<RecordBatch>) -> MemorySource {
+        MemorySource::new(batches, ids(0, 1).schema())
+    }
+
     /// Counts reads, to check how far ahead a pass reads.
     struct Counting {
         inner: MemorySource,
@@ -370,6 +382,9 @@ mod tests {
     }
 
     impl BatchSource for Counting {
+        fn schema(&self) -> SchemaRef {
+            self.inner.schema()
+        }
         fn units(&self) -> usize {
             self.inner.units()
         }
@@ -405,7 +420,7 @@ mod tests {
 
     #[test]
     fn rows_and_batches_cross_unit_boundaries() {
-        let source = Arc::new(MemorySource::new(vec![ids(0, 5), ids(5, 3), ids(8, 4)]));
+        let source = Arc::new(memory(vec![ids(0, 5), ids(5, 3), ids(8, 4)]));
         let n = node(source, 0, (1, 0));
         assert_eq!(n.cardinality(), Cardinality::Finite(12));
         let ctx = Arc::new(Context::default());
@@ -431,7 +446,7 @@ mod tests {
     #[test]
     fn shards_take_every_nth_unit() {
         let batches = (0..5).map(|u| ids(u * 10, 10)).collect();
-        let n = node(Arc::new(MemorySource::new(batches)), 0, (2, 1));
+        let n = node(Arc::new(memory(batches)), 0, (2, 1));
         assert_eq!(n.cardinality(), Cardinality::Finite(20));
         let ctx = Arc::new(Context::default());
         let mut it = n.make_iterator(&ctx).unwrap();
@@ -442,7 +457,7 @@ mod tests {
         let want: Vec<i64> = (10..20).chain(30..40).collect();
         assert_eq!(id_values(&batch.tensors[0]), want);
         assert!(ColumnarNode::new(
-            Arc::new(MemorySource::new(vec![])),
+            Arc::new(memory(vec![])),
             vec![],
             HashMap::new(),
             UnitOrder {
@@ -458,7 +473,7 @@ mod tests {
     fn reading_ahead_stays_within_the_parallel_reads() {
         for parallel_reads in [0, 1, 3] {
             let source = Arc::new(Counting {
-                inner: MemorySource::new((0..20).map(|u| ids(u * 4, 4)).collect()),
+                inner: memory((0..20).map(|u| ids(u * 4, 4)).collect()),
                 reads: AtomicUsize::new(0),
             });
             let n = node(source.clone(), parallel_reads, (1, 0));

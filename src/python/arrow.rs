@@ -39,11 +39,9 @@ pub struct NativeColumnarSource {
 }
 
 impl NativeColumnarSource {
-    fn new(source: Arc<dyn BatchSource>, schema: &SchemaRef) -> Result<Self> {
-        Ok(NativeColumnarSource {
-            source,
-            leaves: describe(schema)?,
-        })
+    fn new(source: Arc<dyn BatchSource>) -> Result<Self> {
+        let leaves = describe(&source.schema())?;
+        Ok(NativeColumnarSource { source, leaves })
     }
 }
 
@@ -116,12 +114,9 @@ impl NativeColumnarSource {
         paths: Vec<PathBuf>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        py.detach(|| {
-            let source = ParquetSource::open(&paths, columns.as_deref())?;
-            let schema = source.schema().clone();
-            NativeColumnarSource::new(Arc::new(source), &schema)
-        })
-        .py_err(py)
+        let open = || ParquetSource::open(&paths, columns.as_deref());
+        py.detach(|| NativeColumnarSource::new(Arc::new(open()?)))
+            .py_err(py)
     }
 
     /// The record batches of Arrow IPC files.
@@ -132,19 +127,16 @@ impl NativeColumnarSource {
         paths: Vec<PathBuf>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        py.detach(|| {
-            let source = ArrowIpcSource::open(&paths, columns.as_deref())?;
-            let schema = source.schema().clone();
-            NativeColumnarSource::new(Arc::new(source), &schema)
-        })
-        .py_err(py)
+        let open = || ArrowIpcSource::open(&paths, columns.as_deref());
+        py.detach(|| NativeColumnarSource::new(Arc::new(open()?)))
+            .py_err(py)
     }
 
     /// Record batches taken from an object exposing the Arrow PyCapsule interface.
     #[staticmethod]
     fn from_arrow(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
         let (batches, schema) = import_batches(obj)?;
-        NativeColumnarSource::new(Arc::new(MemorySource::new(batches)), &schema).py_err(obj.py())
+        NativeColumnarSource::new(Arc::new(MemorySource::new(batches, schema))).py_err(obj.py())
     }
 
     /// Every leaf column: (path, dtype name, row shape with None for a variable length).

@@ -35,6 +35,7 @@ def main() -> None:
         out[name] = tf.image.resize(image, size, method=method, antialias=antialias).numpy()
     aspect = tf.image.resize(image, (50, 50), preserve_aspect_ratio=True)
     out["aspect_50x50"] = aspect.numpy()
+    out["cases"] = np.array([f"{n},{s[0]},{s[1]},{m},{int(a)}" for n, s, m, a in CASES])
     np.savez_compressed(HERE / "resize_kernels.npz", **out)
 
 

@@ -98,6 +98,13 @@ _COLUMNAR_ARGS = """
 """
 
 
+def _open_columnar(
+    open_source: Any, filenames: Any, columns: Any, **options: Any
+) -> tuple[Any, dict[str, Any]]:
+    source = open_source(file_list(filenames), None if columns is None else list(columns))
+    return columnar_native(source, **options)
+
+
 class ParquetDataset(Dataset):
     """The rows of one or more Parquet files; row groups are the unit of reading."""
 
@@ -112,16 +119,15 @@ class ParquetDataset(Dataset):
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
     ) -> None:
-        source = NativeColumnarSource.parquet(
-            file_list(filenames), None if columns is None else list(columns)
-        )
-        native, structure = columnar_native(
-            source,
-            null_values=null_values,
+        native, structure = _open_columnar(
+            NativeColumnarSource.parquet,
+            filenames,
+            columns,
             num_parallel_reads=num_parallel_reads,
             shuffle_units=shuffle_row_groups,
             seed=seed,
             shard=shard,
+            null_values=null_values,
         )
         super().__init__(native, Structure(structure))
 
@@ -141,16 +147,15 @@ class ArrowIPCDataset(Dataset):
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
     ) -> None:
-        source = NativeColumnarSource.arrow_ipc(
-            file_list(filenames), None if columns is None else list(columns)
-        )
-        native, structure = columnar_native(
-            source,
-            null_values=null_values,
+        native, structure = _open_columnar(
+            NativeColumnarSource.arrow_ipc,
+            filenames,
+            columns,
             num_parallel_reads=num_parallel_reads,
             shuffle_units=shuffle_record_batches,
             seed=seed,
             shard=shard,
+            null_values=null_values,
         )
         super().__init__(native, Structure(structure))
 
