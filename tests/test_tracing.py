@@ -171,3 +171,60 @@ def test_filter_and_take_while_predicates_trace():
     assert len(calls) == 2  # one trace each, then native
     odd = Dataset.range(10).filter(lambda x: x % 2 == 1)  # % is not traced: Python
     assert collect(odd) == [1, 3, 5, 7, 9]
+
+
+def test_flat_map_and_interleave_functions_that_build_sources_trace():
+    calls = []
+
+    def slices(x):
+        calls.append(type(x).__name__)
+        return Dataset.from_tensor_slices(ff.stack([x, x * 10, x * 100]))
+
+    ds = Dataset.range(4).flat_map(slices)
+    traced, python = _both_paths(lambda: ds)
+    assert traced == python == [v for i in range(4) for v in (i, 10 * i, 100 * i)]
+    assert calls[0] == "Symbol" and calls.count("Symbol") == 1
+    assert ds.element_spec == ff.TensorSpec([], ff.int64)
+    it = iter(ds)
+    list(it)
+    assert all(not n for n in _notes(it).values()), "the flat_map runs natively"
+
+    pairs = Dataset.range(5).interleave(
+        lambda x: Dataset.from_tensors({"v": x, "sq": x * x}), cycle_length=2
+    )
+    assert pairs.element_spec == {
+        "sq": ff.TensorSpec([], ff.int64),
+        "v": ff.TensorSpec([], ff.int64),
+    }
+    traced, python = _both_paths(lambda: pairs)
+    assert traced == python == [{"sq": i * i, "v": i} for i in range(5)]
+
+
+def test_interleaved_tfrecord_files_open_natively(fixtures):
+    names = [str(fixtures / "tfrecord" / "raw.tfrecord")] * 3
+    files = Dataset.from_tensor_slices(names)
+    ds = files.interleave(
+        lambda f: ff.data.TFRecordDataset(f), cycle_length=3, num_parallel_calls=ff.AUTOTUNE
+    )
+    expected = collect(ff.data.TFRecordDataset(names, num_parallel_reads=3))
+    it = iter(ds)
+    assert [bytes(r) for r in it] == [bytes(r) for r in expected]
+    assert all(not n for n in _notes(it).values())
+    gzipped = Dataset.from_tensor_slices([str(fixtures / "tfrecord" / "examples.tfrecord.gz")] * 2)
+    compressed = gzipped.flat_map(lambda f: ff.data.TFRecordDataset(f, compression_type="GZIP"))
+    it = iter(compressed)
+    assert len(list(it)) == 100 and all(not n for n in _notes(it).values())
+
+
+def test_dataset_functions_that_do_more_fall_back_and_say_why():
+    ds = Dataset.range(3).flat_map(lambda x: Dataset.from_tensors(x).repeat(2))
+    it = iter(ds)
+    assert list(it) == [0, 0, 1, 1, 2, 2]
+    notes = [n for n in _notes(it).values() if n]
+    assert notes == [["runs as Python: it uses .repeat of a dataset made from its input"]]
+    ff.data.experimental.set_map_tracing("native")
+    try:
+        with pytest.raises(TypeError, match="cannot run natively"):
+            Dataset.range(3).flat_map(lambda x: Dataset.range(x))
+    finally:
+        ff.data.experimental.set_map_tracing("auto")

@@ -30,14 +30,17 @@ class NativeDataset:
     ) -> NativeDataset: ...
     def filter(self, predicate: Callable[..., list[Any]] | NativeGraph) -> NativeDataset: ...
     def take_while(self, predicate: Callable[..., list[Any]] | NativeGraph) -> NativeDataset: ...
-    def flat_map(self, func: Callable[..., NativeDataset]) -> NativeDataset: ...
+    def flat_map(
+        self, func: Callable[..., NativeDataset] | NativeSourceGraph, note: str | None = None
+    ) -> NativeDataset: ...
     def interleave(
         self,
-        func: Callable[..., NativeDataset],
+        func: Callable[..., NativeDataset] | NativeSourceGraph,
         cycle_length: int,
         block_length: int,
         parallel: bool,
         deterministic: bool | None = None,
+        note: str | None = None,
     ) -> NativeDataset: ...
     def batch(
         self,
@@ -123,6 +126,17 @@ class NativeGraph:
         self, inputs: int, nodes: list[tuple[str, list[int], Any]], outputs: list[int]
     ) -> None: ...
     def __call__(self, components: list[Any], index: int = 0) -> list[Any]: ...
+
+class NativeSourceGraph:
+    """A traced flat_map/interleave function: a graph and the source it builds."""
+
+    def __init__(
+        self,
+        graph: NativeGraph,
+        kind: str,
+        compression: str | None = None,
+        buffer_size: int | None = None,
+    ) -> None: ...
 
 class NativeColumnarSource:
     @staticmethod

@@ -44,6 +44,43 @@ class TraceUnsupported(Exception):
     """The function did something a traced graph cannot express."""
 
 
+def has_symbols(value: Any) -> bool:
+    """Whether a (nested) value holds traced tensors, while a function is being traced."""
+    from . import _nest
+
+    return current() is not None and any(isinstance(v, Symbol) for v in _nest.flatten(value))
+
+
+class SymbolicSource:
+    """A source dataset that a traced ``flat_map`` or ``interleave`` function builds from
+    traced tensors: which source (``kind``), the values it is built from, and the element
+    spec it yields. A function that returns one runs natively; anything done to it (a
+    method call) makes the function run as Python."""
+
+    __slots__ = ("builder", "kind", "outputs", "spec", "options")
+
+    def __init__(self, kind: str, values: Any, slices: bool, options: tuple = ()) -> None:
+        from . import _nest
+
+        builder = current()
+        assert builder is not None, "made only while tracing"
+        flat = [v if isinstance(v, Symbol) else builder.constant(v) for v in _nest.flatten(values)]
+
+        def spec_of(s: Symbol) -> TensorSpec:
+            if not slices:
+                return TensorSpec(s.shape, s.dtype)
+            if s.shape.rank is None or s.shape.rank == 0:
+                raise TraceUnsupported("it slices a tensor without a first dimension")
+            return TensorSpec(s.shape.as_list()[1:], s.dtype)
+
+        structure = _nest.pack_sequence_as(values, flat) if _nest.is_nested(values) else flat[0]
+        self.builder, self.kind, self.outputs, self.options = builder, kind, flat, options
+        self.spec = _nest.map_structure(spec_of, structure)
+
+    def __getattr__(self, name: str) -> Any:
+        raise TraceUnsupported(f"it uses .{name} of a dataset made from its input")
+
+
 class GraphBuilder:
     """The nodes recorded so far; values are numbered inputs first, then node outputs."""
 

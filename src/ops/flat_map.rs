@@ -9,11 +9,22 @@ use crate::engine::{
 pub struct FlatMapNode {
     input: Arc<dyn DatasetNode>,
     func: Arc<dyn DatasetFn>,
+    note: Option<String>,
 }
 
 impl FlatMapNode {
     pub fn new(input: Arc<dyn DatasetNode>, func: Arc<dyn DatasetFn>) -> Self {
-        FlatMapNode { input, func }
+        FlatMapNode {
+            input,
+            func,
+            note: None,
+        }
+    }
+
+    /// A remark for the statistics (why the function runs as Python).
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 }
 
@@ -25,6 +36,10 @@ impl DatasetNode for FlatMapNode {
             current: None,
             ctx: ctx.clone(),
         }))
+    }
+
+    fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 
     fn cardinality(&self) -> Cardinality {

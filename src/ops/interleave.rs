@@ -21,6 +21,7 @@ pub struct InterleaveNode {
     /// `None` follows the pipeline's options; only parallel interleaves can be
     /// non-deterministic.
     deterministic: Option<bool>,
+    note: Option<String>,
 }
 
 impl InterleaveNode {
@@ -42,7 +43,14 @@ impl InterleaveNode {
             block_length,
             parallel_buffer: None,
             deterministic: None,
+            note: None,
         })
+    }
+
+    /// A remark for the statistics (why the function runs as Python).
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 
     /// Reads the open inputs in parallel, each up to `buffer` chunks of elements ahead.
@@ -60,6 +68,10 @@ impl InterleaveNode {
 }
 
 impl DatasetNode for InterleaveNode {
+    fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(InterleaveIterator {
             input: ctx.open(&self.input)?,

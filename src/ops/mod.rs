@@ -22,6 +22,7 @@ pub mod repeat;
 pub mod shard;
 pub mod shuffle;
 pub mod skip;
+pub mod source_fn;
 pub mod take;
 pub mod take_while;
 pub mod tfrecord;

@@ -9,9 +9,9 @@ use pyo3::types::PyList;
 use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource};
 use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
-use super::graph::NativeGraph;
+use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
-use crate::engine::{DType, DatasetNode, ElementFn, PipelineOptions};
+use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions};
 use crate::formats::compression::Compression;
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::tfrecord::TfRecordFileFn;
@@ -53,6 +53,14 @@ fn element_fn(func: &Bound<'_, PyAny>) -> Arc<dyn ElementFn> {
     match func.cast::<NativeGraph>() {
         Ok(graph) => graph.get().graph.clone(),
         Err(_) => Arc::new(PyElementFn::new(func.clone().unbind())),
+    }
+}
+
+/// A traced source function as it is, or a Python function returning a dataset's handle.
+fn dataset_fn(func: &Bound<'_, PyAny>) -> Arc<dyn DatasetFn> {
+    match func.cast::<NativeSourceGraph>() {
+        Ok(traced) => traced.get().func.clone(),
+        Err(_) => Arc::new(PyDatasetFn::new(func.clone().unbind())),
     }
 }
 
@@ -155,27 +163,29 @@ impl NativeDataset {
         wrap(TakeWhileNode::new(self.node.clone(), element_fn(predicate)))
     }
 
-    fn flat_map(&self, func: Py<PyAny>) -> Self {
-        wrap(FlatMapNode::new(
-            self.node.clone(),
-            Arc::new(PyDatasetFn::new(func)),
-        ))
+    /// `func`: a Python function returning a dataset's handle, or a `NativeSourceGraph`.
+    /// `note` says in the statistics why a function runs as Python.
+    #[pyo3(signature = (func, note=None))]
+    fn flat_map(&self, func: &Bound<'_, PyAny>, note: Option<String>) -> Self {
+        wrap(FlatMapNode::new(self.node.clone(), dataset_fn(func)).with_note(note))
     }
 
     /// `parallel` reads the open inputs on worker threads; the output order is the same.
-    #[pyo3(signature = (func, cycle_length, block_length, parallel, deterministic=None))]
+    #[pyo3(signature = (func, cycle_length, block_length, parallel, deterministic=None, note=None))]
+    #[allow(clippy::too_many_arguments)]
     fn interleave(
         &self,
         py: Python<'_>,
-        func: Py<PyAny>,
+        func: &Bound<'_, PyAny>,
         cycle_length: usize,
         block_length: usize,
         parallel: bool,
         deterministic: Option<bool>,
+        note: Option<String>,
     ) -> PyResult<Self> {
-        let func = Arc::new(PyDatasetFn::new(func));
+        let func = dataset_fn(func);
         let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
-        let node = node.py_err(py)?;
+        let node = node.py_err(py)?.with_note(note);
         Ok(wrap(if parallel {
             node.parallel(PARALLEL_INTERLEAVE_BUFFER)
                 .deterministic(deterministic)

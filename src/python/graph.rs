@@ -11,14 +11,51 @@ use super::callbacks::PyElementFn;
 use super::convert::tensor_from_py;
 use super::errors::IntoPyResult;
 use super::example::{specs_from_py, SpecTuple};
-use crate::engine::{DType, Error, Result};
+use crate::engine::{DType, DatasetFn, Error, Result};
+use crate::formats::compression::Compression;
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
 use crate::kernels::resize::ResizeMethod;
+use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
+use crate::ops::tfrecord::TfRecordFileFn;
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeGraph {
     pub graph: Arc<Graph>,
+}
+
+/// A traced `flat_map` or `interleave` function: a graph computing the tensors of a source
+/// dataset, and which source (`"tensors"`, `"tensor_slices"`, or `"tfrecord"` with its
+/// compression and buffer size).
+#[pyclass(frozen, module = "ferroflow._lib")]
+pub struct NativeSourceGraph {
+    pub func: Arc<dyn DatasetFn>,
+}
+
+#[pymethods]
+impl NativeSourceGraph {
+    #[new]
+    #[pyo3(signature = (graph, kind, compression=None, buffer_size=None))]
+    fn new(
+        py: Python<'_>,
+        graph: &NativeGraph,
+        kind: &str,
+        compression: Option<&str>,
+        buffer_size: Option<usize>,
+    ) -> PyResult<Self> {
+        let source: Arc<dyn DatasetFn> = match kind {
+            "tensors" => Arc::new(TensorsFn),
+            "tensor_slices" => Arc::new(TensorSlicesFn),
+            "tfrecord" => {
+                let compression = Compression::parse(compression.unwrap_or("")).py_err(py)?;
+                Arc::new(TfRecordFileFn::new(compression, buffer_size))
+            }
+            other => return Err(Error::invalid(format!("no traced source {other:?}"))).py_err(py),
+        };
+        Ok(NativeSourceGraph {
+            func: Arc::new(GraphSourceFn::new(graph.graph.clone(), source)),
+        })
+    }
 }
 
 fn node_from_py(

@@ -22,6 +22,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<iterator::NativeIterator>()?;
     m.add_class::<tfrecord::NativeTfRecordWriter>()?;
     m.add_class::<graph::NativeGraph>()?;
+    m.add_class::<graph::NativeSourceGraph>()?;
     m.add_class::<arrow::NativeColumnarSource>()?;
     m.add_class::<arrow::NativeRecordBatch>()?;
     m.add_function(wrap_pyfunction!(example::encode_example, m)?)?;

@@ -1,5 +1,6 @@
-"""Deciding how a ``map`` function runs: traced into a native graph when it only uses
-ferroflow operations, otherwise as Python with numpy values."""
+"""Deciding how a ``map`` function (and a predicate, and a ``flat_map`` or ``interleave``
+function) runs: traced into a native graph when it only uses ferroflow operations, otherwise
+as Python with numpy values."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 
 from .. import _nest
 from .._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
-from .._lib import NativeGraph
+from .._lib import NativeGraph, NativeSourceGraph
 from .._spec import TensorSpec
-from .._trace import GraphBuilder, Symbol, TraceUnsupported, tracing
+from .._trace import GraphBuilder, Symbol, SymbolicSource, TraceUnsupported, tracing
 from ._structure import Structure
 
 _MODES = ("auto", "python", "native")
@@ -49,7 +50,9 @@ def _structure_of(value: Any) -> Any:
     raise TraceUnsupported(f"the function returned a {type(value).__name__}")
 
 
-def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
+def _call_traced(func: Callable[..., Any], spec: Any) -> tuple[GraphBuilder, Any]:
+    """Calls ``func`` once with symbols of ``spec``; returns the graph recorded and the
+    result."""
     leaves = _nest.flatten(spec)
     if not all(isinstance(s, TensorSpec) for s in leaves):
         raise TraceUnsupported("its input has sparse or ragged components")
@@ -58,6 +61,11 @@ def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
     element = _nest.pack_sequence_as(spec, symbols)
     with tracing(builder):
         result = func(*element) if type(spec) is tuple else func(element)
+    return builder, result
+
+
+def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
+    builder, result = _call_traced(func, spec)
     if isinstance(result, list):
         result = tuple(result)
     parts = []
@@ -72,8 +80,21 @@ def _trace(func: Callable[..., Any], spec: Any) -> tuple[NativeGraph, Any]:
     return graph, _structure_of(result)
 
 
-def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGraph, Any] | str:
-    """The traced graph and output structure of ``func``, or why it runs as Python."""
+def _trace_source(func: Callable[..., Any], spec: Any) -> tuple[NativeSourceGraph, Any]:
+    builder, result = _call_traced(func, spec)
+    if not isinstance(result, SymbolicSource) or result.builder is not builder:
+        raise TraceUnsupported(
+            "it does not return Dataset.from_tensors, from_tensor_slices or TFRecordDataset "
+            "of values computed from its input"
+        )
+    graph = NativeGraph(builder.inputs, builder.nodes, [s.index for s in result.outputs])
+    return NativeSourceGraph(graph, result.kind, *result.options), result.spec
+
+
+def _traced_or_reason(
+    trace: Callable[[Callable[..., Any], Any], Any], func: Callable[..., Any], structure: Structure
+) -> Any:
+    """``trace(func, spec)``, or the reason (a string) the function runs as Python."""
     if _mode == "python":
         return "runs as Python: tracing is off (ff.data.experimental.set_map_tracing)"
     spec = structure.peek()
@@ -82,7 +103,7 @@ def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGra
         reason = "its input structure is only known after the first element"
     else:
         try:
-            return _trace(func, spec)
+            return trace(func, spec)
         except TraceUnsupported as e:
             reason = str(e)
         except Exception as e:  # the function failed on symbols: Python will show the error
@@ -90,6 +111,21 @@ def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGra
     if _mode == "native":
         raise TypeError(f"the function cannot run natively: {reason}")
     return f"runs as Python: {reason}"
+
+
+def trace_map(func: Callable[..., Any], structure: Structure) -> tuple[NativeGraph, Any] | str:
+    """The traced graph and output structure of ``func``, or why it runs as Python."""
+    return _traced_or_reason(_trace, func, structure)
+
+
+def trace_dataset_fn(
+    func: Callable[..., Any], structure: Structure
+) -> tuple[NativeSourceGraph, Any] | str:
+    """For ``flat_map`` and ``interleave``: a function that returns a source dataset
+    (``from_tensors``, ``from_tensor_slices``, ``TFRecordDataset``) built from values it
+    computes with ferroflow operations runs natively; the traced function and the element
+    spec of the datasets it makes, or why it runs as Python."""
+    return _traced_or_reason(_trace_source, func, structure)
 
 
 def trace_predicate(func: Callable[..., Any], structure: Structure) -> NativeGraph | None:

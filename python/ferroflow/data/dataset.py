@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _nest, _random
+from .. import _nest, _random, _trace
 from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
@@ -89,6 +89,8 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
         """A dataset of exactly one element, ``tensors``."""
+        if _trace.has_symbols(tensors):
+            return _trace.SymbolicSource("tensors", tensors, slices=False)  # type: ignore[return-value]
         values = _nest.map_structure(to_numpy, tensors)
         return Dataset(
             NativeDataset.from_tensors(_nest.flatten(values)), Structure.of_values(values)
@@ -97,6 +99,8 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors: Any, name: str | None = None) -> Dataset:
         """One element per slice along the first dimension of every component."""
+        if _trace.has_symbols(tensors):
+            return _trace.SymbolicSource("tensor_slices", tensors, slices=True)  # type: ignore[return-value]
         values = _nest.map_structure(to_numpy, tensors)
         flat = _nest.flatten(values)
         for v in flat:
@@ -280,10 +284,17 @@ class Dataset:
         return self._derive(self._native.take_while(fn))
 
     def flat_map(self, map_func: Callable[..., Dataset], name: str | None = None) -> Dataset:
-        """Maps each element to a dataset and reads those datasets one after another."""
+        """Maps each element to a dataset and reads those datasets one after another.
+
+        A function that returns ``from_tensors``, ``from_tensor_slices`` or
+        ``TFRecordDataset`` of values it computes with ferroflow operations is traced and
+        runs without Python; any other runs as Python, called with numpy values."""
+        traced = _tracing.trace_dataset_fn(map_func, self._structure)
+        if isinstance(traced, tuple):
+            return self._derive(self._native.flat_map(traced[0]), Structure(traced[1]))
         output = Structure()
         fn = _functions.dataset_fn(map_func, self._structure, output)
-        ds = self._derive(self._native.flat_map(fn), output)
+        ds = self._derive(self._native.flat_map(fn, traced), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
@@ -300,7 +311,8 @@ class Dataset:
         taking ``block_length`` consecutive elements from each, in tf.data's order.
 
         ``cycle_length`` None or AUTOTUNE means the number of CPUs; ``block_length`` defaults
-        to 1.
+        to 1. ``map_func`` is traced as ``flat_map``'s is (``lambda f: TFRecordDataset(f)``
+        runs without Python).
         """
         cycle = (
             _cpu_count()
@@ -312,11 +324,16 @@ class Dataset:
             raise InvalidArgumentError(
                 f"cycle_length and block_length must be positive, got {cycle} and {block}"
             )
-        output = Structure()
-        fn = _functions.dataset_fn(map_func, self._structure, output)
         parallel = _parallelism(num_parallel_calls) is not None
         det = None if deterministic is None else bool(deterministic)
-        ds = self._derive(self._native.interleave(fn, cycle, block, parallel, det), output)
+        traced = _tracing.trace_dataset_fn(map_func, self._structure)
+        if isinstance(traced, tuple):
+            native = self._native.interleave(traced[0], cycle, block, parallel, det)
+            return self._derive(native, Structure(traced[1]))
+        output = Structure()
+        fn = _functions.dataset_fn(map_func, self._structure, output)
+        native = self._native.interleave(fn, cycle, block, parallel, det, traced)
+        ds = self._derive(native, output)
         output.resolve = _functions.resolver(ds)
         return ds
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _trace
 from .._dtypes import string
 from .._lib import NativeColumnarSource
 from .._spec import TensorSpec
@@ -44,6 +45,26 @@ class TFRecordDataset(Dataset):
     files are read one after another. Every record's length and data CRC32C are checked; a
     damaged file raises ``DataLossError`` naming the file and the byte offset.
     """
+
+    def __new__(
+        cls,
+        filenames: Any,
+        compression_type: str | None = None,
+        buffer_size: int | None = None,
+        num_parallel_reads: int | None = None,
+        name: str | None = None,
+    ) -> Any:
+        # Inside a traced flat_map or interleave function, one file named by a traced
+        # string becomes a source the engine opens itself, without Python.
+        if _trace.has_symbols(filenames) and num_parallel_reads is None:
+            spec = getattr(filenames, "shape", None)
+            if getattr(filenames, "dtype", None) == string and spec is not None and spec.rank == 0:
+                compression = TFRecordOptions.get_compression_type_string(compression_type)
+                buffer = None if buffer_size in (None, AUTOTUNE) else int(buffer_size)
+                return _trace.SymbolicSource(
+                    "tfrecord", filenames, slices=False, options=(compression, buffer)
+                )
+        return super().__new__(cls)
 
     def __init__(
         self,
