@@ -56,6 +56,16 @@ pub struct WorkerPool {
     threads: Mutex<usize>,
 }
 
+thread_local! {
+    static ON_POOL_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True on a worker pool's thread: a job there must not queue more jobs and wait for them
+/// (every thread of the pool might be waiting so).
+pub fn on_pool_thread() -> bool {
+    ON_POOL_THREAD.with(std::cell::Cell::get)
+}
+
 impl Default for WorkerPool {
     fn default() -> Self {
         WorkerPool::new()
@@ -86,6 +96,7 @@ impl WorkerPool {
             let queue = self.queue.clone();
             // Ends when the pool shuts down or is dropped and the queue is empty.
             let spawned = spawn_thread("ferroflow-worker", self.hooks.clone(), move || {
+                ON_POOL_THREAD.with(|f| f.set(true));
                 while let Ok(job) = queue.recv() {
                     job();
                 }

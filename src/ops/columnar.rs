@@ -10,8 +10,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use crossbeam_channel::{bounded, Receiver};
 
-use super::chunked::inside_reading_job;
-use crate::engine::io_runtime::runtime;
+use crate::engine::pool::on_pool_thread;
 use crate::engine::random::SeedGenerator;
 use crate::engine::{
     Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
@@ -199,15 +198,19 @@ fn load(source: &dyn BatchSource, leaves: &[LeafSpec], unit: usize) -> Result<Ve
 }
 
 impl ColumnarIterator {
-    /// Starts reads until `parallel_reads` are in flight.
-    fn start_reads(&mut self) {
+    /// Starts reads until `parallel_reads` are in flight. Decoding is CPU work, so it runs on
+    /// the pipeline's worker pool: a few long-lived threads, whose allocator caches serve
+    /// one unit after another.
+    fn start_reads(&mut self, ctx: &Context) {
+        ctx.pool()
+            .ensure_threads(ctx.cpu_budget().min(self.parallel_reads));
         while self.reading.len() < self.parallel_reads {
             let Some(unit) = self.unread.pop_front() else {
                 return;
             };
             let (tx, rx) = bounded(1);
             let (source, leaves) = (self.source.clone(), self.leaves.clone());
-            runtime().spawn_blocking(move || {
+            ctx.pool().execute(move || {
                 let _ = tx.send(load(&*source, &leaves, unit));
             });
             self.reading.push_back(rx);
@@ -226,7 +229,7 @@ impl ColumnarIterator {
                 }
                 None => {}
             }
-            let sequential = self.parallel_reads == 0 || inside_reading_job();
+            let sequential = self.parallel_reads == 0 || on_pool_thread();
             let batches = if sequential && self.reading.is_empty() {
                 match self.unread.pop_front() {
                     Some(unit) => load(&*self.source, &self.leaves, unit)?,
@@ -234,7 +237,7 @@ impl ColumnarIterator {
                 }
             } else {
                 if !sequential {
-                    self.start_reads();
+                    self.start_reads(ctx);
                 }
                 let Some(rx) = self.reading.pop_front() else {
                     return Ok(false);
@@ -243,7 +246,7 @@ impl ColumnarIterator {
                     Error::Internal("a reading job ended without its result".into())
                 })??;
                 if !sequential {
-                    self.start_reads();
+                    self.start_reads(ctx);
                 }
                 batches
             };

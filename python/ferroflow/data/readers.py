@@ -107,9 +107,10 @@ _COLUMNAR_ARGS = """
     fields: ``"a.b"``) to the value its nulls take; a null in any other column raises
     ``InvalidArgumentError`` naming the column, the row and the file.
 
-    ``num_parallel_reads`` N (AUTOTUNE: two per core) reads N {units} ahead at once on the I/O
-    threads, rows still in file order; without it each of the {units} is read when the pass
-    reaches it. At most N + 1 {units} are in memory at a time, whatever the file size.
+    ``num_parallel_reads`` N (AUTOTUNE: two per core) decodes N {units} ahead at once on the
+    pipeline's worker threads, rows still in file order; without it each of the {units} is
+    read when the pass reaches it. At most N + 1 {units} are in memory at a time, whatever
+    the file size.
     ``{flag}`` visits the {units} in a new random order each pass (reproducible with
     ``seed``); ``shard=(n, i)`` keeps the i-th of every n {units}, so n workers read
     disjoint parts.
