@@ -102,6 +102,9 @@ def test_polars_takes_the_record_batches():
     assert frame["id"].to_list() == list(range(10))
     direct = pl.DataFrame(next(iter(ds.as_arrow_iterator())))
     assert direct["id"].to_list() == list(range(10))
+    # polars reads a bare array capsule as one struct column.
+    column = pl.from_arrow(next(iter(ds.as_arrow_iterator())))
+    assert column.struct.unnest()["id"].to_list() == list(range(10))
     back = list(ff.data.Dataset.from_arrow(frame))
     assert [int(r["id"]) for r in back] == list(range(10))
 
