@@ -157,3 +157,14 @@ def test_from_arrow_batches_never_alias_the_callers_table():
     assert table.column("x").to_pylist()[1] != 7.0
     again = next(iter(ff.data.Dataset.from_arrow(table).batch(10)))
     np.testing.assert_array_equal(again["x"], table.column("x").to_numpy())
+
+
+def test_dictionary_columns_with_null_keys_take_the_fill():
+    empty = pa.DictionaryArray.from_arrays(
+        pa.array([None, None], pa.int32()), pa.array([], pa.string())
+    )
+    table = pa.table({"e": empty, "d": pa.array(["a", None]).dictionary_encode()})
+    rows = list(ff.data.Dataset.from_arrow(table, null_values={"e": "y", "d": "-"}))
+    assert rows == [{"d": b"a", "e": b"y"}, {"d": b"-", "e": b"y"}]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="'d' is null at row 1"):
+        list(ff.data.Dataset.from_arrow(table, null_values={"e": "y"}))

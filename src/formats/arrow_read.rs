@@ -20,6 +20,8 @@ use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 pub struct LeafSpec {
     /// Field names from the top-level column down to the leaf.
     pub path: Vec<String>,
+    /// The path joined by dots: what errors and `null_values` keys name.
+    name: String,
     pub dtype: DType,
     /// The shape of one row's value; `None` is a variable list's length.
     pub shape: Vec<Option<usize>>,
@@ -27,8 +29,8 @@ pub struct LeafSpec {
 
 impl LeafSpec {
     /// The dotted name errors use and `null_values` keys name.
-    pub fn name(&self) -> String {
-        self.path.join(".")
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -52,6 +54,7 @@ fn collect_leaves(field: &Field, path: &mut Vec<String>, out: &mut Vec<LeafSpec>
         let (dtype, shape) = leaf_type(field.data_type(), &name)?;
         out.push(LeafSpec {
             path: path.clone(),
+            name,
             dtype,
             shape,
         });
@@ -174,7 +177,7 @@ pub fn rows_to_tensor(
 }
 
 fn converter<'a>(
-    leaf: &LeafSpec,
+    leaf: &'a LeafSpec,
     start: usize,
     nulls: &'a NullPolicy<'a>,
     share: bool,
@@ -182,7 +185,7 @@ fn converter<'a>(
     Converter {
         column: leaf.name(),
         share,
-        fill: nulls.fills.get(&leaf.name()),
+        fill: nulls.fills.get(leaf.name()),
         locate: Box::new(move |i| (nulls.locate)(start + i)),
     }
 }
@@ -221,7 +224,7 @@ pub fn row_to_tensor(
 }
 
 struct Converter<'a> {
-    column: String,
+    column: &'a str,
     /// Whether numeric values may stay in the Arrow buffers (batches) or are copied (rows,
     /// which would otherwise each keep a whole decoded column alive).
     share: bool,
@@ -290,18 +293,9 @@ impl Converter<'_> {
         &self,
         list: &arrow_array::GenericListArray<O>,
     ) -> Result<Tensor> {
-        if let Some(nulls) = list.logical_nulls().filter(|n| n.null_count() > 0) {
-            self.fill_value(&nulls)?;
-        }
-        let offsets = list.value_offsets();
+        let (values, splits) = self.ragged(list)?;
+        let length_of = |i: usize| (splits[i + 1] - splits[i]) as usize;
         let rows = list.len();
-        let length_of = |i: usize| {
-            if list.is_null(i) {
-                0
-            } else {
-                (offsets[i + 1] - offsets[i]).as_usize()
-            }
-        };
         let length = if rows == 0 { 0 } else { length_of(0) };
         if let Some(other) = (1..rows).find(|&i| length_of(i) != length) {
             return Err(Error::InvalidArgument(format!(
@@ -314,22 +308,12 @@ impl Converter<'_> {
                 (self.locate)(other)
             )));
         }
-        let values = list.values();
-        let mut parts = Vec::with_capacity(rows);
-        for i in (0..rows).filter(|&i| !list.is_null(i)) {
-            let (a, b) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
-            parts.push(self.convert(&values.slice(a, b - a))?);
-        }
-        let (dtype, inner) = leaf_type(values.data_type(), &self.column)?;
-        let mut buffer = Buffer::with_capacity(dtype, 0);
-        for part in &parts {
-            buffer.extend_from_range(part.buffer(), 0, part.buffer().len())?;
-        }
         let mut shape = vec![rows, length];
-        shape.extend(inner.into_iter().map(|d| d.unwrap_or(0)));
-        Tensor::new(shape, buffer)
+        shape.extend_from_slice(&values.shape()[1..]);
+        values.with_shape(shape)
     }
 
+    /// A list column as ragged rows: the rows' values, concatenated, and row splits.
     fn ragged<O: arrow_array::OffsetSizeTrait>(
         &self,
         list: &arrow_array::GenericListArray<O>,
@@ -364,30 +348,13 @@ impl Converter<'_> {
         Ok((values, splits))
     }
 
-    /// A dictionary column, decoded: each row takes its value from the dictionary.
+    /// A dictionary column, decoded: each row takes its value from the dictionary (only the
+    /// values its rows use are converted); a null key is a null row.
     fn dictionary(&self, array: &ArrayRef) -> Result<Tensor> {
         let dict = array.as_any_dictionary();
-        let rows = array.len();
-        let values = self.convert(dict.values())?;
-        let keys = dict.normalized_keys();
-        let width: usize = values.shape()[1..].iter().product();
-        let nulls = array.logical_nulls().filter(|n| n.null_count() > 0);
-        let fill = match &nulls {
-            Some(n) => Some(self.fill_value(n)?),
-            None => None,
-        };
-        let mut out = Buffer::with_capacity(values.dtype(), rows * width);
-        for (row, &key) in keys.iter().enumerate() {
-            match (&nulls, fill) {
-                (Some(n), Some(fill)) if n.is_null(row) => {
-                    out.extend_repeated(fill.buffer(), 0, width)?
-                }
-                _ => out.extend_from_range(values.buffer(), key * width, (key + 1) * width)?,
-            }
-        }
-        let mut shape = values.shape().to_vec();
-        shape[0] = rows;
-        Tensor::new(shape, out)
+        let decoded = arrow_select::take::take(dict.values(), dict.keys(), None)
+            .map_err(|e| Error::invalid(format!("column '{}': {e}", self.column)))?;
+        self.convert(&decoded)
     }
 }
 
