@@ -247,7 +247,7 @@ impl Converter<'_> {
             DataType::List(_) => return self.variable_list(array.as_list::<i32>()),
             DataType::LargeList(_) => return self.variable_list(array.as_list::<i64>()),
             DataType::Dictionary(_, _) => return self.dictionary(array),
-            _ => (vec![rows], flat_buffer(array, &self.column, self.share)?),
+            _ => (vec![rows], flat_buffer(array, self.column, self.share)?),
         };
         let values = self.fill_nulls(array.logical_nulls().as_ref(), values, rows)?;
         Tensor::new(shape, values)
