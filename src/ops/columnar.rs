@@ -229,26 +229,28 @@ impl ColumnarIterator {
                 }
                 None => {}
             }
-            let sequential = self.parallel_reads == 0 || on_pool_thread();
-            let batches = if sequential && self.reading.is_empty() {
+            // On a pool thread a read is decoded in place: waiting for the pool there could
+            // wait for itself. Reads already in flight are still collected first.
+            let inline = self.parallel_reads == 0 || on_pool_thread();
+            let batches = if inline && self.reading.is_empty() {
                 match self.unread.pop_front() {
                     Some(unit) => load(&*self.source, &self.leaves, unit)?,
                     None => return Ok(false),
                 }
             } else {
-                if !sequential {
+                if !inline {
                     self.start_reads(ctx);
                 }
                 let Some(rx) = self.reading.pop_front() else {
                     return Ok(false);
                 };
-                let batches = ctx.recv(&rx)?.ok_or_else(|| {
-                    Error::Internal("a reading job ended without its result".into())
-                })??;
-                if !sequential {
+                // Keeps `parallel_reads` units in flight while this one is consumed.
+                if !inline {
                     self.start_reads(ctx);
                 }
-                batches
+                ctx.recv(&rx)?.ok_or_else(|| {
+                    Error::Internal("a reading job ended without its result".into())
+                })??
             };
             self.loaded.extend(batches);
         }
