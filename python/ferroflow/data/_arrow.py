@@ -13,7 +13,7 @@ from .._dtypes import as_dtype
 from .._lib import NativeColumnarSource, NativeDataset
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
-from .dataset import AUTOTUNE, Dataset, _count_arg, _cpu_count
+from .dataset import Dataset, _count_arg, _cpu_count, _parallel_reads
 
 
 def column_paths(structure: Any) -> list[list[str]]:
@@ -46,19 +46,6 @@ def _spec_tree(source: NativeColumnarSource) -> dict[str, Any]:
             node = node.setdefault(name, {})
         node[path[-1]] = TensorSpec(shape, as_dtype(dtype))
     return tree
-
-
-def _parallel_reads(num_parallel_reads: Any) -> int:
-    if num_parallel_reads is None:
-        return 0
-    if num_parallel_reads == AUTOTUNE:
-        # Two units per core: decoding alone leaves a core idle while its unit's batches are
-        # handed over, and a unit in flight costs only its decoded size.
-        return 2 * _cpu_count()
-    n = _count_arg("num_parallel_reads", num_parallel_reads)
-    if n <= 0:
-        raise InvalidArgumentError(f"num_parallel_reads must be positive or AUTOTUNE, got {n}")
-    return n
 
 
 def _shard(shard: Any) -> tuple[int, int]:
@@ -95,7 +82,9 @@ def columnar_native(
     native = source.dataset(
         column_paths(structure),
         fills,
-        _parallel_reads(num_parallel_reads),
+        # Two units per core for AUTOTUNE: decoding alone leaves a core idle while a unit's
+        # batches are handed over, and a unit in flight costs only its decoded size.
+        _parallel_reads(num_parallel_reads, autotune=2 * _cpu_count()) or 0,
         bool(shuffle_units),
         None if seed is None else int(seed) & 0xFFFF_FFFF_FFFF_FFFF,
         count,

@@ -54,6 +54,18 @@ def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
+def _parallel_reads(num_parallel_reads: Any, autotune: int) -> int | None:
+    """A reader's ``num_parallel_reads``: None, a positive count, or AUTOTUNE (``autotune``)."""
+    if num_parallel_reads is None:
+        return None
+    if num_parallel_reads == AUTOTUNE:
+        return autotune
+    n = _count_arg("num_parallel_reads", num_parallel_reads)
+    if n <= 0:
+        raise InvalidArgumentError(f"num_parallel_reads must be positive or AUTOTUNE, got {n}")
+    return n
+
+
 class Dataset:
     """A sequence of elements, each a nested structure (tuple, dict) of numpy values.
 

@@ -15,7 +15,7 @@ from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
 from ._arrow import columnar_native, file_list
 from ._structure import Structure
-from .dataset import AUTOTUNE, Dataset, _count_arg, _cpu_count
+from .dataset import AUTOTUNE, Dataset, _count_arg, _cpu_count, _parallel_reads
 
 
 def _filenames_dataset(filenames: Any) -> Dataset:
@@ -79,17 +79,7 @@ class TFRecordDataset(Dataset):
         buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
         if buffer is not None and buffer <= 0:
             raise InvalidArgumentError(f"buffer_size must be positive, got {buffer}")
-        cycle = None
-        if num_parallel_reads is not None:
-            cycle = (
-                _cpu_count()
-                if num_parallel_reads == AUTOTUNE
-                else _count_arg("num_parallel_reads", num_parallel_reads)
-            )
-            if cycle <= 0:
-                raise InvalidArgumentError(
-                    f"num_parallel_reads must be positive or AUTOTUNE, got {cycle}"
-                )
+        cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
         native = names._native.tfrecord_records(compression, buffer, cycle)
         super().__init__(native, Structure(TensorSpec([], string)))
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import _nest
 from ..data._arrow import column_paths
+from ..data._structure import varies_in_first_dim
 from ..errors import InvalidArgumentError
 
 
@@ -29,10 +30,7 @@ def write_parquet(
 
     structure = dataset.element_spec
     paths = column_paths(structure)
-    variable = [
-        spec.shape.rank is not None and spec.shape.rank > 0 and spec.shape[0] is None
-        for spec in _nest.flatten(structure)
-    ]
+    variable = [varies_in_first_dim(spec) for spec in _nest.flatten(structure)]
     if int(row_group_size) <= 0:
         raise InvalidArgumentError(f"row_group_size must be positive, got {row_group_size}")
     iterator = Iterator(dataset)
