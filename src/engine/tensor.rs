@@ -65,21 +65,15 @@ impl StringBuf {
     /// Strings `offsets[i]..offsets[i + 1]` of `values`, copied in one piece (offsets are
     /// rebased to start at 0).
     pub fn from_offsets(offsets: impl ExactSizeIterator<Item = usize>, values: &[u8]) -> Self {
-        let mut out = StringBuf::with_capacity(offsets.len().saturating_sub(1), values.len());
-        out.offsets.clear();
-        let mut base = None;
-        for o in offsets {
-            let b = *base.get_or_insert(o);
-            out.offsets.push(o - b);
-        }
-        if out.offsets.is_empty() {
-            out.offsets.push(0);
-        }
-        let (start, end) = (
-            base.unwrap_or(0),
-            base.unwrap_or(0) + out.offsets[out.offsets.len() - 1],
-        );
-        out.values.extend_from_slice(&values[start..end]);
+        let offsets: Vec<usize> = offsets.collect();
+        let (first, last) = match (offsets.first(), offsets.last()) {
+            (Some(&first), Some(&last)) => (first, last),
+            _ => return StringBuf::new(),
+        };
+        // Room for just these strings: `values` may be a whole column's bytes.
+        let mut out = StringBuf::with_capacity(offsets.len() - 1, last - first);
+        out.offsets = offsets.iter().map(|o| o - first).collect();
+        out.values.extend_from_slice(&values[first..last]);
         out
     }
 
@@ -422,8 +416,6 @@ impl Tensor {
     }
 
     pub fn as_slice<T: NativeType>(&self) -> Option<&[T]> {
-        let any = &*self.buffer as &dyn std::any::Any;
-        let _ = any;
         macro_rules! slice_of {
             ($variant:ident) => {
                 if let Buffer::$variant(v) = &*self.buffer {
