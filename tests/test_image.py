@@ -66,6 +66,20 @@ def test_resize_matches_tensorflow(fixtures, name, method):
     np.testing.assert_allclose(out.astype(np.float32), truth, atol=1e-3)
 
 
+@pytest.mark.parametrize("method", ["bilinear", "bicubic", "area"])
+def test_resize_treats_each_channel_alike_for_any_channel_count(fixtures, method):
+    # Three channels are checked against TensorFlow above; other counts take other loops,
+    # and each channel must come out as it does alone.
+    rgb = _truth(fixtures, "rgb_420.jpg")
+    for channels in [1, 2, 4, 5]:
+        img = np.concatenate([rgb, rgb[..., :2]], axis=-1)[..., :channels]
+        out = np.asarray(ff.image.resize(img, [48, 64], method=method))
+        assert out.shape == (48, 64, channels)
+        for k in range(channels):
+            alone = ff.image.resize(img[..., k : k + 1], [48, 64], method=method)
+            np.testing.assert_array_equal(out[..., k : k + 1], alone)
+
+
 def test_flips_crops_and_dtype_conversion():
     img = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
     np.testing.assert_array_equal(ff.image.flip_left_right(img), img[:, ::-1])

@@ -130,7 +130,25 @@ fn interpolate<T: Sample>(src: &[T], geometry: Geometry, method: ResizeMethod) -
     }
 }
 
-fn bilinear<T: Sample>(src: &[T], ((n, h, w, c), (out_h, out_w)): Geometry) -> Vec<f32> {
+/// Bilinear resizing, compiled a second time for AVX2 and chosen at run time where the CPU
+/// has it: eight lanes instead of SSE2's four, the same arithmetic, so the same results.
+fn bilinear<T: Sample>(src: &[T], geometry: Geometry) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { bilinear_avx2(src, geometry) };
+    }
+    bilinear_portable(src, geometry)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn bilinear_avx2<T: Sample>(src: &[T], geometry: Geometry) -> Vec<f32> {
+    bilinear_portable(src, geometry)
+}
+
+#[inline(always)]
+fn bilinear_portable<T: Sample>(src: &[T], ((n, h, w, c), (out_h, out_w)): Geometry) -> Vec<f32> {
     let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
     let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
         let v = (o as f32 + 0.5) * scale - 0.5;
@@ -148,29 +166,53 @@ fn bilinear<T: Sample>(src: &[T], ((n, h, w, c), (out_h, out_w)): Geometry) -> V
         .collect();
     // Rows are blended first (a straight pass the compiler vectorises), then columns; the
     // order differs from TensorFlow's only in float rounding.
-    let mut out = vec![0.0f32; n * out_h * out_w * c];
+    let mut out = Vec::with_capacity(n * out_h * out_w * c);
     let mut blended = vec![0.0f32; w * c];
-    let mut at = 0;
     for b in 0..n {
         for y in 0..out_h {
             let (y0, y1, dy) = weights(y, sy, h);
             let row0 = &src[(b * h + y0) * w * c..(b * h + y0 + 1) * w * c];
             let row1 = &src[(b * h + y1) * w * c..(b * h + y1 + 1) * w * c];
-            for ((m, &top), &bottom) in blended.iter_mut().zip(row0).zip(row1) {
-                let (top, bottom) = (top.get(), bottom.get());
-                *m = top + (bottom - top) * dy;
+            blend_rows(row0, row1, dy, &mut blended);
+            match c {
+                1 => blend_columns::<1>(&blended, &xs, &mut out),
+                3 => blend_columns::<3>(&blended, &xs, &mut out),
+                4 => blend_columns::<4>(&blended, &xs, &mut out),
+                _ => blend_any_columns(&blended, &xs, c, &mut out),
             }
-            let out_row = &mut out[at..at + out_w * c];
-            for (pixel, &(x0, x1, dx)) in out_row.chunks_exact_mut(c).zip(&xs) {
-                let (left, right) = (&blended[x0..x0 + c], &blended[x1..x1 + c]);
-                for ((o, &l), &r) in pixel.iter_mut().zip(left).zip(right) {
-                    *o = l + (r - l) * dx;
-                }
-            }
-            at += out_w * c;
         }
     }
     out
+}
+
+#[inline(always)]
+fn blend_rows<T: Sample>(top: &[T], bottom: &[T], dy: f32, into: &mut [f32]) {
+    for ((m, &t), &b) in into.iter_mut().zip(top).zip(bottom) {
+        let (t, b) = (t.get(), b.get());
+        *m = t + (b - t) * dy;
+    }
+}
+
+/// One output row from a blended input row: each output pixel mixes its two source pixels
+/// of `C` channels (a constant, so the channel loop unrolls).
+#[inline(always)]
+fn blend_columns<const C: usize>(row: &[f32], xs: &[(usize, usize, f32)], out: &mut Vec<f32>) {
+    let start = out.len();
+    out.resize(start + xs.len() * C, 0.0);
+    for (pixel, &(x0, x1, dx)) in out[start..].chunks_exact_mut(C).zip(xs) {
+        let left: &[f32; C] = row[x0..x0 + C].try_into().expect("C values");
+        let right: &[f32; C] = row[x1..x1 + C].try_into().expect("C values");
+        for ch in 0..C {
+            pixel[ch] = left[ch] + (right[ch] - left[ch]) * dx;
+        }
+    }
+}
+
+fn blend_any_columns(row: &[f32], xs: &[(usize, usize, f32)], c: usize, out: &mut Vec<f32>) {
+    for &(x0, x1, dx) in xs {
+        let (left, right) = (&row[x0..x0 + c], &row[x1..x1 + c]);
+        out.extend(left.iter().zip(right).map(|(&l, &r)| l + (r - l) * dx));
+    }
 }
 
 /// Input positions and weights that make one output position along one axis.
