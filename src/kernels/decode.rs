@@ -60,24 +60,20 @@ fn image_tensor(height: usize, width: usize, pixels: Vec<u8>, channels: usize) -
 /// Decodes a JPEG into uint8 [height, width, channels] (`channels` 0 keeps the file's).
 pub fn decode_jpeg(data: &[u8], channels: usize) -> Result<Tensor> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
-    let mut probe = JpegDecoder::new(data);
-    probe.decode_headers().map_err(|e| bad(format!("{e:?}")))?;
-    let gray = probe.get_input_colorspace() == Some(ColorSpace::Luma);
-    let out_space = if gray {
-        ColorSpace::Luma
-    } else {
-        ColorSpace::RGB
-    };
+    // RGB output; the decoder itself switches to one channel for a grayscale file, so one
+    // header pass serves both.
     let options = DecoderOptions::default()
         .set_strict_mode(true)
-        .jpeg_set_out_colorspace(out_space);
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
     let mut decoder = JpegDecoder::new_with_options(data, options);
     let pixels = decoder.decode().map_err(|e| bad(format!("{e:?}")))?;
     let info = decoder
         .info()
         .ok_or_else(|| bad("no image information".into()))?;
+    let from = decoder
+        .get_output_colorspace()
+        .map_or(3, |space| space.num_components());
     let (height, width) = (info.height as usize, info.width as usize);
-    let from = out_space.num_components();
     if pixels.len() != height * width * from {
         return Err(bad("the decoded size does not match the header".into()));
     }
