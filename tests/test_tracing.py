@@ -54,6 +54,20 @@ def test_broadcasting_between_components():
     assert out == [[0.0, 2.0, 4.0], [0.0, 2.0, 4.0]]
 
 
+def test_arithmetic_reusing_buffers_never_changes_values_read_again():
+    # Float arithmetic may write over a value nothing reads later; a cached element, the
+    # input read again, and an intermediate used twice must all keep their values.
+    base = np.arange(12, dtype=np.float32).reshape(3, 4)
+    ds = Dataset.from_tensor_slices(base).cache()
+    fn = lambda x: (x / 2.0, (x * 3.0 + 1.0) - x, ((x - 1.0) * (x - 1.0)) / 4.0)  # noqa: E731
+    for _ in range(2):
+        for row, (half, affine, square) in zip(base, ds.map(fn)):
+            np.testing.assert_array_equal(half, row / 2.0)
+            np.testing.assert_array_equal(affine, (row * 3.0 + 1.0) - row)
+            np.testing.assert_array_equal(square, ((row - 1.0) * (row - 1.0)) / 4.0)
+    np.testing.assert_array_equal(collect(ds), list(base))
+
+
 def test_a_traced_function_is_called_once():
     calls = []
 

@@ -409,6 +409,11 @@ impl Tensor {
         })
     }
 
+    /// The buffer to write to, when this tensor is its only owner (`None` when shared).
+    pub fn values_mut(&mut self) -> Option<&mut Buffer> {
+        Arc::get_mut(&mut self.buffer)
+    }
+
     /// The buffer, without a copy when this tensor is its only owner.
     pub fn into_parts(self) -> (Vec<usize>, Buffer) {
         let buffer = Arc::try_unwrap(self.buffer).unwrap_or_else(|shared| (*shared).clone());

@@ -257,6 +257,52 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Tensor::new(out, buffer)
 }
 
+/// `a op b` like `binary`, written over `a`'s values where that is possible: float
+/// arithmetic whose result has `a`'s shape, with `a` the only owner of its values. Saves
+/// allocating and filling a second buffer of the image's size in image pipelines.
+pub fn binary_into(op: BinaryOp, mut a: Tensor, b: &Tensor) -> Result<Tensor> {
+    let fits = a.dtype() == b.dtype()
+        && (b.num_elements() == 1 || a.shape() == b.shape())
+        && a.shape().len() >= b.shape().len();
+    if fits {
+        let done = match (a.values_mut(), b.buffer()) {
+            (Some(Buffer::Float32(x)), Buffer::Float32(y)) => float_in_place(op, x.make_vec(), y),
+            (Some(Buffer::Float64(x)), Buffer::Float64(y)) => float_in_place(op, x.make_vec(), y),
+            _ => false,
+        };
+        if done {
+            return Ok(a);
+        }
+    }
+    binary(op, &a, b)
+}
+
+/// `x[i] = x[i] op y[i]` (or `op y[0]` for one value of `y`); false for other operations.
+fn float_in_place<T>(op: BinaryOp, x: &mut [T], y: &[T]) -> bool
+where
+    T: Copy + std::ops::Add<Output = T> + std::ops::Sub<Output = T>,
+    T: std::ops::Mul<Output = T> + std::ops::Div<Output = T>,
+{
+    macro_rules! apply {
+        ($f:expr) => {{
+            let f = $f;
+            if let [scalar] = *y {
+                x.iter_mut().for_each(|v| *v = f(*v, scalar));
+            } else {
+                x.iter_mut().zip(y).for_each(|(v, &w)| *v = f(*v, w));
+            }
+            true
+        }};
+    }
+    match op {
+        BinaryOp::Add => apply!(|p: T, q: T| p + q),
+        BinaryOp::Sub => apply!(|p: T, q: T| p - q),
+        BinaryOp::Mul => apply!(|p: T, q: T| p * q),
+        BinaryOp::Div => apply!(|p: T, q: T| p / q),
+        _ => false,
+    }
+}
+
 /// The dtype `binary(op, ..)` produces for operands of `dtype`.
 pub fn result_dtype(op: BinaryOp, dtype: DType) -> DType {
     if op.is_comparison() {
@@ -298,6 +344,27 @@ mod tests {
             &Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap()
         )
         .is_err());
+    }
+
+    #[test]
+    fn arithmetic_in_place_reuses_only_unshared_buffers() {
+        let a = Tensor::from_vec(vec![2, 2], vec![2.0f32, 4.0, 6.0, 8.0]).unwrap();
+        let address = a.as_slice::<f32>().unwrap().as_ptr();
+        let half = binary_into(BinaryOp::Div, a, &Tensor::scalar(2.0f32)).unwrap();
+        assert_eq!(half.as_slice::<f32>().unwrap(), &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(half.as_slice::<f32>().unwrap().as_ptr(), address);
+
+        let kept = half.clone();
+        let sum = binary_into(BinaryOp::Add, half, &kept).unwrap();
+        assert_eq!(sum.as_slice::<f32>().unwrap(), &[2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(kept.as_slice::<f32>().unwrap(), &[1.0, 2.0, 3.0, 4.0]);
+
+        // A result of another shape (broadcasting `a`) cannot be written over `a`.
+        let row = Tensor::from_vec(vec![2], vec![1.0f32, 2.0]).unwrap();
+        let col = Tensor::from_vec(vec![2, 1], vec![10.0f32, 20.0]).unwrap();
+        let grid = binary_into(BinaryOp::Mul, row, &col).unwrap();
+        assert_eq!(grid.shape(), &[2, 2]);
+        assert_eq!(grid.as_slice::<f32>().unwrap(), &[10.0, 20.0, 20.0, 40.0]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::engine::random::{mix, RandomStream};
 use crate::engine::{DType, Element, ElementFn, Error, Position, Result, Tensor};
 use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Parsed};
 
-use super::arithmetic::{binary, BinaryOp};
+use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
 use super::decode;
 use super::encode;
@@ -270,14 +270,64 @@ impl ElementFn for Graph {
                 input.len()
             )));
         }
-        let mut values = input;
-        for node in &self.nodes {
-            let args: Vec<&Tensor> = node.inputs.iter().map(|&i| &values[i]).collect();
-            let outputs = run(&node.op, &args, at)?;
-            values.extend(outputs);
+        let last_use = self.last_uses();
+        let mut values: Vec<Option<Tensor>> = input.into_iter().map(Some).collect();
+        for (step, node) in self.nodes.iter().enumerate() {
+            let outputs = match (&node.op, node.inputs.as_slice()) {
+                // Arithmetic on a value nothing reads afterwards reuses its buffer.
+                (GraphOp::Binary(op), &[a, b]) if a != b && last_use[a] == step => {
+                    let taken = values[a].take().expect("read before its last use");
+                    vec![binary_into(*op, taken, value(&values, b))?]
+                }
+                _ => {
+                    let args: Vec<&Tensor> =
+                        node.inputs.iter().map(|&i| value(&values, i)).collect();
+                    run(&node.op, &args, at)?
+                }
+            };
+            // Values nothing reads any more are freed now, not when the call ends.
+            for &i in &node.inputs {
+                if last_use[i] == step {
+                    values[i] = None;
+                }
+            }
+            values.extend(outputs.into_iter().map(Some));
         }
-        Ok(self.outputs.iter().map(|&i| values[i].clone()).collect())
+        Ok(self
+            .outputs
+            .iter()
+            .map(|&i| value(&values, i).clone())
+            .collect())
     }
+}
+
+impl Graph {
+    /// For each value, the last node that reads it (`usize::MAX` for the graph's outputs,
+    /// which live to the end).
+    fn last_uses(&self) -> Vec<usize> {
+        let count = self.inputs
+            + self
+                .nodes
+                .iter()
+                .map(|n| output_count(&n.op))
+                .sum::<usize>();
+        let mut last = vec![0usize; count];
+        for (step, node) in self.nodes.iter().enumerate() {
+            for &i in &node.inputs {
+                last[i] = step;
+            }
+        }
+        for &i in &self.outputs {
+            last[i] = usize::MAX;
+        }
+        last
+    }
+}
+
+fn value(values: &[Option<Tensor>], i: usize) -> &Tensor {
+    values[i]
+        .as_ref()
+        .expect("a value is read only up to its last use")
 }
 
 #[cfg(test)]
@@ -326,6 +376,30 @@ mod tests {
         let out = graph.call(vec![x]).unwrap();
         assert_eq!(out[0].as_slice::<f32>().unwrap(), &[4.0, 6.0, 8.0]);
         assert_eq!(out[1].as_slice::<bool>().unwrap(), &[true, true, false]);
+    }
+
+    #[test]
+    fn values_read_again_are_not_overwritten() {
+        // y = x / 2; (y + x, y * y): x and y are read after the arithmetic that could reuse them.
+        let node = |op, inputs| GraphNode { op, inputs };
+        let graph = Graph {
+            inputs: 1,
+            nodes: vec![
+                node(GraphOp::Const(Tensor::scalar(2.0f32)), vec![]),
+                node(GraphOp::Binary(BinaryOp::Div), vec![0, 1]),
+                node(GraphOp::Binary(BinaryOp::Add), vec![2, 0]),
+                node(GraphOp::Binary(BinaryOp::Mul), vec![2, 2]),
+                node(GraphOp::Binary(BinaryOp::Sub), vec![4, 2]),
+            ],
+            outputs: vec![3, 5, 2],
+        };
+        graph.validate().unwrap();
+        let x = Tensor::from_vec(vec![2], vec![4.0f32, 8.0]).unwrap();
+        let out = graph.call(vec![x.clone()]).unwrap();
+        assert_eq!(out[0].as_slice::<f32>().unwrap(), &[6.0, 12.0]);
+        assert_eq!(out[1].as_slice::<f32>().unwrap(), &[2.0, 12.0]);
+        assert_eq!(out[2].as_slice::<f32>().unwrap(), &[2.0, 4.0]);
+        assert_eq!(x.as_slice::<f32>().unwrap(), &[4.0, 8.0]);
     }
 
     #[test]
