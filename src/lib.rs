@@ -26,6 +26,10 @@ pub(crate) fn tune_allocator() {
     // `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (v2 and v3); the sys crate
     // does not name it.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // mimalloc read its environment at start; a delay set there is the user's choice.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // SAFETY: setting an option is thread-safe and takes effect for later purges.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000) };
 }
