@@ -165,6 +165,80 @@ def test_encode_png_round_trips_and_encode_jpeg_decodes(fixtures):
         ff.io.encode_png(np.zeros((4, 4, 3), np.float32))
 
 
+# tests/data/png_depths.npz: 8- and 16-bit PNGs of 1 to 4 channels written by TensorFlow
+# 2.21, and its decode_png / decode_image outputs (tests/data/make_png_depths.py).
+PNG_DEPTHS = np.load(Path(__file__).parent / "data" / "png_depths.npz")
+PNG_SOURCES = [f"c{c}_{bits}" for c in (1, 2, 3, 4) for bits in (8, 16)]
+
+
+@pytest.mark.parametrize("source", PNG_SOURCES)
+def test_png_bit_depths_and_channels_match_tensorflow_exactly(source):
+    png = PNG_DEPTHS[f"{source}_png"].tobytes()
+    for channels in (0, 1, 3, 4):
+        for dtype in ("uint8", "uint16"):
+            want = PNG_DEPTHS[f"{source}_png_{channels}_{dtype}"]
+            got = ff.io.decode_png(png, channels=channels, dtype=dtype)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want, err_msg=f"{channels} {dtype}")
+        want = PNG_DEPTHS[f"{source}_image_{channels}_float32"]
+        got = ff.io.decode_image(png, channels=channels, dtype=ff.float32)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want, err_msg=f"{channels} float32")
+    # The same kernel runs traced, with the dtype known before any data is seen.
+    ds = Dataset.from_tensors(png).map(lambda b: ff.io.decode_png(b, 3, dtype=ff.uint16))
+    assert ds.element_spec.dtype == ff.uint16
+    np.testing.assert_array_equal(next(iter(ds)), PNG_DEPTHS[f"{source}_png_3_uint16"])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_encode_png_keeps_the_bit_depth(dtype):
+    pixels = PNG_DEPTHS["c3_16_pixels"].astype(dtype)
+    back = ff.io.decode_png(ff.io.encode_png(pixels), dtype=dtype)
+    np.testing.assert_array_equal(back, pixels)
+    assert back.dtype == dtype
+
+
+def test_decode_image_converts_jpegs_as_convert_image_dtype_does(fixtures):
+    data = _read(fixtures, "rgb_420.jpg")
+    pixels = np.asarray(ff.io.decode_jpeg(data, channels=3))
+    wide = ff.io.decode_image(data, channels=3, dtype=ff.uint16)
+    np.testing.assert_array_equal(wide, pixels.astype(np.uint16) * 256)
+    unit = ff.io.decode_image(data, channels=3, dtype=ff.float32)
+    np.testing.assert_array_equal(unit, pixels.astype(np.float32) * np.float32(1 / 255))
+    np.testing.assert_array_equal(unit, ff.image.convert_image_dtype(pixels, ff.float32))
+
+
+def test_decoders_refuse_dtypes_tensorflow_refuses():
+    png = PNG_DEPTHS["c3_8_png"].tobytes()
+    with pytest.raises(TypeError, match="uint8, uint16"):
+        ff.io.decode_png(png, dtype=ff.float32)
+    with pytest.raises(TypeError, match="uint8, uint16, float32"):
+        ff.io.decode_image(png, dtype=ff.int32)
+    with pytest.raises(ff.errors.UnimplementedError, match="ratio"):
+        ff.io.decode_jpeg(b"\xff\xd8\xff", ratio=2)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "values", "want"),
+    [
+        (np.uint8, np.uint16, [0, 1, 255], [0, 256, 65280]),
+        (np.uint16, np.uint8, [0, 255, 256, 65535], [0, 0, 1, 255]),
+        (np.uint8, np.int8, [0, 3, 255], [0, 1, 127]),
+        (np.int8, np.int32, [-128, 1, 127], [-(2**31), 2**24, 127 * 2**24]),
+    ],
+)
+def test_integer_image_conversions_scale_between_ranges(src, dst, values, want):
+    # TensorFlow's convert_image_dtype: widening multiplies by the ratio of the ranges,
+    # narrowing floor-divides by it.
+    out = ff.image.convert_image_dtype(np.array(values, src), dst)
+    assert out.dtype == dst
+    np.testing.assert_array_equal(out, np.array(want, dst))
+    traced = Dataset.from_tensors(np.array(values, src)).map(
+        lambda x: ff.image.convert_image_dtype(x, dst)
+    )
+    np.testing.assert_array_equal(next(iter(traced)), np.array(want, dst))
+
+
 # tests/data/resize_kernels.npz holds TensorFlow 2.21's outputs and the cases that made them
 # (tests/data/make_resize_kernels.py).
 GOLDEN = np.load(Path(__file__).parent / "data" / "resize_kernels.npz")

@@ -168,17 +168,19 @@ def read_file(filename: Any, name: str | None = None) -> Any:
 __all__ = ["cast", "clip_by_value", "concat", "one_hot", "reshape", "stack"]
 
 
-def _decode(op_format: str, contents: Any, channels: int, dtype: Any) -> Any:
-    if as_dtype(dtype).name != "uint8":
-        from .errors import UnimplementedError
-
-        raise UnimplementedError("decoding to dtypes other than uint8 is not available yet")
+def _decode(op_format: str, contents: Any, channels: int, dtype: Any, allowed: tuple) -> Any:
+    to = as_dtype(dtype).name
+    if to not in allowed:
+        raise TypeError(
+            f"Value for attr 'dtype' of {to} is not in the list of allowed values: "
+            + ", ".join(allowed)
+        )
     ch = int(channels)
     return _apply(
         "decode_image",
         [contents],
-        (op_format, ch),
-        lambda s: TensorSpec([None, None, ch or None], "uint8"),
+        (op_format, ch, to),
+        lambda s: TensorSpec([None, None, ch or None], to),
     )
 
 
@@ -192,15 +194,24 @@ def decode_jpeg(
     dct_method: str = "",
     name: str | None = None,
 ) -> Any:
-    """A JPEG's pixels as uint8 [height, width, channels] (0: the file's own channels)."""
-    return _decode("jpeg", contents, channels, "uint8")
+    """A JPEG's pixels as uint8 [height, width, channels] (0: the file's own channels).
+    ``ratio`` must be 1: scaled decoding is not available; the other options are accepted and
+    ignored (the decoder uses accurate integer IDCT and fancy upsampling, TensorFlow's
+    defaults)."""
+    if int(ratio) != 1:
+        from .errors import UnimplementedError
+
+        raise UnimplementedError(f"decode_jpeg: ratio={ratio} is not available; decode and resize")
+    return _decode("jpeg", contents, channels, "uint8", ("uint8",))
 
 
 def decode_png(
     contents: Any, channels: int = 0, dtype: Any = "uint8", name: str | None = None
 ) -> Any:
-    """A PNG's pixels as uint8 [height, width, channels] (0: the file's own channels)."""
-    return _decode("png", contents, channels, dtype)
+    """A PNG's pixels as [height, width, channels] (0: the file's own channels) of ``dtype``,
+    uint8 or uint16: 16-bit files narrow to their high byte, 8-bit ones widen by 257, as
+    ``tf.io.decode_png`` does."""
+    return _decode("png", contents, channels, dtype, ("uint8", "uint16"))
 
 
 def decode_image(
@@ -210,12 +221,15 @@ def decode_image(
     name: str | None = None,
     expand_animations: bool = True,
 ) -> Any:
-    """A JPEG's or PNG's pixels, the format read from the data."""
-    return _decode("image", contents, channels or 0, dtype)
+    """A JPEG's or PNG's pixels, the format read from the data, as ``dtype`` (uint8, uint16
+    or float32 in [0, 1], converted from the file's own depth as ``tf.io.decode_image``
+    does)."""
+    return _decode("image", contents, channels or 0, dtype, ("uint8", "uint16", "float32"))
 
 
 def encode_png(image: Any, compression: int = -1, name: str | None = None) -> Any:
-    """A uint8 [height, width, channels] image as PNG bytes (``tf.io.encode_png``)."""
+    """A uint8 or uint16 [height, width, channels] image as PNG bytes of that bit depth
+    (``tf.io.encode_png``)."""
     return _apply("encode_png", [image], int(compression), lambda s: TensorSpec([], "string"))
 
 

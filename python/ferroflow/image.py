@@ -159,6 +159,15 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: st
     if src.is_floating and to.is_integer:
         scaled = image * np.asarray(float(to.max) + 0.5, dtype=src.as_numpy_dtype)
         return cast(scaled, to)
+    if src.is_integer and to.is_integer:
+        # Integer ranges are powers of two: widening multiplies by the ratio of the ranges,
+        # narrowing floor-divides by it (uint8 255 <-> uint16 65280).
+        if src.max > to.max:
+            if _trace.is_symbol(image):
+                raise _trace.TraceUnsupported("narrowing integer image conversions")
+            return cast(np.floor_divide(np.asarray(image), (src.max + 1) // (to.max + 1)), to)
+        widen = np.asarray((to.max + 1) // (src.max + 1), dtype=to.as_numpy_dtype)
+        return cast(image, to) * widen
     return cast(image, to)
 
 

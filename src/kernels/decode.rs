@@ -6,7 +6,7 @@ use zune_jpeg::zune_core::colorspace::ColorSpace;
 use zune_jpeg::zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use crate::engine::{Error, Result, Tensor};
+use crate::engine::{DType, Error, Result, Tensor};
 
 /// Which decoder `decode_image` uses, from the file's first bytes.
 fn is_png(data: &[u8]) -> bool {
@@ -17,48 +17,152 @@ fn is_jpeg(data: &[u8]) -> bool {
     data.starts_with(&[0xFF, 0xD8, 0xFF])
 }
 
+/// The dtype a decoder returns: tf.io.decode_png's and decode_image's `dtype`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    UInt8,
+    UInt16,
+    Float32,
+}
+
+impl Depth {
+    pub fn parse(name: &str) -> Result<Depth> {
+        match name {
+            "uint8" => Ok(Depth::UInt8),
+            "uint16" => Ok(Depth::UInt16),
+            "float32" => Ok(Depth::Float32),
+            other => Err(Error::invalid(format!(
+                "images decode to uint8, uint16 or float32, not {other}"
+            ))),
+        }
+    }
+
+    pub fn dtype(self) -> DType {
+        match self {
+            Depth::UInt8 => DType::UInt8,
+            Depth::UInt16 => DType::UInt16,
+            Depth::Float32 => DType::Float32,
+        }
+    }
+}
+
+/// A decoded sample: what converting channels needs of 8- and 16-bit values.
+trait Sample: Copy {
+    const OPAQUE: Self;
+    /// libpng's fixed-point BT.601 luma (what TensorFlow's PNG decoder computes): truncated
+    /// for 8-bit samples, rounded for 16-bit ones.
+    fn gray(rgb: [Self; 3]) -> Self;
+}
+
+impl Sample for u8 {
+    const OPAQUE: u8 = u8::MAX;
+    fn gray([r, g, b]: [u8; 3]) -> u8 {
+        ((9797 * r as u32 + 19234 * g as u32 + 3737 * b as u32) >> 15) as u8
+    }
+}
+
+impl Sample for u16 {
+    const OPAQUE: u16 = u16::MAX;
+    fn gray([r, g, b]: [u16; 3]) -> u16 {
+        ((9797 * r as u32 + 19234 * g as u32 + 3737 * b as u32 + 16384) >> 15) as u16
+    }
+}
+
 /// Converts interleaved pixels with `from` channels to `to` channels (0 keeps them), as
-/// TensorFlow's decoders do: gray to RGB repeats the value, RGB to gray uses BT.601 weights,
-/// alpha is dropped or made opaque.
-fn convert_channels(pixels: Vec<u8>, from: usize, to: usize) -> Result<(Vec<u8>, usize)> {
+/// TensorFlow's decoders do: gray to RGB repeats the value, RGB to gray takes the luma, alpha
+/// is dropped or made opaque.
+fn convert_channels<S: Sample>(pixels: Vec<S>, from: usize, to: usize) -> Result<(Vec<S>, usize)> {
     if to == 0 || to == from {
         return Ok((pixels, from));
     }
-    let n = pixels.len() / from;
-    let mut out = Vec::with_capacity(n * to);
+    if ![1, 3, 4].contains(&to) {
+        return Err(Error::InvalidArgument(format!(
+            "channels must be 0, 1, 3 or 4, got {to}"
+        )));
+    }
+    let mut out = Vec::with_capacity(pixels.len() / from * to);
     for p in pixels.chunks_exact(from) {
         let (rgb, alpha) = match from {
-            1 => ([p[0]; 3], 255),
+            1 => ([p[0]; 3], S::OPAQUE),
             2 => ([p[0]; 3], p[1]),
-            3 => ([p[0], p[1], p[2]], 255),
+            3 => ([p[0], p[1], p[2]], S::OPAQUE),
             _ => ([p[0], p[1], p[2]], p[3]),
         };
         match to {
-            1 => {
-                let y = 0.299 * rgb[0] as f32 + 0.587 * rgb[1] as f32 + 0.114 * rgb[2] as f32;
-                out.push(y.round().clamp(0.0, 255.0) as u8);
-            }
+            1 if from <= 2 => out.push(p[0]),
+            1 => out.push(S::gray(rgb)),
             3 => out.extend_from_slice(&rgb),
-            4 => {
+            _ => {
                 out.extend_from_slice(&rgb);
                 out.push(alpha);
-            }
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "channels must be 0, 1, 3 or 4, got {to}"
-                )))
             }
         }
     }
     Ok((out, to))
 }
 
-fn image_tensor(height: usize, width: usize, pixels: Vec<u8>, channels: usize) -> Result<Tensor> {
-    Tensor::new(vec![height, width, channels], pixels)
+/// Decoded samples at the file's own depth.
+enum Samples {
+    Eight(Vec<u8>),
+    Sixteen(Vec<u16>),
 }
 
-/// Decodes a JPEG into uint8 [height, width, channels] (`channels` 0 keeps the file's).
-pub fn decode_jpeg(data: &[u8], channels: usize) -> Result<Tensor> {
+/// How 8-bit samples become wider values, which TensorFlow does two ways.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Widening {
+    /// libpng expands a sample to 16 bits (times 257); floats are then taken from that.
+    Libpng,
+    /// convert_image_dtype on a uint8 image: times 256, or over 255 for floats.
+    ConvertImageDtype,
+}
+
+/// A decoded image as a tensor of `depth`: 16-bit samples narrow to their high byte, 8-bit
+/// ones widen as `widening` says, and floats are samples over their maximum (multiplied by
+/// the float32 reciprocal, as TensorFlow computes them).
+fn image_tensor(
+    (height, width): (usize, usize),
+    samples: Samples,
+    channels: usize,
+    depth: Depth,
+    widening: Widening,
+) -> Result<Tensor> {
+    let shape = vec![height, width, channels];
+    let reciprocal = |max: u16| (1.0 / f64::from(max)) as f32;
+    let samples = match (samples, depth, widening) {
+        (Samples::Eight(v), Depth::UInt16 | Depth::Float32, Widening::Libpng) => {
+            Samples::Sixteen(v.iter().map(|&x| u16::from(x) * 257).collect())
+        }
+        (samples, ..) => samples,
+    };
+    match (samples, depth) {
+        (Samples::Eight(v), Depth::UInt8) => Tensor::new(shape, v),
+        (Samples::Eight(v), Depth::UInt16) => Tensor::new(
+            shape,
+            v.iter().map(|&x| u16::from(x) * 256).collect::<Vec<_>>(),
+        ),
+        (Samples::Eight(v), Depth::Float32) => {
+            let s = reciprocal(u8::MAX.into());
+            Tensor::new(
+                shape,
+                v.iter().map(|&x| f32::from(x) * s).collect::<Vec<_>>(),
+            )
+        }
+        (Samples::Sixteen(v), Depth::UInt8) => {
+            Tensor::new(shape, v.iter().map(|&x| (x >> 8) as u8).collect::<Vec<_>>())
+        }
+        (Samples::Sixteen(v), Depth::UInt16) => Tensor::new(shape, v),
+        (Samples::Sixteen(v), Depth::Float32) => {
+            let s = reciprocal(u16::MAX);
+            Tensor::new(
+                shape,
+                v.iter().map(|&x| f32::from(x) * s).collect::<Vec<_>>(),
+            )
+        }
+    }
+}
+
+/// Decodes a JPEG into [height, width, channels] of `depth` (`channels` 0 keeps the file's).
+pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
     // RGB output; the decoder itself switches to one channel for a grayscale file, so one
     // header pass serves both.
@@ -78,32 +182,60 @@ pub fn decode_jpeg(data: &[u8], channels: usize) -> Result<Tensor> {
         return Err(bad("the decoded size does not match the header".into()));
     }
     let (pixels, channels) = convert_channels(pixels, from, channels)?;
-    image_tensor(height, width, pixels, channels)
+    image_tensor(
+        (height, width),
+        Samples::Eight(pixels),
+        channels,
+        depth,
+        Widening::ConvertImageDtype,
+    )
 }
 
-/// Decodes a PNG into uint8 [height, width, channels] (16-bit samples keep their high byte).
-pub fn decode_png(data: &[u8], channels: usize) -> Result<Tensor> {
+/// Decodes a PNG into [height, width, channels] of `depth`; channels are converted at the
+/// file's own bit depth, as libpng does for TensorFlow.
+pub fn decode_png(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid PNG data: {e}"));
     let mut decoder = png::Decoder::new(Cursor::new(data));
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
-    let mut pixels = vec![0u8; reader.output_buffer_size()];
+    let mut bytes = vec![0u8; reader.output_buffer_size()];
     let frame = reader
-        .next_frame(&mut pixels)
+        .next_frame(&mut bytes)
         .map_err(|e| bad(e.to_string()))?;
-    pixels.truncate(frame.buffer_size());
+    bytes.truncate(frame.buffer_size());
     let from = frame.color_type.samples();
-    let (height, width) = (frame.height as usize, frame.width as usize);
-    let (pixels, channels) = convert_channels(pixels, from, channels)?;
-    image_tensor(height, width, pixels, channels)
+    let size = (frame.height as usize, frame.width as usize);
+    if frame.bit_depth == png::BitDepth::Sixteen {
+        let wide: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .collect();
+        let (wide, channels) = convert_channels(wide, from, channels)?;
+        image_tensor(
+            size,
+            Samples::Sixteen(wide),
+            channels,
+            depth,
+            Widening::Libpng,
+        )
+    } else {
+        let (narrow, channels) = convert_channels(bytes, from, channels)?;
+        image_tensor(
+            size,
+            Samples::Eight(narrow),
+            channels,
+            depth,
+            Widening::Libpng,
+        )
+    }
 }
 
 /// Decodes a JPEG or PNG, chosen by its first bytes.
-pub fn decode_image(data: &[u8], channels: usize) -> Result<Tensor> {
+pub fn decode_image(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
     if is_png(data) {
-        decode_png(data, channels)
+        decode_png(data, channels, depth)
     } else if is_jpeg(data) {
-        decode_jpeg(data, channels)
+        decode_jpeg(data, channels, depth)
     } else {
         Err(Error::InvalidArgument(
             "Unknown image file format. One of JPEG, PNG, GIF, BMP required.".into(),
@@ -117,7 +249,7 @@ mod tests {
 
     #[test]
     fn unknown_formats_are_rejected() {
-        assert!(decode_image(b"not an image", 3).is_err());
-        assert!(decode_jpeg(&[0xFF, 0xD8, 0xFF, 0x00], 3).is_err());
+        assert!(decode_image(b"not an image", 3, Depth::UInt8).is_err());
+        assert!(decode_jpeg(&[0xFF, 0xD8, 0xFF, 0x00], 3, Depth::UInt8).is_err());
     }
 }

@@ -1,14 +1,23 @@
-//! Encoding uint8 [height, width, channels] images as PNG or JPEG (tf.io.encode_png /
-//! encode_jpeg), into a scalar string.
+//! Encoding [height, width, channels] images as PNG (uint8 or uint16) or JPEG (uint8), into
+//! a scalar string, as tf.io.encode_png and encode_jpeg do.
+
+use std::borrow::Cow;
 
 use crate::engine::{Buffer, Error, Result, StringBuf, Tensor};
 
-/// The image's height, width, channels and pixels; it must be uint8 [h, w, c].
-fn pixels<'a>(t: &'a Tensor, op: &str) -> Result<(usize, usize, usize, &'a [u8])> {
-    match (t.shape(), t.buffer()) {
-        (&[h, w, c], Buffer::UInt8(v)) if matches!(c, 1..=4) => Ok((h, w, c, v)),
+/// The image's height, width and channels, if it is uint8 (or uint16, with `wide`)
+/// [h, w, c] with 1 to 4 channels.
+fn image_shape(t: &Tensor, op: &str, wide: bool) -> Result<(usize, usize, usize)> {
+    let typed = match t.buffer() {
+        Buffer::UInt8(_) => true,
+        Buffer::UInt16(_) => wide,
+        _ => false,
+    };
+    let dtypes = if wide { "uint8 or uint16" } else { "uint8" };
+    match t.shape() {
+        &[h, w, c] if typed && matches!(c, 1..=4) => Ok((h, w, c)),
         _ => Err(Error::InvalidArgument(format!(
-            "{op} takes a uint8 image of shape [height, width, 1 to 4 channels], got {} {:?}",
+            "{op} takes a {dtypes} image of shape [height, width, 1 to 4 channels], got {} {:?}",
             t.dtype(),
             t.shape()
         ))),
@@ -21,7 +30,16 @@ fn encoded(bytes: Vec<u8>) -> Result<Tensor> {
 
 /// A PNG of the image (compression level 0-9, -1 for the default).
 pub fn encode_png(t: &Tensor, compression: i64) -> Result<Tensor> {
-    let (h, w, c, data) = pixels(t, "encode_png")?;
+    let (h, w, c) = image_shape(t, "encode_png", true)?;
+    // PNG stores 16-bit samples big-endian.
+    let (data, depth) = match t.buffer() {
+        Buffer::UInt16(v) => (
+            Cow::Owned(v.iter().flat_map(|x| x.to_be_bytes()).collect()),
+            png::BitDepth::Sixteen,
+        ),
+        Buffer::UInt8(v) => (Cow::Borrowed(&v[..]), png::BitDepth::Eight),
+        _ => unreachable!("image_shape admits uint8 and uint16 only"),
+    };
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, w as u32, h as u32);
@@ -31,7 +49,7 @@ pub fn encode_png(t: &Tensor, compression: i64) -> Result<Tensor> {
             3 => png::ColorType::Rgb,
             _ => png::ColorType::Rgba,
         });
-        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_depth(depth);
         encoder.set_compression(match compression {
             0..=3 => png::Compression::Fast,
             7..=9 => png::Compression::Best,
@@ -39,14 +57,15 @@ pub fn encode_png(t: &Tensor, compression: i64) -> Result<Tensor> {
         });
         let bad = |e: png::EncodingError| Error::InvalidArgument(format!("encode_png: {e}"));
         let mut writer = encoder.write_header().map_err(bad)?;
-        writer.write_image_data(data).map_err(bad)?;
+        writer.write_image_data(&data).map_err(bad)?;
     }
     encoded(out)
 }
 
 /// A baseline JPEG of a gray or RGB image at `quality` (1-100).
 pub fn encode_jpeg(t: &Tensor, quality: u8) -> Result<Tensor> {
-    let (h, w, c, data) = pixels(t, "encode_jpeg")?;
+    let (h, w, c) = image_shape(t, "encode_jpeg", false)?;
+    let data = t.as_slice::<u8>().expect("image_shape admits uint8 only");
     let color = match c {
         1 => jpeg_encoder::ColorType::Luma,
         3 => jpeg_encoder::ColorType::Rgb,
@@ -66,7 +85,7 @@ pub fn encode_jpeg(t: &Tensor, quality: u8) -> Result<Tensor> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::decode::{decode_jpeg, decode_png};
+    use super::super::decode::{decode_jpeg, decode_png, Depth};
     use super::*;
 
     #[test]
@@ -75,12 +94,12 @@ mod tests {
         let img = Tensor::from_vec(vec![8, 6, 3], values).unwrap();
         let png = encode_png(&img, -1).unwrap();
         assert_eq!(
-            decode_png(png.as_strings().unwrap().get(0), 3).unwrap(),
+            decode_png(png.as_strings().unwrap().get(0), 3, Depth::UInt8).unwrap(),
             img
         );
         let flat = Tensor::from_vec(vec![16, 16, 1], vec![128u8; 256]).unwrap();
         let jpeg = encode_jpeg(&flat, 95).unwrap();
-        let back = decode_jpeg(jpeg.as_strings().unwrap().get(0), 1).unwrap();
+        let back = decode_jpeg(jpeg.as_strings().unwrap().get(0), 1, Depth::UInt8).unwrap();
         assert!(back
             .as_slice::<u8>()
             .unwrap()

@@ -47,6 +47,7 @@ pub enum GraphOp {
     DecodeImage {
         format: String,
         channels: usize,
+        depth: decode::Depth,
     },
     Resize {
         height: usize,
@@ -155,7 +156,11 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             vec![decode_raw(args[0], *dtype, *little_endian)?]
         }
         GraphOp::ReadFile => vec![read_file(args[0])?],
-        GraphOp::DecodeImage { format, channels } => {
+        GraphOp::DecodeImage {
+            format,
+            channels,
+            depth,
+        } => {
             let data = match args[0].as_strings() {
                 Some(s) if args[0].rank() == 0 => s.get(0),
                 _ => {
@@ -165,9 +170,9 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                 }
             };
             vec![match format.as_str() {
-                "jpeg" => decode::decode_jpeg(data, *channels)?,
-                "png" => decode::decode_png(data, *channels)?,
-                _ => decode::decode_image(data, *channels)?,
+                "jpeg" => decode::decode_jpeg(data, *channels, *depth)?,
+                "png" => decode::decode_png(data, *channels, *depth)?,
+                _ => decode::decode_image(data, *channels, *depth)?,
             }]
         }
         GraphOp::Resize {

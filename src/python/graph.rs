@@ -14,6 +14,7 @@ use super::example::{specs_from_py, SpecTuple};
 use crate::engine::{DType, DatasetFn, Error, Result};
 use crate::formats::compression::Compression;
 use crate::kernels::arithmetic::BinaryOp;
+use crate::kernels::decode::Depth;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
 use crate::kernels::resize::ResizeMethod;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
@@ -88,8 +89,13 @@ fn node_from_py(
         }
         "read_file" => GraphOp::ReadFile,
         "decode_image" => {
-            let (format, channels): (String, usize) = attr.extract().map_err(wrong)?;
-            GraphOp::DecodeImage { format, channels }
+            let (format, channels, dtype): (String, usize, String) =
+                attr.extract().map_err(wrong)?;
+            GraphOp::DecodeImage {
+                format,
+                channels,
+                depth: Depth::parse(&dtype)?,
+            }
         }
         "resize" => {
             let (height, width, method, antialias): (usize, usize, String, bool) =
