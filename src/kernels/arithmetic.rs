@@ -261,7 +261,12 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// arithmetic whose result has `a`'s shape, with `a` the only owner of its values. Saves
 /// allocating and filling a second buffer of the image's size in image pipelines.
 pub fn binary_into(op: BinaryOp, mut a: Tensor, b: &Tensor) -> Result<Tensor> {
-    let fits = a.dtype() == b.dtype()
+    let arithmetic = matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div
+    );
+    let fits = arithmetic
+        && a.dtype() == b.dtype()
         && (b.num_elements() == 1 || a.shape() == b.shape())
         && a.shape().len() >= b.shape().len();
     if fits {

@@ -205,29 +205,18 @@ pub fn decode_png(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> 
     bytes.truncate(frame.buffer_size());
     let from = frame.color_type.samples();
     let size = (frame.height as usize, frame.width as usize);
-    if frame.bit_depth == png::BitDepth::Sixteen {
+    let (samples, channels) = if frame.bit_depth == png::BitDepth::Sixteen {
         let wide: Vec<u16> = bytes
             .chunks_exact(2)
             .map(|b| u16::from_be_bytes([b[0], b[1]]))
             .collect();
         let (wide, channels) = convert_channels(wide, from, channels)?;
-        image_tensor(
-            size,
-            Samples::Sixteen(wide),
-            channels,
-            depth,
-            Widening::Libpng,
-        )
+        (Samples::Sixteen(wide), channels)
     } else {
         let (narrow, channels) = convert_channels(bytes, from, channels)?;
-        image_tensor(
-            size,
-            Samples::Eight(narrow),
-            channels,
-            depth,
-            Widening::Libpng,
-        )
-    }
+        (Samples::Eight(narrow), channels)
+    };
+    image_tensor(size, samples, channels, depth, Widening::Libpng)
 }
 
 /// Decodes a JPEG or PNG, chosen by its first bytes.
