@@ -66,9 +66,12 @@ pub(crate) fn parallel_budget(parallelism: Option<usize>, ctx: &Context) -> Budg
         None => {
             let cpus = ctx.cpu_budget();
             ctx.pool().ensure_threads(cpus);
+            // Tokens count calls running and results waiting for their turn; in input order,
+            // results pile up behind one slow call (a large JPEG), so a thread would idle
+            // with only two tokens per thread. Threads stay at `cpus` either way.
             Budget {
                 initial: 1,
-                max: 2 * cpus,
+                max: 4 * cpus,
                 autotune: true,
             }
         }
