@@ -168,7 +168,9 @@ def read_file(filename: Any, name: str | None = None) -> Any:
 __all__ = ["cast", "clip_by_value", "concat", "one_hot", "reshape", "stack"]
 
 
-def _decode(op_format: str, contents: Any, channels: int, dtype: Any, allowed: tuple) -> Any:
+def _decode(
+    op_format: str, contents: Any, channels: int, dtype: Any, allowed: tuple[str, ...]
+) -> Any:
     to = as_dtype(dtype).name
     if to not in allowed:
         raise TypeError(
