@@ -301,14 +301,7 @@ class Dataset:
         A function that returns ``from_tensors``, ``from_tensor_slices`` or
         ``TFRecordDataset`` of values it computes with ferroflow operations is traced and
         runs without Python; any other runs as Python, called with numpy values."""
-        traced = _tracing.trace_dataset_fn(map_func, self._structure)
-        if isinstance(traced, tuple):
-            return self._derive(self._native.flat_map(traced[0]), Structure(traced[1]))
-        output = Structure()
-        fn = _functions.dataset_fn(map_func, self._structure, output)
-        ds = self._derive(self._native.flat_map(fn, traced), output)
-        output.resolve = _functions.resolver(ds)
-        return ds
+        return self._with_dataset_fn(map_func, lambda fn, note: self._native.flat_map(fn, note))
 
     def interleave(
         self,
@@ -338,14 +331,22 @@ class Dataset:
             )
         parallel = _parallelism(num_parallel_calls) is not None
         det = None if deterministic is None else bool(deterministic)
+        return self._with_dataset_fn(
+            map_func,
+            lambda fn, note: self._native.interleave(fn, cycle, block, parallel, det, note),
+        )
+
+    def _with_dataset_fn(
+        self, map_func: Callable[..., Dataset], make: Callable[[Any, str | None], Any]
+    ) -> Dataset:
+        """``flat_map`` and ``interleave``: ``make(fn, note)`` builds the native stage from
+        the traced function, or from the Python one with the note saying why it is Python."""
         traced = _tracing.trace_dataset_fn(map_func, self._structure)
         if isinstance(traced, tuple):
-            native = self._native.interleave(traced[0], cycle, block, parallel, det)
-            return self._derive(native, Structure(traced[1]))
+            return self._derive(make(traced[0], None), Structure(traced[1]))
         output = Structure()
         fn = _functions.dataset_fn(map_func, self._structure, output)
-        native = self._native.interleave(fn, cycle, block, parallel, det, traced)
-        ds = self._derive(native, output)
+        ds = self._derive(make(fn, traced), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
