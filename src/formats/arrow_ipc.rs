@@ -1,7 +1,6 @@
 //! Arrow IPC files (Feather v2) as a source of record batches, one unit per record batch. A
 //! file in the IPC stream format has no index of its batches, so it is one unit read whole.
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -9,6 +8,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::{FileReader, StreamReader};
 use arrow_schema::{ArrowError, SchemaRef};
 
+use super::open_file;
 use super::schema::CommonSchema;
 use crate::engine::{Error, Result};
 use crate::ops::columnar::BatchSource;
@@ -38,10 +38,6 @@ fn ipc_error(path: &Path, e: ArrowError) -> Error {
     }
 }
 
-fn open(path: &Path) -> Result<File> {
-    File::open(path).map_err(|e| Error::io(path.display(), e))
-}
-
 impl ArrowIpcSource {
     /// Reads the schema (and, for the file format, the index) of every file.
     pub fn open(paths: &[PathBuf], columns: Option<&[String]>) -> Result<Self> {
@@ -49,9 +45,9 @@ impl ArrowIpcSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let (full, batches) = match FileReader::try_new_buffered(open(path)?, None) {
+            let (full, batches) = match FileReader::try_new_buffered(open_file(path)?, None) {
                 Ok(reader) => (reader.schema(), Some(reader.num_batches())),
-                Err(file_err) => match StreamReader::try_new_buffered(open(path)?, None) {
+                Err(file_err) => match StreamReader::try_new_buffered(open_file(path)?, None) {
                     Ok(reader) => (reader.schema(), None),
                     Err(_) => return Err(ipc_error(path, file_err)),
                 },
@@ -90,7 +86,7 @@ impl BatchSource for ArrowIpcSource {
         let (f, index) = self.units[unit];
         let file = &self.files[f];
         let fail = |e| ipc_error(&file.path, e);
-        let handle = BufReader::new(open(&file.path)?);
+        let handle = BufReader::new(open_file(&file.path)?);
         let projection = Some(file.roots.clone());
         match file.batches {
             Some(_) => {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow_array::types::*;
 use arrow_array::{
-    ArrayRef, BinaryArray, BooleanArray, FixedSizeListArray, LargeBinaryArray, LargeListArray,
-    ListArray, PrimitiveArray, RecordBatch, RecordBatchOptions, StructArray,
+    ArrayRef, BooleanArray, FixedSizeListArray, GenericBinaryArray, LargeListArray, ListArray,
+    OffsetSizeTrait, PrimitiveArray, RecordBatch, RecordBatchOptions, StructArray,
 };
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Fields, Schema};
@@ -120,21 +120,23 @@ fn flat_array(buffer: Buffer) -> Result<ArrayRef> {
         Buffer::Float64(v) => primitive::<Float64Type>(v),
         Buffer::String(s) => {
             let (offsets, values) = s.into_parts();
-            let values = arrow_buffer::Buffer::from_vec(values);
             match i32::try_from(values.len()) {
-                Ok(_) => {
-                    let offsets = offsets.into_iter().map(|o| o as i32).collect::<Vec<_>>();
-                    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-                    Arc::new(BinaryArray::new(offsets, values, None))
-                }
-                Err(_) => {
-                    let offsets = offsets.into_iter().map(|o| o as i64).collect::<Vec<_>>();
-                    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-                    Arc::new(LargeBinaryArray::new(offsets, values, None))
-                }
+                Ok(_) => binary::<i32>(offsets, values),
+                Err(_) => binary::<i64>(offsets, values),
             }
         }
     })
+}
+
+/// Strings as a binary column with offsets of type `O` (which must reach `values.len()`).
+fn binary<O: OffsetSizeTrait>(offsets: Vec<usize>, values: Vec<u8>) -> ArrayRef {
+    let offsets: Vec<O> = offsets
+        .into_iter()
+        .map(|o| O::from_usize(o).expect("offsets fit: checked against the values' length"))
+        .collect();
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    let values = arrow_buffer::Buffer::from_vec(values);
+    Arc::new(GenericBinaryArray::<O>::new(offsets, values, None))
 }
 
 /// Columns named by paths (a struct field for every path longer than one name) as a record

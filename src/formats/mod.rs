@@ -12,3 +12,13 @@ pub mod tfrecord;
 
 #[cfg(test)]
 mod testdata;
+
+use std::fs::File;
+use std::path::Path;
+
+use crate::engine::{Error, Result};
+
+/// Opens `path` for reading; the error names the file.
+pub(crate) fn open_file(path: &Path) -> Result<File> {
+    File::open(path).map_err(|e| Error::io(path.display(), e))
+}

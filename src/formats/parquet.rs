@@ -15,6 +15,7 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
+use super::open_file;
 use super::schema::{same_schema, CommonSchema};
 use crate::engine::{Error, Result};
 use crate::ops::columnar::BatchSource;
@@ -54,7 +55,7 @@ impl ParquetSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+            let file = open_file(path)?;
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                 .map_err(|e| parquet_error(path, e))?;
             let roots = schema.add(metadata.schema(), columns, path)?;
@@ -94,7 +95,7 @@ impl BatchSource for ParquetSource {
         let (f, rg) = self.units[unit];
         let file = &self.files[f];
         let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
-        let handle = File::open(&file.path).map_err(|e| Error::io(file.path.display(), e))?;
+        let handle = open_file(&file.path)?;
         let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
         let rows = decode_rows(file.metadata.metadata().row_group(rg));
         let reader =

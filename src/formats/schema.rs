@@ -20,15 +20,12 @@ pub(crate) fn project(
             .iter()
             .map(|name| {
                 schema.index_of(name).map_err(|_| {
+                    let names: Vec<&str> =
+                        schema.fields().iter().map(|f| f.name().as_str()).collect();
                     Error::invalid(format!(
                         "{}: no column '{name}' (it has {})",
                         file.display(),
-                        schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        names.join(", ")
                     ))
                 })
             })
@@ -45,19 +42,12 @@ pub(crate) fn same_schema(first: &Schema, other: &Schema, file: &Path) -> Result
             .collect::<Vec<_>>()
     };
     if types(first) != types(other) {
+        let described = |s: &Schema| s.fields().iter().map(|f| f.to_string()).collect::<Vec<_>>();
         return Err(Error::invalid(format!(
             "{}: columns {:?} differ from the first ones, {:?}",
             file.display(),
-            other
-                .fields()
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>(),
-            first
-                .fields()
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
+            described(other),
+            described(first)
         )));
     }
     Ok(())

@@ -6,7 +6,7 @@ use zune_jpeg::zune_core::colorspace::ColorSpace;
 use zune_jpeg::zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use crate::engine::{DType, Error, Result, Tensor};
+use crate::engine::{Error, Result, Tensor};
 
 /// Which decoder `decode_image` uses, from the file's first bytes.
 fn is_png(data: &[u8]) -> bool {
@@ -34,14 +34,6 @@ impl Depth {
             other => Err(Error::invalid(format!(
                 "images decode to uint8, uint16 or float32, not {other}"
             ))),
-        }
-    }
-
-    pub fn dtype(self) -> DType {
-        match self {
-            Depth::UInt8 => DType::UInt8,
-            Depth::UInt16 => DType::UInt16,
-            Depth::Float32 => DType::Float32,
         }
     }
 }

@@ -80,7 +80,7 @@ impl BatchSource for MemorySource {
 
 /// How a pass walks the units.
 pub struct UnitOrder {
-    /// Units read ahead at once on the I/O runtime; 0 reads each when it is needed.
+    /// Units read ahead at once on the worker pool; 0 reads each when it is needed.
     pub parallel_reads: usize,
     /// Shuffles the units, anew each pass.
     pub shuffle: Option<SeedGenerator>,

@@ -43,6 +43,15 @@ impl NativeColumnarSource {
         let leaves = describe(&source.schema())?;
         Ok(NativeColumnarSource { source, leaves })
     }
+
+    /// A source of files opened by `open` (reading their footers), without the GIL.
+    fn opened<S: BatchSource + 'static>(
+        py: Python<'_>,
+        open: impl FnOnce() -> Result<S> + Send,
+    ) -> PyResult<Self> {
+        py.detach(|| NativeColumnarSource::new(Arc::new(open()?)))
+            .py_err(py)
+    }
 }
 
 fn arrow_err(e: arrow_schema::ArrowError) -> Error {
@@ -114,9 +123,7 @@ impl NativeColumnarSource {
         paths: Vec<PathBuf>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let open = || ParquetSource::open(&paths, columns.as_deref());
-        py.detach(|| NativeColumnarSource::new(Arc::new(open()?)))
-            .py_err(py)
+        NativeColumnarSource::opened(py, || ParquetSource::open(&paths, columns.as_deref()))
     }
 
     /// The record batches of Arrow IPC files.
@@ -127,9 +134,7 @@ impl NativeColumnarSource {
         paths: Vec<PathBuf>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Self> {
-        let open = || ArrowIpcSource::open(&paths, columns.as_deref());
-        py.detach(|| NativeColumnarSource::new(Arc::new(open()?)))
-            .py_err(py)
+        NativeColumnarSource::opened(py, || ArrowIpcSource::open(&paths, columns.as_deref()))
     }
 
     /// Record batches taken from an object exposing the Arrow PyCapsule interface.
