@@ -27,7 +27,7 @@ from ._dtypes import (
     uint64,
 )
 from ._lib import __version__
-from ._ops import cast, clip_by_value, concat, one_hot, reshape, stack
+from ._ops import argmax, argmin, cast, clip_by_value, concat, one_hot, reshape, stack
 from ._pyfunc import numpy_function, py_function
 from ._spec import TensorShape, TensorSpec
 from .data import AUTOTUNE, Dataset
@@ -45,6 +45,8 @@ __all__ = [
     "TensorShape",
     "TensorSpec",
     "__version__",
+    "argmax",
+    "argmin",
     "as_dtype",
     "bool",
     "bool_",

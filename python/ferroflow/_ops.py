@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from . import _random, _trace
+from ._composite import RaggedTensor
 from ._convert import dtype_of, to_numpy
-from ._dtypes import as_dtype, float32
+from ._dtypes import as_dtype, float32, int64, string
 from ._lib import NativeGraph
 from ._spec import TensorSpec
 
@@ -160,12 +161,72 @@ def decode_raw(
     return _apply("decode_raw", [input_bytes], (to.name, bool(little_endian)), spec)
 
 
+def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:  # noqa: A002
+    """Each string split into pieces (``tf.strings.split``), as Python's ``bytes.split``
+    splits: on ``sep``, keeping empty pieces, or without ``sep`` on runs of whitespace; at
+    most ``maxsplit`` splits unless it is -1. A scalar gives a vector of pieces, a vector of
+    strings a ``RaggedTensor`` with one row per string (eagerly; a traced function splits
+    scalars natively and runs as Python for vectors)."""
+    separator = None if sep is None else to_numpy(sep, string)
+    if separator is not None and not isinstance(separator, bytes):
+        raise TypeError("strings.split: sep must be one string")
+    attr = (separator or None, int(maxsplit))
+    if _trace.is_symbol(input):
+        if input.shape.rank != 0:
+            raise _trace.TraceUnsupported("splitting strings other than a scalar (ragged result)")
+        pieces = TensorSpec([None], string)
+        return input.graph.add("split", [input], attr, [pieces, TensorSpec([None], int64)])[0]
+    value = to_numpy(input, string)
+    rank = 0 if isinstance(value, bytes) else value.ndim
+    if rank > 1:
+        raise ValueError(f"strings.split takes a scalar or a vector of strings, not rank {rank}")
+    pieces, row_splits = NativeGraph(1, [("split", [0], attr)], [1, 2])([value])
+    return pieces if rank == 0 else RaggedTensor.from_row_splits(pieces, row_splits)
+
+
+def _arg_extreme(input: Any, axis: Any, largest: bool, output_type: Any) -> Any:  # noqa: A002
+    out = as_dtype(output_type)
+    ax = 0 if axis is None else int(np.asarray(axis))
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        if dims is None:
+            return TensorSpec(None, out)
+        if not -len(dims) <= ax < len(dims):
+            raise _trace.TraceUnsupported(f"axis {ax} is out of range for rank {len(dims)}")
+        del dims[ax]
+        return TensorSpec(dims, out)
+
+    return _apply("arg_extreme", [input], (ax, largest, out.name), spec)
+
+
+def argmax(input: Any, axis: Any = None, output_type: Any = int64, name: str | None = None) -> Any:  # noqa: A002
+    """The index of the largest value along ``axis`` (0 when None), the first on ties
+    (``tf.math.argmax``); booleans count True as larger, and a NaN is never the largest."""
+    return _arg_extreme(input, axis, True, output_type)
+
+
+def argmin(input: Any, axis: Any = None, output_type: Any = int64, name: str | None = None) -> Any:  # noqa: A002
+    """The index of the smallest value along ``axis`` (0 when None), the first on ties
+    (``tf.math.argmin``)."""
+    return _arg_extreme(input, axis, False, output_type)
+
+
 def read_file(filename: Any, name: str | None = None) -> Any:
     """The contents of the file ``filename`` names, as one string (``tf.io.read_file``)."""
     return _apply("read_file", [filename], None, lambda s: TensorSpec([], "string"))
 
 
-__all__ = ["cast", "clip_by_value", "concat", "one_hot", "reshape", "stack"]
+__all__ = [
+    "argmax",
+    "argmin",
+    "cast",
+    "clip_by_value",
+    "concat",
+    "one_hot",
+    "reshape",
+    "stack",
+]
 
 
 def _decode(

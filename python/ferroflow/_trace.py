@@ -162,9 +162,27 @@ class Symbol:
             return self.graph.constant(arr.astype(self.dtype.as_numpy_dtype))
         raise TraceUnsupported(f"cannot combine a tensor with {type(other).__name__}")
 
+    def _string_operand(self, other: Any) -> Symbol:
+        from ._convert import to_numpy
+
+        if isinstance(other, Symbol):
+            if other.dtype != self.dtype:
+                raise TraceUnsupported(f"comparing strings with {other.dtype.name} values")
+            return other
+        if isinstance(other, (str, bytes, list, tuple, np.ndarray, np.generic)):
+            try:
+                return self.graph.constant(to_numpy(other, "string"))
+            except (TypeError, ValueError) as e:
+                raise TraceUnsupported(f"comparing strings with {other!r}") from e
+        raise TraceUnsupported(f"comparing strings with {type(other).__name__}")
+
     def _binary(self, op: str, other: Any, reverse: bool = False) -> Symbol:
         if self.dtype.name == "string":
-            raise TraceUnsupported("arithmetic on strings")
+            if op not in ("equal", "not_equal"):
+                raise TraceUnsupported("strings only compare for equality")
+            b = self._string_operand(other)
+            spec = TensorSpec(_broadcast(self.shape, b.shape), bool_)
+            return self.graph.add("binary", [self, b], op, [spec])[0]
         b = self._operand(other)
         a, b = (b, self) if reverse else (self, b)
         if op in _COMPARISONS:
@@ -225,12 +243,68 @@ class Symbol:
     def _unsupported(self, *_: Any, **__: Any) -> Any:
         raise TraceUnsupported("a traced tensor has no value to use here")
 
+    def __getitem__(self, key: Any) -> Symbol:
+        """``t[key]`` with integers, slices, ``None`` and ``...``, as numpy indexes."""
+        indices = [_index_attr(k) for k in (key if isinstance(key, tuple) else (key,))]
+        spec = TensorSpec(_sliced_shape(self.shape, indices), self.dtype)
+        return self.graph.add("strided_slice", [self], indices, [spec])[0]
+
     __bool__ = __array__ = __iter__ = __len__ = __index__ = __int__ = __float__ = _unsupported
-    __getitem__ = __floordiv__ = __mod__ = __pow__ = __neg__ = __abs__ = _unsupported
+    __floordiv__ = __mod__ = __pow__ = __neg__ = __abs__ = _unsupported
     numpy = tolist = item = astype = reshape = _unsupported
 
     def __repr__(self) -> str:
         return f"<traced tensor shape={self.shape} dtype={self.dtype.name}>"
+
+
+def _index_attr(key: Any) -> tuple:
+    """One index as the engine's strided slice takes it."""
+    if key is Ellipsis:
+        return ("ellipsis",)
+    if key is None:
+        return ("new_axis",)
+    if isinstance(key, slice):
+        bounds = []
+        for bound in (key.start, key.stop, key.step):
+            if bound is not None and not _is_integer(bound):
+                raise TraceUnsupported(f"a slice bound of type {type(bound).__name__}")
+            bounds.append(None if bound is None else int(bound))
+        if bounds[2] == 0:
+            raise TraceUnsupported("a slice step of zero")
+        return ("range", bounds[0], bounds[1], 1 if bounds[2] is None else bounds[2])
+    if _is_integer(key):
+        return ("at", int(key))
+    raise TraceUnsupported(f"indexing with {type(key).__name__} (only integers, slices, None, ...)")
+
+
+def _is_integer(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _sliced_shape(shape: TensorShape, indices: list[tuple]) -> TensorShape:
+    """The shape of ``t[indices]`` for ``t`` of ``shape``, as far as it is known."""
+    if shape.rank is None:
+        return TensorShape(None)
+    dims = shape.as_list()
+    named = sum(1 for i in indices if i[0] in ("at", "range"))
+    if named > len(dims) or sum(1 for i in indices if i[0] == "ellipsis") > 1:
+        raise TraceUnsupported(f"indices {indices} do not fit a tensor of shape {shape}")
+    out: list[int | None] = []
+    rest = iter(dims)
+    for kind, *args in indices:
+        if kind == "new_axis":
+            out.append(1)
+        elif kind == "ellipsis":
+            out.extend(next(rest) for _ in range(len(dims) - named))
+        elif kind == "at":
+            size = next(rest)
+            if size is not None and not -size <= args[0] < size:
+                raise TraceUnsupported(f"index {args[0]} is out of bounds for size {size}")
+        else:
+            size = next(rest)
+            out.append(None if size is None else len(range(*slice(*args).indices(size))))
+    out.extend(rest)
+    return TensorShape(out)
 
 
 def is_symbol(value: Any) -> bool:

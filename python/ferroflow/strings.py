@@ -1,5 +1,5 @@
 """``ferroflow.strings``: the string operations of ``tf.strings`` the pipelines use."""
 
-from ._ops import to_number
+from ._ops import split, to_number
 
-__all__ = ["to_number"]
+__all__ = ["split", "to_number"]

@@ -215,7 +215,8 @@ fn float_arithmetic(
     }
 }
 
-/// `a op b` element-wise with broadcasting; both must have one numeric dtype.
+/// `a op b` element-wise with broadcasting; both must have one dtype, numeric (strings
+/// compare for equality only).
 pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     if a.dtype() != b.dtype() {
         return Err(Error::InvalidArgument(format!(
@@ -226,6 +227,14 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
     let out = broadcast_shape(a.shape(), b.shape())?;
     let (ash, bsh) = (a.shape(), b.shape());
+    if let (Some(x), Some(y), BinaryOp::Equal | BinaryOp::NotEqual) =
+        (a.as_strings(), b.as_strings(), op)
+    {
+        let (x, y): (Vec<&[u8]>, Vec<&[u8]>) = (x.iter().collect(), y.iter().collect());
+        let equal = op == BinaryOp::Equal;
+        let flags = zip_broadcast(&x, ash, &y, bsh, &out, |p, q| (p == q) == equal);
+        return Tensor::new(out, flags);
+    }
     if let Some(buffer) = float_arithmetic(op, a.buffer(), ash, b.buffer(), bsh, &out) {
         return Tensor::new(out, buffer);
     }
@@ -322,6 +331,19 @@ pub fn result_dtype(op: BinaryOp, dtype: DType) -> DType {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::StringBuf;
+
+    #[test]
+    fn strings_compare_for_equality_with_broadcasting() {
+        let names =
+            Tensor::new(vec![3], StringBuf::from_items(["daisy", "roses", "tulips"])).unwrap();
+        let label = Tensor::scalar_bytes(b"roses");
+        let eq = binary(BinaryOp::Equal, &label, &names).unwrap();
+        assert_eq!(eq.as_slice::<bool>().unwrap(), &[false, true, false]);
+        let ne = binary(BinaryOp::NotEqual, &names, &label).unwrap();
+        assert_eq!(ne.as_slice::<bool>().unwrap(), &[true, false, true]);
+        assert!(binary(BinaryOp::Less, &names, &label).is_err());
+    }
 
     #[test]
     fn broadcasting_arithmetic() {

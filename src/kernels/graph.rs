@@ -14,9 +14,11 @@ use super::decode;
 use super::encode;
 use super::image;
 use super::one_hot::one_hot;
+use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, reshape, stack};
-use super::strings::{decode_raw, read_file, to_number};
+use super::slice::{strided_slice, Index};
+use super::strings::{decode_raw, read_file, split, to_number};
 
 pub enum GraphOp {
     Const(Tensor),
@@ -38,6 +40,18 @@ pub enum GraphOp {
         axis: i64,
     },
     ToNumber(DType),
+    /// Outputs: the pieces, and the row splits saying which string each came from.
+    Split {
+        sep: Option<Vec<u8>>,
+        maxsplit: i64,
+    },
+    StridedSlice(Vec<Index>),
+    /// argmax (`largest`) or argmin along `axis`, as `output` (int32 or int64).
+    ArgExtreme {
+        axis: i64,
+        largest: bool,
+        output: DType,
+    },
     DecodeRaw {
         dtype: DType,
         little_endian: bool,
@@ -130,6 +144,7 @@ fn output_count(op: &GraphOp) -> usize {
             })
             .sum(),
         GraphOp::External { outputs, .. } => *outputs,
+        GraphOp::Split { .. } => 2,
         _ => 1,
     }
 }
@@ -149,6 +164,16 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Stack(axis) => vec![stack(args, *axis)?],
         GraphOp::OneHot { depth, axis } => vec![one_hot(args[0], *depth, args[1], args[2], *axis)?],
         GraphOp::ToNumber(dtype) => vec![to_number(args[0], *dtype)?],
+        GraphOp::Split { sep, maxsplit } => {
+            let (pieces, row_splits) = split(args[0], sep.as_deref(), *maxsplit)?;
+            vec![pieces, row_splits]
+        }
+        GraphOp::StridedSlice(indices) => vec![strided_slice(args[0], indices)?],
+        GraphOp::ArgExtreme {
+            axis,
+            largest,
+            output,
+        } => vec![arg_extreme(args[0], *axis, *largest, *output)?],
         GraphOp::DecodeRaw {
             dtype,
             little_endian,

@@ -17,6 +17,7 @@ use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
 use crate::kernels::resize::ResizeMethod;
+use crate::kernels::slice::Index;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
 use crate::ops::tfrecord::TfRecordFileFn;
 
@@ -88,6 +89,19 @@ fn node_from_py(
             }
         }
         "read_file" => GraphOp::ReadFile,
+        "split" => {
+            let (sep, maxsplit): (Option<Vec<u8>>, i64) = attr.extract().map_err(wrong)?;
+            GraphOp::Split { sep, maxsplit }
+        }
+        "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
+        "arg_extreme" => {
+            let (axis, largest, output): (i64, bool, String) = attr.extract().map_err(wrong)?;
+            GraphOp::ArgExtreme {
+                axis,
+                largest,
+                output: DType::from_name(&output)?,
+            }
+        }
         "decode_image" => {
             let (format, channels, dtype): (String, usize, String) =
                 attr.extract().map_err(wrong)?;
@@ -156,6 +170,30 @@ fn node_from_py(
         }
     };
     Ok(GraphNode { op, inputs })
+}
+
+/// Indices as `("at", i)`, `("range", start, stop, step)` (None for a missing bound),
+/// `("new_axis",)` or `("ellipsis",)`.
+fn indices_from_py(attr: &Bound<'_, PyAny>) -> Result<Vec<Index>> {
+    let wrong = |e: PyErr| Error::InvalidArgument(format!("graph node strided_slice: {e}"));
+    let items: Vec<Bound<'_, PyAny>> = attr.extract().map_err(wrong)?;
+    items
+        .iter()
+        .map(|item| {
+            let kind: String = item.get_item(0).and_then(|k| k.extract()).map_err(wrong)?;
+            Ok(match kind.as_str() {
+                "at" => Index::At(item.get_item(1).and_then(|v| v.extract()).map_err(wrong)?),
+                "range" => {
+                    let (_, start, stop, step): (String, Option<i64>, Option<i64>, i64) =
+                        item.extract().map_err(wrong)?;
+                    Index::Range { start, stop, step }
+                }
+                "new_axis" => Index::NewAxis,
+                "ellipsis" => Index::Ellipsis,
+                other => return Err(Error::InvalidArgument(format!("unknown index {other:?}"))),
+            })
+        })
+        .collect()
 }
 
 #[pymethods]
