@@ -27,7 +27,17 @@ from ._dtypes import (
     uint64,
 )
 from ._lib import __version__
-from ._ops import argmax, argmin, cast, clip_by_value, concat, one_hot, reshape, stack
+from ._ops import (
+    argmax,
+    argmin,
+    cast,
+    clip_by_value,
+    concat,
+    one_hot,
+    reshape,
+    stack,
+    transpose,
+)
 from ._pyfunc import numpy_function, py_function
 from ._spec import TensorShape, TensorSpec
 from .data import AUTOTUNE, Dataset
@@ -75,6 +85,7 @@ __all__ = [
     "string",
     "strings",
     "train",
+    "transpose",
     "uint16",
     "uint32",
     "uint64",

@@ -74,6 +74,22 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
     )
 
 
+def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | None = None) -> Any:
+    """``a`` with its dimensions reordered: dimension ``i`` of the result is dimension
+    ``perm[i]`` (reversed when ``perm`` is None), as ``tf.transpose``."""
+    rank = a.shape.rank if _trace.is_symbol(a) else np.ndim(to_numpy(a))
+    if rank is None:
+        raise _trace.TraceUnsupported("transposing a tensor of unknown rank")
+    order = list(range(rank))[::-1] if perm is None else [int(p) for p in np.asarray(perm)]
+    order = [p + rank if p < 0 else p for p in order]
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        return TensorSpec(None if dims is None else [dims[p] for p in order], s[0].dtype)
+
+    return _apply("transpose", [a], order, spec)
+
+
 def _joined_spec(specs: list[TensorSpec], axis: int, new_axis: bool) -> TensorSpec:
     dims = _dims(specs[0])
     if dims is None:
@@ -226,6 +242,7 @@ __all__ = [
     "one_hot",
     "reshape",
     "stack",
+    "transpose",
 ]
 
 

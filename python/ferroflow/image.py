@@ -10,7 +10,8 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, cast, op_seed
+from ._ops import _apply, _dims, cast, concat, op_seed
+from ._ops import transpose as transpose_tensor
 from ._spec import TensorSpec
 
 
@@ -136,14 +137,148 @@ def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None
     )
 
 
+def _random_adjust(kind: str, image: Any, lower: float, upper: float, seed: int | None) -> Any:
+    return _apply(
+        "random_adjust",
+        [image],
+        (kind, float(lower), float(upper), op_seed(seed)),
+        lambda s: s[0],
+        True,
+    )
+
+
+def _check_range(lower: float, upper: float) -> None:
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+
+
 def random_brightness(image: Any, max_delta: float, seed: int | None = None) -> Any:
-    """Adds one random delta in [-max_delta, max_delta) to the image."""
+    """``adjust_brightness`` by one random delta in [-max_delta, max_delta)."""
     if max_delta < 0:
         from .errors import InvalidArgumentError
 
         raise InvalidArgumentError("max_delta must be non-negative")
-    return _apply(
-        "random_brightness", [image], (float(max_delta), op_seed(seed)), lambda s: s[0], True
+    return _random_adjust("brightness", image, -max_delta, max_delta, seed)
+
+
+def random_contrast(image: Any, lower: float, upper: float, seed: int | None = None) -> Any:
+    """``adjust_contrast`` by one random factor in [lower, upper)."""
+    _check_range(lower, upper)
+    return _random_adjust("contrast", image, lower, upper, seed)
+
+
+def random_saturation(image: Any, lower: float, upper: float, seed: int | None = None) -> Any:
+    """``adjust_saturation`` by one random factor in [lower, upper)."""
+    _check_range(lower, upper)
+    return _random_adjust("saturation", image, lower, upper, seed)
+
+
+def _adjust(kind: str, image: Any, amount: float) -> Any:
+    return _apply("adjust", [image], (kind, float(amount)), lambda s: s[0])
+
+
+def adjust_brightness(image: Any, delta: float) -> Any:
+    """Adds ``delta`` to every value; integer images are adjusted in [0, 1] and converted
+    back with saturation, as ``tf.image.adjust_brightness``."""
+    return _adjust("brightness", image, delta)
+
+
+def adjust_contrast(images: Any, contrast_factor: float) -> Any:
+    """Moves each channel away from its mean over the image:
+    ``(x - mean) * contrast_factor + mean`` (integer images in [0, 1], as TensorFlow)."""
+    return _adjust("contrast", images, contrast_factor)
+
+
+def adjust_saturation(image: Any, saturation_factor: float, name: str | None = None) -> Any:
+    """Scales the HSV saturation of RGB images by ``saturation_factor`` (clamped to [0, 1]),
+    with TensorFlow's float arithmetic."""
+    return _adjust("saturation", image, saturation_factor)
+
+
+def rgb_to_grayscale(images: Any, name: str | None = None) -> Any:
+    """RGB images as one channel of luma (weights 0.2989, 0.587, 0.114), of their dtype."""
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = _dims(s[0])
+        return TensorSpec(None if dims is None else [*dims[:-1], 1], s[0].dtype)
+
+    return _apply("rgb_to_grayscale", [images], None, spec)
+
+
+def grayscale_to_rgb(images: Any, name: str | None = None) -> Any:
+    """One-channel images with the channel repeated three times."""
+    return concat([images, images, images], -1)
+
+
+def flip_up_down(image: Any) -> Any:
+    """Mirrors the image(s) top to bottom."""
+    return _apply("flip_up_down", [image], None, lambda s: s[0])
+
+
+def _image_rank(image: Any) -> int | None:
+    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
+    return getattr(shape, "rank", len(shape))
+
+
+def transpose(image: Any, name: str | None = None) -> Any:
+    """Swaps the height and width of the image(s)."""
+    rank = _image_rank(image)
+    if rank not in (3, 4):
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"transpose takes images of rank 3 or 4, not {rank}")
+    return transpose_tensor(image, [1, 0, 2] if rank == 3 else [0, 2, 1, 3])
+
+
+def rot90(image: Any, k: int = 1, name: str | None = None) -> Any:
+    """The image(s) rotated ``k`` quarter turns counter-clockwise."""
+    turns = int(k) % 4
+    if turns == 1:
+        return transpose(flip_left_right(image))
+    if turns == 2:
+        return flip_up_down(flip_left_right(image))
+    if turns == 3:
+        return flip_left_right(transpose(image))
+    return image
+
+
+def pad_to_bounding_box(
+    image: Any, offset_height: int, offset_width: int, target_height: int, target_width: int
+) -> Any:
+    """The image(s) placed at (``offset_height``, ``offset_width``) of zero images of
+    ``target_height`` x ``target_width``."""
+    attr = (int(offset_height), int(offset_width), int(target_height), int(target_width))
+    return _apply("pad", [image], attr, lambda s: _image_spec(s[0], attr[2], attr[3]))
+
+
+def resize_with_crop_or_pad(image: Any, target_height: int, target_width: int) -> Any:
+    """Crops or zero-pads the image(s), centred, to ``target_height`` x ``target_width``
+    (no resampling); the height and width must be known when tracing."""
+    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
+    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
+        if _trace.is_symbol(image):
+            raise _trace.TraceUnsupported("resize_with_crop_or_pad of an image of unknown size")
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"resize_with_crop_or_pad takes images, got shape {shape}")
+    height, width = int(dims[-3]), int(dims[-2])
+    target_height, target_width = int(target_height), int(target_width)
+    cropped = crop_to_bounding_box(
+        image,
+        max((height - target_height) // 2, 0),
+        max((width - target_width) // 2, 0),
+        min(target_height, height),
+        min(target_width, width),
+    )
+    return pad_to_bounding_box(
+        cropped,
+        max((target_height - height) // 2, 0),
+        max((target_width - width) // 2, 0),
+        target_height,
+        target_width,
     )
 
 
@@ -173,13 +308,25 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: st
 
 __all__ = [
     "ResizeMethod",
+    "adjust_brightness",
+    "adjust_contrast",
+    "adjust_saturation",
     "central_crop",
     "convert_image_dtype",
     "crop_to_bounding_box",
     "flip_left_right",
+    "flip_up_down",
+    "grayscale_to_rgb",
+    "pad_to_bounding_box",
     "per_image_standardization",
     "random_brightness",
+    "random_contrast",
     "random_crop",
     "random_flip_left_right",
+    "random_saturation",
     "resize",
+    "resize_with_crop_or_pad",
+    "rgb_to_grayscale",
+    "rot90",
+    "transpose",
 ]

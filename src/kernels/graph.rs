@@ -10,13 +10,14 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 
 use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
+use super::color::{rgb_to_grayscale, Adjustment};
 use super::decode;
 use super::encode;
 use super::image;
 use super::one_hot::one_hot;
 use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
-use super::shape::{concat, reshape, stack};
+use super::shape::{concat, reshape, stack, transpose};
 use super::slice::{strided_slice, Index};
 use super::strings::{decode_raw, read_file, split, to_number};
 
@@ -82,9 +83,21 @@ pub enum GraphOp {
         width: usize,
         seed: u64,
     },
-    RandomBrightness {
-        max_delta: f32,
+    /// A colour adjustment whose amount is drawn from [lower, upper) for each element.
+    RandomAdjust {
+        adjustment: Adjustment,
+        range: (f32, f32),
         seed: u64,
+    },
+    Adjust(Adjustment),
+    RgbToGrayscale,
+    FlipUpDown,
+    Transpose(Vec<usize>),
+    Pad {
+        top: usize,
+        left: usize,
+        height: usize,
+        width: usize,
     },
     CentralCrop(f64),
     Crop {
@@ -229,13 +242,21 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                 &mut stream(*seed, at),
             )?]
         }
-        GraphOp::RandomBrightness { max_delta, seed } => {
-            vec![image::random_brightness(
-                args[0],
-                *max_delta,
-                &mut stream(*seed, at),
-            )?]
-        }
+        GraphOp::RandomAdjust {
+            adjustment,
+            range,
+            seed,
+        } => vec![adjustment.apply_random(args[0], *range, &mut stream(*seed, at))?],
+        GraphOp::Adjust(adjustment) => vec![adjustment.apply(args[0])?],
+        GraphOp::RgbToGrayscale => vec![rgb_to_grayscale(args[0])?],
+        GraphOp::FlipUpDown => vec![image::flip_up_down(args[0])?],
+        GraphOp::Transpose(perm) => vec![transpose(args[0], perm)?],
+        GraphOp::Pad {
+            top,
+            left,
+            height,
+            width,
+        } => vec![image::pad(args[0], *top, *left, *height, *width)?],
         GraphOp::CentralCrop(fraction) => vec![image::central_crop(args[0], *fraction)?],
         GraphOp::Crop {
             top,

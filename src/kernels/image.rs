@@ -1,6 +1,6 @@
-//! Image kernels with tf.image's semantics: flips, crops, standardization and the seeded
-//! random augmentations. Images are [height, width, channels] or a batch of them;
-//! `decode` and `resize` hold the decoders and resampling.
+//! Image kernels with tf.image's semantics: flips, crops, padding, standardization and the
+//! seeded random flips and crops. Images are [height, width, channels] or a batch of them;
+//! `decode` and `resize` hold the decoders and resampling, `color` the colour adjustments.
 
 use crate::engine::random::RandomStream;
 use crate::engine::{Buffer, DType, Error, Result, Tensor};
@@ -49,6 +49,45 @@ pub fn flip_left_right(t: &Tensor) -> Result<Tensor> {
         }
     }
     Tensor::new(t.shape().to_vec(), out)
+}
+
+/// Mirrors images top to bottom.
+pub fn flip_up_down(t: &Tensor) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "flip_up_down")?;
+    let row = w * c;
+    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
+    for b in 0..n {
+        for y in (0..h).rev() {
+            let at = (b * h + y) * row;
+            out.extend_from_range(t.buffer(), at, at + row)?;
+        }
+    }
+    Tensor::new(t.shape().to_vec(), out)
+}
+
+/// Every image placed at (`top`, `left`) of a zero `height` x `width` image
+/// (tf.image.pad_to_bounding_box).
+pub fn pad(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "pad_to_bounding_box")?;
+    if top + h > height || left + w > width {
+        return Err(Error::InvalidArgument(format!(
+            "pad_to_bounding_box: a {h}x{w} image at ({top}, {left}) does not fit in {height}x{width}"
+        )));
+    }
+    let zero = super::cast::cast(&Tensor::scalar(0u8), t.dtype())?;
+    let mut out = Buffer::with_capacity(t.dtype(), n * height * width * c);
+    let fill = |out: &mut Buffer, count: usize| out.extend_repeated(zero.buffer(), 0, count);
+    for b in 0..n {
+        fill(&mut out, top * width * c)?;
+        for y in 0..h {
+            fill(&mut out, left * c)?;
+            let at = (b * h + y) * w * c;
+            out.extend_from_range(t.buffer(), at, at + w * c)?;
+            fill(&mut out, (width - left - w) * c)?;
+        }
+        fill(&mut out, (height - top - h) * width * c)?;
+    }
+    Tensor::new(out_shape(t, height, width, c), out)
 }
 
 /// The `height` x `width` window at (`top`, `left`) of every image.
@@ -124,33 +163,6 @@ pub fn random_crop(
     crop(t, top, left, height, width)
 }
 
-/// Adds one uniform delta in [-max_delta, max_delta) to a float image (uint8 images are
-/// adjusted in [0, 1] and converted back with saturation, as tf.image does).
-pub fn random_brightness(t: &Tensor, max_delta: f32, rng: &mut RandomStream) -> Result<Tensor> {
-    let delta = ((rng.unit_f64() * 2.0 - 1.0) * max_delta as f64) as f32;
-    match t.buffer() {
-        Buffer::UInt8(v) => {
-            let out: Vec<u8> = v
-                .iter()
-                .map(|&x| ((x as f32 / 255.0 + delta) * 255.0 + 0.5).clamp(0.0, 255.0) as u8)
-                .collect();
-            Tensor::new(t.shape().to_vec(), out)
-        }
-        Buffer::Float32(v) => Tensor::new(
-            t.shape().to_vec(),
-            v.iter().map(|&x| x + delta).collect::<Vec<_>>(),
-        ),
-        Buffer::Float64(v) => Tensor::new(
-            t.shape().to_vec(),
-            v.iter().map(|&x| x + delta as f64).collect::<Vec<_>>(),
-        ),
-        _ => Err(Error::InvalidArgument(format!(
-            "random_brightness takes uint8 or float images, got {}",
-            t.dtype()
-        ))),
-    }
-}
-
 /// Scales each image to zero mean and unit variance: (x - mean) / max(stddev, 1/sqrt(N)).
 pub fn per_image_standardization(t: &Tensor) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "per_image_standardization")?;
@@ -187,5 +199,16 @@ mod tests {
             &[5, 6]
         );
         assert!(crop(&img, 1, 1, 2, 2).is_err());
+        assert_eq!(
+            flip_up_down(&img).unwrap().as_slice::<u8>().unwrap(),
+            &[4, 5, 6, 1, 2, 3]
+        );
+        let padded = pad(&img, 1, 0, 3, 4).unwrap();
+        assert_eq!(padded.shape(), &[3, 4, 1]);
+        assert_eq!(
+            padded.as_slice::<u8>().unwrap(),
+            &[0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0]
+        );
+        assert!(pad(&img, 2, 0, 3, 4).is_err());
     }
 }

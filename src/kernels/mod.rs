@@ -2,6 +2,7 @@
 
 pub mod arithmetic;
 pub mod cast;
+pub mod color;
 pub mod decode;
 pub mod encode;
 pub mod graph;

@@ -1,5 +1,6 @@
-//! Shape kernels: `ff.reshape`, `ff.stack` and `ff.concat`.
+//! Shape kernels: `ff.reshape`, `ff.stack`, `ff.concat` and `ff.transpose`.
 
+use super::slice::{gather, strides, Axis};
 use crate::engine::{Buffer, Error, Result, Tensor};
 
 /// `t` with a new shape (one dimension may be -1, inferred); the buffer is shared.
@@ -94,6 +95,26 @@ pub fn stack(parts: &[&Tensor], axis: i64) -> Result<Tensor> {
     concat(&expanded.iter().collect::<Vec<_>>(), axis as i64)
 }
 
+/// `t` with its dimensions reordered: dimension `i` of the result is dimension `perm[i]`.
+pub fn transpose(t: &Tensor, perm: &[usize]) -> Result<Tensor> {
+    let shape = t.shape();
+    let mut sorted = perm.to_vec();
+    sorted.sort_unstable();
+    if sorted != (0..shape.len()).collect::<Vec<_>>() {
+        return Err(Error::InvalidArgument(format!(
+            "transpose: {perm:?} is not a permutation of the {} dimensions of shape {shape:?}",
+            shape.len()
+        )));
+    }
+    let strides = strides(shape);
+    let axes: Vec<Axis> = perm
+        .iter()
+        .map(|&d| Axis::whole(shape[d], strides[d]))
+        .collect();
+    let out_shape = perm.iter().map(|&d| shape[d]).collect();
+    Tensor::new(out_shape, gather(t.buffer(), &axes)?)
+}
+
 pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> {
     let a = if axis < 0 { axis + rank as i64 } else { axis };
     if a < 0 || a >= rank as i64 {
@@ -107,6 +128,25 @@ pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transpose_reorders_dimensions() {
+        let x = t(&[2, 3, 2], (0..12).collect());
+        let y = transpose(&x, &[1, 0, 2]).unwrap();
+        assert_eq!(y.shape(), &[3, 2, 2]);
+        assert_eq!(
+            y.as_slice::<i32>().unwrap(),
+            &[0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11]
+        );
+        let z = transpose(&x, &[2, 0, 1]).unwrap();
+        assert_eq!(z.shape(), &[2, 2, 3]);
+        assert_eq!(
+            z.as_slice::<i32>().unwrap(),
+            &[0, 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11]
+        );
+        assert!(transpose(&x, &[0, 0, 1]).is_err());
+        assert!(transpose(&x, &[0, 1]).is_err());
+    }
 
     fn t(shape: &[usize], v: Vec<i32>) -> Tensor {
         Tensor::from_vec(shape.to_vec(), v).unwrap()

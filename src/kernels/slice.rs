@@ -16,13 +16,6 @@ pub enum Index {
     Ellipsis,
 }
 
-/// What one input dimension contributes: the positions it keeps, and whether it stays a
-/// dimension of the result.
-struct Pick {
-    positions: Vec<usize>,
-    kept: bool,
-}
-
 /// `t[indices]`.
 pub fn strided_slice(t: &Tensor, indices: &[Index]) -> Result<Tensor> {
     let shape = t.shape();
@@ -39,14 +32,12 @@ pub fn strided_slice(t: &Tensor, indices: &[Index]) -> Result<Tensor> {
             }
         )));
     }
-    let mut picks = Vec::with_capacity(shape.len());
+    let strides = strides(shape);
+    let mut axes = Vec::with_capacity(shape.len());
     let mut out_shape = Vec::new();
     let mut dim = 0;
-    let whole = |dim: usize, picks: &mut Vec<Pick>, out_shape: &mut Vec<usize>| {
-        picks.push(Pick {
-            positions: (0..shape[dim]).collect(),
-            kept: true,
-        });
+    let whole = |dim: usize, axes: &mut Vec<Axis>, out_shape: &mut Vec<usize>| {
+        axes.push(Axis::whole(shape[dim], strides[dim]));
         out_shape.push(shape[dim]);
     };
     for index in indices {
@@ -54,7 +45,7 @@ pub fn strided_slice(t: &Tensor, indices: &[Index]) -> Result<Tensor> {
             Index::NewAxis => out_shape.push(1),
             Index::Ellipsis => {
                 for _ in 0..shape.len() - named {
-                    whole(dim, &mut picks, &mut out_shape);
+                    whole(dim, &mut axes, &mut out_shape);
                     dim += 1;
                 }
             }
@@ -66,29 +57,28 @@ pub fn strided_slice(t: &Tensor, indices: &[Index]) -> Result<Tensor> {
                         "slice index {i} of dimension {dim} out of bounds (size {size})"
                     )));
                 }
-                picks.push(Pick {
+                axes.push(Axis {
                     positions: vec![at as usize],
-                    kept: false,
+                    stride: strides[dim],
                 });
                 dim += 1;
             }
             Index::Range { start, stop, step } => {
                 let positions = range_positions(shape[dim], start, stop, step)?;
                 out_shape.push(positions.len());
-                picks.push(Pick {
+                axes.push(Axis {
                     positions,
-                    kept: true,
+                    stride: strides[dim],
                 });
                 dim += 1;
             }
         }
     }
     while dim < shape.len() {
-        whole(dim, &mut picks, &mut out_shape);
+        whole(dim, &mut axes, &mut out_shape);
         dim += 1;
     }
-    debug_assert!(picks.iter().all(|p| p.kept || p.positions.len() == 1));
-    let buffer = gather(t.buffer(), shape, &picks)?;
+    let buffer = gather(t.buffer(), &axes)?;
     Tensor::new(out_shape, buffer)
 }
 
@@ -124,39 +114,62 @@ fn range_positions(
     Ok(positions)
 }
 
-/// The values at every combination of picked positions, in row-major order; runs of
-/// consecutive positions in the last dimension are copied in one piece.
-fn gather(buffer: &Buffer, shape: &[usize], picks: &[Pick]) -> Result<Buffer> {
-    let count: usize = picks.iter().map(|p| p.positions.len()).product();
-    let mut out = Buffer::with_capacity(buffer.dtype(), count);
-    let Some(last) = picks.last() else {
-        out.extend_from_range(buffer, 0, buffer.len())?;
-        return Ok(out);
-    };
+/// One dimension of a gather: the positions it visits and the distance in the input between
+/// consecutive positions.
+pub(crate) struct Axis {
+    pub positions: Vec<usize>,
+    pub stride: usize,
+}
+
+impl Axis {
+    /// Every position of a dimension of `size`.
+    pub(crate) fn whole(size: usize, stride: usize) -> Axis {
+        Axis {
+            positions: (0..size).collect(),
+            stride,
+        }
+    }
+}
+
+/// The row-major strides of `shape`.
+pub(crate) fn strides(shape: &[usize]) -> Vec<usize> {
     let mut strides = vec![1usize; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
         strides[d] = strides[d + 1] * shape[d + 1];
     }
-    let contiguous = last.positions.windows(2).all(|w| w[1] == w[0] + 1);
-    let mut index = vec![0usize; picks.len() - 1];
+    strides
+}
+
+/// The values at every combination of the axes' positions, in row-major order; runs of
+/// consecutive positions in a last axis of stride one are copied in one piece.
+pub(crate) fn gather(buffer: &Buffer, axes: &[Axis]) -> Result<Buffer> {
+    let count: usize = axes.iter().map(|a| a.positions.len()).product();
+    let mut out = Buffer::with_capacity(buffer.dtype(), count);
+    let Some((last, leading)) = axes.split_last() else {
+        out.extend_from_range(buffer, 0, buffer.len())?;
+        return Ok(out);
+    };
     if count == 0 {
         return Ok(out);
     }
+    let run = last.stride == 1 && last.positions.windows(2).all(|w| w[1] == w[0] + 1);
+    let mut index = vec![0usize; leading.len()];
     loop {
         let base: usize = index
             .iter()
-            .enumerate()
-            .map(|(d, &k)| picks[d].positions[k] * strides[d])
+            .zip(leading)
+            .map(|(&k, axis)| axis.positions[k] * axis.stride)
             .sum();
-        if contiguous {
+        if run {
             let first = base + last.positions[0];
             out.extend_from_range(buffer, first, first + last.positions.len())?;
         } else {
             for &p in &last.positions {
-                out.extend_from_range(buffer, base + p, base + p + 1)?;
+                let at = base + p * last.stride;
+                out.extend_from_range(buffer, at, at + 1)?;
             }
         }
-        // The next combination of the leading dimensions' positions, last one fastest.
+        // The next combination of the leading axes' positions, the last one fastest.
         let mut d = index.len();
         loop {
             if d == 0 {
@@ -164,7 +177,7 @@ fn gather(buffer: &Buffer, shape: &[usize], picks: &[Pick]) -> Result<Buffer> {
             }
             d -= 1;
             index[d] += 1;
-            if index[d] < picks[d].positions.len() {
+            if index[d] < leading[d].positions.len() {
                 break;
             }
             index[d] = 0;

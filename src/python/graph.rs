@@ -14,6 +14,7 @@ use super::example::{specs_from_py, SpecTuple};
 use crate::engine::{DType, DatasetFn, Error, Result};
 use crate::formats::compression::Compression;
 use crate::kernels::arithmetic::BinaryOp;
+use crate::kernels::color::Adjustment;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
 use crate::kernels::resize::ResizeMethod;
@@ -135,9 +136,30 @@ fn node_from_py(
                 seed,
             }
         }
-        "random_brightness" => {
-            let (max_delta, seed) = attr.extract().map_err(wrong)?;
-            GraphOp::RandomBrightness { max_delta, seed }
+        "random_adjust" => {
+            let (kind, lower, upper, seed): (String, f32, f32, u64) =
+                attr.extract().map_err(wrong)?;
+            GraphOp::RandomAdjust {
+                adjustment: Adjustment::parse(&kind, 0.0)?,
+                range: (lower, upper),
+                seed,
+            }
+        }
+        "adjust" => {
+            let (kind, amount): (String, f32) = attr.extract().map_err(wrong)?;
+            GraphOp::Adjust(Adjustment::parse(&kind, amount)?)
+        }
+        "rgb_to_grayscale" => GraphOp::RgbToGrayscale,
+        "flip_up_down" => GraphOp::FlipUpDown,
+        "transpose" => GraphOp::Transpose(attr.extract().map_err(wrong)?),
+        "pad" => {
+            let (top, left, height, width) = attr.extract().map_err(wrong)?;
+            GraphOp::Pad {
+                top,
+                left,
+                height,
+                width,
+            }
         }
         "central_crop" => GraphOp::CentralCrop(attr.extract().map_err(wrong)?),
         "crop" => {
