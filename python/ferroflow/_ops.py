@@ -46,6 +46,14 @@ def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool
     return _result(graph(values, index)[0])
 
 
+def seed_tensor(seed: Any) -> Any:
+    """A stateless op's seed as one tensor of two integers: a pair of traced scalars (as
+    ``Dataset.zip`` with a counter gives) is stacked, as TensorFlow converts it."""
+    if isinstance(seed, (tuple, list)) and any(_trace.is_symbol(s) for s in seed):
+        return stack([cast(s, int64) for s in seed])
+    return seed
+
+
 def _dims(spec: TensorSpec) -> list[int | None] | None:
     return None if spec.shape.rank is None else spec.shape.as_list()
 

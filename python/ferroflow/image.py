@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, cast, concat, op_seed
+from ._ops import _apply, _dims, cast, concat, op_seed, seed_tensor
 from ._ops import transpose as transpose_tensor
 from ._spec import TensorSpec
 
@@ -115,36 +115,47 @@ def per_image_standardization(image: Any) -> Any:
     )
 
 
+def _random(op: str, inputs: list[Any], attr: tuple, spec: Any, seed: Any, stateless: bool) -> Any:
+    """A random op: seeded by ``seed`` and each element's position, or (``stateless``) by
+    the seed tensor ``seed`` alone."""
+    if stateless:
+        return _apply(op, [*inputs, seed_tensor(seed)], (*attr, None), spec)
+    return _apply(op, inputs, (*attr, op_seed(seed)), spec, True)
+
+
 def random_flip_left_right(image: Any, seed: int | None = None) -> Any:
     """Flips each image left to right with probability 1/2. With a seed (or
     ``ff.random.set_seed``) the choices are reproducible, whichever worker runs an element."""
-    return _apply("random_flip_left_right", [image], op_seed(seed), lambda s: s[0], True)
+    return _random("random_flip", [image], (False,), lambda s: s[0], seed, False)
 
 
-def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None) -> Any:
-    """A window of ``size`` = [height, width, channels] at a random place of one image."""
+def random_flip_up_down(image: Any, seed: int | None = None) -> Any:
+    """Flips each image top to bottom with probability 1/2 (seeded as
+    ``random_flip_left_right``)."""
+    return _random("random_flip", [image], (True,), lambda s: s[0], seed, False)
+
+
+def _crop_size(size: Any) -> list[int]:
     dims = [int(d) for d in size]
     if len(dims) != 3:
         from .errors import InvalidArgumentError
 
         raise InvalidArgumentError("random_crop takes size [height, width, channels]")
-    return _apply(
-        "random_crop",
-        [value],
-        (dims[0], dims[1], op_seed(seed)),
-        lambda s: TensorSpec(dims, s[0].dtype),
-        True,
-    )
+    return dims
 
 
-def _random_adjust(kind: str, image: Any, lower: float, upper: float, seed: int | None) -> Any:
-    return _apply(
-        "random_adjust",
-        [image],
-        (kind, float(lower), float(upper), op_seed(seed)),
-        lambda s: s[0],
-        True,
-    )
+def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None = None) -> Any:
+    """A window of ``size`` = [height, width, channels] at a random place of one image."""
+    dims = _crop_size(size)
+    spec = lambda s: TensorSpec(dims, s[0].dtype)  # noqa: E731
+    return _random("random_crop", [value], (dims[0], dims[1]), spec, seed, False)
+
+
+def _random_adjust(
+    kind: str, image: Any, lower: float, upper: float, seed: Any, stateless: bool = False
+) -> Any:
+    attr = (kind, float(lower), float(upper))
+    return _random("random_adjust", [image], attr, lambda s: s[0], seed, stateless)
 
 
 def _check_range(lower: float, upper: float) -> None:
@@ -173,6 +184,45 @@ def random_saturation(image: Any, lower: float, upper: float, seed: int | None =
     """``adjust_saturation`` by one random factor in [lower, upper)."""
     _check_range(lower, upper)
     return _random_adjust("saturation", image, lower, upper, seed)
+
+
+def stateless_random_brightness(image: Any, max_delta: float, seed: Any) -> Any:
+    """``adjust_brightness`` by a delta in [-max_delta, max_delta) drawn from ``seed`` (two
+    integers) alone: the same seed gives the same result. The draws are ferroflow's own,
+    not TensorFlow's Philox numbers."""
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    return _random_adjust("brightness", image, -max_delta, max_delta, seed, True)
+
+
+def stateless_random_contrast(image: Any, lower: float, upper: float, seed: Any) -> Any:
+    """``adjust_contrast`` by a factor in [lower, upper) drawn from ``seed`` alone."""
+    _check_range(lower, upper)
+    return _random_adjust("contrast", image, lower, upper, seed, True)
+
+
+def stateless_random_saturation(image: Any, lower: float, upper: float, seed: Any) -> Any:
+    """``adjust_saturation`` by a factor in [lower, upper) drawn from ``seed`` alone."""
+    _check_range(lower, upper)
+    return _random_adjust("saturation", image, lower, upper, seed, True)
+
+
+def stateless_random_flip_left_right(image: Any, seed: Any) -> Any:
+    """Flips each image left to right with probability 1/2, drawn from ``seed`` alone."""
+    return _random("random_flip", [image], (False,), lambda s: s[0], seed, True)
+
+
+def stateless_random_flip_up_down(image: Any, seed: Any) -> Any:
+    """Flips each image top to bottom with probability 1/2, drawn from ``seed`` alone."""
+    return _random("random_flip", [image], (True,), lambda s: s[0], seed, True)
+
+
+def stateless_random_crop(value: Any, size: Any, seed: Any, name: str | None = None) -> Any:
+    """A window of ``size`` = [height, width, channels] of one image, placed by ``seed``
+    alone."""
+    dims = _crop_size(size)
+    spec = lambda s: TensorSpec(dims, s[0].dtype)  # noqa: E731
+    return _random("random_crop", [value], (dims[0], dims[1]), spec, seed, True)
 
 
 def _adjust(kind: str, image: Any, amount: float) -> Any:
@@ -323,10 +373,17 @@ __all__ = [
     "random_contrast",
     "random_crop",
     "random_flip_left_right",
+    "random_flip_up_down",
     "random_saturation",
     "resize",
     "resize_with_crop_or_pad",
     "rgb_to_grayscale",
     "rot90",
+    "stateless_random_brightness",
+    "stateless_random_contrast",
+    "stateless_random_crop",
+    "stateless_random_flip_left_right",
+    "stateless_random_flip_up_down",
+    "stateless_random_saturation",
     "transpose",
 ]

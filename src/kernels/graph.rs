@@ -73,22 +73,24 @@ pub enum GraphOp {
     PerImageStandardization,
     EncodePng(i64),
     EncodeJpeg(u8),
-    /// Random operations: `seed` is the op's seed; each element gets its own stream, from
-    /// the seed and its position, so results do not depend on which thread runs it.
-    RandomFlipLeftRight {
-        seed: u64,
+    /// Flips each image left to right, or top to bottom, with probability one half.
+    RandomFlip {
+        up_down: bool,
+        seed: Seeding,
     },
     RandomCrop {
         height: usize,
         width: usize,
-        seed: u64,
+        seed: Seeding,
     },
     /// A colour adjustment whose amount is drawn from [lower, upper) for each element.
     RandomAdjust {
         adjustment: Adjustment,
         range: (f32, f32),
-        seed: u64,
+        seed: Seeding,
     },
+    /// `num` new seeds of two values from a seed of two (tf.random.split).
+    SplitSeed(usize),
     Adjust(Adjustment),
     RgbToGrayscale,
     FlipUpDown,
@@ -112,6 +114,17 @@ pub enum GraphOp {
         func: Arc<dyn ElementFn>,
         outputs: usize,
     },
+}
+
+/// Where a random operation's stream comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeding {
+    /// The op's seed: each element gets its own stream, from the seed and its position, so
+    /// results do not depend on which thread runs it.
+    Op(u64),
+    /// A seed tensor of two integers, the op's last input: the same seed gives the same
+    /// result wherever it is used (the stateless_random_* ops).
+    Input,
 }
 
 pub struct GraphNode {
@@ -162,9 +175,40 @@ fn output_count(op: &GraphOp) -> usize {
     }
 }
 
-/// The random stream of op `seed` for the element at `at`.
-fn stream(seed: u64, at: Position) -> RandomStream {
-    RandomStream::new(mix(mix(seed, at.pass), at.index))
+/// The random stream of an op seeded as `seed` for the element at `at`.
+fn random_stream(seed: Seeding, args: &[&Tensor], at: Position) -> Result<RandomStream> {
+    match seed {
+        Seeding::Op(seed) => Ok(RandomStream::new(mix(mix(seed, at.pass), at.index))),
+        Seeding::Input => {
+            let [first, second] = seed_pair(args.last().expect("a seed input"))?;
+            Ok(RandomStream::new(mix(mix(STATELESS, first), second)))
+        }
+    }
+}
+
+/// Keeps streams from seed tensors apart from those of op seeds with the same numbers.
+const STATELESS: u64 = 0x5EED_5EED_5EED_5EED;
+
+/// The two values of a seed tensor (int32 or int64, shape [2]).
+fn seed_pair(seed: &Tensor) -> Result<[u64; 2]> {
+    if seed.shape() != [2] || !matches!(seed.dtype(), DType::Int32 | DType::Int64) {
+        return Err(Error::InvalidArgument(format!(
+            "a seed is two int32 or int64 values (shape [2]), got {} of shape {:?}",
+            seed.dtype(),
+            seed.shape()
+        )));
+    }
+    let wide = cast(seed, DType::Int64)?;
+    let values = wide.as_slice::<i64>().expect("cast to int64");
+    Ok([values[0] as u64, values[1] as u64])
+}
+
+/// `num` new seeds from `seed`, as a [num, 2] tensor of its dtype.
+fn split_seed(seed: &Tensor, num: usize) -> Result<Tensor> {
+    let [first, second] = seed_pair(seed)?;
+    let mut rng = RandomStream::new(mix(mix(STATELESS ^ 1, first), second));
+    let values: Vec<i64> = (0..2 * num).map(|_| rng.next_u64() as i64).collect();
+    cast(&Tensor::new(vec![num, 2], values)?, seed.dtype())
 }
 
 fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
@@ -224,10 +268,11 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::PerImageStandardization => vec![image::per_image_standardization(args[0])?],
         GraphOp::EncodePng(level) => vec![encode::encode_png(args[0], *level)?],
         GraphOp::EncodeJpeg(quality) => vec![encode::encode_jpeg(args[0], *quality)?],
-        GraphOp::RandomFlipLeftRight { seed } => {
-            vec![image::random_flip_left_right(
+        GraphOp::RandomFlip { up_down, seed } => {
+            vec![image::random_flip(
                 args[0],
-                &mut stream(*seed, at),
+                *up_down,
+                &mut random_stream(*seed, args, at)?,
             )?]
         }
         GraphOp::RandomCrop {
@@ -235,18 +280,18 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             width,
             seed,
         } => {
-            vec![image::random_crop(
-                args[0],
-                *height,
-                *width,
-                &mut stream(*seed, at),
-            )?]
+            let mut rng = random_stream(*seed, args, at)?;
+            vec![image::random_crop(args[0], *height, *width, &mut rng)?]
         }
         GraphOp::RandomAdjust {
             adjustment,
             range,
             seed,
-        } => vec![adjustment.apply_random(args[0], *range, &mut stream(*seed, at))?],
+        } => {
+            let mut rng = random_stream(*seed, args, at)?;
+            vec![adjustment.apply_random(args[0], *range, &mut rng)?]
+        }
+        GraphOp::SplitSeed(num) => vec![split_seed(args[0], *num)?],
         GraphOp::Adjust(adjustment) => vec![adjustment.apply(args[0])?],
         GraphOp::RgbToGrayscale => vec![rgb_to_grayscale(args[0])?],
         GraphOp::FlipUpDown => vec![image::flip_up_down(args[0])?],

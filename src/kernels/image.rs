@@ -124,22 +124,20 @@ pub fn central_crop(t: &Tensor, fraction: f64) -> Result<Tensor> {
     crop(t, top, left, h - 2 * top, w - 2 * left)
 }
 
-/// Flips each image left to right with probability one half.
-pub fn random_flip_left_right(t: &Tensor, rng: &mut RandomStream) -> Result<Tensor> {
-    let (n, h, w, c) = dims(t, "random_flip_left_right")?;
-    let per_image = h * w * c;
+/// Flips each image left to right, or top to bottom (`up_down`), with probability one half.
+pub fn random_flip(t: &Tensor, up_down: bool, rng: &mut RandomStream) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "random_flip")?;
     let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
     for b in 0..n {
-        if rng.unit_f64() < 0.5 {
-            for row in b * h..(b + 1) * h {
-                for x in (0..w).rev() {
-                    let at = (row * w + x) * c;
-                    out.extend_from_range(t.buffer(), at, at + c)?;
-                }
-            }
+        let image = if t.rank() == 4 { t.row(b)? } else { t.clone() };
+        let chosen = if rng.unit_f64() >= 0.5 {
+            image
+        } else if up_down {
+            flip_up_down(&image)?
         } else {
-            out.extend_from_range(t.buffer(), b * per_image, (b + 1) * per_image)?;
-        }
+            flip_left_right(&image)?
+        };
+        out.extend_from_range(chosen.buffer(), 0, h * w * c)?;
     }
     Tensor::new(t.shape().to_vec(), out)
 }

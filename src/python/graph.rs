@@ -16,7 +16,7 @@ use crate::formats::compression::Compression;
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::color::Adjustment;
 use crate::kernels::decode::Depth;
-use crate::kernels::graph::{Graph, GraphNode, GraphOp};
+use crate::kernels::graph::{Graph, GraphNode, GraphOp, Seeding};
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
@@ -125,26 +125,32 @@ fn node_from_py(
         "per_image_standardization" => GraphOp::PerImageStandardization,
         "encode_png" => GraphOp::EncodePng(attr.extract().map_err(wrong)?),
         "encode_jpeg" => GraphOp::EncodeJpeg(attr.extract().map_err(wrong)?),
-        "random_flip_left_right" => GraphOp::RandomFlipLeftRight {
-            seed: attr.extract().map_err(wrong)?,
-        },
+        "random_flip" => {
+            let (up_down, seed): (bool, Option<u64>) = attr.extract().map_err(wrong)?;
+            GraphOp::RandomFlip {
+                up_down,
+                seed: seeding(seed),
+            }
+        }
         "random_crop" => {
-            let (height, width, seed) = attr.extract().map_err(wrong)?;
+            let (height, width, seed): (usize, usize, Option<u64>) =
+                attr.extract().map_err(wrong)?;
             GraphOp::RandomCrop {
                 height,
                 width,
-                seed,
+                seed: seeding(seed),
             }
         }
         "random_adjust" => {
-            let (kind, lower, upper, seed): (String, f32, f32, u64) =
+            let (kind, lower, upper, seed): (String, f32, f32, Option<u64>) =
                 attr.extract().map_err(wrong)?;
             GraphOp::RandomAdjust {
                 adjustment: Adjustment::parse(&kind, 0.0)?,
                 range: (lower, upper),
-                seed,
+                seed: seeding(seed),
             }
         }
+        "split_seed" => GraphOp::SplitSeed(attr.extract().map_err(wrong)?),
         "adjust" => {
             let (kind, amount): (String, f32) = attr.extract().map_err(wrong)?;
             GraphOp::Adjust(Adjustment::parse(&kind, amount)?)
@@ -192,6 +198,11 @@ fn node_from_py(
         }
     };
     Ok(GraphNode { op, inputs })
+}
+
+/// A random op's seed: the op's own, or (None) a seed tensor given as its last input.
+fn seeding(seed: Option<u64>) -> Seeding {
+    seed.map_or(Seeding::Input, Seeding::Op)
 }
 
 /// Indices as `("at", i)`, `("range", start, stop, step)` (None for a missing bound),

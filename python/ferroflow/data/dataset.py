@@ -99,6 +99,18 @@ class Dataset:
         )
 
     @staticmethod
+    def counter(
+        start: int = 0, step: int = 1, dtype: Any = int64, name: str | None = None
+    ) -> Dataset:
+        """An endless dataset of ``start``, ``start + step``, ... (to zip seeds or indices
+        with another dataset)."""
+        if step == 0:
+            value = np.asarray(start, as_dtype(dtype).as_numpy_dtype)
+            return Dataset.from_tensors(value).repeat()
+        limit = np.iinfo(np.int64).max if step > 0 else np.iinfo(np.int64).min
+        return Dataset.range(start, limit, step, output_type=dtype).repeat()
+
+    @staticmethod
     def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
         """A dataset of exactly one element, ``tensors``."""
         if _trace.has_symbols(tensors):

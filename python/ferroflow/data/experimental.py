@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._dtypes import int64
 from ._tracing import map_tracing, set_map_tracing
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+
+
+def Counter(start: int = 0, step: int = 1, dtype: Any = int64, name: str | None = None) -> Dataset:  # noqa: N802
+    """``Dataset.counter``: an endless dataset of ``start``, ``start + step``, ..."""
+    return Dataset.counter(start, step, dtype)
 
 
 def enable_debug_mode() -> None:
@@ -30,6 +36,7 @@ def get_single_element(dataset: Dataset) -> Any:
 
 __all__ = [
     "AUTOTUNE",
+    "Counter",
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "cardinality",
