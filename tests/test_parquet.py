@@ -277,3 +277,62 @@ def test_batches_keep_primitive_columns_in_the_decoded_buffers(fixtures):
         arr[:] = -1
     again = np.concatenate([b["id"] for b in cached])
     np.testing.assert_array_equal(again, np.arange(300))
+
+
+def _write_ipc(path, batches, stream=False):
+    schema = batches[0].schema
+    opener = pa.ipc.new_stream if stream else pa.ipc.new_file
+    with opener(str(path), schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+def _ipc_batches(count, rows):
+    words = pa.array(["low", "mid", "high"]).dictionary_encode()
+    return [
+        pa.record_batch(
+            {
+                "id": pa.array(np.arange(i * rows, (i + 1) * rows)),
+                "level": pa.DictionaryArray.from_arrays(
+                    pa.array(np.arange(rows) % 3, pa.int8()), words.dictionary
+                ),
+                "x": pa.array(np.full(rows, i, np.float32)),
+            }
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_arrow_ipc_files_of_many_batches_read_in_order_with_dictionaries(tmp_path, stream):
+    path = tmp_path / "many.arrow"
+    _write_ipc(path, _ipc_batches(300, 7), stream)
+    expected = pa.ipc.open_stream(str(path)) if stream else pa.ipc.open_file(str(path))
+    table = expected.read_all()
+    ds = ff.data.ArrowIPCDataset(str(path), columns=["level", "id"], num_parallel_reads=2)
+    out = list(ds.batch(500))
+    ids = np.concatenate([b["id"] for b in out])
+    np.testing.assert_array_equal(ids, table["id"].to_numpy())
+    levels = np.concatenate([b["level"] for b in out])
+    assert list(levels) == [s.encode() for s in table["level"].to_pylist()]
+    assert set(out[0]) == {"level", "id"}
+
+
+def test_a_damaged_arrow_ipc_batch_is_a_data_loss_error_naming_it(tmp_path):
+    path = tmp_path / "damaged.arrow"
+    _write_ipc(path, _ipc_batches(3, 5))
+    data = bytearray(path.read_bytes())
+    # Messages start with a continuation marker: the schema's, the dictionary's, then one
+    # per batch.
+    markers = [i for i in range(len(data) - 4) if data[i : i + 4] == b"\xff\xff\xff\xff"]
+    start = markers[3]
+    data[start : start + 16] = bytes(16)
+    path.write_bytes(bytes(data))
+    ds = ff.data.ArrowIPCDataset(str(path))
+    with pytest.raises(ff.errors.DataLossError, match=r"damaged.arrow: record batch 1"):
+        list(ds)
+    assert [int(r["id"]) for r in ds.take(5)] == list(range(5))
+    truncated = tmp_path / "truncated.arrow"
+    truncated.write_bytes(bytes(data[:-20]))
+    with pytest.raises(ff.errors.DataLossError, match="truncated.arrow"):
+        ff.data.ArrowIPCDataset(str(truncated))

@@ -1,12 +1,18 @@
 //! Arrow IPC files (Feather v2) as a source of record batches, one unit per record batch. A
-//! file in the IPC stream format has no index of its batches, so it is one unit read whole.
+//! file's footer (its schema, dictionaries and the place of each batch) is read once, when
+//! the source opens; a unit then reads and decodes only its own batch. A file in the IPC
+//! stream format has no index of its batches, so it is one unit read whole.
 
-use std::io::BufReader;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::{FileReader, StreamReader};
-use arrow_schema::{ArrowError, SchemaRef};
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::{read_footer_length, FileDecoder, StreamReader};
+use arrow_ipc::Block;
+use arrow_schema::{ArrowError, Schema, SchemaRef};
 
 use super::open_file;
 use super::schema::CommonSchema;
@@ -16,8 +22,77 @@ use crate::ops::columnar::BatchSource;
 struct IpcFile {
     path: PathBuf,
     roots: Vec<usize>,
-    /// Record batches in the file's index; `None` for the stream format.
-    batches: Option<usize>,
+    /// The file format's index; `None` for the stream format.
+    index: Option<FileIndex>,
+}
+
+/// What a file-format footer says: how to decode the file's batches (schema, dictionaries,
+/// projection) and where each one is.
+struct FileIndex {
+    decoder: FileDecoder,
+    blocks: Vec<Block>,
+}
+
+/// The bytes of one block (message metadata and body) of an IPC file.
+fn read_block(file: &mut File, block: &Block) -> std::result::Result<Buffer, ArrowError> {
+    let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
+    let size = file.metadata()?.len();
+    let fits = |start: u64, length: u64| start.checked_add(length).is_some_and(|end| end <= size);
+    // A corrupt index must not make us allocate what the file cannot hold.
+    let length = i64::from(meta).checked_add(body).map(u64::try_from);
+    let (Ok(start), Some(Ok(length))) = (u64::try_from(offset), length) else {
+        return Err(ArrowError::ParseError(format!(
+            "the block at offset {offset} has a negative length"
+        )));
+    };
+    if !fits(start, length) {
+        return Err(ArrowError::ParseError(format!(
+            "the block at offset {offset} of {length} bytes runs past the end of the file ({size} bytes)"
+        )));
+    }
+    let mut bytes = vec![0u8; length as usize];
+    file.seek(SeekFrom::Start(start))?;
+    file.read_exact(&mut bytes)?;
+    Ok(Buffer::from_vec(bytes))
+}
+
+/// The schema, decoder (with the file's dictionaries read) and record batch blocks of an
+/// IPC file, from its footer.
+fn read_footer(file: &mut File) -> std::result::Result<(Schema, FileIndex), ArrowError> {
+    let mut trailer = [0u8; 10];
+    file.seek(SeekFrom::End(-10))?;
+    file.read_exact(&mut trailer)?;
+    let length = read_footer_length(trailer)?;
+    if length as u64 + 10 > file.metadata()?.len() {
+        return Err(ArrowError::ParseError(format!(
+            "the footer length {length} is larger than the file"
+        )));
+    }
+    let mut bytes = vec![0u8; length];
+    file.seek(SeekFrom::End(-10 - length as i64))?;
+    file.read_exact(&mut bytes)?;
+    let footer = arrow_ipc::root_as_footer(&bytes)
+        .map_err(|e| ArrowError::ParseError(format!("unreadable footer: {e}")))?;
+    let ipc_schema = footer
+        .schema()
+        .ok_or_else(|| ArrowError::ParseError("the footer has no schema".into()))?;
+    if !ipc_schema.endianness().equals_to_target_endianness() {
+        return Err(ArrowError::IpcError(
+            "the file was written with the other byte order".into(),
+        ));
+    }
+    let schema = arrow_ipc::convert::fb_to_schema(ipc_schema);
+    let mut decoder = FileDecoder::new(Arc::new(schema.clone()), footer.version());
+    for block in footer.dictionaries().iter().flatten() {
+        decoder.read_dictionary(block, &read_block(file, block)?)?;
+    }
+    let blocks = footer
+        .recordBatches()
+        .ok_or_else(|| ArrowError::ParseError("the footer lists no record batches".into()))?
+        .iter()
+        .copied()
+        .collect();
+    Ok((schema, FileIndex { decoder, blocks }))
 }
 
 /// The record batches of one or more Arrow IPC files with the same (projected) schema.
@@ -45,19 +120,24 @@ impl ArrowIpcSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let (full, batches) = match FileReader::try_new_buffered(open_file(path)?, None) {
-                Ok(reader) => (reader.schema(), Some(reader.num_batches())),
+            let (full, index) = match read_footer(&mut open_file(path)?) {
+                Ok((full, index)) => (Arc::new(full), Some(index)),
                 Err(file_err) => match StreamReader::try_new_buffered(open_file(path)?, None) {
                     Ok(reader) => (reader.schema(), None),
                     Err(_) => return Err(ipc_error(path, file_err)),
                 },
             };
             let roots = schema.add(&full, columns, path)?;
-            units.extend((0..batches.unwrap_or(1)).map(|b| (files.len(), b)));
+            let batches = index.as_ref().map_or(1, |i| i.blocks.len());
+            units.extend((0..batches).map(|b| (files.len(), b)));
+            let index = index.map(|i| FileIndex {
+                decoder: i.decoder.with_projection(roots.clone()),
+                blocks: i.blocks,
+            });
             files.push(IpcFile {
                 path: path.clone(),
                 roots,
-                batches,
+                index,
             });
         }
         let schema = schema.finish("Arrow IPC")?;
@@ -83,29 +163,37 @@ impl BatchSource for ArrowIpcSource {
     }
 
     fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
-        let (f, index) = self.units[unit];
+        let (f, batch) = self.units[unit];
         let file = &self.files[f];
         let fail = |e| ipc_error(&file.path, e);
-        let handle = BufReader::new(open_file(&file.path)?);
-        let projection = Some(file.roots.clone());
-        match file.batches {
-            Some(_) => {
-                let mut reader = FileReader::try_new(handle, projection).map_err(fail)?;
-                reader.set_index(index).map_err(fail)?;
-                let batch = reader.next().transpose().map_err(fail)?;
-                Ok(batch.into_iter().collect())
+        match &file.index {
+            Some(index) => {
+                let block = &index.blocks[batch];
+                let in_batch = |e: ArrowError| match e {
+                    ArrowError::IoError(..) => ipc_error(&file.path, e),
+                    other => Error::DataLoss(format!(
+                        "{}: record batch {batch} is unreadable: {other}",
+                        file.path.display()
+                    )),
+                };
+                let bytes = read_block(&mut open_file(&file.path)?, block).map_err(in_batch)?;
+                let decoded = index.decoder.read_record_batch(block, &bytes);
+                Ok(decoded.map_err(in_batch)?.into_iter().collect())
             }
-            None => StreamReader::try_new(handle, projection)
-                .map_err(fail)?
-                .map(|b| b.map_err(fail))
-                .collect(),
+            None => {
+                let handle = BufReader::new(open_file(&file.path)?);
+                StreamReader::try_new(handle, Some(file.roots.clone()))
+                    .map_err(fail)?
+                    .map(|b| b.map_err(fail))
+                    .collect()
+            }
         }
     }
 
     fn locate(&self, unit: usize, row: u64) -> String {
         let (f, index) = self.units[unit];
         let file = &self.files[f];
-        match file.batches {
+        match file.index {
             Some(_) => format!(
                 "row {row} of record batch {index} of {}",
                 file.path.display()
