@@ -10,7 +10,19 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, cast, concat, op_seed, seed_tensor
+from ._ops import (  # the codecs are tf.image names too
+    _apply,
+    _dims,
+    cast,
+    concat,
+    decode_image,
+    decode_jpeg,
+    decode_png,
+    encode_jpeg,
+    encode_png,
+    op_seed,
+    seed_tensor,
+)
 from ._ops import transpose as transpose_tensor
 from ._spec import TensorSpec
 
@@ -332,6 +344,37 @@ def resize_with_crop_or_pad(image: Any, target_height: int, target_width: int) -
     )
 
 
+def resize_with_pad(
+    image: Any,
+    target_height: int,
+    target_width: int,
+    method: str = ResizeMethod.BILINEAR,
+    antialias: bool = False,
+) -> Any:
+    """Resizes the image(s) to fit ``target_height`` x ``target_width`` keeping their aspect
+    ratio, then zero-pads them, centred, to that size; sizes computed in float32 as
+    ``tf.image.resize_with_pad`` does. The height and width must be known when tracing."""
+    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
+    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
+        if _trace.is_symbol(image):
+            raise _trace.TraceUnsupported("resize_with_pad of an image of unknown size")
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"resize_with_pad takes images, got shape {shape}")
+    f32 = np.float32
+    height, width = f32(dims[-3]), f32(dims[-2])
+    target_h, target_w = f32(target_height), f32(target_width)
+    ratio = max(width / target_w, height / target_h)
+    resized_h, resized_w = height / ratio, width / ratio
+    top = max(0, int(np.floor((target_h - resized_h) / f32(2))))
+    left = max(0, int(np.floor((target_w - resized_w) / f32(2))))
+    resized = resize(
+        image, [int(np.floor(resized_h)), int(np.floor(resized_w))], method, False, antialias
+    )
+    return pad_to_bounding_box(resized, top, left, int(target_height), int(target_width))
+
+
 def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: str | None = None):
     """Converts between integer and float images, scaling as TensorFlow does (integers map
     to [0, 1]: uint8 255 becomes 1.0)."""
@@ -364,6 +407,11 @@ __all__ = [
     "central_crop",
     "convert_image_dtype",
     "crop_to_bounding_box",
+    "decode_image",
+    "decode_jpeg",
+    "decode_png",
+    "encode_jpeg",
+    "encode_png",
     "flip_left_right",
     "flip_up_down",
     "grayscale_to_rgb",
@@ -377,6 +425,7 @@ __all__ = [
     "random_saturation",
     "resize",
     "resize_with_crop_or_pad",
+    "resize_with_pad",
     "rgb_to_grayscale",
     "rot90",
     "stateless_random_brightness",

@@ -1,6 +1,6 @@
-"""Writes image_adjust.npz: what tf.image's colour adjustments, rotations, flips and
-crop-or-pad return for a few uint8 and float32 images. Needs TensorFlow; run from the project
-root:
+"""Writes image_adjust.npz: what tf.image's colour adjustments, rotations, flips,
+crop-or-pad and resize-with-pad return for a few uint8 and float32 images. Needs
+TensorFlow; run from the project root:
 
     python tests/data/make_image_adjust.py
 
@@ -31,6 +31,8 @@ CASES = [
     ("resize_with_crop_or_pad", (5, 10)),
     ("resize_with_crop_or_pad", (12, 4)),
     ("pad_to_bounding_box", (1, 2, 12, 10)),
+    ("resize_with_pad", (12, 5)),
+    ("resize_with_pad", (4, 11)),
 ]
 
 
