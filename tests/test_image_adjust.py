@@ -188,3 +188,39 @@ def test_the_augmentation_tutorial_runs_natively_and_reproducibly():
     for (x, y), (x2, y2) in zip(first, again):
         np.testing.assert_array_equal(x, x2)
         np.testing.assert_array_equal(y, y2)
+
+
+def test_random_tensors_eagerly_follow_their_distributions():
+    values = ff.random.uniform([200, 50], -2.0, 3.0, seed=1)
+    assert values.dtype == np.float32 and values.shape == (200, 50)
+    assert values.min() >= -2.0 and values.max() < 3.0 and abs(values.mean() - 0.5) < 0.05
+    ints = ff.random.uniform([1000], 5, 8, dtype=ff.int64)
+    assert ints.dtype == np.int64 and set(np.unique(ints)) == {5, 6, 7}
+    with pytest.raises(ValueError, match="maxval"):
+        ff.random.uniform([2], dtype=ff.int32)
+    normal = ff.random.normal([20_000], 3.0, 0.5, dtype=ff.float64)
+    assert abs(normal.mean() - 3.0) < 0.02 and abs(normal.std() - 0.5) < 0.02
+    np.testing.assert_array_equal(
+        ff.random.stateless_uniform([4], (7, 8)), ff.random.stateless_uniform([4], (7, 8))
+    )
+    assert not np.array_equal(
+        ff.random.stateless_normal([4], (7, 8)), ff.random.stateless_normal([4], (7, 9))
+    )
+
+
+def test_random_tensors_in_a_traced_map_differ_per_element_and_reproduce_under_a_seed():
+    def make():
+        ff.random.set_seed(21)
+        noisy = lambda x: ff.cast(x, ff.float32) + ff.random.uniform([2])  # noqa: E731
+        return Dataset.range(50).map(noisy, num_parallel_calls=ff.data.AUTOTUNE)
+
+    try:
+        it = iter(make())
+        first = np.stack(list(it))
+        again = np.stack(list(make()))
+    finally:
+        ff.random.set_seed(None)
+    assert [s["notes"] for s in it.stats() if "Map" in s["name"]] == [[]]
+    np.testing.assert_array_equal(first, again)
+    noise = first - np.arange(50, dtype=np.float32)[:, None]
+    assert noise.min() >= 0 and noise.max() < 1 and len(np.unique(noise)) == 100

@@ -32,10 +32,14 @@ def op_seed(seed: int | None) -> int:
 
 
 def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool = False) -> Any:
-    """Runs kernel ``op`` on ``inputs``: recorded when any input is traced, else now.
+    """Runs kernel ``op`` on ``inputs``: recorded when any input is traced (or, for a random
+    op, whenever a function is being traced), else now.
     ``spec(input_specs)`` gives the output's TensorSpec (for tracing). A random op run eagerly
     gets a new position each call, so repeated calls differ."""
     builder = next((x.graph for x in inputs if _trace.is_symbol(x)), None)
+    if builder is None and random_op:
+        # A random op of constants still draws anew for each element while tracing.
+        builder = _trace.current()
     if builder is not None:
         args = [x if _trace.is_symbol(x) else builder.constant(x) for x in inputs]
         specs = [TensorSpec(a.shape, a.dtype) for a in args]

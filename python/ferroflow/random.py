@@ -1,11 +1,16 @@
-"""``ferroflow.random``: the global seed, as ``tf.random.set_seed``, and ``split`` for the
-seeds of the ``stateless_random_*`` image operations."""
+"""``ferroflow.random``: the global seed (``tf.random.set_seed``), random tensors
+(``uniform``, ``normal`` and their stateless forms) and ``split`` for the seeds of the
+stateless operations."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._ops import _apply, _dims, seed_tensor
+import numpy as np
+
+from . import _trace
+from ._dtypes import as_dtype, float32
+from ._ops import _apply, _dims, op_seed, seed_tensor
 from ._random import set_seed
 from ._spec import TensorSpec
 
@@ -24,4 +29,89 @@ def split(seed: Any, num: int = 2, alg: str = "auto_select") -> Any:
     return _apply("split_seed", [seed_tensor(seed)], count, spec)
 
 
-__all__ = ["set_seed", "split"]
+def _shape(shape: Any) -> list[int]:
+    if _trace.has_symbols(shape):
+        raise _trace.TraceUnsupported("a random tensor of a computed shape")
+    return [int(d) for d in np.asarray(shape, dtype=np.int64).reshape(-1)]
+
+
+def _random_tensor(shape: Any, dtype: Any, kind: str, a: Any, b: Any, seed: Any, stateless: bool):
+    dims, to = _shape(shape), as_dtype(dtype)
+    attr = (dims, to.name, kind, float(a), float(b))
+    spec = lambda s: TensorSpec(dims, to)  # noqa: E731
+    if stateless:
+        return _apply("random_tensor", [seed_tensor(seed)], (*attr, None), spec)
+    return _apply("random_tensor", [], (*attr, op_seed(seed)), spec, True)
+
+
+def _uniform_bounds(minval: Any, maxval: Any, dtype: Any) -> tuple[Any, Any]:
+    if maxval is None:
+        if as_dtype(dtype).is_integer:
+            raise ValueError("Must specify maxval for integer dtype")
+        maxval = 1
+    return minval, maxval
+
+
+def uniform(
+    shape: Any,
+    minval: Any = 0,
+    maxval: Any = None,
+    dtype: Any = float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Any:
+    """Values drawn uniformly from [minval, maxval) (``tf.random.uniform``); ``maxval``
+    defaults to 1 for floats and is required for integers. Inside a traced function each
+    element draws its own values, reproducibly under a seed."""
+    low, high = _uniform_bounds(minval, maxval, dtype)
+    return _random_tensor(shape, dtype, "uniform", low, high, seed, False)
+
+
+def normal(
+    shape: Any,
+    mean: Any = 0.0,
+    stddev: Any = 1.0,
+    dtype: Any = float32,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Any:
+    """Values drawn from a normal distribution (``tf.random.normal``)."""
+    return _random_tensor(shape, dtype, "normal", mean, stddev, seed, False)
+
+
+def stateless_uniform(
+    shape: Any,
+    seed: Any,
+    minval: Any = 0,
+    maxval: Any = None,
+    dtype: Any = float32,
+    name: str | None = None,
+    alg: str = "auto_select",
+) -> Any:
+    """``uniform`` drawn from ``seed`` (two integers) alone: the same seed gives the same
+    values (ferroflow's own numbers, not TensorFlow's)."""
+    low, high = _uniform_bounds(minval, maxval, dtype)
+    return _random_tensor(shape, dtype, "uniform", low, high, seed, True)
+
+
+def stateless_normal(
+    shape: Any,
+    seed: Any,
+    mean: Any = 0.0,
+    stddev: Any = 1.0,
+    dtype: Any = float32,
+    name: str | None = None,
+    alg: str = "auto_select",
+) -> Any:
+    """``normal`` drawn from ``seed`` (two integers) alone."""
+    return _random_tensor(shape, dtype, "normal", mean, stddev, seed, True)
+
+
+__all__ = [
+    "normal",
+    "set_seed",
+    "split",
+    "stateless_normal",
+    "stateless_uniform",
+    "uniform",
+]

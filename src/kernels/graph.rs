@@ -15,6 +15,7 @@ use super::decode;
 use super::encode;
 use super::image;
 use super::one_hot::one_hot;
+use super::random::{random_tensor, Distribution};
 use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, reshape, stack, transpose};
@@ -91,6 +92,12 @@ pub enum GraphOp {
     },
     /// `num` new seeds of two values from a seed of two (tf.random.split).
     SplitSeed(usize),
+    RandomTensor {
+        shape: Vec<usize>,
+        dtype: DType,
+        distribution: Distribution,
+        seed: Seeding,
+    },
     Adjust(Adjustment),
     RgbToGrayscale,
     FlipUpDown,
@@ -292,6 +299,15 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             vec![adjustment.apply_random(args[0], *range, &mut rng)?]
         }
         GraphOp::SplitSeed(num) => vec![split_seed(args[0], *num)?],
+        GraphOp::RandomTensor {
+            shape,
+            dtype,
+            distribution,
+            seed,
+        } => {
+            let mut rng = random_stream(*seed, args, at)?;
+            vec![random_tensor(shape, *dtype, *distribution, &mut rng)?]
+        }
         GraphOp::Adjust(adjustment) => vec![adjustment.apply(args[0])?],
         GraphOp::RgbToGrayscale => vec![rgb_to_grayscale(args[0])?],
         GraphOp::FlipUpDown => vec![image::flip_up_down(args[0])?],

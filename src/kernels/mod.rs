@@ -8,6 +8,7 @@ pub mod encode;
 pub mod graph;
 pub mod image;
 pub mod one_hot;
+pub mod random;
 pub mod reduce;
 pub mod resize;
 pub mod sampling;

@@ -17,6 +17,7 @@ use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::color::Adjustment;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp, Seeding};
+use crate::kernels::random::Distribution;
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
@@ -151,6 +152,30 @@ fn node_from_py(
             }
         }
         "split_seed" => GraphOp::SplitSeed(attr.extract().map_err(wrong)?),
+        "random_tensor" => {
+            let (shape, dtype, kind, a, b, seed): (
+                Vec<usize>,
+                String,
+                String,
+                f64,
+                f64,
+                Option<u64>,
+            ) = attr.extract().map_err(wrong)?;
+            GraphOp::RandomTensor {
+                shape,
+                dtype: DType::from_name(&dtype)?,
+                distribution: match kind.as_str() {
+                    "uniform" => Distribution::Uniform { low: a, high: b },
+                    "normal" => Distribution::Normal { mean: a, stddev: b },
+                    other => {
+                        return Err(Error::InvalidArgument(format!(
+                            "no random distribution {other:?}"
+                        )))
+                    }
+                },
+                seed: seeding(seed),
+            }
+        }
         "adjust" => {
             let (kind, amount): (String, f32) = attr.extract().map_err(wrong)?;
             GraphOp::Adjust(Adjustment::parse(&kind, amount)?)
