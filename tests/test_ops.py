@@ -83,3 +83,41 @@ def test_traced_and_eager_agree():
     traced = collect(ds.map(lambda y: (ff.one_hot(y, 4), ff.cast(y, ff.float32) / 2.0)))
     eager = [as_lists((ff.one_hot(b, 4), ff.cast(b, ff.float32) / 2.0)) for b in ds]
     assert traced == eager
+
+
+def test_fill_zeros_ones_and_shape_eagerly():
+    np.testing.assert_array_equal(ff.fill([2, 3], 7), np.full((2, 3), 7, np.int32))
+    assert ff.fill([2], 1.5).dtype == np.float32
+    assert list(ff.fill([2], "ab")) == [b"ab", b"ab"]
+    np.testing.assert_array_equal(ff.zeros([2, 1]), np.zeros((2, 1), np.float32))
+    np.testing.assert_array_equal(ff.ones([3], ff.int64), np.ones(3, np.int64))
+    assert list(ff.zeros([2], ff.string)) == [b"", b""]
+    value = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    np.testing.assert_array_equal(ff.ones_like(value), np.ones_like(value))
+    assert ff.zeros_like(value, ff.float64).dtype == np.float64
+    np.testing.assert_array_equal(ff.shape(value), [2, 3])
+    assert ff.shape(value, out_type=ff.int64).dtype == np.int64
+    with pytest.raises(ff.errors.InvalidArgumentError, match="fill: dims .* negative"):
+        ff.fill([-1], 0)
+
+
+def test_fill_and_shape_trace_with_sizes_from_the_element():
+    # The tf.data guide's padded_batch example; TensorFlow prints these two batches.
+    ds = Dataset.range(100).map(lambda x: ff.fill([ff.cast(x, ff.int32)], x))
+    it = iter(ds.padded_batch(4, padded_shapes=(None,)))
+    assert next(it).tolist() == [[0, 0, 0], [1, 0, 0], [2, 2, 0], [3, 3, 3]]
+    assert next(it).tolist() == [
+        [4, 4, 4, 4, 0, 0, 0],
+        [5, 5, 5, 5, 5, 0, 0],
+        [6, 6, 6, 6, 6, 6, 0],
+        [7, 7, 7, 7, 7, 7, 7],
+    ]
+    assert [s["notes"] for s in it.stats() if "Map" in s["name"]] == [[]]
+    assert ds.element_spec == ff.TensorSpec([None], ff.int64)
+    rows = Dataset.from_tensor_slices(np.zeros((3, 4, 5), np.float32)).map(
+        lambda x: (ff.shape(x), ff.zeros_like(x[0]), ff.ones(ff.shape(x), ff.uint8))
+    )
+    shape, zeros, ones = next(iter(rows))
+    assert shape.tolist() == [4, 5] and zeros.tolist() == [0.0] * 5
+    assert ones.shape == (4, 5) and ones.dtype == np.uint8
+    assert rows.element_spec[0] == ff.TensorSpec([2], ff.int32)

@@ -13,7 +13,7 @@ import numpy as np
 from . import _random, _trace
 from ._composite import RaggedTensor
 from ._convert import dtype_of, to_numpy
-from ._dtypes import as_dtype, float32, int64, string
+from ._dtypes import as_dtype, float32, int32, int64, string
 from ._lib import NativeGraph
 from ._spec import TensorSpec
 
@@ -100,6 +100,67 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str | Non
         return TensorSpec(None if dims is None else [dims[p] for p in order], s[0].dtype)
 
     return _apply("transpose", [a], order, spec)
+
+
+def shape(input: Any, out_type: Any = int32, name: str | None = None) -> Any:  # noqa: A002
+    """The dimensions of ``input`` as a vector of ``out_type`` (``tf.shape``); in a traced
+    function, the dimensions of each element."""
+    to = as_dtype(out_type)
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        return TensorSpec([s[0].shape.rank], to)
+
+    return _apply("shape", [input], to.name, spec)
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> Any:
+    """A tensor of shape ``dims`` with every value ``value`` (``tf.fill``); ``dims`` may be
+    computed from the element inside a traced function."""
+    if isinstance(dims, (list, tuple)) and any(_trace.is_symbol(d) for d in dims):
+        known = [None if _trace.is_symbol(d) else int(d) for d in dims]
+        dims = stack([cast(d, int64) if _trace.is_symbol(d) else np.int64(d) for d in dims])
+    elif _trace.is_symbol(dims):
+        rank = dims.shape.as_list()[0] if dims.shape.rank == 1 else None
+        known = None if rank is None else [None] * rank
+    else:
+        dims = np.asarray(dims, dtype=np.int64).reshape(-1)
+        known = [int(d) for d in dims]
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        return TensorSpec(known, s[1].dtype)
+
+    return _apply("fill", [dims, value], None, spec)
+
+
+def _constant_of(dtype: Any, number: int) -> Any:
+    to = as_dtype(dtype)
+    return b"" if to == string else np.asarray(number, to.as_numpy_dtype)
+
+
+def zeros(shape: Any, dtype: Any = float32, name: str | None = None) -> Any:
+    """A tensor of ``shape`` of zeros (empty strings for strings)."""
+    return fill(shape, _constant_of(dtype, 0))
+
+
+def ones(shape: Any, dtype: Any = float32, name: str | None = None) -> Any:
+    """A tensor of ``shape`` of ones."""
+    return fill(shape, _constant_of(dtype, 1))
+
+
+def _like(input: Any, dtype: Any, number: int) -> Any:  # noqa: A002
+    if dtype is None:
+        dtype = input.dtype if _trace.is_symbol(input) else dtype_of(to_numpy(input))
+    return fill(shape(input), _constant_of(dtype, number))
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Any:  # noqa: A002
+    """Zeros of ``input``'s shape, of its dtype unless ``dtype`` is given."""
+    return _like(input, dtype, 0)
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Any:  # noqa: A002
+    """Ones of ``input``'s shape, of its dtype unless ``dtype`` is given."""
+    return _like(input, dtype, 1)
 
 
 def _joined_spec(specs: list[TensorSpec], axis: int, new_axis: bool) -> TensorSpec:
@@ -251,10 +312,16 @@ __all__ = [
     "cast",
     "clip_by_value",
     "concat",
+    "fill",
     "one_hot",
+    "ones",
+    "ones_like",
     "reshape",
+    "shape",
     "stack",
     "transpose",
+    "zeros",
+    "zeros_like",
 ]
 
 

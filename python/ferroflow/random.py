@@ -30,7 +30,9 @@ def split(seed: Any, num: int = 2, alg: str = "auto_select") -> Any:
 
 
 def _shape(shape: Any) -> list[int]:
-    if _trace.has_symbols(shape):
+    if _trace.is_symbol(shape) or (
+        isinstance(shape, (list, tuple)) and any(_trace.is_symbol(d) for d in shape)
+    ):
         raise _trace.TraceUnsupported("a random tensor of a computed shape")
     return [int(d) for d in np.asarray(shape, dtype=np.int64).reshape(-1)]
 

@@ -18,7 +18,7 @@ use super::one_hot::one_hot;
 use super::random::{random_tensor, Distribution};
 use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
-use super::shape::{concat, reshape, stack, transpose};
+use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
 use super::strings::{decode_raw, read_file, split, to_number};
 
@@ -102,6 +102,10 @@ pub enum GraphOp {
     RgbToGrayscale,
     FlipUpDown,
     Transpose(Vec<usize>),
+    /// The input's dimensions as a vector of this dtype.
+    Shape(DType),
+    /// Inputs: the dimensions, the value.
+    Fill,
     Pad {
         top: usize,
         left: usize,
@@ -312,6 +316,8 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::RgbToGrayscale => vec![rgb_to_grayscale(args[0])?],
         GraphOp::FlipUpDown => vec![image::flip_up_down(args[0])?],
         GraphOp::Transpose(perm) => vec![transpose(args[0], perm)?],
+        GraphOp::Shape(dtype) => vec![shape_of(args[0], *dtype)?],
+        GraphOp::Fill => vec![fill(args[0], args[1])?],
         GraphOp::Pad {
             top,
             left,

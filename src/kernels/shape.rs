@@ -1,7 +1,8 @@
-//! Shape kernels: `ff.reshape`, `ff.stack`, `ff.concat` and `ff.transpose`.
+//! Shape kernels: `ff.reshape`, `ff.stack`, `ff.concat`, `ff.transpose`, `ff.shape` and
+//! `ff.fill`.
 
 use super::slice::{gather, strides, Axis};
-use crate::engine::{Buffer, Error, Result, Tensor};
+use crate::engine::{Buffer, DType, Error, Result, Tensor};
 
 /// `t` with a new shape (one dimension may be -1, inferred); the buffer is shared.
 pub fn reshape(t: &Tensor, shape: &[i64]) -> Result<Tensor> {
@@ -115,6 +116,46 @@ pub fn transpose(t: &Tensor, perm: &[usize]) -> Result<Tensor> {
     Tensor::new(out_shape, gather(t.buffer(), &axes)?)
 }
 
+/// The dimensions of `t`, as a vector of `dtype` (int32 or int64).
+pub fn shape_of(t: &Tensor, dtype: DType) -> Result<Tensor> {
+    let dims: Vec<i64> = t.shape().iter().map(|&d| d as i64).collect();
+    super::cast::cast(&Tensor::new(vec![dims.len()], dims)?, dtype)
+}
+
+/// A tensor of the shape `dims` (a vector of integers) with every value `value` (a scalar).
+pub fn fill(dims: &Tensor, value: &Tensor) -> Result<Tensor> {
+    let wide = super::cast::cast(dims, DType::Int64)
+        .ok()
+        .filter(|_| dims.rank() == 1 && dims.dtype().is_integer());
+    let Some(wide) = wide else {
+        return Err(Error::InvalidArgument(format!(
+            "fill: dims must be a vector of integers, got {} of shape {:?}",
+            dims.dtype(),
+            dims.shape()
+        )));
+    };
+    let requested = wide.as_slice::<i64>().expect("cast to int64");
+    let shape = requested
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<std::result::Result<Vec<usize>, _>>()
+        .map_err(|_| {
+            Error::InvalidArgument(format!("fill: dims {requested:?} has a negative size"))
+        })?;
+    if value.num_elements() != 1 || value.rank() != 0 {
+        return Err(Error::InvalidArgument(format!(
+            "fill: value must be a scalar, got shape {:?}",
+            value.shape()
+        )));
+    }
+    let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    let count = count
+        .ok_or_else(|| Error::InvalidArgument(format!("fill: dims {requested:?} overflow")))?;
+    let mut out = Buffer::with_capacity(value.dtype(), count);
+    out.extend_repeated(value.buffer(), 0, count)?;
+    Tensor::new(shape, out)
+}
+
 pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> {
     let a = if axis < 0 { axis + rank as i64 } else { axis };
     if a < 0 || a >= rank as i64 {
@@ -128,6 +169,35 @@ pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_and_shape() {
+        let dims = Tensor::from_vec(vec![2], vec![2i32, 3]).unwrap();
+        let filled = fill(&dims, &Tensor::scalar(7i64)).unwrap();
+        assert_eq!(filled.shape(), &[2, 3]);
+        assert_eq!(filled.as_slice::<i64>().unwrap(), &[7; 6]);
+        let strings = fill(
+            &Tensor::from_vec(vec![1], vec![2i64]).unwrap(),
+            &Tensor::scalar_bytes(b"x"),
+        );
+        assert_eq!(
+            strings
+                .unwrap()
+                .as_strings()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>(),
+            [b"x", b"x"]
+        );
+        assert!(fill(
+            &Tensor::from_vec(vec![1], vec![-1i32]).unwrap(),
+            &Tensor::scalar(1i32)
+        )
+        .is_err());
+        assert!(fill(&dims, &dims).is_err());
+        let shape = shape_of(&filled, DType::Int32).unwrap();
+        assert_eq!(shape.as_slice::<i32>().unwrap(), &[2, 3]);
+    }
 
     #[test]
     fn transpose_reorders_dimensions() {

@@ -183,6 +183,8 @@ fn node_from_py(
         "rgb_to_grayscale" => GraphOp::RgbToGrayscale,
         "flip_up_down" => GraphOp::FlipUpDown,
         "transpose" => GraphOp::Transpose(attr.extract().map_err(wrong)?),
+        "shape" => GraphOp::Shape(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
+        "fill" => GraphOp::Fill,
         "pad" => {
             let (top, left, height, width) = attr.extract().map_err(wrong)?;
             GraphOp::Pad {
