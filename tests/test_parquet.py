@@ -336,3 +336,36 @@ def test_a_damaged_arrow_ipc_batch_is_a_data_loss_error_naming_it(tmp_path):
     truncated.write_bytes(bytes(data[:-20]))
     with pytest.raises(ff.errors.DataLossError, match="truncated.arrow"):
         ff.data.ArrowIPCDataset(str(truncated))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_damaged_arrow_ipc_bytes_fail_cleanly_naming_the_file(tmp_path, stream):
+    # Random damage anywhere (footer, schema, dictionary, batch metadata or bodies) either
+    # still decodes or is a DataLossError naming the file: never a crash, a panic reported
+    # as an internal error, or an allocation sized by a damaged length.
+    source = tmp_path / "source.arrow"
+    _write_ipc(source, _ipc_batches(4, 7), stream)
+    original = source.read_bytes()
+    rng = np.random.default_rng(17)
+    damaged = tmp_path / "damaged.arrow"
+    outcomes = {"ok": 0, "DataLossError": 0}
+    for _ in range(100):
+        data = bytearray(original)
+        for at in rng.integers(0, len(data), rng.integers(1, 5)):
+            data[at] = rng.integers(0, 256)
+        damaged.write_bytes(bytes(data))
+        try:
+            list(ff.data.ArrowIPCDataset(str(damaged)))
+            outcomes["ok"] += 1
+        except ff.errors.DataLossError as e:
+            assert "damaged.arrow" in str(e)
+            outcomes["DataLossError"] += 1
+    assert outcomes["DataLossError"] > 20
+
+
+def test_a_file_that_is_not_arrow_ipc_is_refused_without_reading_it_as_lengths(tmp_path):
+    # "PAR1" read as a stream's first length would be 827 MB.
+    other = tmp_path / "table.parquet"
+    pq.write_table(pa.table({"a": [1, 2, 3]}), other)
+    with pytest.raises(ff.errors.DataLossError, match="table.parquet: not a readable Arrow IPC"):
+        ff.data.ArrowIPCDataset(str(other))

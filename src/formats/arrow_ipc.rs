@@ -1,16 +1,17 @@
 //! Arrow IPC files (Feather v2) as a source of record batches, one unit per record batch. A
 //! file's footer (its schema, dictionaries and the place of each batch) is read once, when
 //! the source opens; a unit then reads and decodes only its own batch. A file in the IPC
-//! stream format has no index of its batches, so it is one unit read whole.
+//! stream format has no index of its batches, so it is one unit read whole. Lengths read
+//! from a file are checked against its size before anything is allocated for them.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_buffer::Buffer;
-use arrow_ipc::reader::{read_footer_length, FileDecoder, StreamReader};
+use arrow_ipc::reader::{read_footer_length, FileDecoder, StreamDecoder};
 use arrow_ipc::Block;
 use arrow_schema::{ArrowError, Schema, SchemaRef};
 
@@ -31,6 +32,68 @@ struct IpcFile {
 struct FileIndex {
     decoder: FileDecoder,
     blocks: Vec<Block>,
+}
+
+/// What a file in the IPC file format starts (and ends) with; a stream has no magic.
+const FILE_MAGIC: &[u8; 6] = b"ARROW1";
+
+/// Whether `file` starts with the file format's magic; leaves it at its start.
+fn is_file_format(file: &mut File) -> std::io::Result<bool> {
+    let mut head = [0u8; 6];
+    file.seek(SeekFrom::Start(0))?;
+    let magic = file.read_exact(&mut head).is_ok() && &head == FILE_MAGIC;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(magic)
+}
+
+/// Feeds an IPC stream to a decoder a chunk at a time (the decoder holds no more than what
+/// it was given, whatever lengths a damaged stream claims), handing each record batch to
+/// `batch` until it returns false; then returns the decoder, with the schema it read.
+fn decode_stream(
+    mut file: File,
+    mut batch: impl FnMut(RecordBatch) -> bool,
+) -> std::result::Result<StreamDecoder, ArrowError> {
+    const CHUNK: usize = 1 << 20;
+    let mut decoder = StreamDecoder::new();
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        (&mut file).take(CHUNK as u64).read_to_end(&mut chunk)?;
+        if chunk.is_empty() {
+            decoder.finish()?;
+            return Ok(decoder);
+        }
+        let mut buffer = Buffer::from_vec(chunk);
+        while !buffer.is_empty() {
+            if let Some(decoded) = decoder.decode(&mut buffer)? {
+                if !batch(decoded) {
+                    return Ok(decoder);
+                }
+            }
+        }
+    }
+}
+
+/// The schema of an IPC stream, from its first message.
+fn stream_schema(file: File) -> std::result::Result<SchemaRef, ArrowError> {
+    let decoder = decode_stream(file, |_| false)?;
+    decoder
+        .schema()
+        .ok_or_else(|| ArrowError::ParseError("the stream has no schema".into()))
+}
+
+/// Runs an arrow-ipc call that may panic on malformed input (buffer offsets outside the
+/// message, lengths that overflow) and returns such a panic as a parse error.
+fn guarded<T>(
+    call: impl FnOnce() -> std::result::Result<T, ArrowError>,
+) -> std::result::Result<T, ArrowError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("malformed message");
+        Err(ArrowError::ParseError(format!("malformed data: {detail}")))
+    })
 }
 
 /// The bytes of one block (message metadata and body) of an IPC file.
@@ -120,12 +183,18 @@ impl ArrowIpcSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let (full, index) = match read_footer(&mut open_file(path)?) {
-                Ok((full, index)) => (Arc::new(full), Some(index)),
-                Err(file_err) => match StreamReader::try_new_buffered(open_file(path)?, None) {
-                    Ok(reader) => (reader.schema(), None),
-                    Err(_) => return Err(ipc_error(path, file_err)),
-                },
+            let mut handle = open_file(path)?;
+            let file_format =
+                is_file_format(&mut handle).map_err(|e| Error::io(path.display(), e))?;
+            let (full, index) = if file_format {
+                let (full, index) =
+                    guarded(|| read_footer(&mut handle)).map_err(|e| ipc_error(path, e))?;
+                (Arc::new(full), Some(index))
+            } else {
+                (
+                    guarded(|| stream_schema(handle)).map_err(|e| ipc_error(path, e))?,
+                    None,
+                )
             };
             let roots = schema.add(&full, columns, path)?;
             let batches = index.as_ref().map_or(1, |i| i.blocks.len());
@@ -177,14 +246,22 @@ impl BatchSource for ArrowIpcSource {
                     )),
                 };
                 let bytes = read_block(&mut open_file(&file.path)?, block).map_err(in_batch)?;
-                let decoded = index.decoder.read_record_batch(block, &bytes);
+                let decoded = guarded(|| index.decoder.read_record_batch(block, &bytes));
                 Ok(decoded.map_err(in_batch)?.into_iter().collect())
             }
             None => {
-                let handle = BufReader::new(open_file(&file.path)?);
-                StreamReader::try_new(handle, Some(file.roots.clone()))
-                    .map_err(fail)?
-                    .map(|b| b.map_err(fail))
+                let handle = open_file(&file.path)?;
+                let mut batches = Vec::new();
+                guarded(|| {
+                    decode_stream(handle, |b| {
+                        batches.push(b);
+                        true
+                    })
+                })
+                .map_err(fail)?;
+                batches
+                    .iter()
+                    .map(|b| b.project(&file.roots).map_err(fail))
                     .collect()
             }
         }
