@@ -224,3 +224,27 @@ def test_random_tensors_in_a_traced_map_differ_per_element_and_reproduce_under_a
     np.testing.assert_array_equal(first, again)
     noise = first - np.arange(50, dtype=np.float32)[:, None]
     assert noise.min() >= 0 and noise.max() < 1 and len(np.unique(noise)) == 100
+
+
+def test_edge_cases_of_images_as_tensorflow():
+    empty = np.zeros((0, 0, 3), np.float32)
+    assert ff.image.adjust_contrast(empty, 2.0).shape == (0, 0, 3)
+    image = GOLDEN["input|uint8"]
+    for op in (ff.image.pad_to_bounding_box, ff.image.crop_to_bounding_box):
+        with pytest.raises(ValueError, match="offset_height must be >= 0"):
+            op(image, -1, 0, 4, 4)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="does not fit"):
+        ff.image.pad_to_bounding_box(image, 2**62, 0, 4, 4)
+    with pytest.raises(ValueError, match="Last dimension of a grayscale image should be size 1"):
+        ff.image.grayscale_to_rgb(image)
+
+
+def test_random_edge_cases():
+    wide = ff.random.uniform([64], 2**53, 2**53 + 4, dtype=ff.int64, seed=3)
+    assert set(np.unique(wide - 2**53)) <= {0, 1, 2, 3} and (wide % 2 == 1).any()
+    whole = ff.random.uniform([8], -(2**63), 2**63 - 1, dtype=ff.int64, seed=3)
+    assert whole.dtype == np.int64 and len(set(whole)) == 8
+    below_one = ff.random.stateless_uniform([1 << 16], (1, 2), 0.999999, 1.0)
+    assert below_one.max() < 1.0
+    with pytest.raises(ff.errors.ResourceExhaustedError, match="cannot allocate"):
+        ff.random.uniform([2**40, 2**30])

@@ -121,3 +121,19 @@ def test_fill_and_shape_trace_with_sizes_from_the_element():
     assert shape.tolist() == [4, 5] and zeros.tolist() == [0.0] * 5
     assert ones.shape == (4, 5) and ones.dtype == np.uint8
     assert rows.element_spec[0] == ff.TensorSpec([2], ff.int32)
+
+
+def test_fill_and_likes_edge_cases():
+    with pytest.raises(ff.errors.ResourceExhaustedError, match="fill: cannot allocate"):
+        ff.fill([2**40, 2**30], 1.0)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="no one"):
+        ff.ones_like(np.array([b"a"], dtype=object))
+    traced = Dataset.from_tensors(np.zeros((2, 3), np.float32)).map(
+        lambda x: (ff.zeros_like(x), ff.ones_like(x, ff.int32))
+    )
+    assert traced.element_spec == (
+        ff.TensorSpec([2, 3], ff.float32),
+        ff.TensorSpec([2, 3], ff.int32),
+    )
+    zeros, ones = next(iter(traced))
+    assert zeros.tolist() == [[0.0] * 3] * 2 and ones.dtype == np.int32

@@ -15,37 +15,36 @@ from PIL import Image
 import ferroflow as ff
 from ferroflow.data import Dataset
 
-# Each case was checked against tf.strings.split (TensorFlow 2.21): it splits as bytes.split.
+# What tf.strings.split (TensorFlow 2.21) returns for each case.
 SPLIT_CASES = [
-    (b"a/b/c", b"/", -1),
-    (b"a//b", b"/", -1),
-    (b"", b"/", -1),
-    (b"/a/", b"/", -1),
-    (b"a/b/c", b"/", 1),
-    (b"  a b  c ", None, -1),
-    (b"  a b  c ", None, 1),
-    (b"a b ", None, 1),
-    (b"", None, -1),
-    (b"   ", None, -1),
-    (b"a<>b<>c", b"<>", 1),
-    (b"a\tb\nc", None, -1),
-    (b"abc", b"", -1),
+    (b"a/b/c", b"/", -1, [b"a", b"b", b"c"]),
+    (b"a//b", b"/", -1, [b"a", b"", b"b"]),
+    (b"", b"/", -1, [b""]),
+    (b"/a/", b"/", -1, [b"", b"a", b""]),
+    (b"a/b/c", b"/", 1, [b"a", b"b/c"]),
+    (b"a/b/", b"/", 0, [b"a/b/"]),
+    (b"  a b  c ", None, -1, [b"a", b"b", b"c"]),
+    (b"  a b  c ", None, 1, [b"a", b"b  c "]),
+    (b"  a  b c  ", None, 0, [b"  a  b c  "]),
+    (b" a b ", None, 2, [b"a", b"b", b""]),
+    (b"  x", None, 1, [b"x", b""]),
+    (b"", None, -1, []),
+    (b"   ", None, -1, []),
+    (b"a<>b<>c", b"<>", 1, [b"a", b"b<>c"]),
+    (b"a\tb\nc", None, -1, [b"a", b"b", b"c"]),
+    (b"abc", b"", -1, [b"abc"]),
 ]
-
-
-def _python_split(s: bytes, sep: bytes | None, maxsplit: int) -> list[bytes]:
-    return s.split(sep or None, maxsplit)
 
 
 def _notes(it):
     return {s["path"]: s["notes"] for s in it.stats()}
 
 
-@pytest.mark.parametrize(("s", "sep", "maxsplit"), SPLIT_CASES)
-def test_split_a_scalar_as_bytes_split(s, sep, maxsplit):
+@pytest.mark.parametrize(("s", "sep", "maxsplit", "expected"), SPLIT_CASES)
+def test_split_a_scalar_as_tensorflow(s, sep, maxsplit, expected):
     pieces = ff.strings.split(s, sep=sep, maxsplit=maxsplit)
-    assert list(pieces) == _python_split(s, sep, maxsplit)
-    assert pieces.shape == (len(_python_split(s, sep, maxsplit)),)
+    assert list(pieces) == expected
+    assert pieces.shape == (len(expected),)
 
 
 def test_split_a_vector_gives_one_ragged_row_per_string():
@@ -193,3 +192,18 @@ def test_image_tutorial_labels_from_class_directories(tmp_path):
     assert len(seen) == 9
     assert all(classes[label] == directory for label, directory in seen)
     assert _notes(it)["Prefetch/Batch/ParallelMap"] == []
+
+
+def test_argmax_passes_over_nans_and_takes_narrow_output_types():
+    # tf.argmax / tf.argmin of [nan, 3, 1] are 1 and 2; all NaN gives 0.
+    assert ff.argmax([float("nan"), 3.0, 1.0]) == 1
+    assert ff.argmin([float("nan"), 3.0, 1.0]) == 2
+    assert ff.argmax([float("nan"), float("nan")]) == 0
+    assert ff.argmax([1, 2], output_type=ff.int16).dtype == np.int16
+
+
+def test_slices_with_huge_steps_end_instead_of_wrapping():
+    value = np.arange(6, dtype=np.int32)
+    for key in (slice(1, None, 2**63 - 1), slice(-1, None, -(2**63) + 1)):
+        (out,) = list(Dataset.from_tensors(value).map(lambda x, key=key: x[key]))
+        np.testing.assert_array_equal(out, value[key])

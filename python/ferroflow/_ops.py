@@ -50,12 +50,29 @@ def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool
     return _result(graph(values, index)[0])
 
 
+def _stack_int64(items: Sequence[Any]) -> Any:
+    """A vector of integers some of which are traced (stacked as TensorFlow converts them)."""
+    return stack([cast(d, int64) if _trace.is_symbol(d) else np.int64(d) for d in items])
+
+
+def _holds_symbols(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and any(_trace.is_symbol(v) for v in value)
+
+
 def seed_tensor(seed: Any) -> Any:
     """A stateless op's seed as one tensor of two integers: a pair of traced scalars (as
     ``Dataset.zip`` with a counter gives) is stacked, as TensorFlow converts it."""
-    if isinstance(seed, (tuple, list)) and any(_trace.is_symbol(s) for s in seed):
-        return stack([cast(s, int64) for s in seed])
-    return seed
+    return _stack_int64(seed) if _holds_symbols(seed) else seed
+
+
+def random_op(
+    op: str, inputs: list[Any], attr: tuple, spec: Any, seed: Any, stateless: bool
+) -> Any:
+    """Runs random kernel ``op``: seeded by the op seed ``seed`` and each element's
+    position, or (``stateless``) by the seed tensor ``seed`` alone, its last input."""
+    if stateless:
+        return _apply(op, [*inputs, seed_tensor(seed)], (*attr, None), spec)
+    return _apply(op, inputs, (*attr, op_seed(seed)), spec, True)
 
 
 def _dims(spec: TensorSpec) -> list[int | None] | None:
@@ -116,9 +133,9 @@ def shape(input: Any, out_type: Any = int32, name: str | None = None) -> Any:  #
 def fill(dims: Any, value: Any, name: str | None = None) -> Any:
     """A tensor of shape ``dims`` with every value ``value`` (``tf.fill``); ``dims`` may be
     computed from the element inside a traced function."""
-    if isinstance(dims, (list, tuple)) and any(_trace.is_symbol(d) for d in dims):
+    if _holds_symbols(dims):
         known = [None if _trace.is_symbol(d) else int(d) for d in dims]
-        dims = stack([cast(d, int64) if _trace.is_symbol(d) else np.int64(d) for d in dims])
+        dims = _stack_int64(dims)
     elif _trace.is_symbol(dims):
         rank = dims.shape.as_list()[0] if dims.shape.rank == 1 else None
         known = None if rank is None else [None] * rank
@@ -134,7 +151,13 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Any:
 
 def _constant_of(dtype: Any, number: int) -> Any:
     to = as_dtype(dtype)
-    return b"" if to == string else np.asarray(number, to.as_numpy_dtype)
+    if to == string:
+        if number:
+            from .errors import InvalidArgumentError
+
+            raise InvalidArgumentError("strings have no one")
+        return b""
+    return np.asarray(number, to.as_numpy_dtype)
 
 
 def zeros(shape: Any, dtype: Any = float32, name: str | None = None) -> Any:
@@ -148,9 +171,15 @@ def ones(shape: Any, dtype: Any = float32, name: str | None = None) -> Any:
 
 
 def _like(input: Any, dtype: Any, number: int) -> Any:  # noqa: A002
+    traced = _trace.is_symbol(input)
     if dtype is None:
-        dtype = input.dtype if _trace.is_symbol(input) else dtype_of(to_numpy(input))
-    return fill(shape(input), _constant_of(dtype, number))
+        dtype = input.dtype if traced else dtype_of(to_numpy(input))
+    value = _constant_of(dtype, number)
+    if not traced:
+        return fill(shape(input), value)
+    # The result has the input's shape, as far as tracing knows it.
+    spec = lambda s: TensorSpec(input.shape, s[1].dtype)  # noqa: E731
+    return _apply("fill", [shape(input), value], None, spec)
 
 
 def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Any:  # noqa: A002
@@ -251,11 +280,11 @@ def decode_raw(
 
 
 def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = None) -> Any:  # noqa: A002
-    """Each string split into pieces (``tf.strings.split``), as Python's ``bytes.split``
-    splits: on ``sep``, keeping empty pieces, or without ``sep`` on runs of whitespace; at
-    most ``maxsplit`` splits unless it is -1. A scalar gives a vector of pieces, a vector of
-    strings a ``RaggedTensor`` with one row per string (eagerly; a traced function splits
-    scalars natively and runs as Python for vectors)."""
+    """Each string split into pieces, as ``tf.strings.split``: on ``sep``, keeping empty
+    pieces, or without ``sep`` on runs of whitespace; at most ``maxsplit`` splits unless it
+    is -1 (then the rest is one last piece; 0 keeps the string whole). A scalar gives a
+    vector of pieces, a vector of strings a ``RaggedTensor`` with one row per string
+    (eagerly; a traced function splits scalars natively and runs as Python for vectors)."""
     separator = None if sep is None else to_numpy(sep, string)
     if separator is not None and not isinstance(separator, bytes):
         raise TypeError("strings.split: sep must be one string")
@@ -264,7 +293,7 @@ def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = No
         if input.shape.rank != 0:
             raise _trace.TraceUnsupported("splitting strings other than a scalar (ragged result)")
         pieces = TensorSpec([None], string)
-        return input.graph.add("split", [input], attr, [pieces, TensorSpec([None], int64)])[0]
+        return input.graph.add("split", [input], attr, [pieces, TensorSpec([2], int64)])[0]
     value = to_numpy(input, string)
     rank = 0 if isinstance(value, bytes) else value.ndim
     if rank > 1:

@@ -20,8 +20,7 @@ from ._ops import (  # the codecs are tf.image names too
     decode_png,
     encode_jpeg,
     encode_png,
-    op_seed,
-    seed_tensor,
+    random_op,
 )
 from ._ops import transpose as transpose_tensor
 from ._spec import TensorSpec
@@ -94,12 +93,22 @@ def flip_left_right(image: Any) -> Any:
     return _apply("flip_left_right", [image], None, lambda s: s[0])
 
 
+def _box(offset_height: Any, offset_width: Any, target_height: Any, target_width: Any) -> tuple:
+    """A bounding box's four integers, checked as TensorFlow checks them."""
+    box = (int(offset_height), int(offset_width), int(target_height), int(target_width))
+    names = ("offset_height", "offset_width", "target_height", "target_width")
+    for name, value in zip(names, box):
+        if value < 0 or (name.startswith("target") and value == 0):
+            raise ValueError(f"{name} must be {'>= 0' if name.startswith('offset') else '> 0'}")
+    return box
+
+
 def crop_to_bounding_box(
     image: Any, offset_height: int, offset_width: int, target_height: int, target_width: int
 ) -> Any:
     """The ``target_height`` x ``target_width`` window at (``offset_height``,
     ``offset_width``)."""
-    attr = (int(offset_height), int(offset_width), int(target_height), int(target_width))
+    attr = _box(offset_height, offset_width, target_height, target_width)
     return _apply("crop", [image], attr, lambda s: _image_spec(s[0], attr[2], attr[3]))
 
 
@@ -127,24 +136,16 @@ def per_image_standardization(image: Any) -> Any:
     )
 
 
-def _random(op: str, inputs: list[Any], attr: tuple, spec: Any, seed: Any, stateless: bool) -> Any:
-    """A random op: seeded by ``seed`` and each element's position, or (``stateless``) by
-    the seed tensor ``seed`` alone."""
-    if stateless:
-        return _apply(op, [*inputs, seed_tensor(seed)], (*attr, None), spec)
-    return _apply(op, inputs, (*attr, op_seed(seed)), spec, True)
-
-
 def random_flip_left_right(image: Any, seed: int | None = None) -> Any:
     """Flips each image left to right with probability 1/2. With a seed (or
     ``ff.random.set_seed``) the choices are reproducible, whichever worker runs an element."""
-    return _random("random_flip", [image], (False,), lambda s: s[0], seed, False)
+    return random_op("random_flip", [image], (False,), lambda s: s[0], seed, False)
 
 
 def random_flip_up_down(image: Any, seed: int | None = None) -> Any:
     """Flips each image top to bottom with probability 1/2 (seeded as
     ``random_flip_left_right``)."""
-    return _random("random_flip", [image], (True,), lambda s: s[0], seed, False)
+    return random_op("random_flip", [image], (True,), lambda s: s[0], seed, False)
 
 
 def _crop_size(size: Any) -> list[int]:
@@ -160,14 +161,14 @@ def random_crop(value: Any, size: Any, seed: int | None = None, name: str | None
     """A window of ``size`` = [height, width, channels] at a random place of one image."""
     dims = _crop_size(size)
     spec = lambda s: TensorSpec(dims, s[0].dtype)  # noqa: E731
-    return _random("random_crop", [value], (dims[0], dims[1]), spec, seed, False)
+    return random_op("random_crop", [value], (dims[0], dims[1]), spec, seed, False)
 
 
 def _random_adjust(
     kind: str, image: Any, lower: float, upper: float, seed: Any, stateless: bool = False
 ) -> Any:
     attr = (kind, float(lower), float(upper))
-    return _random("random_adjust", [image], attr, lambda s: s[0], seed, stateless)
+    return random_op("random_adjust", [image], attr, lambda s: s[0], seed, stateless)
 
 
 def _check_range(lower: float, upper: float) -> None:
@@ -221,12 +222,12 @@ def stateless_random_saturation(image: Any, lower: float, upper: float, seed: An
 
 def stateless_random_flip_left_right(image: Any, seed: Any) -> Any:
     """Flips each image left to right with probability 1/2, drawn from ``seed`` alone."""
-    return _random("random_flip", [image], (False,), lambda s: s[0], seed, True)
+    return random_op("random_flip", [image], (False,), lambda s: s[0], seed, True)
 
 
 def stateless_random_flip_up_down(image: Any, seed: Any) -> Any:
     """Flips each image top to bottom with probability 1/2, drawn from ``seed`` alone."""
-    return _random("random_flip", [image], (True,), lambda s: s[0], seed, True)
+    return random_op("random_flip", [image], (True,), lambda s: s[0], seed, True)
 
 
 def stateless_random_crop(value: Any, size: Any, seed: Any, name: str | None = None) -> Any:
@@ -234,7 +235,7 @@ def stateless_random_crop(value: Any, size: Any, seed: Any, name: str | None = N
     alone."""
     dims = _crop_size(size)
     spec = lambda s: TensorSpec(dims, s[0].dtype)  # noqa: E731
-    return _random("random_crop", [value], (dims[0], dims[1]), spec, seed, True)
+    return random_op("random_crop", [value], (dims[0], dims[1]), spec, seed, True)
 
 
 def _adjust(kind: str, image: Any, amount: float) -> Any:
@@ -271,6 +272,10 @@ def rgb_to_grayscale(images: Any, name: str | None = None) -> Any:
 
 def grayscale_to_rgb(images: Any, name: str | None = None) -> Any:
     """One-channel images with the channel repeated three times."""
+    shape = images.shape if _trace.is_symbol(images) else np.shape(images)
+    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    if dims is not None and (not dims or dims[-1] not in (1, None)):
+        raise ValueError("Last dimension of a grayscale image should be size 1.")
     return concat([images, images, images], -1)
 
 
@@ -311,22 +316,27 @@ def pad_to_bounding_box(
 ) -> Any:
     """The image(s) placed at (``offset_height``, ``offset_width``) of zero images of
     ``target_height`` x ``target_width``."""
-    attr = (int(offset_height), int(offset_width), int(target_height), int(target_width))
+    attr = _box(offset_height, offset_width, target_height, target_width)
     return _apply("pad", [image], attr, lambda s: _image_spec(s[0], attr[2], attr[3]))
+
+
+def _static_size(image: Any, op: str) -> tuple[int, int]:
+    """The height and width of an image or batch, which ``op`` needs to know in advance."""
+    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
+    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
+        if _trace.is_symbol(image):
+            raise _trace.TraceUnsupported(f"{op} of an image of unknown size")
+        from .errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"{op} takes images, got shape {shape}")
+    return int(dims[-3]), int(dims[-2])
 
 
 def resize_with_crop_or_pad(image: Any, target_height: int, target_width: int) -> Any:
     """Crops or zero-pads the image(s), centred, to ``target_height`` x ``target_width``
     (no resampling); the height and width must be known when tracing."""
-    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
-    dims = None if getattr(shape, "rank", 1) is None else list(shape)
-    if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
-        if _trace.is_symbol(image):
-            raise _trace.TraceUnsupported("resize_with_crop_or_pad of an image of unknown size")
-        from .errors import InvalidArgumentError
-
-        raise InvalidArgumentError(f"resize_with_crop_or_pad takes images, got shape {shape}")
-    height, width = int(dims[-3]), int(dims[-2])
+    height, width = _static_size(image, "resize_with_crop_or_pad")
     target_height, target_width = int(target_height), int(target_width)
     cropped = crop_to_bounding_box(
         image,
@@ -354,16 +364,8 @@ def resize_with_pad(
     """Resizes the image(s) to fit ``target_height`` x ``target_width`` keeping their aspect
     ratio, then zero-pads them, centred, to that size; sizes computed in float32 as
     ``tf.image.resize_with_pad`` does. The height and width must be known when tracing."""
-    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
-    dims = None if getattr(shape, "rank", 1) is None else list(shape)
-    if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
-        if _trace.is_symbol(image):
-            raise _trace.TraceUnsupported("resize_with_pad of an image of unknown size")
-        from .errors import InvalidArgumentError
-
-        raise InvalidArgumentError(f"resize_with_pad takes images, got shape {shape}")
     f32 = np.float32
-    height, width = f32(dims[-3]), f32(dims[-2])
+    height, width = (f32(d) for d in _static_size(image, "resize_with_pad"))
     target_h, target_w = f32(target_height), f32(target_width)
     ratio = max(width / target_w, height / target_h)
     resized_h, resized_w = height / ratio, width / ratio

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, op_seed, seed_tensor
+from ._ops import _apply, _dims, random_op, seed_tensor
 from ._random import set_seed
 from ._spec import TensorSpec
 
@@ -39,11 +39,14 @@ def _shape(shape: Any) -> list[int]:
 
 def _random_tensor(shape: Any, dtype: Any, kind: str, a: Any, b: Any, seed: Any, stateless: bool):
     dims, to = _shape(shape), as_dtype(dtype)
-    attr = (dims, to.name, kind, float(a), float(b))
+    if kind == "uniform" and to.is_integer:
+        # Integer bounds stay exact (a float64 cannot hold every int64).
+        kind, a, b = "uniform_int", int(a), int(b)
+    else:
+        a, b = float(a), float(b)
     spec = lambda s: TensorSpec(dims, to)  # noqa: E731
-    if stateless:
-        return _apply("random_tensor", [seed_tensor(seed)], (*attr, None), spec)
-    return _apply("random_tensor", [], (*attr, op_seed(seed)), spec, True)
+    inputs: list[Any] = []
+    return random_op("random_tensor", inputs, (dims, to.name, kind, a, b), spec, seed, stateless)
 
 
 def _uniform_bounds(minval: Any, maxval: Any, dtype: Any) -> tuple[Any, Any]:

@@ -246,8 +246,11 @@ impl BatchSource for ArrowIpcSource {
                     )),
                 };
                 let bytes = read_block(&mut open_file(&file.path)?, block).map_err(in_batch)?;
-                let decoded = guarded(|| index.decoder.read_record_batch(block, &bytes));
-                Ok(decoded.map_err(in_batch)?.into_iter().collect())
+                let decoded =
+                    guarded(|| index.decoder.read_record_batch(block, &bytes)).and_then(|batch| {
+                        batch.ok_or_else(|| ArrowError::ParseError("it holds no data".into()))
+                    });
+                Ok(vec![decoded.map_err(in_batch)?])
             }
             None => {
                 let handle = open_file(&file.path)?;

@@ -93,12 +93,15 @@ impl Adjustment {
         match self {
             Adjustment::Brightness(delta) => values.iter_mut().for_each(|v| *v += delta),
             Adjustment::Contrast(factor) => {
-                let (n, h, w, c) = dims(t, self.name())?;
-                for image in values.chunks_exact_mut(h * w * c).take(n) {
-                    contrast(image, c, factor);
+                let (_, h, w, c) = dims(t, self.name())?;
+                if h * w * c > 0 {
+                    for image in values.chunks_exact_mut(h * w * c) {
+                        contrast(image, c, factor);
+                    }
                 }
             }
             Adjustment::Saturation(factor) => {
+                dims(t, self.name())?;
                 rgb_pixels(t, self.name())?;
                 for pixel in values.chunks_exact_mut(3) {
                     saturate(pixel, factor);
@@ -237,6 +240,11 @@ mod tests {
             "{v:?}"
         );
         let rgb = Tensor::from_vec(vec![1, 1, 3], vec![0.9f32, 0.3, 0.6]).unwrap();
+        let empty = Tensor::from_vec(vec![0, 0, 3], Vec::<f32>::new()).unwrap();
+        assert_eq!(
+            Adjustment::Contrast(2.0).apply(&empty).unwrap().shape(),
+            &[0, 0, 3]
+        );
         let gray = Adjustment::Saturation(0.0).apply(&rgb).unwrap();
         assert_eq!(gray.as_slice::<f32>().unwrap(), &[0.9, 0.9, 0.9]);
         let same = Adjustment::Saturation(1.0).apply(&rgb).unwrap();

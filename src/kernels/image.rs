@@ -69,7 +69,10 @@ pub fn flip_up_down(t: &Tensor) -> Result<Tensor> {
 /// (tf.image.pad_to_bounding_box).
 pub fn pad(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "pad_to_bounding_box")?;
-    if top + h > height || left + w > width {
+    let fits = |offset: usize, size: usize, target: usize| {
+        offset.checked_add(size).is_some_and(|end| end <= target)
+    };
+    if !fits(top, h, height) || !fits(left, w, width) {
         return Err(Error::InvalidArgument(format!(
             "pad_to_bounding_box: a {h}x{w} image at ({top}, {left}) does not fit in {height}x{width}"
         )));

@@ -4,8 +4,8 @@ use super::shape::normalize_axis;
 use crate::engine::{DType, Error, Result, Tensor};
 
 /// The position of the largest (`largest`) or smallest value along `axis`, the first one on
-/// ties; as in TensorFlow, a NaN is never larger or smaller than another value. The result
-/// has `t`'s shape without `axis`, of `out` (int32 or int64).
+/// ties; as in TensorFlow, NaNs are passed over (all NaN gives 0). The result has `t`'s
+/// shape without `axis`, of `out` (int16, uint16, int32 or int64).
 pub fn arg_extreme(t: &Tensor, axis: i64, largest: bool, out: DType) -> Result<Tensor> {
     let op = if largest { "argmax" } else { "argmin" };
     let axis = normalize_axis(axis, t.rank(), op)?;
@@ -26,7 +26,12 @@ pub fn arg_extreme(t: &Tensor, axis: i64, largest: bool, out: DType) -> Result<T
         for o in 0..outer {
             for i in 0..inner {
                 let at = |k: usize| v[(o * n + k) * inner + i];
-                let better = |x: T, y: T| if largest { x > y } else { x < y };
+                // A NaN compares false with everything: it is never better, and any number
+                // is better than a NaN found first.
+                let better = |x: T, y: T| {
+                    let nan = |v: T| v.partial_cmp(&v).is_none();
+                    (if largest { x > y } else { x < y }) || (nan(y) && !nan(x))
+                };
                 out.push(
                     (1..n).fold(0, |best, k| if better(at(k), at(best)) { k } else { best }) as i64,
                 );
@@ -43,13 +48,11 @@ pub fn arg_extreme(t: &Tensor, axis: i64, largest: bool, out: DType) -> Result<T
     let mut out_shape = shape.to_vec();
     out_shape.remove(axis);
     match out {
-        DType::Int64 => Tensor::new(out_shape, found),
-        DType::Int32 => Tensor::new(
-            out_shape,
-            found.into_iter().map(|p| p as i32).collect::<Vec<_>>(),
-        ),
+        DType::Int16 | DType::UInt16 | DType::Int32 | DType::Int64 => {
+            super::cast::cast(&Tensor::new(out_shape, found)?, out)
+        }
         other => Err(Error::InvalidArgument(format!(
-            "{op}: output_type must be int32 or int64, not {other}"
+            "{op}: output_type must be int16, uint16, int32 or int64, not {other}"
         ))),
     }
 }

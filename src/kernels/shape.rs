@@ -148,12 +148,29 @@ pub fn fill(dims: &Tensor, value: &Tensor) -> Result<Tensor> {
             value.shape()
         )));
     }
-    let count = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-    let count = count
-        .ok_or_else(|| Error::InvalidArgument(format!("fill: dims {requested:?} overflow")))?;
+    check_allocation("fill", &shape, value.dtype())?;
+    let count = shape.iter().product();
     let mut out = Buffer::with_capacity(value.dtype(), count);
     out.extend_repeated(value.buffer(), 0, count)?;
     Tensor::new(shape, out)
+}
+
+/// Fails with ResourceExhausted, instead of aborting the process, when a tensor of `shape`
+/// and `dtype` could not be allocated (sizes can come from the data inside a traced function).
+pub(crate) fn check_allocation(op: &str, shape: &[usize], dtype: DType) -> Result<()> {
+    let item = dtype.item_size().unwrap_or(std::mem::size_of::<usize>());
+    let bytes = shape
+        .iter()
+        .try_fold(item, |n, &d| n.checked_mul(d))
+        .filter(|&b| isize::try_from(b).is_ok());
+    let fits = bytes.is_some_and(|b| Vec::<u8>::new().try_reserve_exact(b).is_ok());
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::ResourceExhausted(format!(
+            "{op}: cannot allocate a {dtype} tensor of shape {shape:?}"
+        )))
+    }
 }
 
 pub(crate) fn normalize_axis(axis: i64, rank: usize, op: &str) -> Result<usize> {
@@ -195,6 +212,9 @@ mod tests {
         )
         .is_err());
         assert!(fill(&dims, &dims).is_err());
+        let huge = Tensor::from_vec(vec![2], vec![1i64 << 40, 1 << 30]).unwrap();
+        let err = fill(&huge, &Tensor::scalar(1.0f32)).unwrap_err();
+        assert!(matches!(err, Error::ResourceExhausted(_)), "{err}");
         let shape = shape_of(&filled, DType::Int32).unwrap();
         assert_eq!(shape.as_slice::<i32>().unwrap(), &[2, 3]);
     }

@@ -105,8 +105,9 @@ fn range_positions(
     } else {
         (bound(start, size - 1), bound(stop, -1))
     };
+    // In i128: a step near i64::MAX must end the range, not wrap around.
+    let (mut i, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
     let mut positions = Vec::new();
-    let mut i = start;
     while (step > 0 && i < stop) || (step < 0 && i > stop) {
         positions.push(i as usize);
         i += step;
@@ -234,6 +235,10 @@ mod tests {
         let empty = strided_slice(&t, &[range(Some(1), Some(1), 1)]).unwrap();
         assert_eq!(empty.shape(), &[0, 3, 2]);
         assert!(strided_slice(&t, &[range(None, None, 0)]).is_err());
+        let far = strided_slice(&t, &[Index::At(0), range(Some(1), None, i64::MAX)]).unwrap();
+        assert_eq!(far.shape(), &[1, 2]);
+        let back = strided_slice(&t, &[range(Some(-1), None, i64::MIN + 1)]).unwrap();
+        assert_eq!(back.shape(), &[1, 3, 2]);
     }
 
     #[test]

@@ -157,22 +157,35 @@ fn node_from_py(
                 Vec<usize>,
                 String,
                 String,
-                f64,
-                f64,
+                Bound<'_, PyAny>,
+                Bound<'_, PyAny>,
                 Option<u64>,
             ) = attr.extract().map_err(wrong)?;
+            let float = |v: &Bound<'_, PyAny>| v.extract::<f64>().map_err(wrong);
+            let int = |v: &Bound<'_, PyAny>| v.extract::<i64>().map_err(wrong);
+            let distribution = match kind.as_str() {
+                "uniform" => Distribution::Uniform {
+                    low: float(&a)?,
+                    high: float(&b)?,
+                },
+                "uniform_int" => Distribution::UniformInt {
+                    low: int(&a)?,
+                    high: int(&b)?,
+                },
+                "normal" => Distribution::Normal {
+                    mean: float(&a)?,
+                    stddev: float(&b)?,
+                },
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "no random distribution {other:?}"
+                    )))
+                }
+            };
             GraphOp::RandomTensor {
                 shape,
                 dtype: DType::from_name(&dtype)?,
-                distribution: match kind.as_str() {
-                    "uniform" => Distribution::Uniform { low: a, high: b },
-                    "normal" => Distribution::Normal { mean: a, stddev: b },
-                    other => {
-                        return Err(Error::InvalidArgument(format!(
-                            "no random distribution {other:?}"
-                        )))
-                    }
-                },
+                distribution,
                 seed: seeding(seed),
             }
         }
