@@ -306,7 +306,15 @@ impl NativeGraph {
         use crate::engine::{ElementFn, Position};
         let element = super::convert::element_from_py(components.as_any()).py_err(py)?;
         let at = Position { pass: 0, index };
-        let out = py.detach(|| self.graph.call_at(element, at)).py_err(py)?;
+        // A kernel that panics on some input fails this call, as it would fail a pipeline
+        // stage, instead of raising pyo3's PanicException (a BaseException).
+        let run = || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.graph.call_at(element, at)
+            }))
+            .unwrap_or_else(|_| Err(Error::Internal("a kernel panicked".into())))
+        };
+        let out = py.detach(run).py_err(py)?;
         super::convert::element_to_py(py, out)
     }
 }
