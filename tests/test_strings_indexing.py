@@ -207,3 +207,33 @@ def test_slices_with_huge_steps_end_instead_of_wrapping():
     for key in (slice(1, None, 2**63 - 1), slice(-1, None, -(2**63) + 1)):
         (out,) = list(Dataset.from_tensors(value).map(lambda x, key=key: x[key]))
         np.testing.assert_array_equal(out, value[key])
+
+
+def test_string_operations_as_tensorflow_eagerly_and_traced():
+    # Expected values printed by tf.strings (TensorFlow 2.21).
+    words = [b"  AbC \t", "ÀÉ x".encode()]
+    assert list(ff.strings.lower(words)) == [b"  abc \t", "ÀÉ x".encode()]
+    assert list(ff.strings.lower(words, encoding="utf-8")) == [b"  abc \t", "àé x".encode()]
+    assert ff.strings.upper(b"ab\xc3\xa7") == b"AB\xc3\xa7"
+    assert list(ff.strings.strip([b" a b \t\n", b"", b"\x0bx\x0c"])) == [b"a b", b"", b"x"]
+    assert ff.strings.length(["abc", "é", ""]).tolist() == [3, 2, 0]
+    assert ff.strings.length(["abc", "é"], unit="UTF8_CHAR").tolist() == [3, 1]
+    assert ff.strings.substr(b"hello", -3, 2) == b"ll"
+    assert ff.strings.substr("héllo", 1, 2, unit="UTF8_CHAR") == "él".encode()
+    with pytest.raises(ff.errors.InvalidArgumentError, match="substr"):
+        ff.strings.substr(b"hello", 6, 1)
+    assert list(ff.strings.join(["a", ["x", "y"]], separator="-")) == [b"a-x", b"a-y"]
+    assert list(ff.strings.as_string([1.5, -0.25])) == [b"1.500000", b"-0.250000"]
+    assert list(ff.strings.as_string([True, False])) == [b"true", b"false"]
+    assert ff.strings.as_string(np.float64(1 / 3), precision=2) == b"0.33"
+
+    def features(text, number):
+        key = ff.strings.lower(ff.strings.strip(text))
+        return ff.strings.join(
+            [key, ff.strings.as_string(number)], separator=":"
+        ), ff.strings.length(key)
+
+    ds = Dataset.from_tensor_slices(([b" Cat ", b"DOG\n"], [3, 14])).map(features)
+    it = iter(ds)
+    assert [(bytes(k), int(n)) for k, n in it] == [(b"cat:3", 3), (b"dog:14", 3)]
+    assert _notes(it)["Prefetch/Map"] == []

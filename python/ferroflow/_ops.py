@@ -302,6 +302,63 @@ def split(input: Any, sep: Any = None, maxsplit: int = -1, name: str | None = No
     return pieces if rank == 0 else RaggedTensor.from_row_splits(pieces, row_splits)
 
 
+def _string_map(name: str, input: Any, a: int = 0, b: int = 0, flag: bool = False) -> Any:  # noqa: A002
+    out = int32 if name == "length" else string
+    return _apply("strings", [input], (name, a, b, flag), lambda s: TensorSpec(s[0].shape, out))
+
+
+def _unit(unit: str) -> bool:
+    """Whether a ``unit`` argument counts UTF-8 characters rather than bytes."""
+    if unit not in ("BYTE", "UTF8_CHAR"):
+        raise ValueError(f"unit must be 'BYTE' or 'UTF8_CHAR', not {unit!r}")
+    return unit == "UTF8_CHAR"
+
+
+def lower(input: Any, encoding: str = "", name: str | None = None) -> Any:  # noqa: A002
+    """Each string in lower case: ASCII letters only, or all letters with
+    ``encoding="utf-8"`` (``tf.strings.lower``)."""
+    return _string_map("lower", input, flag=encoding.lower().replace("-", "") == "utf8")
+
+
+def upper(input: Any, encoding: str = "", name: str | None = None) -> Any:  # noqa: A002
+    """Each string in upper case (``tf.strings.upper``)."""
+    return _string_map("upper", input, flag=encoding.lower().replace("-", "") == "utf8")
+
+
+def strip(input: Any, name: str | None = None) -> Any:  # noqa: A002
+    """Each string without leading and trailing whitespace (``tf.strings.strip``)."""
+    return _string_map("strip", input)
+
+
+def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Any:  # noqa: A002
+    """Each string's length in bytes or (``unit="UTF8_CHAR"``) characters, as int32."""
+    return _string_map("length", input, flag=_unit(unit))
+
+
+def substr(input: Any, pos: int, len: int, unit: str = "BYTE", name: str | None = None) -> Any:  # noqa: A002
+    """``len`` bytes (or characters) of each string from ``pos``, which counts from the end
+    when negative (``tf.strings.substr``); a ``pos`` beyond the string is an error."""
+    return _string_map("substr", input, int(pos), int(len), _unit(unit))
+
+
+def as_string(input: Any, precision: int = -1, name: str | None = None, **_: Any) -> Any:  # noqa: A002
+    """Numbers and bools as strings (``tf.strings.as_string``): floats with ``precision``
+    digits after the point (6 by default), bools as ``true``/``false``."""
+    return _string_map("as_string", input, int(precision))
+
+
+def join(inputs: Sequence[Any], separator: str = "", name: str | None = None) -> Any:
+    """The strings of ``inputs`` (of one shape, or scalars) joined position by position
+    with ``separator`` (``tf.strings.join``)."""
+    sep = to_numpy(separator, string)
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        shaped = [x.shape for x in s if x.shape.rank != 0]
+        return TensorSpec(shaped[0] if shaped else [], string)
+
+    return _apply("join_strings", list(inputs), sep, spec)
+
+
 def _arg_extreme(input: Any, axis: Any, largest: bool, output_type: Any) -> Any:  # noqa: A002
     out = as_dtype(output_type)
     ax = 0 if axis is None else int(np.asarray(axis))

@@ -1,5 +1,5 @@
 """``ferroflow.strings``: the string operations of ``tf.strings`` the pipelines use."""
 
-from ._ops import split, to_number
+from ._ops import as_string, join, length, lower, split, strip, substr, to_number, upper
 
-__all__ = ["split", "to_number"]
+__all__ = ["as_string", "join", "length", "lower", "split", "strip", "substr", "to_number", "upper"]

@@ -20,7 +20,7 @@ use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
-use super::strings::{decode_raw, read_file, split, to_number};
+use super::strings::{decode_raw, join, read_file, split, to_number, StringMap};
 
 pub enum GraphOp {
     Const(Tensor),
@@ -42,6 +42,9 @@ pub enum GraphOp {
         axis: i64,
     },
     ToNumber(DType),
+    Strings(StringMap),
+    /// Joins its inputs position by position with this separator.
+    JoinStrings(Vec<u8>),
     /// Outputs: the pieces, and the row splits saying which string each came from.
     Split {
         sep: Option<Vec<u8>>,
@@ -232,6 +235,8 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Stack(axis) => vec![stack(args, *axis)?],
         GraphOp::OneHot { depth, axis } => vec![one_hot(args[0], *depth, args[1], args[2], *axis)?],
         GraphOp::ToNumber(dtype) => vec![to_number(args[0], *dtype)?],
+        GraphOp::Strings(map) => vec![map.apply(args[0])?],
+        GraphOp::JoinStrings(separator) => vec![join(args, separator)?],
         GraphOp::Split { sep, maxsplit } => {
             let (pieces, row_splits) = split(args[0], sep.as_deref(), *maxsplit)?;
             vec![pieces, row_splits]

@@ -1,6 +1,7 @@
-//! String kernels: `ff.strings.to_number`, `ff.strings.split`, `ff.io.decode_raw` and
-//! `ff.io.read_file`.
+//! String kernels: `ff.strings` (to_number, split, lower/upper, strip, length, substr,
+//! join, as_string), `ff.io.decode_raw` and `ff.io.read_file`.
 
+use super::scalar::Scalar;
 use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 
 fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
@@ -86,10 +87,14 @@ fn split_on(item: &[u8], sep: &[u8], limit: usize, out: &mut StringBuf) {
     out.push(&item[start..]);
 }
 
+/// ASCII whitespace as C's isspace (and TensorFlow) counts it, vertical tab included.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
 fn split_whitespace(item: &[u8], limit: usize, out: &mut StringBuf) {
-    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let skip = |mut i: usize| {
-        while i < item.len() && space(item[i]) {
+        while i < item.len() && is_space(item[i]) {
             i += 1;
         }
         i
@@ -98,7 +103,7 @@ fn split_whitespace(item: &[u8], limit: usize, out: &mut StringBuf) {
     let mut splits = 0;
     while i < item.len() {
         let start = i;
-        while i < item.len() && !space(item[i]) {
+        while i < item.len() && !is_space(item[i]) {
             i += 1;
         }
         out.push(&item[start..i]);
@@ -109,6 +114,188 @@ fn split_whitespace(item: &[u8], limit: usize, out: &mut StringBuf) {
             return;
         }
     }
+}
+
+/// A `tf.strings` operation applied to each string (or, for `AsString`, each number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringMap {
+    /// Lower case: ASCII letters only, or every letter of UTF-8 text (`utf8`).
+    Lower {
+        utf8: bool,
+    },
+    Upper {
+        utf8: bool,
+    },
+    /// Without leading and trailing ASCII whitespace.
+    Strip,
+    /// Length in bytes, or in UTF-8 characters; int32.
+    Length {
+        utf8: bool,
+    },
+    /// `len` bytes (or UTF-8 characters) from `pos`, which may count from the end.
+    Substr {
+        pos: i64,
+        len: i64,
+        utf8: bool,
+    },
+    /// Numbers and bools as text: floats with `precision` digits (6 when negative).
+    AsString {
+        precision: i64,
+    },
+}
+
+/// `text` as UTF-8, or an error naming the string and the operation.
+fn utf8<'a>(text: &'a [u8], op: &str) -> Result<&'a str> {
+    std::str::from_utf8(text).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "{op}: {:?} is not UTF-8",
+            String::from_utf8_lossy(text)
+        ))
+    })
+}
+
+impl StringMap {
+    pub fn apply(self, t: &Tensor) -> Result<Tensor> {
+        if let StringMap::AsString { precision } = self {
+            return as_string(t, precision);
+        }
+        let s = strings(t, "strings")?;
+        let shape = t.shape().to_vec();
+        if let StringMap::Length { utf8: chars } = self {
+            let lengths = s
+                .iter()
+                .map(|b| {
+                    let n = if chars {
+                        utf8(b, "strings.length")?.chars().count()
+                    } else {
+                        b.len()
+                    };
+                    Ok(n as i32)
+                })
+                .collect::<Result<Vec<i32>>>()?;
+            return Tensor::new(shape, lengths);
+        }
+        let mut out = StringBuf::with_capacity(s.len(), s.values().len());
+        for (i, b) in s.iter().enumerate() {
+            match self {
+                StringMap::Lower { utf8: false } => out.push(&b.to_ascii_lowercase()),
+                StringMap::Upper { utf8: false } => out.push(&b.to_ascii_uppercase()),
+                StringMap::Lower { utf8: true } => {
+                    out.push(utf8(b, "strings.lower")?.to_lowercase().as_bytes())
+                }
+                StringMap::Upper { utf8: true } => {
+                    out.push(utf8(b, "strings.upper")?.to_uppercase().as_bytes())
+                }
+                StringMap::Strip => {
+                    let start = b.iter().position(|&c| !is_space(c)).unwrap_or(b.len());
+                    let end = b
+                        .iter()
+                        .rposition(|&c| !is_space(c))
+                        .map_or(start, |e| e + 1);
+                    out.push(&b[start..end]);
+                }
+                StringMap::Substr {
+                    pos,
+                    len,
+                    utf8: chars,
+                } => out.push(substr(b, pos, len, chars).map_err(|e| {
+                    Error::InvalidArgument(format!("strings.substr: string {i}: {e}"))
+                })?),
+                StringMap::Length { .. } | StringMap::AsString { .. } => unreachable!(),
+            }
+        }
+        Tensor::new(shape, out)
+    }
+}
+
+/// The bytes of `text` from `pos` (from the end when negative) for `len` bytes, or UTF-8
+/// characters when `chars`; `pos` may equal the length (an empty result), no more.
+fn substr(text: &[u8], pos: i64, len: i64, chars: bool) -> std::result::Result<&[u8], String> {
+    // Byte offsets of the units (bytes or characters) the string is counted in.
+    let starts: Vec<usize> = if chars {
+        let s = std::str::from_utf8(text).map_err(|_| "not UTF-8".to_string())?;
+        s.char_indices()
+            .map(|(at, _)| at)
+            .chain([text.len()])
+            .collect()
+    } else {
+        (0..=text.len()).collect()
+    };
+    let units = starts.len() as i64 - 1;
+    let first = if pos < 0 { pos + units } else { pos };
+    if !(0..=units).contains(&first) || len < 0 {
+        return Err(format!(
+            "pos {pos} or len {len} out of range for {units} units"
+        ));
+    }
+    let last = (first + len).min(units);
+    Ok(&text[starts[first as usize]..starts[last as usize]])
+}
+
+/// Numbers and bools as text, as `tf.strings.as_string` writes them.
+fn as_string(t: &Tensor, precision: i64) -> Result<Tensor> {
+    let digits = usize::try_from(precision).unwrap_or(6);
+    let float = |v: f64| {
+        if v.is_nan() {
+            "nan".to_string()
+        } else {
+            format!("{v:.digits$}")
+        }
+    };
+    fn text<T: Scalar>(x: T, float: &dyn Fn(f64) -> String) -> String {
+        if T::FLOAT {
+            float(x.to_f64())
+        } else {
+            x.to_i128().to_string()
+        }
+    }
+    let texts: Vec<String> = match t.buffer() {
+        Buffer::Bool(v) => v.iter().map(|&b| b.to_string()).collect(),
+        other => crate::match_buffer!(
+            other,
+            v => v.iter().map(|&x| text(x, &float)).collect(),
+            _s => return Err(Error::invalid("strings.as_string takes numbers or bools, not strings"))
+        ),
+    };
+    Tensor::new(
+        t.shape().to_vec(),
+        StringBuf::from_items(texts.iter().map(String::as_bytes)),
+    )
+}
+
+/// Each position's parts joined with `separator`; parts are strings of one shape or scalars.
+pub fn join(parts: &[&Tensor], separator: &[u8]) -> Result<Tensor> {
+    let shape = parts
+        .iter()
+        .map(|p| p.shape())
+        .find(|s| !s.is_empty())
+        .unwrap_or(&[])
+        .to_vec();
+    let count: usize = shape.iter().product();
+    let mut columns = Vec::with_capacity(parts.len());
+    for part in parts {
+        let s = strings(part, "strings.join")?;
+        if part.rank() != 0 && part.shape() != shape.as_slice() {
+            return Err(Error::InvalidArgument(format!(
+                "strings.join: shapes {shape:?} and {:?} differ",
+                part.shape()
+            )));
+        }
+        columns.push((s, part.rank() == 0));
+    }
+    let mut out = StringBuf::new();
+    let mut joined = Vec::new();
+    for i in 0..count {
+        joined.clear();
+        for (k, (s, scalar)) in columns.iter().enumerate() {
+            if k > 0 {
+                joined.extend_from_slice(separator);
+            }
+            joined.extend_from_slice(s.get(if *scalar { 0 } else { i }));
+        }
+        out.push(&joined);
+    }
+    Tensor::new(shape, out)
 }
 
 /// Reinterprets each string's bytes as values of `dtype` (a new last dimension); every string
@@ -204,6 +391,87 @@ mod tests {
         }
         let batch = Tensor::new(vec![3], StringBuf::from_items(["a b", "", "c"])).unwrap();
         assert_eq!(pieces(&batch, None, -1).1, vec![0, 2, 2, 3]);
+    }
+
+    fn texts(t: &Tensor) -> Vec<String> {
+        let s = t.as_strings().unwrap();
+        s.iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn string_maps_match_tensorflow() {
+        // Expected values printed by tf.strings (TensorFlow 2.21).
+        let words = Tensor::new(vec![2], StringBuf::from_items(["AbC", "ÀÉ x"])).unwrap();
+        let lower = StringMap::Lower { utf8: false }.apply(&words).unwrap();
+        assert_eq!(texts(&lower), ["abc", "ÀÉ x"]);
+        let unicode = StringMap::Lower { utf8: true }.apply(&words).unwrap();
+        assert_eq!(texts(&unicode), ["abc", "àé x"]);
+        let padded =
+            Tensor::new(vec![2], StringBuf::from_items([" a b \t\n", "\x0bx\x0c"])).unwrap();
+        assert_eq!(
+            texts(&StringMap::Strip.apply(&padded).unwrap()),
+            ["a b", "x"]
+        );
+        let sizes = Tensor::new(vec![3], StringBuf::from_items(["abc", "é", ""])).unwrap();
+        let bytes = StringMap::Length { utf8: false }.apply(&sizes).unwrap();
+        assert_eq!(bytes.as_slice::<i32>().unwrap(), &[3, 2, 0]);
+        let chars = StringMap::Length { utf8: true }.apply(&sizes).unwrap();
+        assert_eq!(chars.as_slice::<i32>().unwrap(), &[3, 1, 0]);
+        let hello = Tensor::scalar_bytes(b"hello");
+        let sub = |pos, len| {
+            StringMap::Substr {
+                pos,
+                len,
+                utf8: false,
+            }
+            .apply(&hello)
+        };
+        assert_eq!(texts(&sub(1, 3).unwrap()), ["ell"]);
+        assert_eq!(texts(&sub(-3, 2).unwrap()), ["ll"]);
+        assert_eq!(texts(&sub(3, 10).unwrap()), ["lo"]);
+        assert_eq!(texts(&sub(5, 1).unwrap()), [""]);
+        assert!(sub(6, 1).is_err() && sub(-6, 1).is_err());
+        let accented = Tensor::scalar_bytes("héllo".as_bytes());
+        let chars = StringMap::Substr {
+            pos: 1,
+            len: 2,
+            utf8: true,
+        }
+        .apply(&accented)
+        .unwrap();
+        assert_eq!(texts(&chars), ["él"]);
+    }
+
+    #[test]
+    fn join_and_as_string_match_tensorflow() {
+        let pair = Tensor::new(vec![2], StringBuf::from_items(["x", "y"])).unwrap();
+        let joined = join(&[&Tensor::scalar_bytes(b"a"), &pair], b"-").unwrap();
+        assert_eq!(texts(&joined), ["a-x", "a-y"]);
+        let floats = Tensor::from_vec(vec![4], vec![1.5f32, -0.25, 123456789.0, f32::NAN]).unwrap();
+        let text = StringMap::AsString { precision: -1 }
+            .apply(&floats)
+            .unwrap();
+        assert_eq!(
+            texts(&text),
+            ["1.500000", "-0.250000", "123456792.000000", "nan"]
+        );
+        let third = Tensor::from_vec(vec![1], vec![1.0f64 / 3.0]).unwrap();
+        assert_eq!(
+            texts(&StringMap::AsString { precision: 2 }.apply(&third).unwrap()),
+            ["0.33"]
+        );
+        let flags = Tensor::from_vec(vec![2], vec![true, false]).unwrap();
+        assert_eq!(
+            texts(&StringMap::AsString { precision: -1 }.apply(&flags).unwrap()),
+            ["true", "false"]
+        );
+        let ints = Tensor::from_vec(vec![2], vec![1i64, -2]).unwrap();
+        assert_eq!(
+            texts(&StringMap::AsString { precision: -1 }.apply(&ints).unwrap()),
+            ["1", "-2"]
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::kernels::graph::{Graph, GraphNode, GraphOp, Seeding};
 use crate::kernels::random::Distribution;
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
+use crate::kernels::strings::StringMap;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
 use crate::ops::tfrecord::TfRecordFileFn;
 
@@ -91,6 +92,27 @@ fn node_from_py(
             }
         }
         "read_file" => GraphOp::ReadFile,
+        "strings" => {
+            let (name, a, b, flag): (String, i64, i64, bool) = attr.extract().map_err(wrong)?;
+            GraphOp::Strings(match name.as_str() {
+                "lower" => StringMap::Lower { utf8: flag },
+                "upper" => StringMap::Upper { utf8: flag },
+                "strip" => StringMap::Strip,
+                "length" => StringMap::Length { utf8: flag },
+                "substr" => StringMap::Substr {
+                    pos: a,
+                    len: b,
+                    utf8: flag,
+                },
+                "as_string" => StringMap::AsString { precision: a },
+                other => {
+                    return Err(Error::InvalidArgument(format!(
+                        "no string operation {other:?}"
+                    )))
+                }
+            })
+        }
+        "join_strings" => GraphOp::JoinStrings(attr.extract().map_err(wrong)?),
         "split" => {
             let (sep, maxsplit): (Option<Vec<u8>>, i64) = attr.extract().map_err(wrong)?;
             GraphOp::Split { sep, maxsplit }
