@@ -147,14 +147,29 @@ pub struct GraphNode {
 }
 
 pub struct Graph {
-    pub inputs: usize,
-    pub nodes: Vec<GraphNode>,
-    pub outputs: Vec<usize>,
+    inputs: usize,
+    nodes: Vec<GraphNode>,
+    outputs: Vec<usize>,
+    /// For each value, the last node that reads it (`usize::MAX` for the graph's outputs,
+    /// which live to the end): fixed by the graph, so found once, not per element.
+    last_use: Vec<usize>,
 }
 
 impl Graph {
-    /// Checks that every node reads only values defined before it.
-    pub fn validate(&self) -> Result<()> {
+    /// A graph over `inputs` components; every node must read only values defined before it.
+    pub fn new(inputs: usize, nodes: Vec<GraphNode>, outputs: Vec<usize>) -> Result<Graph> {
+        let mut graph = Graph {
+            inputs,
+            nodes,
+            outputs,
+            last_use: Vec::new(),
+        };
+        graph.validate()?;
+        graph.last_use = graph.last_uses();
+        Ok(graph)
+    }
+
+    fn validate(&self) -> Result<()> {
         let mut defined = self.inputs;
         for (i, node) in self.nodes.iter().enumerate() {
             if let Some(bad) = node.inputs.iter().find(|&&v| v >= defined) {
@@ -393,7 +408,7 @@ impl ElementFn for Graph {
                 input.len()
             )));
         }
-        let last_use = self.last_uses();
+        let last_use = &self.last_use;
         let mut values: Vec<Option<Tensor>> = input.into_iter().map(Some).collect();
         for (step, node) in self.nodes.iter().enumerate() {
             let outputs = match (&node.op, node.inputs.as_slice()) {
@@ -425,8 +440,6 @@ impl ElementFn for Graph {
 }
 
 impl Graph {
-    /// For each value, the last node that reads it (`usize::MAX` for the graph's outputs,
-    /// which live to the end).
     fn last_uses(&self) -> Vec<usize> {
         let count = self.inputs
             + self
@@ -460,9 +473,9 @@ mod tests {
     #[test]
     fn runs_a_small_graph() {
         // (x + 1) * 2 as float32, and x < 3
-        let graph = Graph {
-            inputs: 1,
-            nodes: vec![
+        let graph = Graph::new(
+            1,
+            vec![
                 GraphNode {
                     op: GraphOp::Const(Tensor::scalar(1i64)),
                     inputs: vec![],
@@ -492,9 +505,9 @@ mod tests {
                     inputs: vec![0, 6],
                 },
             ],
-            outputs: vec![5, 7],
-        };
-        graph.validate().unwrap();
+            vec![5, 7],
+        )
+        .unwrap();
         let x = Tensor::from_vec(vec![3], vec![1i64, 2, 3]).unwrap();
         let out = graph.call(vec![x]).unwrap();
         assert_eq!(out[0].as_slice::<f32>().unwrap(), &[4.0, 6.0, 8.0]);
@@ -505,18 +518,18 @@ mod tests {
     fn values_read_again_are_not_overwritten() {
         // y = x / 2; (y + x, y * y): x and y are read after the arithmetic that could reuse them.
         let node = |op, inputs| GraphNode { op, inputs };
-        let graph = Graph {
-            inputs: 1,
-            nodes: vec![
+        let graph = Graph::new(
+            1,
+            vec![
                 node(GraphOp::Const(Tensor::scalar(2.0f32)), vec![]),
                 node(GraphOp::Binary(BinaryOp::Div), vec![0, 1]),
                 node(GraphOp::Binary(BinaryOp::Add), vec![2, 0]),
                 node(GraphOp::Binary(BinaryOp::Mul), vec![2, 2]),
                 node(GraphOp::Binary(BinaryOp::Sub), vec![4, 2]),
             ],
-            outputs: vec![3, 5, 2],
-        };
-        graph.validate().unwrap();
+            vec![3, 5, 2],
+        )
+        .unwrap();
         let x = Tensor::from_vec(vec![2], vec![4.0f32, 8.0]).unwrap();
         let out = graph.call(vec![x.clone()]).unwrap();
         assert_eq!(out[0].as_slice::<f32>().unwrap(), &[6.0, 12.0]);
@@ -527,14 +540,14 @@ mod tests {
 
     #[test]
     fn rejects_forward_references() {
-        let graph = Graph {
-            inputs: 1,
-            nodes: vec![GraphNode {
+        let graph = Graph::new(
+            1,
+            vec![GraphNode {
                 op: GraphOp::Cast(DType::Float32),
                 inputs: vec![1],
             }],
-            outputs: vec![1],
-        };
-        assert!(graph.validate().is_err());
+            vec![1],
+        );
+        assert!(graph.is_err());
     }
 }

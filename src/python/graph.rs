@@ -305,12 +305,7 @@ impl NativeGraph {
             .map(|(op, args, attr)| node_from_py(py, op, args.clone(), attr.bind(py)))
             .collect::<Result<Vec<_>>>()
             .py_err(py)?;
-        let graph = Graph {
-            inputs,
-            nodes,
-            outputs,
-        };
-        graph.validate().py_err(py)?;
+        let graph = Graph::new(inputs, nodes, outputs).py_err(py)?;
         Ok(NativeGraph {
             graph: Arc::new(graph),
         })
