@@ -50,68 +50,59 @@ fn from_unit(shape: Vec<usize>, mut values: Vec<f32>, dtype: DType) -> Result<Te
     cast(&Tensor::new(shape, values)?, dtype)
 }
 
-/// One of tf.image's colour adjustments and its amount.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One of tf.image's colour adjustments; each takes an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Adjustment {
-    /// Adds the delta to every value.
-    Brightness(f32),
-    /// Moves each channel away from its mean over the image by the factor.
-    Contrast(f32),
-    /// Scales the saturation of RGB pixels (in HSV) by the factor.
-    Saturation(f32),
+    /// Adds the amount (a delta) to every value.
+    Brightness,
+    /// Moves each channel away from its mean over the image by the amount (a factor).
+    Contrast,
+    /// Scales the saturation of RGB pixels (in HSV) by the amount (a factor).
+    Saturation,
 }
 
 impl Adjustment {
-    pub fn parse(kind: &str, amount: f32) -> Result<Adjustment> {
+    pub fn parse(kind: &str) -> Result<Adjustment> {
         Ok(match kind {
-            "brightness" => Adjustment::Brightness(amount),
-            "contrast" => Adjustment::Contrast(amount),
-            "saturation" => Adjustment::Saturation(amount),
+            "brightness" => Adjustment::Brightness,
+            "contrast" => Adjustment::Contrast,
+            "saturation" => Adjustment::Saturation,
             other => return Err(Error::InvalidArgument(format!("no adjustment {other:?}"))),
         })
     }
 
     fn name(self) -> &'static str {
         match self {
-            Adjustment::Brightness(_) => "adjust_brightness",
-            Adjustment::Contrast(_) => "adjust_contrast",
-            Adjustment::Saturation(_) => "adjust_saturation",
+            Adjustment::Brightness => "adjust_brightness",
+            Adjustment::Contrast => "adjust_contrast",
+            Adjustment::Saturation => "adjust_saturation",
         }
     }
 
-    /// The same adjustment with another amount.
-    fn with_amount(self, amount: f32) -> Adjustment {
-        match self {
-            Adjustment::Brightness(_) => Adjustment::Brightness(amount),
-            Adjustment::Contrast(_) => Adjustment::Contrast(amount),
-            Adjustment::Saturation(_) => Adjustment::Saturation(amount),
-        }
-    }
-
-    pub fn apply(self, t: &Tensor) -> Result<Tensor> {
+    pub fn apply(self, t: &Tensor, amount: f32) -> Result<Tensor> {
         let mut values = unit_values(t, self.name())?;
         match self {
-            Adjustment::Brightness(delta) => values.iter_mut().for_each(|v| *v += delta),
-            Adjustment::Contrast(factor) => {
+            Adjustment::Brightness => values.iter_mut().for_each(|v| *v += amount),
+            Adjustment::Contrast => {
                 let (_, h, w, c) = dims(t, self.name())?;
                 if h * w * c > 0 {
                     for image in values.chunks_exact_mut(h * w * c) {
-                        contrast(image, c, factor);
+                        contrast(image, c, amount);
                     }
                 }
             }
-            Adjustment::Saturation(factor) => {
+            Adjustment::Saturation => {
                 dims(t, self.name())?;
                 rgb_pixels(t, self.name())?;
                 for pixel in values.chunks_exact_mut(3) {
-                    saturate(pixel, factor);
+                    saturate(pixel, amount);
                 }
             }
         }
         from_unit(t.shape().to_vec(), values, t.dtype())
     }
 
-    /// The adjustment with an amount drawn uniformly from [lower, upper).
+    /// The adjustment by an amount drawn uniformly from [lower, upper).
     pub fn apply_random(
         self,
         t: &Tensor,
@@ -119,7 +110,7 @@ impl Adjustment {
         rng: &mut RandomStream,
     ) -> Result<Tensor> {
         let amount = lower as f64 + rng.unit_f64() * (upper as f64 - lower as f64);
-        self.with_amount(amount as f32).apply(t)
+        self.apply(t, amount as f32)
     }
 }
 
@@ -219,7 +210,7 @@ mod tests {
     #[test]
     fn integer_images_adjust_in_unit_range_and_saturate() {
         let img = Tensor::from_vec(vec![1, 2, 3], vec![0u8, 100, 255, 10, 20, 30]).unwrap();
-        let brighter = Adjustment::Brightness(0.5).apply(&img).unwrap();
+        let brighter = Adjustment::Brightness.apply(&img, 0.5).unwrap();
         let expected: Vec<u8> = [0u8, 100, 255, 10, 20, 30]
             .iter()
             .map(|&x| ((x as f32 * (1.0 / 255.0) + 0.5) * 255.5).min(255.0) as u8)
@@ -233,7 +224,7 @@ mod tests {
     #[test]
     fn contrast_keeps_the_mean_and_saturation_zero_is_gray() {
         let img = Tensor::from_vec(vec![2, 1, 1], vec![0.2f32, 0.6]).unwrap();
-        let out = Adjustment::Contrast(2.0).apply(&img).unwrap();
+        let out = Adjustment::Contrast.apply(&img, 2.0).unwrap();
         let v = out.as_slice::<f32>().unwrap();
         assert!(
             (v[0] - 0.0).abs() < 1e-6 && (v[1] - 0.8).abs() < 1e-6,
@@ -242,12 +233,12 @@ mod tests {
         let rgb = Tensor::from_vec(vec![1, 1, 3], vec![0.9f32, 0.3, 0.6]).unwrap();
         let empty = Tensor::from_vec(vec![0, 0, 3], Vec::<f32>::new()).unwrap();
         assert_eq!(
-            Adjustment::Contrast(2.0).apply(&empty).unwrap().shape(),
+            Adjustment::Contrast.apply(&empty, 2.0).unwrap().shape(),
             &[0, 0, 3]
         );
-        let gray = Adjustment::Saturation(0.0).apply(&rgb).unwrap();
+        let gray = Adjustment::Saturation.apply(&rgb, 0.0).unwrap();
         assert_eq!(gray.as_slice::<f32>().unwrap(), &[0.9, 0.9, 0.9]);
-        let same = Adjustment::Saturation(1.0).apply(&rgb).unwrap();
+        let same = Adjustment::Saturation.apply(&rgb, 1.0).unwrap();
         for (a, b) in same.as_slice::<f32>().unwrap().iter().zip([0.9, 0.3, 0.6]) {
             assert!((a - b).abs() < 1e-6);
         }

@@ -101,7 +101,10 @@ pub enum GraphOp {
         distribution: Distribution,
         seed: Seeding,
     },
-    Adjust(Adjustment),
+    Adjust {
+        adjustment: Adjustment,
+        amount: f32,
+    },
     RgbToGrayscale,
     FlipUpDown,
     Transpose(Vec<usize>),
@@ -332,7 +335,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             let mut rng = random_stream(*seed, args, at)?;
             vec![random_tensor(shape, *dtype, *distribution, &mut rng)?]
         }
-        GraphOp::Adjust(adjustment) => vec![adjustment.apply(args[0])?],
+        GraphOp::Adjust { adjustment, amount } => vec![adjustment.apply(args[0], *amount)?],
         GraphOp::RgbToGrayscale => vec![rgb_to_grayscale(args[0])?],
         GraphOp::FlipUpDown => vec![image::flip_up_down(args[0])?],
         GraphOp::Transpose(perm) => vec![transpose(args[0], perm)?],

@@ -168,7 +168,7 @@ fn node_from_py(
             let (kind, lower, upper, seed): (String, f32, f32, Option<u64>) =
                 attr.extract().map_err(wrong)?;
             GraphOp::RandomAdjust {
-                adjustment: Adjustment::parse(&kind, 0.0)?,
+                adjustment: Adjustment::parse(&kind)?,
                 range: (lower, upper),
                 seed: seeding(seed),
             }
@@ -213,7 +213,10 @@ fn node_from_py(
         }
         "adjust" => {
             let (kind, amount): (String, f32) = attr.extract().map_err(wrong)?;
-            GraphOp::Adjust(Adjustment::parse(&kind, amount)?)
+            GraphOp::Adjust {
+                adjustment: Adjustment::parse(&kind)?,
+                amount,
+            }
         }
         "rgb_to_grayscale" => GraphOp::RgbToGrayscale,
         "flip_up_down" => GraphOp::FlipUpDown,
