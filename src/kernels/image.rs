@@ -38,40 +38,57 @@ pub(crate) fn out_shape(t: &Tensor, h: usize, w: usize, c: usize) -> Vec<usize> 
     }
 }
 
-/// Mirrors images left to right.
-pub fn flip_left_right(t: &Tensor) -> Result<Tensor> {
-    let (n, h, w, c) = dims(t, "flip_left_right")?;
-    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
-    for row in 0..n * h {
-        for x in (0..w).rev() {
-            let at = (row * w + x) * c;
-            out.extend_from_range(t.buffer(), at, at + c)?;
+/// Appends image `b` of `t` (of dimensions `h`, `w`, `c`) mirrored left to right, or top
+/// to bottom when `up_down`.
+fn push_flipped(
+    out: &mut Buffer,
+    t: &Tensor,
+    b: usize,
+    (h, w, c): (usize, usize, usize),
+    up_down: bool,
+) -> Result<()> {
+    for y in 0..h {
+        if up_down {
+            let at = (b * h + h - 1 - y) * w * c;
+            out.extend_from_range(t.buffer(), at, at + w * c)?;
+        } else {
+            for x in (0..w).rev() {
+                let at = ((b * h + y) * w + x) * c;
+                out.extend_from_range(t.buffer(), at, at + c)?;
+            }
         }
+    }
+    Ok(())
+}
+
+fn flip(t: &Tensor, up_down: bool, op: &str) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, op)?;
+    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
+    for b in 0..n {
+        push_flipped(&mut out, t, b, (h, w, c), up_down)?;
     }
     Tensor::new(t.shape().to_vec(), out)
 }
 
+/// Mirrors images left to right.
+pub fn flip_left_right(t: &Tensor) -> Result<Tensor> {
+    flip(t, false, "flip_left_right")
+}
+
 /// Mirrors images top to bottom.
 pub fn flip_up_down(t: &Tensor) -> Result<Tensor> {
-    let (n, h, w, c) = dims(t, "flip_up_down")?;
-    let row = w * c;
-    let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
-    for b in 0..n {
-        for y in (0..h).rev() {
-            let at = (b * h + y) * row;
-            out.extend_from_range(t.buffer(), at, at + row)?;
-        }
-    }
-    Tensor::new(t.shape().to_vec(), out)
+    flip(t, true, "flip_up_down")
+}
+
+/// Whether `size` values from `offset` fit within `limit`.
+fn fits(offset: usize, size: usize, limit: usize) -> bool {
+    offset.checked_add(size).is_some_and(|end| end <= limit)
 }
 
 /// Every image placed at (`top`, `left`) of a zero `height` x `width` image
 /// (tf.image.pad_to_bounding_box).
 pub fn pad(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "pad_to_bounding_box")?;
-    let fits = |offset: usize, size: usize, target: usize| {
-        offset.checked_add(size).is_some_and(|end| end <= target)
-    };
     if !fits(top, h, height) || !fits(left, w, width) {
         return Err(Error::InvalidArgument(format!(
             "pad_to_bounding_box: a {h}x{w} image at ({top}, {left}) does not fit in {height}x{width}"
@@ -96,7 +113,7 @@ pub fn pad(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> 
 /// The `height` x `width` window at (`top`, `left`) of every image.
 pub fn crop(t: &Tensor, top: usize, left: usize, height: usize, width: usize) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "crop_to_bounding_box")?;
-    if top + height > h || left + width > w || height == 0 || width == 0 {
+    if !fits(top, height, h) || !fits(left, width, w) || height == 0 || width == 0 {
         return Err(Error::InvalidArgument(format!(
             "crop_to_bounding_box: the window {height}x{width} at ({top}, {left}) does not fit a {h}x{w} image"
         )));
@@ -130,17 +147,14 @@ pub fn central_crop(t: &Tensor, fraction: f64) -> Result<Tensor> {
 /// Flips each image left to right, or top to bottom (`up_down`), with probability one half.
 pub fn random_flip(t: &Tensor, up_down: bool, rng: &mut RandomStream) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "random_flip")?;
+    let per_image = h * w * c;
     let mut out = Buffer::with_capacity(t.dtype(), t.num_elements());
     for b in 0..n {
-        let image = if t.rank() == 4 { t.row(b)? } else { t.clone() };
-        let chosen = if rng.unit_f64() >= 0.5 {
-            image
-        } else if up_down {
-            flip_up_down(&image)?
+        if rng.unit_f64() < 0.5 {
+            push_flipped(&mut out, t, b, (h, w, c), up_down)?;
         } else {
-            flip_left_right(&image)?
-        };
-        out.extend_from_range(chosen.buffer(), 0, h * w * c)?;
+            out.extend_from_range(t.buffer(), b * per_image, (b + 1) * per_image)?;
+        }
     }
     Tensor::new(t.shape().to_vec(), out)
 }
