@@ -32,6 +32,8 @@ struct IpcFile {
 struct FileIndex {
     decoder: FileDecoder,
     blocks: Vec<Block>,
+    /// The file's length when opened: no block may reach past it.
+    size: u64,
 }
 
 /// What a file in the IPC file format starts (and ends) with; a stream has no magic.
@@ -97,9 +99,12 @@ fn guarded<T>(
 }
 
 /// The bytes of one block (message metadata and body) of an IPC file.
-fn read_block(file: &mut File, block: &Block) -> std::result::Result<Buffer, ArrowError> {
+fn read_block(
+    file: &mut File,
+    block: &Block,
+    size: u64,
+) -> std::result::Result<Buffer, ArrowError> {
     let (offset, meta, body) = (block.offset(), block.metaDataLength(), block.bodyLength());
-    let size = file.metadata()?.len();
     let fits = |start: u64, length: u64| start.checked_add(length).is_some_and(|end| end <= size);
     // A corrupt index must not make us allocate what the file cannot hold.
     let length = i64::from(meta).checked_add(body).map(u64::try_from);
@@ -126,7 +131,8 @@ fn read_footer(file: &mut File) -> std::result::Result<(Schema, FileIndex), Arro
     file.seek(SeekFrom::End(-10))?;
     file.read_exact(&mut trailer)?;
     let length = read_footer_length(trailer)?;
-    if length as u64 + 10 > file.metadata()?.len() {
+    let size = file.metadata()?.len();
+    if length as u64 + 10 > size {
         return Err(ArrowError::ParseError(format!(
             "the footer length {length} is larger than the file"
         )));
@@ -147,7 +153,7 @@ fn read_footer(file: &mut File) -> std::result::Result<(Schema, FileIndex), Arro
     let schema = arrow_ipc::convert::fb_to_schema(ipc_schema);
     let mut decoder = FileDecoder::new(Arc::new(schema.clone()), footer.version());
     for block in footer.dictionaries().iter().flatten() {
-        decoder.read_dictionary(block, &read_block(file, block)?)?;
+        decoder.read_dictionary(block, &read_block(file, block, size)?)?;
     }
     let blocks = footer
         .recordBatches()
@@ -155,7 +161,14 @@ fn read_footer(file: &mut File) -> std::result::Result<(Schema, FileIndex), Arro
         .iter()
         .copied()
         .collect();
-    Ok((schema, FileIndex { decoder, blocks }))
+    Ok((
+        schema,
+        FileIndex {
+            decoder,
+            blocks,
+            size,
+        },
+    ))
 }
 
 /// The record batches of one or more Arrow IPC files with the same (projected) schema.
@@ -201,7 +214,7 @@ impl ArrowIpcSource {
             units.extend((0..batches).map(|b| (files.len(), b)));
             let index = index.map(|i| FileIndex {
                 decoder: i.decoder.with_projection(roots.clone()),
-                blocks: i.blocks,
+                ..i
             });
             files.push(IpcFile {
                 path: path.clone(),
@@ -245,7 +258,8 @@ impl BatchSource for ArrowIpcSource {
                         file.path.display()
                     )),
                 };
-                let bytes = read_block(&mut open_file(&file.path)?, block).map_err(in_batch)?;
+                let handle = &mut open_file(&file.path)?;
+                let bytes = read_block(handle, block, index.size).map_err(in_batch)?;
                 let decoded =
                     guarded(|| index.decoder.read_record_batch(block, &bytes)).and_then(|batch| {
                         batch.ok_or_else(|| ArrowError::ParseError("it holds no data".into()))
