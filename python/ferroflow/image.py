@@ -39,11 +39,16 @@ class ResizeMethod:
     MITCHELLCUBIC = "mitchellcubic"
 
 
+def _known_dims(images: Any) -> list[int | None] | None:
+    """The dimensions of an image (traced or a value), None where tracing does not know."""
+    shape = images.shape if _trace.is_symbol(images) else np.shape(images)
+    return None if getattr(shape, "rank", 1) is None else list(shape)
+
+
 def _aspect_preserving_size(images: Any, height: int, width: int) -> tuple[int, int]:
     """The largest size within [height, width] with the image's aspect ratio, computed in
     float32 and rounded half to even, as tf.image.resize does."""
-    shape = images.shape if hasattr(images, "shape") else np.shape(images)
-    dims = list(shape) if shape is not None and getattr(shape, "rank", 1) is not None else None
+    dims = _known_dims(images)
     if dims is None or len(dims) < 3 or dims[-3] is None or dims[-2] is None:
         from .errors import InvalidArgumentError
 
@@ -272,8 +277,7 @@ def rgb_to_grayscale(images: Any, name: str | None = None) -> Any:
 
 def grayscale_to_rgb(images: Any, name: str | None = None) -> Any:
     """One-channel images with the channel repeated three times."""
-    shape = images.shape if _trace.is_symbol(images) else np.shape(images)
-    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    dims = _known_dims(images)
     if dims is not None and (not dims or dims[-1] not in (1, None)):
         raise ValueError("Last dimension of a grayscale image should be size 1.")
     return concat([images, images, images], -1)
@@ -284,14 +288,10 @@ def flip_up_down(image: Any) -> Any:
     return _apply("flip_up_down", [image], None, lambda s: s[0])
 
 
-def _image_rank(image: Any) -> int | None:
-    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
-    return getattr(shape, "rank", len(shape))
-
-
 def transpose(image: Any, name: str | None = None) -> Any:
     """Swaps the height and width of the image(s)."""
-    rank = _image_rank(image)
+    dims = _known_dims(image)
+    rank = None if dims is None else len(dims)
     if rank not in (3, 4):
         from .errors import InvalidArgumentError
 
@@ -322,14 +322,13 @@ def pad_to_bounding_box(
 
 def _static_size(image: Any, op: str) -> tuple[int, int]:
     """The height and width of an image or batch, which ``op`` needs to know in advance."""
-    shape = image.shape if _trace.is_symbol(image) else np.shape(image)
-    dims = None if getattr(shape, "rank", 1) is None else list(shape)
+    dims = _known_dims(image)
     if dims is None or len(dims) not in (3, 4) or dims[-3] is None or dims[-2] is None:
         if _trace.is_symbol(image):
             raise _trace.TraceUnsupported(f"{op} of an image of unknown size")
         from .errors import InvalidArgumentError
 
-        raise InvalidArgumentError(f"{op} takes images, got shape {shape}")
+        raise InvalidArgumentError(f"{op} takes images, got shape {dims}")
     return int(dims[-3]), int(dims[-2])
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
-from ._ops import _apply, _dims, random_op, seed_tensor
+from ._ops import _apply, _dims, _holds_symbols, random_op, seed_tensor
 from ._random import set_seed
 from ._spec import TensorSpec
 
@@ -30,9 +30,7 @@ def split(seed: Any, num: int = 2, alg: str = "auto_select") -> Any:
 
 
 def _shape(shape: Any) -> list[int]:
-    if _trace.is_symbol(shape) or (
-        isinstance(shape, (list, tuple)) and any(_trace.is_symbol(d) for d in shape)
-    ):
+    if _trace.is_symbol(shape) or _holds_symbols(shape):
         raise _trace.TraceUnsupported("a random tensor of a computed shape")
     return [int(d) for d in np.asarray(shape, dtype=np.int64).reshape(-1)]
 
