@@ -137,3 +137,35 @@ def test_fill_and_likes_edge_cases():
     )
     zeros, ones = next(iter(traced))
     assert zeros.tolist() == [[0.0] * 3] * 2 and ones.dtype == np.int32
+
+
+def test_function_forms_of_the_operators_convert_python_numbers_as_tensorflow():
+    x = np.array([1, 2, 3], np.int64)
+    assert ff.equal(x, 2).tolist() == [False, True, False]
+    assert ff.add(x, 1).dtype == np.int64
+    assert ff.math.divide(x, 2).tolist() == [0.5, 1.0, 1.5]
+    assert ff.maximum(1.5, np.float64(2.0)) == 2.0
+    assert ff.not_equal(np.array([b"a", b"b"], object), "a").tolist() == [False, True]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="one dtype"):
+        ff.add(x, 1.5)
+    t, f = np.array([True, True, False, False]), np.array([True, False, True, False])
+    assert ff.logical_and(t, f).tolist() == [True, False, False, False]
+    assert ff.logical_or(t, f).tolist() == [True, True, True, False]
+    assert ff.math.logical_xor(t, f).tolist() == [False, True, True, False]
+    assert ff.logical_not(f).tolist() == [False, True, False, True]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="not defined for int64"):
+        ff.logical_and(x, x)
+
+
+def test_logical_operations_trace_natively():
+    ds = Dataset.range(6)
+    picked = ds.filter(lambda x: ff.logical_and(x > 1, ff.less(x, 5)))
+    it = iter(picked)
+    assert list(it) == [2, 3, 4]
+    assert all(n == [] for n in (s["notes"] for s in it.stats()))
+    flags = ds.map(lambda x: (~(x > 2), (x < 1) | (x > 4), (x > 1) ^ (x > 3), ff.logical_not(x > 2)))
+    it = iter(flags)
+    assert [tuple(map(bool, e)) for e in it] == [
+        (x <= 2, x < 1 or x > 4, (x > 1) != (x > 3), x <= 2) for x in range(6)
+    ]
+    assert all(n == [] for n in (s["notes"] for s in it.stats()))

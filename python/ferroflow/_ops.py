@@ -36,18 +36,62 @@ def _apply(op: str, inputs: Sequence[Any], attr: Any, spec: Any, random_op: bool
     op, whenever a function is being traced), else now.
     ``spec(input_specs)`` gives the output's TensorSpec (for tracing). A random op run eagerly
     gets a new position each call, so repeated calls differ."""
+    return apply_multi(op, inputs, attr, lambda s: [spec(s)], 1, random_op)[0]
+
+
+def apply_multi(
+    op: str, inputs: Sequence[Any], attr: Any, specs: Any, outputs: int, random_op: bool = False
+) -> list[Any]:
+    """``_apply`` for a kernel with several outputs: ``specs(input_specs)`` lists their
+    TensorSpecs."""
     builder = next((x.graph for x in inputs if _trace.is_symbol(x)), None)
     if builder is None and random_op:
         # A random op of constants still draws anew for each element while tracing.
         builder = _trace.current()
     if builder is not None:
         args = [x if _trace.is_symbol(x) else builder.constant(x) for x in inputs]
-        specs = [TensorSpec(a.shape, a.dtype) for a in args]
-        return builder.add(op, args, attr, [spec(specs)])[0]
+        return builder.add(op, args, attr, specs([TensorSpec(a.shape, a.dtype) for a in args]))
     values = [to_numpy(x) for x in inputs]
-    graph = NativeGraph(len(values), [(op, list(range(len(values))), attr)], [len(values)])
+    n = len(values)
+    graph = NativeGraph(n, [(op, list(range(n)), attr)], list(range(n, n + outputs)))
     index = next(_eager_positions) if random_op else 0
-    return _result(graph(values, index)[0])
+    return [_result(v) for v in graph(values, index)]
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Any:
+    """``value`` as the values elements carry (``tf.constant``): a numpy array, numpy scalar
+    or ``bytes``, of ``dtype`` or of the type TensorFlow infers (Python ints int32, floats
+    float32). With ``shape``, one value fills the shape and more values are reshaped to it."""
+    v = to_numpy(value, dtype)
+    if shape is None:
+        return _result(v)
+    dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    arr = np.asarray([v], dtype=object).reshape(()) if isinstance(v, bytes) else np.asarray(v)
+    size = int(np.prod(dims))
+    if arr.size == 1:
+        arr = np.full(dims, arr.reshape(-1)[0], dtype=arr.dtype)
+    elif arr.size == size:
+        arr = arr.reshape(dims)
+    else:
+        raise TypeError(
+            f"constant: {arr.size} values cannot have shape {list(dims)} ({size} elements)"
+        )
+    return _result(arr)
+
+
+def convert_to_tensor(
+    value: Any, dtype: Any = None, dtype_hint: Any = None, name: str | None = None
+) -> Any:
+    """``value`` as ``constant`` gives it (``tf.convert_to_tensor``); a traced tensor is
+    returned as it is."""
+    if _trace.is_symbol(value):
+        return value
+    if dtype is None and dtype_hint is not None:
+        try:
+            return constant(value, dtype_hint)
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype)
 
 
 def _stack_int64(items: Sequence[Any]) -> Any:

@@ -127,7 +127,7 @@ def _broadcast(a: TensorShape, b: TensorShape) -> TensorShape:
 
 
 _COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
-_OPERATIONS = _COMPARISONS | {"add", "sub", "mul", "div", "maximum", "minimum"}
+_LOGICAL = {"logical_and", "logical_or", "logical_xor"}
 
 
 class Symbol:
@@ -187,6 +187,10 @@ class Symbol:
         a, b = (b, self) if reverse else (self, b)
         if op in _COMPARISONS:
             dtype = bool_
+        elif op in _LOGICAL:
+            if not self.dtype.is_bool:
+                raise TraceUnsupported(f"{op} of {self.dtype.name} values")
+            dtype = bool_
         elif op == "div" and self.dtype.is_integer:
             dtype = float64
         else:
@@ -237,6 +241,28 @@ class Symbol:
 
     def __ne__(self, o: Any) -> Symbol:  # type: ignore[override]
         return self._binary("not_equal", o)
+
+    def __and__(self, o: Any) -> Symbol:
+        return self._binary("logical_and", o)
+
+    def __rand__(self, o: Any) -> Symbol:
+        return self._binary("logical_and", o, True)
+
+    def __or__(self, o: Any) -> Symbol:
+        return self._binary("logical_or", o)
+
+    def __ror__(self, o: Any) -> Symbol:
+        return self._binary("logical_or", o, True)
+
+    def __xor__(self, o: Any) -> Symbol:
+        return self._binary("logical_xor", o)
+
+    def __rxor__(self, o: Any) -> Symbol:
+        return self._binary("logical_xor", o, True)
+
+    def __invert__(self) -> Symbol:
+        """``~t`` of a traced bool tensor: its logical not."""
+        return self._binary("logical_xor", True)
 
     __hash__ = object.__hash__
 

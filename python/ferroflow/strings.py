@@ -1,5 +1,18 @@
 """``ferroflow.strings``: the string operations of ``tf.strings`` the pipelines use."""
 
 from ._ops import as_string, join, length, lower, split, strip, substr, to_number, upper
+from ._text import regex_full_match, regex_replace
 
-__all__ = ["as_string", "join", "length", "lower", "split", "strip", "substr", "to_number", "upper"]
+__all__ = [
+    "as_string",
+    "join",
+    "length",
+    "lower",
+    "regex_full_match",
+    "regex_replace",
+    "split",
+    "strip",
+    "substr",
+    "to_number",
+    "upper",
+]

@@ -20,6 +20,10 @@ pub enum BinaryOp {
     GreaterEqual,
     Equal,
     NotEqual,
+    /// Bools only.
+    LogicalAnd,
+    LogicalOr,
+    LogicalXor,
 }
 
 impl BinaryOp {
@@ -37,6 +41,9 @@ impl BinaryOp {
             "greater_equal" => BinaryOp::GreaterEqual,
             "equal" => BinaryOp::Equal,
             "not_equal" => BinaryOp::NotEqual,
+            "logical_and" => BinaryOp::LogicalAnd,
+            "logical_or" => BinaryOp::LogicalOr,
+            "logical_xor" => BinaryOp::LogicalXor,
             other => {
                 return Err(Error::invalid(format!(
                     "unknown binary operation {other:?}"
@@ -225,6 +232,16 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             b.dtype()
         )));
     }
+    let logical = matches!(
+        op,
+        BinaryOp::LogicalAnd | BinaryOp::LogicalOr | BinaryOp::LogicalXor
+    );
+    if logical != (a.dtype() == DType::Bool) && !op.is_comparison() {
+        return Err(Error::InvalidArgument(format!(
+            "{op:?} is not defined for {} values",
+            a.dtype()
+        )));
+    }
     let out = broadcast_shape(a.shape(), b.shape())?;
     let (ash, bsh) = (a.shape(), b.shape());
     if let (Some(x), Some(y), BinaryOp::Equal | BinaryOp::NotEqual) =
@@ -256,6 +273,15 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         (Buffer::Float32(x), Buffer::Float32(y)) => go!(x, y),
         (Buffer::Float64(x), Buffer::Float64(y)) => go!(x, y),
         (Buffer::Bool(x), Buffer::Bool(y)) if op.is_comparison() => go!(x, y),
+        (Buffer::Bool(x), Buffer::Bool(y)) if op == BinaryOp::LogicalAnd => {
+            zip_broadcast(x, ash, y, bsh, &out, |p, q| p && q).into()
+        }
+        (Buffer::Bool(x), Buffer::Bool(y)) if op == BinaryOp::LogicalOr => {
+            zip_broadcast(x, ash, y, bsh, &out, |p, q| p || q).into()
+        }
+        (Buffer::Bool(x), Buffer::Bool(y)) if op == BinaryOp::LogicalXor => {
+            zip_broadcast(x, ash, y, bsh, &out, |p, q| p != q).into()
+        }
         _ => {
             return Err(Error::InvalidArgument(format!(
                 "{op:?} is not defined for {} values",

@@ -11,11 +11,13 @@ use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Pa
 use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
 use super::color::{rgb_to_grayscale, Adjustment};
+use super::csv::{decode_csv, CsvFormat};
 use super::decode;
 use super::encode;
 use super::image;
 use super::one_hot::one_hot;
 use super::random::{random_tensor, Distribution};
+use super::re2::{self, Pattern, Rewrite};
 use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
@@ -51,6 +53,17 @@ pub enum GraphOp {
         maxsplit: i64,
     },
     StridedSlice(Vec<Index>),
+    /// Inputs: the records, then one default per column; outputs one tensor per column.
+    DecodeCsv {
+        format: CsvFormat,
+        columns: usize,
+    },
+    RegexFullMatch(Pattern),
+    RegexReplace {
+        pattern: Pattern,
+        rewrite: Rewrite,
+        global: bool,
+    },
     /// argmax (`largest`) or argmin along `axis`, as `output` (int32 or int64).
     ArgExtreme {
         axis: i64,
@@ -203,6 +216,7 @@ fn output_count(op: &GraphOp) -> usize {
             .sum(),
         GraphOp::External { outputs, .. } => *outputs,
         GraphOp::Split { .. } => 2,
+        GraphOp::DecodeCsv { columns, .. } => *columns,
         _ => 1,
     }
 }
@@ -260,6 +274,13 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             vec![pieces, row_splits]
         }
         GraphOp::StridedSlice(indices) => vec![strided_slice(args[0], indices)?],
+        GraphOp::DecodeCsv { format, .. } => decode_csv(args[0], &args[1..], format)?,
+        GraphOp::RegexFullMatch(pattern) => vec![re2::full_match(args[0], pattern)?],
+        GraphOp::RegexReplace {
+            pattern,
+            rewrite,
+            global,
+        } => vec![re2::replace(args[0], pattern, rewrite, *global)?],
         GraphOp::ArgExtreme {
             axis,
             largest,

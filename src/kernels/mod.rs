@@ -3,12 +3,15 @@
 pub mod arithmetic;
 pub mod cast;
 pub mod color;
+pub mod csv;
 pub mod decode;
 pub mod encode;
 pub mod graph;
 pub mod image;
+mod number_text;
 pub mod one_hot;
 pub mod random;
+pub mod re2;
 pub mod reduce;
 pub mod resize;
 pub mod sampling;

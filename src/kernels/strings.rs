@@ -1,6 +1,7 @@
 //! String kernels: `ff.strings` (to_number, split, lower/upper, strip, length, substr,
 //! join, as_string), `ff.io.decode_raw` and `ff.io.read_file`.
 
+use super::number_text::{is_space, FromText};
 use super::scalar::Scalar;
 use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 
@@ -11,31 +12,24 @@ fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
 
 /// Parses each string as a number of `dtype` (float32, float64, int32 or int64).
 pub fn to_number(t: &Tensor, dtype: DType) -> Result<Tensor> {
-    let s = strings(t, "strings.to_number")?;
-    let text = |b: &[u8]| -> Result<String> {
-        std::str::from_utf8(b)
-            .map(|x| x.trim().to_string())
-            .map_err(|_| Error::invalid("strings.to_number: a string is not UTF-8"))
-    };
-    let bad = |b: &[u8]| {
-        Error::InvalidArgument(format!(
-            "StringToNumberOp could not correctly convert string: {}",
-            String::from_utf8_lossy(b)
-        ))
-    };
-    macro_rules! parse {
-        ($t:ty) => {
-            s.iter()
-                .map(|b| text(b)?.parse::<$t>().map_err(|_| bad(b)))
-                .collect::<Result<Vec<$t>>>()?
-                .into()
-        };
+    fn parse<T: FromText>(s: &StringBuf) -> Result<Vec<T>> {
+        s.iter()
+            .map(|b| {
+                T::from_text(b).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "StringToNumberOp could not correctly convert string: {}",
+                        String::from_utf8_lossy(b)
+                    ))
+                })
+            })
+            .collect()
     }
+    let s = strings(t, "strings.to_number")?;
     let buffer: Buffer = match dtype {
-        DType::Float32 => parse!(f32),
-        DType::Float64 => parse!(f64),
-        DType::Int32 => parse!(i32),
-        DType::Int64 => parse!(i64),
+        DType::Float32 => parse::<f32>(s)?.into(),
+        DType::Float64 => parse::<f64>(s)?.into(),
+        DType::Int32 => parse::<i32>(s)?.into(),
+        DType::Int64 => parse::<i64>(s)?.into(),
         other => {
             return Err(Error::InvalidArgument(format!(
                 "strings.to_number: out_type must be float32, float64, int32 or int64, not {other}"
@@ -85,11 +79,6 @@ fn split_on(item: &[u8], sep: &[u8], limit: usize, out: &mut StringBuf) {
         }
     }
     out.push(&item[start..]);
-}
-
-/// ASCII whitespace as C's isspace (and TensorFlow) counts it, vertical tab included.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
 
 fn split_whitespace(item: &[u8], limit: usize, out: &mut StringBuf) {

@@ -15,9 +15,11 @@ use crate::engine::{DType, DatasetFn, Error, Result};
 use crate::formats::compression::Compression;
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::color::Adjustment;
+use crate::kernels::csv::CsvFormat;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp, Seeding};
 use crate::kernels::random::Distribution;
+use crate::kernels::re2::{Pattern, Rewrite};
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::kernels::strings::StringMap;
@@ -118,6 +120,40 @@ fn node_from_py(
             GraphOp::Split { sep, maxsplit }
         }
         "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
+        "decode_csv" => {
+            let (delimiter, quoted, na_value, select_cols): (
+                Vec<u8>,
+                bool,
+                Vec<u8>,
+                Option<Vec<usize>>,
+            ) = attr.extract().map_err(wrong)?;
+            let &[delimiter] = delimiter.as_slice() else {
+                return Err(Error::invalid("field_delim should be only 1 char"));
+            };
+            GraphOp::DecodeCsv {
+                format: CsvFormat {
+                    delimiter,
+                    quoted,
+                    na_value,
+                    select_cols,
+                },
+                columns: inputs.len().saturating_sub(1),
+            }
+        }
+        "regex_full_match" => GraphOp::RegexFullMatch(Pattern::new(
+            &attr.extract::<String>().map_err(wrong)?,
+            true,
+        )?),
+        "regex_replace" => {
+            let (pattern, rewrite, global): (String, Vec<u8>, bool) =
+                attr.extract().map_err(wrong)?;
+            let pattern = Pattern::new(&pattern, false)?;
+            GraphOp::RegexReplace {
+                rewrite: Rewrite::new(&rewrite, &pattern)?,
+                pattern,
+                global,
+            }
+        }
         "arg_extreme" => {
             let (axis, largest, output): (i64, bool, String) = attr.extract().map_err(wrong)?;
             GraphOp::ArgExtreme {

@@ -10,6 +10,7 @@ from .._ops import (
     encode_png,
     read_file,
 )
+from .._text import decode_csv
 from ._parquet import write_parquet
 from ._parsing import (
     FixedLenFeature,
@@ -30,6 +31,7 @@ __all__ = [
     "TFRecordOptions",
     "TFRecordWriter",
     "VarLenFeature",
+    "decode_csv",
     "decode_image",
     "decode_jpeg",
     "decode_png",

@@ -1,0 +1,253 @@
+"""``ff.io.decode_csv``, ``ff.strings.regex_full_match`` / ``regex_replace`` and
+``ff.constant``: eagerly against what TensorFlow 2.21 returned for the same calls, traced
+into native maps (per line and on batches of lines), and a CSV round trip through Python's
+``csv`` writer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ferroflow as ff
+from ferroflow.data import Dataset
+
+DEFAULTS4 = [[0.0], [0], [""], [0.0]]
+
+# (records, record_defaults, keyword arguments, what tf.io.decode_csv returned).
+CSV_CASES = [
+    (["1.5,2,abc,3", "2,,x,"], DEFAULTS4, {}, [[1.5, 2.0], [2, 0], [b"abc", b"x"], [3.0, 0.0]]),
+    (
+        ['1,2,"a,""b""",3', '"1",2,"",3'],
+        [[0.0], [0], ["d"], [0.0]],
+        {},
+        [[1.0, 1.0], [2, 2], [b'a,"b"', b"d"], [3.0, 3.0]],
+    ),
+    (
+        ["NA,NA,NA,1", '"NA",1,x,2'],
+        [[0.5], [3], ["q"], [0.0]],
+        {"na_value": "NA"},
+        [[0.5, 0.5], [3, 1], [b"q", b"x"], [1.0, 2.0]],
+    ),
+    (["1,2,a,3,9", "4,5,b"], [[0], [""]], {"select_cols": [1, 2]}, [[2, 5], [b"a", b"b"]]),
+    ("1,a", [[0], [""]], {}, [1, b"a"]),
+    (["1,"], [0, 5], {}, [[1], [5]]),
+    (["1\t2"], [[0], [0]], {"field_delim": "\t"}, [[1], [2]]),
+    (['1,"a""b"'], [[0], [""]], {"use_quote_delim": False}, [[1], [b'"a""b"']]),
+    (["1,\n2", '"a\nb",3'], [[""], [0]], {}, [[b"1", b"a\nb"], [2, 3]]),
+    (["1,2,,"], [[0], [0], [7], [8]], {}, [[1], [2], [7], [8]]),
+    (
+        [" 1 ,+7, a ,-.5"],
+        [[0], [0], [""], [0.0]],
+        {},
+        [[1], [7], [b" a "], [-0.5]],
+    ),
+    (
+        ["9223372036854775807,0.1"],
+        [np.array([0], np.int64), np.array([0.0])],
+        {},
+        [[9223372036854775807], [0.1]],
+    ),
+]
+
+# (records, record_defaults, keyword arguments, exception, message TensorFlow gave).
+CSV_ERRORS = [
+    (
+        ["1.5,,abc,3"],
+        [[0.0], np.array([], np.int32), [""], [0.0]],
+        {},
+        ff.errors.InvalidArgumentError,
+        "Field 1 is required but missing in record 0!",
+    ),
+    (["1,2,3,4,5"], DEFAULTS4, {}, ff.errors.InvalidArgumentError, "Expect 4 fields but have 5"),
+    (["1,2,3"], DEFAULTS4, {}, ff.errors.InvalidArgumentError, "Expect 4 fields but have 3"),
+    (
+        [["1,2", "3,4"], ["5,6", "7,x"]],
+        [[0], [0]],
+        {},
+        ff.errors.InvalidArgumentError,
+        "Field 1 in record 3 is not a valid int32: x",
+    ),
+    (["y"], [[0.0]], {}, ff.errors.InvalidArgumentError, "not a valid float: y"),
+    (["3000000000"], [[0]], {}, ff.errors.InvalidArgumentError, "not a valid int32: 3000000000"),
+    (["2.0"], [[0]], {}, ff.errors.InvalidArgumentError, "not a valid int32: 2.0"),
+    (['1,a"b'], [[0], [""]], {}, ff.errors.InvalidArgumentError, "Unquoted fields cannot"),
+    (["1\r"], [[0]], {}, ff.errors.InvalidArgumentError, "Unquoted fields cannot"),
+    (['"a"b'], [[""]], {}, ff.errors.InvalidArgumentError, "Quote inside a string"),
+    (['"ab'], [[""]], {}, ff.errors.InvalidArgumentError, "Quoted field has to end"),
+    (["1|2"], [[0], [0]], {"field_delim": "||"}, ff.errors.InvalidArgumentError, "only 1 char"),
+    (["1"], [[1, 2]], {}, ff.errors.InvalidArgumentError, "only be 1 default per field"),
+    (["1"], [[True]], {}, ff.errors.InvalidArgumentError, "float32, float64, int32, int64"),
+    (["1,2"], [[0], [""]], {"select_cols": [2, 1]}, ValueError, "not strictly increasing"),
+    (["1,2"], [[0]], {"select_cols": [0, 1]}, ValueError, "do not match"),
+]
+
+
+def _plain(values):
+    return [np.asarray(v).tolist() for v in values]
+
+
+@pytest.mark.parametrize(("records", "defaults", "kwargs", "expected"), CSV_CASES)
+def test_decode_csv_as_tensorflow(records, defaults, kwargs, expected):
+    out = ff.io.decode_csv(records, defaults, **kwargs)
+    assert _plain(out) == expected
+    assert [np.shape(v) for v in out] == [np.shape(records)] * len(expected)
+
+
+def test_decode_csv_reads_floats_as_tensorflow():
+    text = "inf,nan,1e3,0x1p3,-Infinity, 1.5 ,1e40,1.,1e-50"
+    out = [float(v[0]) for v in ff.io.decode_csv([text], [[0.0]] * 9)]
+    assert math.isnan(out[1])
+    assert out[:1] + out[2:] == [math.inf, 1000.0, 8.0, -math.inf, 1.5, math.inf, 1.0, 0.0]
+    assert ff.strings.to_number(["0x10", " 2.5 "]).tolist() == [16.0, 2.5]
+
+
+@pytest.mark.parametrize(("records", "defaults", "kwargs", "error", "message"), CSV_ERRORS)
+def test_decode_csv_refuses_what_tensorflow_refuses(records, defaults, kwargs, error, message):
+    with pytest.raises(error, match=message.replace("|", r"\|")):
+        ff.io.decode_csv(records, defaults, **kwargs)
+
+
+def _notes(it):
+    return {s["path"]: s["notes"] for s in it.stats()}
+
+
+def test_decode_csv_traces_per_line_and_per_batch():
+    lines = ["1,a,0.5", '2,"b,c",', "3,,1e3"]
+    names = ["id", "name", "score"]
+
+    def parse(line):
+        features = dict(zip(names, ff.io.decode_csv(line, [[0], ["?"], [0.0]])))
+        return features, features.pop("score")
+
+    it = iter(Dataset.from_tensor_slices(lines).map(parse, num_parallel_calls=2))
+    out = [({k: np.asarray(v).tolist() for k, v in f.items()}, float(s)) for f, s in it]
+    assert all(n == [] for n in _notes(it).values())
+    assert out == [
+        ({"id": 1, "name": b"a"}, 0.5),
+        ({"id": 2, "name": b"b,c"}, 0.0),
+        ({"id": 3, "name": b"?"}, 1000.0),
+    ]
+    batched = Dataset.from_tensor_slices(lines).batch(2)
+    it = iter(batched.map(lambda b: ff.io.decode_csv(b, [[0], ["?"], [0.0]])))
+    assert [_plain(e) for e in it] == [
+        [[1, 2], [b"a", b"b,c"], [0.5, 0.0]],
+        [[3], [b"?"], [1000.0]],
+    ]
+    assert all(n == [] for n in _notes(it).values())
+
+
+def test_decode_csv_error_in_a_pipeline_names_the_record():
+    lines = Dataset.from_tensor_slices(["1,2", "3,x"])
+    ds = lines.map(lambda line: ff.io.decode_csv(line, [[0], [0]]))
+    it = iter(ds)
+    assert _plain(next(it)) == [1, 2]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="not a valid int32: x"):
+        next(it)
+
+
+_FIELD = st.text(st.characters(codec="utf-8", exclude_characters="\r\x00"), min_size=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-(2**31), 2**31 - 1), _FIELD, st.floats(width=32)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_decode_csv_reads_what_python_csv_writes(rows):
+    # One record per row; the writer quotes fields holding a line break or a quote.
+    lines = []
+    for row in rows:
+        one = io.StringIO()
+        csv.writer(one, lineterminator="\n").writerow(row)
+        lines.append(one.getvalue()[:-1])
+    ints, texts, floats = ff.io.decode_csv(lines, [[0], [""], [0.0]])
+    assert ints.tolist() == [r[0] for r in rows]
+    assert texts.tolist() == [r[1].encode() for r in rows]
+    np.testing.assert_array_equal(floats, np.array([r[2] for r in rows], np.float32))
+
+
+# (strings, pattern, what tf.strings.regex_full_match returned).
+FULL_MATCH_CASES = [
+    (["abc", "aXbXc", "héllo wörld", ""], r"a.*c", [True, True, False, False]),
+    (["héllo wörld", "hello world"], r"\w+ \w+", [False, True]),
+    (["\v", " ", "\u00a0"], r"\s", [False, True, False]),
+    (["١٢٣", "123"], r"\d+", [False, True]),
+    (["a[b", "&", "a", "a["], r"[[a]+|[&&]", [False, True, True, True]),
+    ([b"\xff", b"a\xff"], "a?.", [False, False]),
+]
+
+# (strings, pattern, rewrite, replace_global, what tf.strings.regex_replace returned).
+REPLACE_CASES = [
+    (["aXbXc", "abc"], "X", "-", True, [b"a-b-c", b"abc"]),
+    (["aXbXc"], "X", "-", False, [b"a-bXc"]),
+    (["abc", "hé"], "x*", "-", True, [b"-a-b-c-", "-h-é-".encode()]),
+    (["abc"], "b*", "-", True, [b"-a-c-"]),
+    (["john smith", "x"], r"(\w+) (\w+)", r"\2, \1", True, [b"smith, john", b"x"]),
+    (["ab"], "b", r"<\0>$1\\", True, [b"a<b>$1\\"]),
+    (["a.b"], r"\Q.\E", "x", True, [b"axb"]),
+    (["Hello, World!"], "[[:punct:]]", "", True, [b"Hello World"]),
+    (["ABC"], "(?i)b", "x", True, [b"AxC"]),
+    (["ab\n"], "$", "x", True, [b"ab\nx"]),
+    (["ac"], r"a(b)?c", r"[\1]", True, [b"[]"]),
+]
+
+
+@pytest.mark.parametrize(("strings", "pattern", "expected"), FULL_MATCH_CASES)
+def test_regex_full_match_as_tensorflow(strings, pattern, expected):
+    assert ff.strings.regex_full_match(strings, pattern).tolist() == expected
+
+
+@pytest.mark.parametrize(("strings", "pattern", "rewrite", "glob", "expected"), REPLACE_CASES)
+def test_regex_replace_as_tensorflow(strings, pattern, rewrite, glob, expected):
+    out = ff.strings.regex_replace(strings, pattern, rewrite, replace_global=glob)
+    assert out.tolist() == expected
+
+
+def test_regex_errors():
+    with pytest.raises(ff.errors.InvalidArgumentError, match=r"Invalid pattern: a\(b"):
+        ff.strings.regex_full_match(["a"], "a(b")
+    # TensorFlow leaves the strings unreplaced here; a silent no-op hides the mistake.
+    with pytest.raises(ff.errors.InvalidArgumentError, match="group 2"):
+        ff.strings.regex_replace(["ab"], "(b)", r"\2")
+    with pytest.raises(ff.errors.InvalidArgumentError, match="invalid rewrite"):
+        ff.strings.regex_replace(["ab"], "b", r"\a")
+
+
+def test_regex_ops_trace_natively_and_on_batches():
+    lines = ["# comment", "a<br />b", "plain"]
+    ds = (
+        Dataset.from_tensor_slices(lines)
+        .filter(lambda line: ff.logical_not(ff.strings.regex_full_match(line, "#.*")))
+        .map(lambda line: ff.strings.regex_replace(line, "<br />", " "))
+    )
+    it = iter(ds)
+    assert list(it) == [b"a b", b"plain"]
+    assert all(n == [] for n in _notes(it).values())
+    batched = (
+        Dataset.from_tensor_slices(lines)
+        .batch(3)
+        .map(lambda b: ff.strings.regex_replace(b, r"(\w)", r"\1\1", replace_global=False))
+    )
+    assert [x.tolist() for x in batched] == [[b"# ccomment", b"aa<br />b", b"pplain"]]
+
+
+def test_constant_converts_as_tensorflow():
+    assert ff.constant(3).dtype == np.int32
+    assert ff.constant([1.5, 2]).dtype == np.float32
+    assert ff.constant("x") == b"x"
+    assert ff.constant(0, shape=[2, 2]).tolist() == [[0, 0], [0, 0]]
+    assert ff.constant([1, 2, 3, 4], shape=[2, 2]).tolist() == [[1, 2], [3, 4]]
+    assert ff.constant([], ff.int32).dtype == np.int32
+    assert ff.constant(1, ff.float64).dtype == np.float64
+    with pytest.raises(TypeError, match="cannot have shape"):
+        ff.constant([1, 2, 3], shape=[2, 2])
+    assert ff.convert_to_tensor([1, 2], dtype_hint=ff.int64).dtype == np.int64
