@@ -163,7 +163,9 @@ def test_logical_operations_trace_natively():
     it = iter(picked)
     assert list(it) == [2, 3, 4]
     assert all(n == [] for n in (s["notes"] for s in it.stats()))
-    flags = ds.map(lambda x: (~(x > 2), (x < 1) | (x > 4), (x > 1) ^ (x > 3), ff.logical_not(x > 2)))
+    flags = ds.map(
+        lambda x: (~(x > 2), (x < 1) | (x > 4), (x > 1) ^ (x > 3), ff.logical_not(x > 2))
+    )
     it = iter(flags)
     assert [tuple(map(bool, e)) for e in it] == [
         (x <= 2, x < 1 or x > 4, (x > 1) != (x > 3), x <= 2) for x in range(6)

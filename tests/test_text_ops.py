@@ -251,3 +251,51 @@ def test_constant_converts_as_tensorflow():
     with pytest.raises(TypeError, match="cannot have shape"):
         ff.constant([1, 2, 3], shape=[2, 2])
     assert ff.convert_to_tensor([1, 2], dtype_hint=ff.int64).dtype == np.int64
+
+
+def _write(path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_text_line_dataset_splits_lines_as_tensorflow(tmp_path):
+    import gzip
+
+    a = _write(tmp_path / "a.txt", b"a\nbb\r\n\nc")
+    empty = _write(tmp_path / "empty.txt", b"")
+    b = _write(tmp_path / "b.txt.gz", gzip.compress(b"x,1\ny,2\nz,3\n"))
+    assert list(ff.data.TextLineDataset(a)) == [b"a", b"bb", b"", b"c"]
+    assert list(ff.data.TextLineDataset([empty, a])) == [b"a", b"bb", b"", b"c"]
+    gz = ff.data.TextLineDataset(b, compression_type="GZIP")
+    assert list(gz) == [b"x,1", b"y,2", b"z,3"]
+    plain = _write(tmp_path / "b.txt", b"x,1\ny,2\nz,3\n")
+    both = ff.data.TextLineDataset([a, plain], num_parallel_reads=2)
+    assert list(both) == [b"a", b"x,1", b"bb", b"y,2", b"", b"z,3", b"c"]
+    with pytest.raises(ff.errors.NotFoundError, match="missing.txt"):
+        list(ff.data.TextLineDataset(str(tmp_path / "missing.txt")))
+
+
+def test_the_guides_csv_lines_pipeline(tmp_path):
+    header = b"survived,sex,age,class\n"
+    paths = [
+        _write(tmp_path / "one.csv", header + b"0,male,22.0,Third\n# note\n1,female,,First\n"),
+        _write(tmp_path / "two.csv", header + b'1,"female",4.0,"Second, upper"\n'),
+    ]
+    files = Dataset.from_tensor_slices(paths)
+    lines = files.interleave(
+        lambda f: ff.data.TextLineDataset(f)
+        .skip(1)
+        .filter(lambda line: ff.not_equal(ff.strings.substr(line, 0, 1), "#")),
+        cycle_length=2,
+    )
+    rows = lines.map(lambda line: ff.io.decode_csv(line, [[0], [""], [28.0], [""]]))
+    assert [tuple(np.asarray(v).tolist() for v in r) for r in rows] == [
+        (0, b"male", 22.0, b"Third"),
+        (1, b"female", 4.0, b"Second, upper"),
+        (1, b"female", 28.0, b"First"),
+    ]
+    # A flat_map or interleave function returning the file's lines opens it natively.
+    it = iter(files.interleave(ff.data.TextLineDataset, cycle_length=2).batch(2))
+    first = next(it)
+    assert first.tolist() == [header[:-1], header[:-1]]
+    assert all(n == [] for n in _notes(it).values())

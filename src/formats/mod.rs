@@ -8,6 +8,7 @@ pub mod example;
 pub mod parquet;
 pub mod protowire;
 mod schema;
+pub mod text_lines;
 pub mod tfrecord;
 
 #[cfg(test)]

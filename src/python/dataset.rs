@@ -13,8 +13,8 @@ use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions};
 use crate::formats::compression::Compression;
+use crate::ops::file_records::record_file_fn;
 use crate::ops::ignore_errors::IgnoreErrorsNode;
-use crate::ops::tfrecord::TfRecordFileFn;
 use crate::ops::{
     batch::BatchNode,
     cache::CacheNode,
@@ -288,18 +288,20 @@ impl NativeDataset {
         ))
     }
 
-    /// The records of the TFRecord files this dataset names: read one file after another, or
-    /// `cycle_length` files interleaved record by record.
-    #[pyo3(signature = (compression, buffer_size, cycle_length))]
-    fn tfrecord_records(
+    /// The records of the files this dataset names, `format` "tfrecord" or "text_line" (one
+    /// record per line): read one file after another, or `cycle_length` files interleaved
+    /// record by record.
+    #[pyo3(signature = (format, compression, buffer_size, cycle_length))]
+    fn file_records(
         &self,
         py: Python<'_>,
+        format: &str,
         compression: &str,
         buffer_size: Option<usize>,
         cycle_length: Option<usize>,
     ) -> PyResult<Self> {
         let compression = Compression::parse(compression).py_err(py)?;
-        let read_file = Arc::new(TfRecordFileFn::new(compression, buffer_size));
+        let read_file = record_file_fn(format, compression, buffer_size).py_err(py)?;
         Ok(match cycle_length {
             None => wrap(FlatMapNode::new(self.node.clone(), read_file)),
             Some(cycle) => wrap(

@@ -23,8 +23,8 @@ use crate::kernels::re2::{Pattern, Rewrite};
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::kernels::strings::StringMap;
+use crate::ops::file_records::record_file_fn;
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
-use crate::ops::tfrecord::TfRecordFileFn;
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeGraph {
@@ -33,7 +33,7 @@ pub struct NativeGraph {
 
 /// A traced `flat_map` or `interleave` function: a graph computing the tensors of a source
 /// dataset, and which source (`"tensors"`, `"tensor_slices"`, or `"tfrecord"` with its
-/// compression and buffer size).
+/// compression and buffer size, or `"text_line"` with the same).
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeSourceGraph {
     pub func: Arc<dyn DatasetFn>,
@@ -53,9 +53,9 @@ impl NativeSourceGraph {
         let source: Arc<dyn DatasetFn> = match kind {
             "tensors" => Arc::new(TensorsFn),
             "tensor_slices" => Arc::new(TensorSlicesFn),
-            "tfrecord" => {
+            "tfrecord" | "text_line" => {
                 let compression = Compression::parse(compression.unwrap_or("")).py_err(py)?;
-                Arc::new(TfRecordFileFn::new(compression, buffer_size))
+                record_file_fn(kind, compression, buffer_size).py_err(py)?
             }
             other => return Err(Error::invalid(format!("no traced source {other:?}"))).py_err(py),
         };

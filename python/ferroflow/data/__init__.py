@@ -3,7 +3,7 @@
 from . import experimental
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
 from .options import AutotuneOptions, Options, ThreadingOptions
-from .readers import ArrowIPCDataset, ParquetDataset, TFRecordDataset
+from .readers import ArrowIPCDataset, ParquetDataset, TextLineDataset, TFRecordDataset
 
 __all__ = [
     "AUTOTUNE",
@@ -17,5 +17,6 @@ __all__ = [
     "Dataset",
     "Iterator",
     "TFRecordDataset",
+    "TextLineDataset",
     "experimental",
 ]

@@ -1,4 +1,5 @@
-"""File-reading datasets: ``TFRecordDataset``, ``ParquetDataset``, ``ArrowIPCDataset``."""
+"""File-reading datasets: ``TFRecordDataset``, ``TextLineDataset``, ``ParquetDataset``,
+``ArrowIPCDataset``."""
 
 from __future__ import annotations
 
@@ -36,15 +37,10 @@ def _filenames_dataset(filenames: Any) -> Dataset:
     return Dataset.from_tensor_slices(arr)
 
 
-class TFRecordDataset(Dataset):
-    """The records of one or more TFRecord files, as scalar strings.
+class _RecordFileDataset(Dataset):
+    """The records of files of one kind (``_format``), one scalar string each."""
 
-    ``filenames`` is a path, a list of paths, or a Dataset of them. ``compression_type`` is
-    None/"", "GZIP" or "ZLIB". With ``num_parallel_reads`` N (or AUTOTUNE) N files are read
-    at once, records interleaved one by one in file order, as tf.data does; without it the
-    files are read one after another. Every record's length and data CRC32C are checked; a
-    damaged file raises ``DataLossError`` naming the file and the byte offset.
-    """
+    _format = ""
 
     def __new__(
         cls,
@@ -62,7 +58,7 @@ class TFRecordDataset(Dataset):
                 compression = TFRecordOptions.get_compression_type_string(compression_type)
                 buffer = None if buffer_size in (None, AUTOTUNE) else int(buffer_size)
                 return _trace.SymbolicSource(
-                    "tfrecord", filenames, slices=False, options=(compression, buffer)
+                    cls._format, filenames, slices=False, options=(compression, buffer)
                 )
         return super().__new__(cls)
 
@@ -80,8 +76,33 @@ class TFRecordDataset(Dataset):
         if buffer is not None and buffer <= 0:
             raise InvalidArgumentError(f"buffer_size must be positive, got {buffer}")
         cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
-        native = names._native.tfrecord_records(compression, buffer, cycle)
+        native = names._native.file_records(self._format, compression, buffer, cycle)
         super().__init__(native, Structure(TensorSpec([], string)))
+
+
+class TFRecordDataset(_RecordFileDataset):
+    """The records of one or more TFRecord files, as scalar strings.
+
+    ``filenames`` is a path, a list of paths, or a Dataset of them. ``compression_type`` is
+    None/"", "GZIP" or "ZLIB". With ``num_parallel_reads`` N (or AUTOTUNE) N files are read
+    at once, records interleaved one by one in file order, as tf.data does; without it the
+    files are read one after another. Every record's length and data CRC32C are checked; a
+    damaged file raises ``DataLossError`` naming the file and the byte offset.
+    """
+
+    _format = "tfrecord"
+
+
+class TextLineDataset(_RecordFileDataset):
+    """The lines of one or more text files, as scalar strings without their ``\n`` or
+    ``\r\n`` (``tf.data.TextLineDataset``); a last line without a line break counts.
+
+    ``filenames``, ``compression_type``, ``buffer_size`` and ``num_parallel_reads`` are as
+    for ``TFRecordDataset``: files one after another, or N at once with lines interleaved
+    one by one. Parse the lines with ``ff.io.decode_csv`` or the ``ff.strings`` operations.
+    """
+
+    _format = "text_line"
 
 
 _COLUMNAR_ARGS = """
@@ -179,4 +200,4 @@ ArrowIPCDataset.__doc__ = (ArrowIPCDataset.__doc__ or "") + _COLUMNAR_ARGS.forma
     units="record batches", flag="shuffle_record_batches"
 )
 
-__all__ = ["ArrowIPCDataset", "ParquetDataset", "TFRecordDataset"]
+__all__ = ["ArrowIPCDataset", "ParquetDataset", "TFRecordDataset", "TextLineDataset"]

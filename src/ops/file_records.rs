@@ -1,0 +1,217 @@
+//! Files of records as datasets: one element (a scalar string) per TFRecord record or text
+//! line. A file's reader ends after its first error, so `ignore_errors` can go on with the
+//! next file.
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::engine::{
+    Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
+    StringBuf, Tensor,
+};
+use crate::formats::compression::Compression;
+use crate::formats::text_lines::TextLineReader;
+use crate::formats::tfrecord::TfRecordReader;
+
+/// A kind of file whose records a dataset yields.
+pub trait RecordFormat: Send + Sync + 'static {
+    type Reader: Send + 'static;
+    /// The dataset's name, for messages.
+    const DATASET: &'static str;
+    fn open(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+    ) -> Result<Self::Reader>;
+    /// Reads the next record into `record` (replacing it); false at the end.
+    fn read_into(reader: &mut Self::Reader, record: &mut Vec<u8>) -> Result<bool>;
+}
+
+/// TFRecord files: each record's length and data CRC checked.
+pub struct TfRecords;
+
+impl RecordFormat for TfRecords {
+    type Reader = TfRecordReader;
+    const DATASET: &'static str = "TFRecordDataset";
+
+    fn open(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+    ) -> Result<TfRecordReader> {
+        TfRecordReader::open(path, compression, buffer_size)
+    }
+
+    fn read_into(reader: &mut TfRecordReader, record: &mut Vec<u8>) -> Result<bool> {
+        reader.read_record_into(record)
+    }
+}
+
+/// Text files: one record per line.
+pub struct TextLines;
+
+impl RecordFormat for TextLines {
+    type Reader = TextLineReader;
+    const DATASET: &'static str = "TextLineDataset";
+
+    fn open(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+    ) -> Result<TextLineReader> {
+        TextLineReader::open(path, compression, buffer_size)
+    }
+
+    fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
+        reader.read_line_into(record)
+    }
+}
+
+/// The records of one file.
+pub struct RecordFileNode<F> {
+    path: PathBuf,
+    compression: Compression,
+    buffer_size: Option<usize>,
+    format: PhantomData<F>,
+}
+
+impl<F: RecordFormat> RecordFileNode<F> {
+    pub fn new(path: PathBuf, compression: Compression, buffer_size: Option<usize>) -> Self {
+        RecordFileNode {
+            path,
+            compression,
+            buffer_size,
+            format: PhantomData,
+        }
+    }
+}
+
+impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
+    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(RecordFileIterator::<F> {
+            reader: None,
+            node: RecordFileNode::new(self.path.clone(), self.compression, self.buffer_size),
+            scratch: Vec::new(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        Cardinality::Unknown
+    }
+}
+
+/// Opens the file on the first `next`, as tf.data does, so building a pipeline over many
+/// files opens none of them.
+struct RecordFileIterator<F: RecordFormat> {
+    node: RecordFileNode<F>,
+    reader: Option<Option<F::Reader>>,
+    scratch: Vec<u8>,
+}
+
+impl<F: RecordFormat> RecordFileIterator<F> {
+    fn reader(&mut self) -> Result<Option<&mut F::Reader>> {
+        if self.reader.is_none() {
+            self.reader = Some(None);
+            let node = &self.node;
+            self.reader = Some(Some(F::open(
+                &node.path,
+                node.compression,
+                node.buffer_size,
+            )?));
+        }
+        Ok(self.reader.as_mut().and_then(|r| r.as_mut()))
+    }
+
+    /// Runs `read`; after an error or the end the file yields nothing more.
+    fn read<T>(
+        &mut self,
+        read: impl FnOnce(&mut F::Reader, &mut Vec<u8>) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let out = match self.reader()? {
+            Some(reader) => read(reader, &mut scratch),
+            None => Ok(None),
+        };
+        self.scratch = scratch;
+        if !matches!(out, Ok(Some(_))) {
+            self.reader = Some(None);
+        }
+        out
+    }
+}
+
+impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
+    fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
+        self.read(|reader, scratch| {
+            Ok(F::read_into(reader, scratch)?.then(|| vec![Tensor::scalar_bytes(scratch)]))
+        })
+    }
+
+    fn next_batch(&mut self, _ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        self.read(|reader, scratch| {
+            let mut records = StringBuf::with_capacity(max, 0);
+            let mut rows = 0;
+            while rows < max && F::read_into(reader, scratch)? {
+                records.push(scratch);
+                rows += 1;
+            }
+            if rows == 0 {
+                return Ok(None);
+            }
+            Ok(Some(Batch {
+                rows,
+                tensors: vec![Tensor::new(vec![rows], records)?],
+            }))
+        })
+    }
+}
+
+/// Maps a file name (a scalar string element) to the dataset of its records; the body of
+/// `TFRecordDataset`'s (or `TextLineDataset`'s) flat_map or interleave over its file names.
+pub struct RecordFileFn<F> {
+    compression: Compression,
+    buffer_size: Option<usize>,
+    format: PhantomData<F>,
+}
+
+impl<F> RecordFileFn<F> {
+    pub fn new(compression: Compression, buffer_size: Option<usize>) -> Self {
+        RecordFileFn {
+            compression,
+            buffer_size,
+            format: PhantomData,
+        }
+    }
+}
+
+impl<F: RecordFormat> DatasetFn for RecordFileFn<F> {
+    fn call(&self, input: Element) -> Result<Arc<dyn DatasetNode>> {
+        let name = match input.as_slice() {
+            [t] if t.rank() == 0 => t.as_strings().map(|s| s.get(0)),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!("{}: file names must be scalar strings", F::DATASET))
+        })?;
+        let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
+        Ok(Arc::new(RecordFileNode::<F>::new(
+            path,
+            self.compression,
+            self.buffer_size,
+        )))
+    }
+}
+
+/// The `DatasetFn` opening files of `format` ("tfrecord" or "text_line").
+pub fn record_file_fn(
+    format: &str,
+    compression: Compression,
+    buffer_size: Option<usize>,
+) -> Result<Arc<dyn DatasetFn>> {
+    Ok(match format {
+        "tfrecord" => Arc::new(RecordFileFn::<TfRecords>::new(compression, buffer_size)),
+        "text_line" => Arc::new(RecordFileFn::<TextLines>::new(compression, buffer_size)),
+        other => return Err(Error::InvalidArgument(format!("no file format {other:?}"))),
+    })
+}
