@@ -69,17 +69,35 @@ fn hex_float(text: &str) -> Option<f64> {
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    let mut mantissa = 0f64;
-    for c in whole.chars().chain(fraction.chars()) {
-        mantissa = mantissa * 16.0 + f64::from(c.to_digit(16)?);
-    }
     let mut power = match exponent {
-        // Past these the result is 0 or infinity anyway; the clamp keeps the sum in range.
+        // Past these the result is 0 or infinity anyway; the clamp keeps the sums in range.
         Some(e) => e.parse::<i64>().ok()?.clamp(-10_000, 10_000),
         None => 0,
     };
-    power -= 4 * fraction.len() as i64;
-    let value = mantissa * 2f64.powi(power as i32);
+    // Digits past what a double holds only move the exponent, so the mantissa stays finite.
+    let mut mantissa = 0f64;
+    for c in whole.chars() {
+        let digit = f64::from(c.to_digit(16)?);
+        if mantissa < 2f64.powi(60) {
+            mantissa = mantissa * 16.0 + digit;
+        } else {
+            power += 4;
+        }
+    }
+    for c in fraction.chars() {
+        let digit = f64::from(c.to_digit(16)?);
+        if mantissa < 2f64.powi(60) {
+            mantissa = mantissa * 16.0 + digit;
+            power -= 4;
+        }
+    }
+    let value = if mantissa == 0.0 {
+        0.0
+    } else {
+        // In two steps: 2^power alone may overflow where the product does not.
+        let half = power / 2;
+        mantissa * 2f64.powi(half as i32) * 2f64.powi((power - half) as i32)
+    };
     Some(if negative { -value } else { value })
 }
 
@@ -101,6 +119,9 @@ mod tests {
         assert_eq!(f64::from_text(b"0x.8"), Some(0.5));
         assert_eq!(f64::from_text(b"0x1.8p-1"), Some(0.75));
         assert_eq!(f32::from_text(b"1e40"), Some(f32::INFINITY));
+        assert_eq!(f64::from_text(b"0x0p5000"), Some(0.0));
+        let many = format!("0x{}p-1200", "f".repeat(300));
+        assert_eq!(f64::from_text(many.as_bytes()), Some(1.0));
         assert_eq!(f32::from_text(b"-Infinity"), Some(f32::NEG_INFINITY));
         assert!(f32::from_text(b" nan ").unwrap().is_nan());
         assert_eq!(f32::from_text(b"-.5"), Some(-0.5));
