@@ -283,9 +283,11 @@ def test_the_guides_csv_lines_pipeline(tmp_path):
     ]
     files = Dataset.from_tensor_slices(paths)
     lines = files.interleave(
-        lambda f: ff.data.TextLineDataset(f)
-        .skip(1)
-        .filter(lambda line: ff.not_equal(ff.strings.substr(line, 0, 1), "#")),
+        lambda f: (
+            ff.data.TextLineDataset(f)
+            .skip(1)
+            .filter(lambda line: ff.not_equal(ff.strings.substr(line, 0, 1), "#"))
+        ),
         cycle_length=2,
     )
     rows = lines.map(lambda line: ff.io.decode_csv(line, [[0], [""], [28.0], [""]]))
@@ -299,3 +301,110 @@ def test_the_guides_csv_lines_pipeline(tmp_path):
     first = next(it)
     assert first.tolist() == [header[:-1], header[:-1]]
     assert all(n == [] for n in _notes(it).values())
+
+
+TITANIC = (
+    "survived,sex,age,n_siblings_spouses,parch,fare,class,deck,embark_town,alone\n"
+    "0,male,22.0,1,0,7.25,Third,unknown,Southampton,n\n"
+    "1,female,38.0,1,0,71.2833,First,C,Cherbourg,n\n"
+    "1,female,,0,0,7.925,Third,unknown,Southampton,y\n"
+    '1,"fe,male",35.0,1,0,53.1,First,C,Southampton,n\n'
+    '0,male,28.0,0,0,8.4583,Third,unknown,"Queens\ntown",y\n'
+)
+
+
+def _rows(ds):
+    return [tuple(np.asarray(v).tolist() for v in e) for e in ds]
+
+
+def test_csv_dataset_as_tensorflow(tmp_path):
+    titanic = _write(tmp_path / "titanic.csv", TITANIC.encode())
+    types = [ff.int32, ff.string, [0.0], [0], [0], [0.0], [""], [""], [""], [""]]
+    rows = _rows(ff.data.experimental.CsvDataset(titanic, types, header=True))
+    assert rows[2] == (1, b"female", 0.0, 0, 0, np.float32(7.925).item(), b"Third") + (
+        b"unknown",
+        b"Southampton",
+        b"y",
+    )
+    assert rows[3][1] == b"fe,male" and rows[4][8] == b"Queens\ntown" and len(rows) == 5
+    picked = ff.data.experimental.CsvDataset(
+        titanic, [[0.0], [""]], header=True, select_cols=[2, 8]
+    )
+    assert _rows(picked) == [
+        (22.0, b"Southampton"),
+        (38.0, b"Cherbourg"),
+        (0.0, b"Southampton"),
+        (35.0, b"Southampton"),
+        (28.0, b"Queens\ntown"),
+    ]
+    dropped = ff.data.experimental.CsvDataset(titanic, [[""]] * 8, header=True, exclude_cols=[0, 9])
+    assert _rows(dropped)[0] == (b"male", b"22.0", b"1", b"0", b"7.25", b"Third", b"unknown") + (
+        b"Southampton",
+    )
+    # A blank line is one empty field; \r\n ends a record; each file has its header.
+    blank = _write(tmp_path / "blank.csv", b"1,a,2\n\n3,b,4\r\n")
+    assert _rows(ff.data.experimental.CsvDataset(blank, [["?"]], select_cols=[0])) == [
+        (b"1",),
+        (b"?",),
+        (b"3",),
+    ]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Expect 3 fields but have 1"):
+        list(ff.data.experimental.CsvDataset(blank, [[-1], ["?"], [0.0]]))
+    two = _write(tmp_path / "two.csv", b"h\n5\n")
+    both = ff.data.experimental.CsvDataset([two, two], [[0]], header=True)
+    assert _rows(both) == [(5,), (5,)]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="select_cols or exclude_cols"):
+        ff.data.experimental.CsvDataset(two, [[0]], select_cols=[0], exclude_cols=[1])
+
+
+def _columns(batch):
+    return {k: np.asarray(v).tolist() for k, v in batch.items()}
+
+
+def test_make_csv_dataset_as_tensorflow(tmp_path):
+    titanic = _write(tmp_path / "titanic.csv", TITANIC.encode())
+    make = ff.data.experimental.make_csv_dataset
+    ds = make(titanic, batch_size=2, num_epochs=1, shuffle=False, label_name="survived")
+    batches = [(_columns(f), np.asarray(label).tolist()) for f, label in ds]
+    assert [label for _, label in batches] == [[0, 1], [1, 1], [0]]
+    first = batches[0][0]
+    assert list(first) == [
+        "sex",
+        "age",
+        "n_siblings_spouses",
+        "parch",
+        "fare",
+        "class",
+        "deck",
+        "embark_town",
+        "alone",
+    ]
+    assert first["age"] == [22.0, 38.0] and first["class"] == [b"Third", b"First"]
+    features, _ = next(iter(ds))
+    # Types inferred as TensorFlow infers them from the first rows.
+    assert features["age"].dtype == np.float32 and features["parch"].dtype == np.int32
+    assert features["sex"].dtype == object
+    picked = make(
+        titanic,
+        batch_size=3,
+        num_epochs=1,
+        shuffle=False,
+        select_columns=["age", "class", "survived"],
+        label_name="survived",
+    )
+    assert [(_columns(f), np.asarray(label).tolist()) for f, label in picked] == [
+        ({"age": [22.0, 38.0, 0.0], "class": [b"Third", b"First", b"Third"]}, [0, 1, 1]),
+        ({"age": [35.0, 28.0], "class": [b"First", b"Third"]}, [1, 0]),
+    ]
+    given = make(
+        titanic, 5, num_epochs=1, shuffle=False, select_columns=[0, 2], column_defaults=[0, -1.0]
+    )
+    assert [_columns(b) for b in given] == [
+        {"survived": [0, 1, 1, 1, 0], "age": [22.0, 38.0, -1.0, 35.0, 28.0]}
+    ]
+    # num_epochs=None repeats forever and keeps batches full.
+    forever = make(titanic, batch_size=3, shuffle=True, shuffle_seed=1, label_name="survived")
+    labels = [np.asarray(label).tolist() for _, label in forever.take(5)]
+    assert all(len(x) == 3 for x in labels) and sorted(sum(labels[:5], [])).count(1) >= 3
+    with pytest.raises(ValueError, match="must be one of the columns"):
+        make(titanic, batch_size=3, label_name="nope")

@@ -53,12 +53,11 @@ def _rebuild(template: Any, children: list[Any]) -> Any:
     if hasattr(template, "_ff_components"):
         return template._ff_spec()._ff_value_from_components(children)
     if isinstance(template, Mapping):
-        keys = sorted(template)
-        return (
-            type(template)(zip(keys, children))
-            if type(template) is not dict
-            else dict(zip(keys, children))
-        )
+        # Children come in sorted key order; the result keeps the template's key order, as
+        # tf.nest does.
+        by_key = dict(zip(sorted(template), children))
+        items = ((k, by_key[k]) for k in template)
+        return dict(items) if type(template) is dict else type(template)(items)
     if hasattr(template, "_fields"):
         return type(template)(*children)
     return tuple(children)

@@ -56,6 +56,20 @@ def decode_csv(
     ``[""]`` string, an empty array of a dtype for a column that must be present. Fields may
     be quoted with ``"`` unless ``use_quote_delim`` is False; ``select_cols`` (increasing
     column indices) parses only those columns. Works on a batch of lines as on one."""
+    return read_csv(records, record_defaults, field_delim, use_quote_delim, na_value, select_cols)
+
+
+def read_csv(
+    records: Any,
+    record_defaults: Sequence[Any],
+    field_delim: str = ",",
+    use_quote_delim: bool = True,
+    na_value: str = "",
+    select_cols: Sequence[int] | None = None,
+    empty_record_is_field: bool = False,
+) -> list[Any]:
+    """``decode_csv``; with ``empty_record_is_field`` an empty record is one empty field, as
+    ``CsvDataset`` reads a blank line, not a record of no fields."""
     cols = None
     if select_cols is not None:
         cols = [int(c) for c in select_cols]
@@ -69,7 +83,7 @@ def decode_csv(
     if not defaults:
         raise ValueError("decode_csv: record_defaults must name at least one column")
     delimiter, na = _text(field_delim, "field_delim"), _text(na_value, "na_value")
-    attr = (delimiter, bool(use_quote_delim), na, cols)
+    attr = (delimiter, bool(use_quote_delim), na, cols, bool(empty_record_is_field))
 
     def specs(s: list[TensorSpec]) -> list[TensorSpec]:
         return [TensorSpec(s[0].shape, d.dtype) for d in s[1:]]

@@ -16,6 +16,8 @@ pub struct CsvFormat {
     pub na_value: Vec<u8>,
     /// The only columns to parse, strictly increasing; None parses every column.
     pub select_cols: Option<Vec<usize>>,
+    /// An empty record is one empty field (CsvDataset's reading), not none (decode_csv's).
+    pub empty_record_is_field: bool,
 }
 
 /// One output column as it fills.
@@ -191,6 +193,12 @@ fn split_record<'a>(
         None => true,
         Some(cols) => cols.get(taken) == Some(&parsed),
     };
+    if line.is_empty() && format.empty_record_is_field {
+        if selected(0, 0) {
+            fields.push(Cow::Borrowed(line));
+        }
+        return Ok(());
+    }
     let (mut i, mut parsed) = (0usize, 0usize);
     while i < line.len() {
         if matches!(line[i], b'\n' | b'\r') {
@@ -278,6 +286,7 @@ mod tests {
             quoted: true,
             na_value: Vec::new(),
             select_cols: None,
+            empty_record_is_field: false,
         }
     }
 
@@ -322,6 +331,12 @@ mod tests {
         assert_eq!(split("a,b,c,d,e", &some).unwrap(), ["b", "d"]);
         assert_eq!(split("a,b,c,", &some).unwrap(), ["b", ""]);
         assert_eq!(split("a,b", &some).unwrap(), ["b"]);
+        let record = CsvFormat {
+            empty_record_is_field: true,
+            ..format()
+        };
+        assert_eq!(split("", &record).unwrap(), [""]);
+        assert_eq!(split("", &f).unwrap(), Vec::<String>::new());
     }
 
     #[test]

@@ -48,6 +48,26 @@ impl RecordFormat for TfRecords {
     }
 }
 
+/// CSV files: one record per line, but a quoted field may span lines.
+pub struct CsvRecords;
+
+impl RecordFormat for CsvRecords {
+    type Reader = TextLineReader;
+    const DATASET: &'static str = "CsvDataset";
+
+    fn open(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+    ) -> Result<TextLineReader> {
+        TextLineReader::open(path, compression, buffer_size)
+    }
+
+    fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
+        reader.read_csv_record_into(record)
+    }
+}
+
 /// Text files: one record per line.
 pub struct TextLines;
 
@@ -71,17 +91,24 @@ impl RecordFormat for TextLines {
 /// The records of one file.
 pub struct RecordFileNode<F> {
     path: PathBuf,
-    compression: Compression,
-    buffer_size: Option<usize>,
+    options: FileOptions,
     format: PhantomData<F>,
 }
 
+/// How each file is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileOptions {
+    pub compression: Compression,
+    pub buffer_size: Option<usize>,
+    /// The first record is a header, not data.
+    pub header: bool,
+}
+
 impl<F: RecordFormat> RecordFileNode<F> {
-    pub fn new(path: PathBuf, compression: Compression, buffer_size: Option<usize>) -> Self {
+    pub fn new(path: PathBuf, options: FileOptions) -> Self {
         RecordFileNode {
             path,
-            compression,
-            buffer_size,
+            options,
             format: PhantomData,
         }
     }
@@ -91,7 +118,7 @@ impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
     fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(RecordFileIterator::<F> {
             reader: None,
-            node: RecordFileNode::new(self.path.clone(), self.compression, self.buffer_size),
+            node: RecordFileNode::new(self.path.clone(), self.options),
             scratch: Vec::new(),
         }))
     }
@@ -113,12 +140,12 @@ impl<F: RecordFormat> RecordFileIterator<F> {
     fn reader(&mut self) -> Result<Option<&mut F::Reader>> {
         if self.reader.is_none() {
             self.reader = Some(None);
-            let node = &self.node;
-            self.reader = Some(Some(F::open(
-                &node.path,
-                node.compression,
-                node.buffer_size,
-            )?));
+            let (path, options) = (&self.node.path, self.node.options);
+            let mut reader = F::open(path, options.compression, options.buffer_size)?;
+            if options.header {
+                F::read_into(&mut reader, &mut self.scratch)?;
+            }
+            self.reader = Some(Some(reader));
         }
         Ok(self.reader.as_mut().and_then(|r| r.as_mut()))
     }
@@ -170,16 +197,14 @@ impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
 /// Maps a file name (a scalar string element) to the dataset of its records; the body of
 /// `TFRecordDataset`'s (or `TextLineDataset`'s) flat_map or interleave over its file names.
 pub struct RecordFileFn<F> {
-    compression: Compression,
-    buffer_size: Option<usize>,
+    options: FileOptions,
     format: PhantomData<F>,
 }
 
 impl<F> RecordFileFn<F> {
-    pub fn new(compression: Compression, buffer_size: Option<usize>) -> Self {
+    pub fn new(options: FileOptions) -> Self {
         RecordFileFn {
-            compression,
-            buffer_size,
+            options,
             format: PhantomData,
         }
     }
@@ -195,23 +220,16 @@ impl<F: RecordFormat> DatasetFn for RecordFileFn<F> {
             Error::InvalidArgument(format!("{}: file names must be scalar strings", F::DATASET))
         })?;
         let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
-        Ok(Arc::new(RecordFileNode::<F>::new(
-            path,
-            self.compression,
-            self.buffer_size,
-        )))
+        Ok(Arc::new(RecordFileNode::<F>::new(path, self.options)))
     }
 }
 
-/// The `DatasetFn` opening files of `format` ("tfrecord" or "text_line").
-pub fn record_file_fn(
-    format: &str,
-    compression: Compression,
-    buffer_size: Option<usize>,
-) -> Result<Arc<dyn DatasetFn>> {
+/// The `DatasetFn` opening files of `format`: "tfrecord", "text_line" or "csv_record".
+pub fn record_file_fn(format: &str, options: FileOptions) -> Result<Arc<dyn DatasetFn>> {
     Ok(match format {
-        "tfrecord" => Arc::new(RecordFileFn::<TfRecords>::new(compression, buffer_size)),
-        "text_line" => Arc::new(RecordFileFn::<TextLines>::new(compression, buffer_size)),
+        "tfrecord" => Arc::new(RecordFileFn::<TfRecords>::new(options)),
+        "text_line" => Arc::new(RecordFileFn::<TextLines>::new(options)),
+        "csv_record" => Arc::new(RecordFileFn::<CsvRecords>::new(options)),
         other => return Err(Error::InvalidArgument(format!("no file format {other:?}"))),
     })
 }

@@ -13,7 +13,7 @@ use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions};
 use crate::formats::compression::Compression;
-use crate::ops::file_records::record_file_fn;
+use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::{
     batch::BatchNode,
@@ -288,10 +288,11 @@ impl NativeDataset {
         ))
     }
 
-    /// The records of the files this dataset names, `format` "tfrecord" or "text_line" (one
-    /// record per line): read one file after another, or `cycle_length` files interleaved
-    /// record by record.
-    #[pyo3(signature = (format, compression, buffer_size, cycle_length))]
+    /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
+    /// record per line) or "csv_record" (lines, but quoted fields may span them), without
+    /// each file's first record when `header`: read one file after another, or
+    /// `cycle_length` files interleaved record by record.
+    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false))]
     fn file_records(
         &self,
         py: Python<'_>,
@@ -299,9 +300,14 @@ impl NativeDataset {
         compression: &str,
         buffer_size: Option<usize>,
         cycle_length: Option<usize>,
+        header: bool,
     ) -> PyResult<Self> {
-        let compression = Compression::parse(compression).py_err(py)?;
-        let read_file = record_file_fn(format, compression, buffer_size).py_err(py)?;
+        let options = FileOptions {
+            compression: Compression::parse(compression).py_err(py)?,
+            buffer_size,
+            header,
+        };
+        let read_file = record_file_fn(format, options).py_err(py)?;
         Ok(match cycle_length {
             None => wrap(FlatMapNode::new(self.node.clone(), read_file)),
             Some(cycle) => wrap(

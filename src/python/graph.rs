@@ -23,7 +23,7 @@ use crate::kernels::re2::{Pattern, Rewrite};
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::kernels::strings::StringMap;
-use crate::ops::file_records::record_file_fn;
+use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
 
 #[pyclass(frozen, module = "ferroflow._lib")]
@@ -54,8 +54,12 @@ impl NativeSourceGraph {
             "tensors" => Arc::new(TensorsFn),
             "tensor_slices" => Arc::new(TensorSlicesFn),
             "tfrecord" | "text_line" => {
-                let compression = Compression::parse(compression.unwrap_or("")).py_err(py)?;
-                record_file_fn(kind, compression, buffer_size).py_err(py)?
+                let options = FileOptions {
+                    compression: Compression::parse(compression.unwrap_or("")).py_err(py)?,
+                    buffer_size,
+                    header: false,
+                };
+                record_file_fn(kind, options).py_err(py)?
             }
             other => return Err(Error::invalid(format!("no traced source {other:?}"))).py_err(py),
         };
@@ -121,11 +125,12 @@ fn node_from_py(
         }
         "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
         "decode_csv" => {
-            let (delimiter, quoted, na_value, select_cols): (
+            let (delimiter, quoted, na_value, select_cols, empty_record_is_field): (
                 Vec<u8>,
                 bool,
                 Vec<u8>,
                 Option<Vec<usize>>,
+                bool,
             ) = attr.extract().map_err(wrong)?;
             let &[delimiter] = delimiter.as_slice() else {
                 return Err(Error::invalid("field_delim should be only 1 char"));
@@ -136,6 +141,7 @@ fn node_from_py(
                     quoted,
                     na_value,
                     select_cols,
+                    empty_record_is_field,
                 },
                 columns: inputs.len().saturating_sub(1),
             }

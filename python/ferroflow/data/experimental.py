@@ -6,6 +6,7 @@ from typing import Any
 
 from .._dtypes import int64
 from ._tracing import map_tracing, set_map_tracing
+from .csv import CsvDataset, make_csv_dataset
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 
 
@@ -37,11 +38,13 @@ def get_single_element(dataset: Dataset) -> Any:
 __all__ = [
     "AUTOTUNE",
     "Counter",
+    "CsvDataset",
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "cardinality",
     "enable_debug_mode",
     "get_single_element",
+    "make_csv_dataset",
     "map_tracing",
     "set_map_tracing",
 ]
