@@ -19,6 +19,7 @@ use crate::ops::{
     batch::BatchNode,
     cache::CacheNode,
     concatenate::ConcatenateNode,
+    directed_interleave::DirectedInterleaveNode,
     filter::FilterNode,
     flat_map::FlatMapNode,
     from_tensor_slices::FromTensorSlicesNode,
@@ -29,6 +30,7 @@ use crate::ops::{
     padded_batch::{PaddedBatchNode, PaddedShape},
     parallel_map::ParallelMapNode,
     prefetch::PrefetchNode,
+    random_source::{Draw, RandomSourceNode},
     range::RangeNode,
     repeat::RepeatNode,
     shard::ShardNode,
@@ -120,6 +122,36 @@ impl NativeDataset {
         wrap(ZipNode::new(
             datasets.iter().map(|d| d.node.clone()).collect(),
         ))
+    }
+
+    /// Each element from the dataset `selector`'s next scalar int64 names; with
+    /// `stop_on_empty`, ends when that dataset is exhausted, else passes over it.
+    #[staticmethod]
+    fn directed_interleave(
+        py: Python<'_>,
+        selector: &NativeDataset,
+        datasets: Vec<PyRef<'_, NativeDataset>>,
+        stop_on_empty: bool,
+    ) -> PyResult<Self> {
+        let inputs = datasets.iter().map(|d| d.node.clone()).collect();
+        let node = DirectedInterleaveNode::new(selector.node.clone(), inputs, stop_on_empty);
+        Ok(wrap(node.py_err(py)?))
+    }
+
+    /// Endless random int64 scalars: any value, or indices drawn with `weights`.
+    #[staticmethod]
+    #[pyo3(signature = (seed, rerandomize, weights=None))]
+    fn random(
+        py: Python<'_>,
+        seed: Option<u64>,
+        rerandomize: bool,
+        weights: Option<Vec<f64>>,
+    ) -> PyResult<Self> {
+        let draw = match weights {
+            Some(w) => Draw::categorical(&w).py_err(py)?,
+            None => Draw::Int64,
+        };
+        Ok(wrap(RandomSourceNode::new(draw, seed, rerandomize)))
     }
 
     fn concatenate(&self, other: &NativeDataset) -> Self {

@@ -6,6 +6,7 @@ engine's iterator tree; elements come back as numpy values in the dataset's stru
 
 from __future__ import annotations
 
+import functools
 import glob as _glob
 import os
 import time
@@ -20,7 +21,7 @@ from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from . import _functions, _report, _structure, _tracing
 from ._structure import Structure
 from .options import Options
@@ -109,6 +110,60 @@ class Dataset:
             return Dataset.from_tensors(value).repeat()
         limit = np.iinfo(np.int64).max if step > 0 else np.iinfo(np.int64).min
         return Dataset.range(start, limit, step, output_type=dtype).repeat()
+
+    @staticmethod
+    def random(
+        seed: int | None = None,
+        rerandomize_each_iteration: bool | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """An endless dataset of random int64 scalars. With a seed (or ``ff.random.set_seed``)
+        every pass draws the same values unless ``rerandomize_each_iteration``. The values
+        are ferroflow's own, not TensorFlow's Philox stream."""
+        native = NativeDataset.random(_random.get_seed(seed), bool(rerandomize_each_iteration))
+        return Dataset(native, Structure(TensorSpec([], int64)))
+
+    @staticmethod
+    def choose_from_datasets(
+        datasets: list[Dataset],
+        choice_dataset: Dataset,
+        stop_on_empty_dataset: bool = True,
+    ) -> Dataset:
+        """Each element from ``datasets[i]`` for the next ``i`` of ``choice_dataset`` (scalar
+        int64s). An exhausted dataset ends the result (``stop_on_empty_dataset``) or is
+        passed over; the result ends when the choices do or every dataset is exhausted."""
+        spec = choice_dataset.element_spec
+        if not isinstance(spec, TensorSpec) or spec.dtype != int64 or spec.shape.rank != 0:
+            raise TypeError(
+                "Invalid `choice_dataset`. Elements of `choice_dataset` must be scalar of "
+                f"type `ff.int64`, got {spec!r}"
+            )
+        return _directed(choice_dataset, datasets, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(
+        datasets: list[Dataset],
+        weights: Any = None,
+        seed: int | None = None,
+        stop_on_empty_dataset: bool = False,
+        rerandomize_each_iteration: bool | None = None,
+    ) -> Dataset:
+        """Each element from one of ``datasets`` picked at random with probabilities
+        ``weights`` (uniform when None). An exhausted dataset is passed over (later picks
+        fall on the others) unless ``stop_on_empty_dataset``."""
+        if isinstance(weights, Dataset):
+            raise UnimplementedError("sample_from_datasets: weights as a Dataset")
+        count = len(datasets)
+        w = [1.0] * count if weights is None else [float(x) for x in np.asarray(weights).ravel()]
+        if len(w) != count:
+            raise ValueError(
+                f"Invalid `weights`. The shape of `weights` should be compatible with "
+                f"`[len(datasets)]` but is {[len(w)]} for {count} datasets."
+            )
+        rerandomize = bool(rerandomize_each_iteration)
+        native = NativeDataset.random(_random.get_seed(seed), rerandomize, w)
+        selector = Dataset(native, Structure(TensorSpec([], int64)))
+        return _directed(selector, datasets, stop_on_empty_dataset)
 
     @staticmethod
     def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
@@ -730,6 +785,24 @@ def _parallelism(num_parallel_calls: Any) -> int | None:
     if n <= 0 and n != AUTOTUNE:
         raise InvalidArgumentError(f"num_parallel_calls must be positive or AUTOTUNE, got {n}")
     return n
+
+
+def _directed(selector: Dataset, datasets: list[Dataset], stop_on_empty: bool) -> Dataset:
+    """The elements of ``datasets`` in the order ``selector`` names them."""
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("Invalid `datasets`. `datasets` should not be empty.")
+    structures = [d._structure for d in datasets]
+    known = [st.peek() for st in structures]
+    if all(k is not None for k in known):
+        functools.reduce(_structure.merged, known)
+    native = NativeDataset.directed_interleave(
+        selector._native, [d._native for d in datasets], bool(stop_on_empty)
+    )
+    merged = Structure(
+        derive=lambda *parts: functools.reduce(_structure.merged, parts), deps=structures
+    )
+    return Dataset(native, merged, _merge_options([selector, *datasets]))
 
 
 def _merge_options(datasets: list[Dataset]) -> Options | None:

@@ -15,6 +15,23 @@ def Counter(start: int = 0, step: int = 1, dtype: Any = int64, name: str | None 
     return Dataset.counter(start, step, dtype)
 
 
+def choose_from_datasets(
+    datasets: list[Dataset], choice_dataset: Dataset, stop_on_empty_dataset: bool = True
+) -> Dataset:
+    """``Dataset.choose_from_datasets``."""
+    return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+
+def sample_from_datasets(
+    datasets: list[Dataset],
+    weights: Any = None,
+    seed: int | None = None,
+    stop_on_empty_dataset: bool = False,
+) -> Dataset:
+    """``Dataset.sample_from_datasets``."""
+    return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+
 def enable_debug_mode() -> None:
     """Runs every map function as Python with numpy values (``tf.data``'s debug mode)."""
     set_map_tracing("python")
@@ -42,9 +59,11 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "cardinality",
+    "choose_from_datasets",
     "enable_debug_mode",
     "get_single_element",
     "make_csv_dataset",
+    "sample_from_datasets",
     "map_tracing",
     "set_map_tracing",
 ]

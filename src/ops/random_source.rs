@@ -1,0 +1,111 @@
+//! `Dataset.random` and the selector of `sample_from_datasets`: an endless dataset of random
+//! int64 scalars, uniform over all values or drawn from categorical weights.
+
+use std::sync::Arc;
+
+use crate::engine::random::{RandomStream, SeedGenerator};
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+};
+
+/// What each element draws.
+pub enum Draw {
+    /// Any int64.
+    Int64,
+    /// An index `i` with probability `weights[i] / sum(weights)`; holds the running sums.
+    Categorical(Vec<f64>),
+}
+
+impl Draw {
+    /// Categorical draws with these weights: finite, non-negative, not all zero.
+    pub fn categorical(weights: &[f64]) -> Result<Draw> {
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(Error::InvalidArgument(format!(
+                "weights must be finite and non-negative, got {weights:?}"
+            )));
+        }
+        let sums: Vec<f64> = weights
+            .iter()
+            .scan(0.0, |total, w| {
+                *total += w;
+                Some(*total)
+            })
+            .collect();
+        if sums.last().is_none_or(|&total| total <= 0.0) {
+            return Err(Error::invalid("weights must not all be zero"));
+        }
+        Ok(Draw::Categorical(sums))
+    }
+
+    fn draw(&self, rng: &mut RandomStream) -> i64 {
+        match self {
+            Draw::Int64 => rng.next_u64() as i64,
+            Draw::Categorical(sums) => {
+                let point = rng.unit_f64() * sums[sums.len() - 1];
+                // The first index whose running sum passes the point; a zero weight's sum
+                // equals its predecessor's, so it is never chosen.
+                sums.partition_point(|&s| s <= point).min(sums.len() - 1) as i64
+            }
+        }
+    }
+}
+
+pub struct RandomSourceNode {
+    draw: Arc<Draw>,
+    seeds: SeedGenerator,
+}
+
+impl RandomSourceNode {
+    /// `seed` None picks one for this dataset; `rerandomize` draws anew each pass.
+    pub fn new(draw: Draw, seed: Option<u64>, rerandomize: bool) -> Self {
+        RandomSourceNode {
+            draw: Arc::new(draw),
+            seeds: SeedGenerator::new(seed, rerandomize),
+        }
+    }
+}
+
+impl DatasetNode for RandomSourceNode {
+    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(RandomSourceIterator {
+            draw: self.draw.clone(),
+            rng: self.seeds.next_stream(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        Cardinality::Infinite
+    }
+}
+
+struct RandomSourceIterator {
+    draw: Arc<Draw>,
+    rng: RandomStream,
+}
+
+impl DatasetIterator for RandomSourceIterator {
+    fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
+        Ok(Some(vec![Tensor::scalar(self.draw.draw(&mut self.rng))]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categorical_draws_follow_the_weights() {
+        let draw = Draw::categorical(&[1.0, 0.0, 3.0]).unwrap();
+        let mut rng = RandomStream::new(3);
+        let mut counts = [0usize; 3];
+        for _ in 0..40_000 {
+            counts[draw.draw(&mut rng) as usize] += 1;
+        }
+        assert_eq!(counts[1], 0);
+        let share = counts[2] as f64 / 40_000.0;
+        assert!((share - 0.75).abs() < 0.01, "{counts:?}");
+        assert!(Draw::categorical(&[0.0, 0.0]).is_err());
+        assert!(Draw::categorical(&[1.0, -1.0]).is_err());
+        assert!(Draw::categorical(&[f64::NAN]).is_err());
+    }
+}
