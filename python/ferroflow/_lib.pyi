@@ -65,6 +65,15 @@ class NativeDataset:
         padding_values: list[Any],
         drop_remainder: bool,
     ) -> NativeDataset: ...
+    def bucket_by_sequence_length(
+        self,
+        length_fn: Callable[..., list[Any]] | NativeGraph,
+        boundaries: list[int],
+        batch_sizes: list[int],
+        padding: tuple[list[list[int | None] | None], list[Any]] | None,
+        pad_to_boundary: bool,
+        drop_remainder: bool,
+    ) -> NativeDataset: ...
     def unbatch(self) -> NativeDataset: ...
     def shuffle(
         self, buffer_size: int, seed: int | None, reshuffle_each_iteration: bool

@@ -1,6 +1,7 @@
 //! Dataset operations, one file each, each with its node (the description) and its iterator.
 
 pub mod batch;
+pub mod bucket_by_length;
 pub mod cache;
 mod chunked;
 pub mod columnar;

@@ -14,22 +14,20 @@ pub type PaddedShape = Option<Vec<Option<usize>>>;
 pub struct PaddedBatchNode {
     input: Arc<dyn DatasetNode>,
     batch_size: usize,
+    padding: Arc<Padding>,
+    drop_remainder: bool,
+}
+
+/// How the components of a batch are padded to one shape before they are stacked.
+pub struct Padding {
     /// One per component; `None` pads every dimension to the batch's largest.
     padded_shapes: Vec<PaddedShape>,
     /// One single-value tensor per component.
     padding_values: Vec<Tensor>,
-    drop_remainder: bool,
 }
 
-impl PaddedBatchNode {
-    pub fn new(
-        input: Arc<dyn DatasetNode>,
-        batch_size: i64,
-        padded_shapes: Vec<PaddedShape>,
-        padding_values: Vec<Tensor>,
-        drop_remainder: bool,
-    ) -> Result<Self> {
-        let batch_size = check_batch_size(batch_size)?;
+impl Padding {
+    pub fn new(padded_shapes: Vec<PaddedShape>, padding_values: Vec<Tensor>) -> Result<Self> {
         if padded_shapes.len() != padding_values.len() {
             return Err(Error::InvalidArgument(format!(
                 "padded_batch: {} padded shapes but {} padding values",
@@ -37,46 +35,31 @@ impl PaddedBatchNode {
                 padding_values.len()
             )));
         }
-        Ok(PaddedBatchNode {
-            input,
-            batch_size,
+        Ok(Padding {
             padded_shapes,
             padding_values,
-            drop_remainder,
         })
     }
-}
 
-impl DatasetNode for PaddedBatchNode {
-    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        Ok(Box::new(PaddedBatchIterator {
-            input: Some(ctx.open(&self.input)?),
-            batch_size: self.batch_size,
-            padded_shapes: self.padded_shapes.clone(),
-            padding_values: self.padding_values.clone(),
-            drop_remainder: self.drop_remainder,
-        }))
+    /// `elements` padded and stacked into one batch; `unknown` is the size of padded-shape
+    /// dimensions left open (`None`: the batch's largest).
+    pub fn batch(&self, elements: &[Element], unknown: Option<usize>) -> Result<Element> {
+        let width = self.padding_values.len();
+        if let Some(e) = elements.iter().find(|e| e.len() != width) {
+            return Err(Error::InvalidArgument(format!(
+                "padded_batch: elements have {} components, expected {width}",
+                e.len()
+            )));
+        }
+        (0..width)
+            .map(|c| {
+                let parts: Vec<&Tensor> = elements.iter().map(|e| &e[c]).collect();
+                self.pad_component(c, &parts, unknown)
+            })
+            .collect()
     }
 
-    fn cardinality(&self) -> Cardinality {
-        batched_cardinality(
-            self.input.cardinality(),
-            self.batch_size,
-            self.drop_remainder,
-        )
-    }
-}
-
-struct PaddedBatchIterator {
-    input: Option<Box<dyn DatasetIterator>>,
-    batch_size: usize,
-    padded_shapes: Vec<PaddedShape>,
-    padding_values: Vec<Tensor>,
-    drop_remainder: bool,
-}
-
-impl PaddedBatchIterator {
-    fn pad_component(&self, c: usize, parts: &[&Tensor]) -> Result<Tensor> {
+    fn pad_component(&self, c: usize, parts: &[&Tensor], unknown: Option<usize>) -> Result<Tensor> {
         let rank = parts[0].rank();
         if let Some(bad) = parts.iter().find(|t| t.rank() != rank) {
             return Err(Error::InvalidArgument(format!(
@@ -94,9 +77,9 @@ impl PaddedBatchIterator {
             }
         }
         let target: Vec<usize> = (0..rank)
-            .map(|d| match requested.as_ref().and_then(|s| s[d]) {
-                Some(size) => size,
-                None => parts.iter().map(|t| t.shape()[d]).max().unwrap_or(0),
+            .map(|d| match requested.as_ref().map(|s| s[d].or(unknown)) {
+                Some(Some(size)) => size,
+                _ => parts.iter().map(|t| t.shape()[d]).max().unwrap_or(0),
             })
             .collect();
         let fill = &self.padding_values[c];
@@ -114,6 +97,48 @@ impl PaddedBatchIterator {
     }
 }
 
+impl PaddedBatchNode {
+    pub fn new(
+        input: Arc<dyn DatasetNode>,
+        batch_size: i64,
+        padding: Padding,
+        drop_remainder: bool,
+    ) -> Result<Self> {
+        Ok(PaddedBatchNode {
+            input,
+            batch_size: check_batch_size(batch_size)?,
+            padding: Arc::new(padding),
+            drop_remainder,
+        })
+    }
+}
+
+impl DatasetNode for PaddedBatchNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(PaddedBatchIterator {
+            input: Some(ctx.open(&self.input)?),
+            batch_size: self.batch_size,
+            padding: self.padding.clone(),
+            drop_remainder: self.drop_remainder,
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        batched_cardinality(
+            self.input.cardinality(),
+            self.batch_size,
+            self.drop_remainder,
+        )
+    }
+}
+
+struct PaddedBatchIterator {
+    input: Option<Box<dyn DatasetIterator>>,
+    batch_size: usize,
+    padding: Arc<Padding>,
+    drop_remainder: bool,
+}
+
 impl DatasetIterator for PaddedBatchIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         let Some(input) = self.input.as_mut() else {
@@ -126,19 +151,6 @@ impl DatasetIterator for PaddedBatchIterator {
         if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }
-        let width = self.padding_values.len();
-        if let Some(e) = elements.iter().find(|e| e.len() != width) {
-            return Err(Error::InvalidArgument(format!(
-                "padded_batch: elements have {} components, expected {width}",
-                e.len()
-            )));
-        }
-        (0..width)
-            .map(|c| {
-                let parts: Vec<&Tensor> = elements.iter().map(|e| &e[c]).collect();
-                self.pad_component(c, &parts)
-            })
-            .collect::<Result<_>>()
-            .map(Some)
+        self.padding.batch(&elements, None).map(Some)
     }
 }

@@ -11,12 +11,13 @@ use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
-use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions};
+use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::{
     batch::BatchNode,
+    bucket_by_length::{BucketByLengthNode, Buckets},
     cache::CacheNode,
     concatenate::ConcatenateNode,
     directed_interleave::DirectedInterleaveNode,
@@ -27,7 +28,7 @@ use crate::ops::{
     generator::GeneratorNode,
     interleave::InterleaveNode,
     map::MapNode,
-    padded_batch::{PaddedBatchNode, PaddedShape},
+    padded_batch::{PaddedBatchNode, PaddedShape, Padding},
     parallel_map::ParallelMapNode,
     prefetch::PrefetchNode,
     random_source::{Draw, RandomSourceNode},
@@ -48,6 +49,15 @@ const PARALLEL_INTERLEAVE_BUFFER: usize = 2;
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeDataset {
     pub node: Arc<dyn DatasetNode>,
+}
+
+/// One padded shape and one single-value padding tensor per component.
+fn padding_from_py(shapes: Vec<PaddedShape>, values: &Bound<'_, PyList>) -> Result<Padding> {
+    let values = values
+        .iter()
+        .map(|v| tensor_from_py(&v))
+        .collect::<Result<Vec<_>>>()?;
+    Padding::new(shapes, values)
 }
 
 /// A traced graph as it is, or a Python function called with numpy values.
@@ -254,19 +264,42 @@ impl NativeDataset {
         padding_values: &Bound<'_, PyList>,
         drop_remainder: bool,
     ) -> PyResult<Self> {
-        let values = padding_values
-            .iter()
-            .map(|v| tensor_from_py(&v))
-            .collect::<Result<Vec<_>, _>>()
-            .py_err(py)?;
-        let node = PaddedBatchNode::new(
-            self.node.clone(),
-            batch_size,
-            padded_shapes,
-            values,
-            drop_remainder,
-        );
+        let padding = padding_from_py(padded_shapes, padding_values).py_err(py)?;
+        let node = PaddedBatchNode::new(self.node.clone(), batch_size, padding, drop_remainder);
         Ok(wrap(node.py_err(py)?))
+    }
+
+    /// Batches of elements whose `length_fn` lengths fall in one bucket (see
+    /// `BucketByLengthNode`); `padding` None stacks them unpadded.
+    #[pyo3(signature = (length_fn, boundaries, batch_sizes, padding, pad_to_boundary, drop_remainder))]
+    #[allow(clippy::too_many_arguments)]
+    fn bucket_by_sequence_length(
+        &self,
+        py: Python<'_>,
+        length_fn: &Bound<'_, PyAny>,
+        boundaries: Vec<i64>,
+        batch_sizes: Vec<i64>,
+        padding: Option<(Vec<PaddedShape>, Bound<'_, PyList>)>,
+        pad_to_boundary: bool,
+        drop_remainder: bool,
+    ) -> PyResult<Self> {
+        let padding = padding
+            .map(|(shapes, values)| padding_from_py(shapes, &values))
+            .transpose()
+            .py_err(py)?;
+        let buckets = Buckets::new(
+            boundaries,
+            batch_sizes,
+            padding,
+            pad_to_boundary,
+            drop_remainder,
+        )
+        .py_err(py)?;
+        Ok(wrap(BucketByLengthNode::new(
+            self.node.clone(),
+            element_fn(length_fn),
+            buckets,
+        )))
     }
 
     fn unbatch(&self) -> Self {

@@ -81,6 +81,22 @@ def predicate_fn(func: Callable[..., Any], input_structure: Structure) -> Callab
     return run
 
 
+def length_fn(func: Callable[..., Any], input_structure: Structure) -> Callable[..., list]:
+    """For ``bucket_by_sequence_length``: returns ``[int64 length]``."""
+    call = _caller(func, input_structure)
+
+    def run(*flat: Any) -> list[Any]:
+        arr = np.asarray(call(flat))
+        if arr.shape != () or arr.dtype.kind not in "iu":
+            raise InvalidArgumentError(
+                "element_length_func must return a scalar integer, got "
+                f"{arr.dtype} of shape {arr.shape}"
+            )
+        return [arr.astype(np.int64)]
+
+    return run
+
+
 def dataset_fn(
     func: Callable[..., Any], input_structure: Structure, output: Structure
 ) -> Callable[..., Any]:

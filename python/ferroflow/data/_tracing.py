@@ -130,14 +130,24 @@ def trace_dataset_fn(
 
 def trace_predicate(func: Callable[..., Any], structure: Structure) -> NativeGraph | None:
     """The traced graph of a predicate (one scalar bool out), or None to run it as Python."""
+    return trace_scalar(
+        func, structure, lambda d: d.name == "bool", "a predicate must return one scalar bool"
+    )
+
+
+def trace_scalar(
+    func: Callable[..., Any], structure: Structure, accepts: Callable[[Any], bool], message: str
+) -> NativeGraph | None:
+    """The traced graph of a function returning one scalar of a dtype ``accepts`` takes, or
+    None to run it as Python (``message`` is the error when tracing is forced)."""
     if _mode == "python":
         return None
     traced = trace_map(func, structure)
     if not isinstance(traced, tuple):
         return None
     graph, spec = traced
-    if not isinstance(spec, TensorSpec) or spec.dtype.name != "bool" or spec.shape.rank != 0:
+    if not isinstance(spec, TensorSpec) or not accepts(spec.dtype) or spec.shape.rank != 0:
         if _mode == "native":
-            raise TypeError("a predicate must return one scalar bool")
+            raise TypeError(message)
         return None
     return graph

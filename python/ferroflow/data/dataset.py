@@ -503,6 +503,66 @@ class Dataset:
         native = self._native.padded_batch(size, shapes, values, bool(drop_remainder))
         return self._derive(native, Structure(padded_spec))
 
+    def bucket_by_sequence_length(
+        self,
+        element_length_func: Callable[..., Any],
+        bucket_boundaries: list[int],
+        bucket_batch_sizes: list[int],
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        pad_to_bucket_boundary: bool = False,
+        no_padding: bool = False,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
+        """Batches of elements of similar length: ``element_length_func`` gives each element's
+        length, bucket ``i`` takes lengths in ``[bucket_boundaries[i-1],
+        bucket_boundaries[i])`` and is batched by ``bucket_batch_sizes[i]`` (one more size
+        than boundaries), padded as ``padded_batch`` pads (to the bucket's boundary minus one
+        with ``pad_to_bucket_boundary``; not at all with ``no_padding``). Partial buckets are
+        batched at the end, in bucket order, unless ``drop_remainder``. The length function
+        is traced as ``filter`` predicates are."""
+        boundaries = [int(b) for b in bucket_boundaries]
+        sizes = [_count_arg("bucket_batch_sizes", b) for b in bucket_batch_sizes]
+        spec = _structure.dense_only(self._structure.get())
+        specs = _nest.flatten(spec)
+        graph = _tracing.trace_scalar(
+            element_length_func,
+            self._structure,
+            lambda d: d.is_integer,
+            "element_length_func must return one scalar integer",
+        )
+        fn = graph or _functions.length_fn(element_length_func, self._structure)
+        padding = None
+        if not no_padding:
+            if padded_shapes is not None:
+                shapes = _flatten_shapes(padded_shapes, spec)
+            elif pad_to_bucket_boundary:
+                if any(s.shape.rank is None for s in specs):
+                    raise ValueError("pad_to_bucket_boundary needs elements of known rank")
+                shapes = [s.shape.as_list() for s in specs]
+            else:
+                shapes = [None] * len(specs)
+            padding = (shapes, _padding_values(padding_values, spec, specs))
+        native = self._native.bucket_by_sequence_length(
+            fn, boundaries, sizes, padding, bool(pad_to_bucket_boundary), bool(drop_remainder)
+        )
+        batched = _nest.pack_sequence_as(
+            spec,
+            [
+                TensorSpec(
+                    None if s.shape.rank is None else [None] * (s.shape.rank + 1),
+                    s.dtype,
+                )
+                if not no_padding
+                else TensorSpec(
+                    None if s.shape.rank is None else [None, *s.shape.as_list()], s.dtype
+                )
+                for s in specs
+            ],
+        )
+        return self._derive(native, Structure(batched))
+
     def unbatch(self, name: str | None = None) -> Dataset:
         """Splits every element along its first dimension into separate elements."""
         return self._derive(

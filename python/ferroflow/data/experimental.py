@@ -32,6 +32,29 @@ def sample_from_datasets(
     return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
 
 
+def bucket_by_sequence_length(
+    element_length_func: Any,
+    bucket_boundaries: list[int],
+    bucket_batch_sizes: list[int],
+    padded_shapes: Any = None,
+    padding_values: Any = None,
+    pad_to_bucket_boundary: bool = False,
+    no_padding: bool = False,
+    drop_remainder: bool = False,
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.bucket_by_sequence_length``."""
+    return lambda dataset: dataset.bucket_by_sequence_length(
+        element_length_func,
+        bucket_boundaries,
+        bucket_batch_sizes,
+        padded_shapes,
+        padding_values,
+        pad_to_bucket_boundary,
+        no_padding,
+        drop_remainder,
+    )
+
+
 def enable_debug_mode() -> None:
     """Runs every map function as Python with numpy values (``tf.data``'s debug mode)."""
     set_map_tracing("python")
@@ -58,6 +81,7 @@ __all__ = [
     "CsvDataset",
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
+    "bucket_by_sequence_length",
     "cardinality",
     "choose_from_datasets",
     "enable_debug_mode",
