@@ -34,12 +34,14 @@ use crate::ops::{
     random_source::{Draw, RandomSourceNode},
     range::RangeNode,
     repeat::RepeatNode,
+    scan::ScanNode,
     shard::ShardNode,
     shuffle::ShuffleNode,
     skip::SkipNode,
     take::TakeNode,
     take_while::TakeWhileNode,
     unbatch::UnbatchNode,
+    unique::UniqueNode,
     zip::ZipNode,
 };
 
@@ -194,6 +196,22 @@ impl NativeDataset {
         deterministic: Option<bool>,
     ) -> PyResult<Self> {
         self.mapped(py, graph.graph.clone(), parallelism, deterministic, None)
+    }
+
+    /// `func` (a Python function or a traced `NativeGraph`) maps the state's components then
+    /// the element's to the new state's then the output's; `initial_state` its components.
+    fn scan(
+        &self,
+        py: Python<'_>,
+        func: &Bound<'_, PyAny>,
+        initial_state: &Bound<'_, PyList>,
+    ) -> PyResult<Self> {
+        let state = element_from_py(initial_state.as_any()).py_err(py)?;
+        Ok(wrap(ScanNode::new(
+            self.node.clone(),
+            element_fn(func),
+            state,
+        )))
     }
 
     /// `predicate`: a Python function, or a traced `NativeGraph` returning one scalar bool.
@@ -381,6 +399,10 @@ impl NativeDataset {
                     .parallel(PARALLEL_INTERLEAVE_BUFFER),
             ),
         })
+    }
+
+    fn unique(&self) -> Self {
+        wrap(UniqueNode::new(self.node.clone()))
     }
 
     fn ignore_errors(&self, log_warning: bool) -> Self {

@@ -348,6 +348,51 @@ class Dataset:
         output.resolve = _functions.resolver(ds)
         return ds
 
+    def scan(
+        self, initial_state: Any, scan_func: Callable[..., Any], name: str | None = None
+    ) -> Dataset:
+        """Carries a state through the elements: ``scan_func(state, element)`` returns
+        ``(new_state, output)``, and the outputs are the new elements. The new state must have
+        the initial state's structure and dtypes (its shapes may change). Traced into a native
+        graph when it can be, as ``map`` functions are."""
+        state = _nest.map_structure(to_numpy, initial_state)
+        state_spec = _structure.structure_of(state)
+        element_spec = self._structure.get()
+        native_state = _nest.flatten(state)
+        traced = _tracing.trace_map(scan_func, Structure((state_spec, element_spec)))
+        if isinstance(traced, tuple):
+            new_state = _scan_state(traced[1], state_spec)
+            if new_state != state_spec:  # a state whose shape changes: trace for any shape
+                relaxed = _structure.merged(state_spec, new_state)
+                traced = _tracing.trace_map(scan_func, Structure((relaxed, element_spec)))
+        if isinstance(traced, tuple):
+            graph, spec = traced
+            _scan_state(spec, state_spec)
+            return self._derive(self._native.scan(graph, native_state), Structure(spec[1]))
+        def output_of(spec: Any) -> Any:
+            _scan_state(spec, state_spec)
+            return spec[1]
+
+        full = Structure()
+        fn = _functions.element_fn(scan_func, Structure((state_spec, element_spec)), full)
+        output = Structure(derive=output_of, deps=[full])
+        ds = self._derive(self._native.scan(fn, native_state), output)
+        full.resolve = _functions.resolver(ds)
+        return ds
+
+    def unique(self, name: str | None = None) -> Dataset:
+        """Each distinct element once, in order of first appearance. Elements must be one
+        int32, int64 or string tensor; every distinct element is kept in memory."""
+        spec = self._structure.get()
+        if not isinstance(spec, TensorSpec):
+            raise TypeError("Dataset.unique only supports elements of a single component")
+        if spec.dtype.name not in ("int32", "int64", "string"):
+            raise TypeError(
+                f"`Dataset.unique` does not support type {spec.dtype.name} -- only `ff.int32`, "
+                "`ff.int64`, and `ff.string` are supported."
+            )
+        return self._derive(self._native.unique())
+
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         """Keeps the elements for which ``predicate`` returns True (a scalar bool); traced
         into a native graph when it can be, as ``map`` functions are."""
@@ -845,6 +890,17 @@ def _parallelism(num_parallel_calls: Any) -> int | None:
     if n <= 0 and n != AUTOTUNE:
         raise InvalidArgumentError(f"num_parallel_calls must be positive or AUTOTUNE, got {n}")
     return n
+
+
+def _scan_state(spec: Any, state_spec: Any) -> Any:
+    """The new state's spec in ``scan_func``'s output ``spec``, checked against the state's."""
+    if not isinstance(spec, tuple) or len(spec) != 2:
+        raise TypeError("scan_func must return a pair (new_state, output_element)")
+    try:
+        _structure.merged(state_spec, spec[0])
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"scan_func's new state does not match the initial state: {e}") from e
+    return spec[0]
 
 
 def _directed(selector: Dataset, datasets: list[Dataset], stop_on_empty: bool) -> Dataset:
