@@ -16,8 +16,8 @@ use crate::formats::compression::Compression;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::{
-    batch::BatchNode,
-    bucket_by_length::{BucketByLengthNode, Buckets},
+    batch::{check_batch_size, BatchNode},
+    bucket_by_length::Buckets,
     cache::CacheNode,
     concatenate::ConcatenateNode,
     directed_interleave::DirectedInterleaveNode,
@@ -26,6 +26,7 @@ use crate::ops::{
     from_tensor_slices::FromTensorSlicesNode,
     from_tensors::FromTensorsNode,
     generator::GeneratorNode,
+    group_by_window::{GroupNode, KeyedWindows, WindowSize},
     interleave::InterleaveNode,
     map::MapNode,
     padded_batch::{PaddedBatchNode, PaddedShape, Padding},
@@ -42,6 +43,7 @@ use crate::ops::{
     take_while::TakeWhileNode,
     unbatch::UnbatchNode,
     unique::UniqueNode,
+    window::{WindowNode, WindowShape},
     zip::ZipNode,
 };
 
@@ -306,6 +308,7 @@ impl NativeDataset {
             .transpose()
             .py_err(py)?;
         let buckets = Buckets::new(
+            element_fn(length_fn),
             boundaries,
             batch_sizes,
             padding,
@@ -313,11 +316,31 @@ impl NativeDataset {
             drop_remainder,
         )
         .py_err(py)?;
-        Ok(wrap(BucketByLengthNode::new(
-            self.node.clone(),
-            element_fn(length_fn),
-            buckets,
-        )))
+        Ok(wrap(GroupNode::new(self.node.clone(), buckets)))
+    }
+
+    /// Groups of elements by `key_fn`'s int64 key, each emitted when it holds `window_size`
+    /// elements (or `size_fn(key)`) as the key followed by the group's stacked components.
+    #[pyo3(signature = (key_fn, window_size=None, size_fn=None))]
+    fn group_by_window(
+        &self,
+        py: Python<'_>,
+        key_fn: &Bound<'_, PyAny>,
+        window_size: Option<i64>,
+        size_fn: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let size = match (window_size, size_fn) {
+            (Some(n), None) => WindowSize::Fixed(check_batch_size(n).py_err(py)?),
+            (None, Some(f)) => WindowSize::OfKey(element_fn(f)),
+            _ => {
+                return Err(crate::engine::Error::invalid(
+                    "give exactly one of window_size and window_size_func",
+                ))
+                .py_err(py)
+            }
+        };
+        let grouping = KeyedWindows::new(element_fn(key_fn), size);
+        Ok(wrap(GroupNode::new(self.node.clone(), grouping)))
     }
 
     fn unbatch(&self) -> Self {
@@ -399,6 +422,19 @@ impl NativeDataset {
                     .parallel(PARALLEL_INTERLEAVE_BUFFER),
             ),
         })
+    }
+
+    /// Windows of elements, each component stacked (see `WindowNode`).
+    fn window(
+        &self,
+        py: Python<'_>,
+        size: i64,
+        shift: i64,
+        stride: i64,
+        drop_remainder: bool,
+    ) -> PyResult<Self> {
+        let shape = WindowShape::new(size, shift, stride, drop_remainder).py_err(py)?;
+        Ok(wrap(WindowNode::new(self.node.clone(), shape)))
     }
 
     fn unique(&self) -> Self {

@@ -1,6 +1,7 @@
 """``ferroflow.data``: tf.data's API (``Dataset``, ``AUTOTUNE`` ...) on the Rust engine."""
 
 from . import experimental
+from ._window import DatasetSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
 from .options import AutotuneOptions, Options, ThreadingOptions
 from .readers import ArrowIPCDataset, ParquetDataset, TextLineDataset, TFRecordDataset
@@ -15,6 +16,7 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "Dataset",
+    "DatasetSpec",
     "Iterator",
     "TFRecordDataset",
     "TextLineDataset",

@@ -81,16 +81,17 @@ def predicate_fn(func: Callable[..., Any], input_structure: Structure) -> Callab
     return run
 
 
-def length_fn(func: Callable[..., Any], input_structure: Structure) -> Callable[..., list]:
-    """For ``bucket_by_sequence_length``: returns ``[int64 length]``."""
+def int_scalar_fn(
+    func: Callable[..., Any], input_structure: Structure, what: str
+) -> Callable[..., list]:
+    """For functions giving a length, key or size (``what`` names it): returns ``[int64]``."""
     call = _caller(func, input_structure)
 
     def run(*flat: Any) -> list[Any]:
         arr = np.asarray(call(flat))
         if arr.shape != () or arr.dtype.kind not in "iu":
             raise InvalidArgumentError(
-                "element_length_func must return a scalar integer, got "
-                f"{arr.dtype} of shape {arr.shape}"
+                f"{what} must return a scalar integer, got {arr.dtype} of shape {arr.shape}"
             )
         return [arr.astype(np.int64)]
 

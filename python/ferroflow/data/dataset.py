@@ -369,6 +369,7 @@ class Dataset:
             graph, spec = traced
             _scan_state(spec, state_spec)
             return self._derive(self._native.scan(graph, native_state), Structure(spec[1]))
+
         def output_of(spec: Any) -> Any:
             _scan_state(spec, state_spec)
             return spec[1]
@@ -571,13 +572,7 @@ class Dataset:
         sizes = [_count_arg("bucket_batch_sizes", b) for b in bucket_batch_sizes]
         spec = _structure.dense_only(self._structure.get())
         specs = _nest.flatten(spec)
-        graph = _tracing.trace_scalar(
-            element_length_func,
-            self._structure,
-            lambda d: d.is_integer,
-            "element_length_func must return one scalar integer",
-        )
-        fn = graph or _functions.length_fn(element_length_func, self._structure)
+        fn = _int_scalar_fn(element_length_func, self._structure, "element_length_func")
         padding = None
         if not no_padding:
             if padded_shapes is not None:
@@ -607,6 +602,59 @@ class Dataset:
             ],
         )
         return self._derive(native, Structure(batched))
+
+    def group_by_window(
+        self,
+        key_func: Callable[..., Any],
+        reduce_func: Callable[[Any, Dataset], Dataset],
+        window_size: int | None = None,
+        window_size_func: Callable[[Any], Any] | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """Groups elements by ``key_func``'s integer key; a group holding ``window_size``
+        elements (or ``window_size_func(key)``) goes to ``reduce_func(key, window)`` as a
+        window of datasets, and the elements of the dataset it returns are the output. At the
+        end the groups left are reduced in ascending key order. ``key_func`` and
+        ``window_size_func`` are traced as ``filter`` predicates are."""
+        from ._window import as_datasets
+
+        if (window_size is None) == (window_size_func is None):
+            raise ValueError(
+                "Either the `window_size` argument or the `window_size_func` argument must be "
+                "specified."
+            )
+        key_fn = _int_scalar_fn(key_func, self._structure, "key_func")
+        size_fn = None
+        if window_size_func is not None:
+            size_fn = _int_scalar_fn(
+                window_size_func, Structure(TensorSpec([], int64)), "window_size_func"
+            )
+        size = None if window_size is None else _count_arg("window_size", window_size)
+        spec = _structure.dense_only(self._structure.get())
+        native = self._native.group_by_window(key_fn, size, size_fn)
+        groups = self._derive(native, Structure((TensorSpec([], int64), _stacked_spec(spec))))
+        return groups.flat_map(lambda key, stacked: reduce_func(key, as_datasets(stacked)))
+
+    def window(
+        self,
+        size: int,
+        shift: int | None = None,
+        stride: int = 1,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> Dataset:
+        """Windows of ``size`` elements, ``stride`` apart, starting every ``shift`` elements
+        (``size`` by default); each window is a structure of datasets like the element's
+        (``for w in ds.window(3): w.batch(3)``, or ``.flat_map(lambda w: w.batch(3))``).
+        Windows near the end hold fewer elements unless ``drop_remainder``. Elements within
+        a window must have one shape per component."""
+        from ._window import WindowDataset
+
+        size = _count_arg("size", size)
+        step = size if shift is None else _count_arg("shift", shift)
+        spec = _structure.dense_only(self._structure.get())
+        native = self._native.window(size, step, _count_arg("stride", stride), bool(drop_remainder))
+        return WindowDataset(self._derive(native, Structure(_stacked_spec(spec))), spec)
 
     def unbatch(self, name: str | None = None) -> Dataset:
         """Splits every element along its first dimension into separate elements."""
@@ -890,6 +938,22 @@ def _parallelism(num_parallel_calls: Any) -> int | None:
     if n <= 0 and n != AUTOTUNE:
         raise InvalidArgumentError(f"num_parallel_calls must be positive or AUTOTUNE, got {n}")
     return n
+
+
+def _stacked_spec(spec: Any) -> Any:
+    """The spec of elements of ``spec`` stacked along a new first dimension."""
+    return _nest.map_structure(
+        lambda s: TensorSpec(None if s.shape.rank is None else [None, *s.shape.as_list()], s.dtype),
+        spec,
+    )
+
+
+def _int_scalar_fn(func: Callable[..., Any], structure: Structure, what: str) -> Any:
+    """``func`` (giving one integer) traced into a graph, or wrapped to run as Python."""
+    graph = _tracing.trace_scalar(
+        func, structure, lambda d: d.is_integer, f"{what} must return one scalar integer"
+    )
+    return graph or _functions.int_scalar_fn(func, structure, what)
 
 
 def _scan_state(spec: Any, state_spec: Any) -> Any:

@@ -55,6 +55,15 @@ def bucket_by_sequence_length(
     )
 
 
+def group_by_window(
+    key_func: Any, reduce_func: Any, window_size: Any = None, window_size_func: Any = None
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.group_by_window``."""
+    return lambda dataset: dataset.group_by_window(
+        key_func, reduce_func, window_size, window_size_func
+    )
+
+
 def enable_debug_mode() -> None:
     """Runs every map function as Python with numpy values (``tf.data``'s debug mode)."""
     set_map_tracing("python")
@@ -86,6 +95,7 @@ __all__ = [
     "choose_from_datasets",
     "enable_debug_mode",
     "get_single_element",
+    "group_by_window",
     "make_csv_dataset",
     "sample_from_datasets",
     "map_tracing",

@@ -1,0 +1,100 @@
+"""Datasets whose elements are datasets: the windows of ``Dataset.window`` and the groups
+``group_by_window`` hands its reduce function. The engine carries each window as its
+components stacked along a new first dimension; here each becomes a dataset of its
+slices when a function or the caller sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .. import _nest
+from .._spec import TensorShape
+from ..errors import UnimplementedError
+from ._structure import Structure
+from .dataset import Dataset
+
+
+class DatasetSpec:
+    """The spec of a dataset-valued element (``tf.data.DatasetSpec``): the element spec of
+    the datasets it holds."""
+
+    __slots__ = ("element_spec", "dataset_shape")
+
+    def __init__(self, element_spec: Any, dataset_shape: Any = ()) -> None:
+        self.element_spec = element_spec
+        self.dataset_shape = TensorShape(dataset_shape)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.element_spec!r}, {self.dataset_shape!r})"
+
+
+def as_datasets(stacked: Any) -> Any:
+    """A window's stacked components as a structure of datasets of their slices."""
+    return _nest.map_structure(Dataset.from_tensor_slices, stacked)
+
+
+def _on_windows(func: Callable[..., Any], unpack: bool) -> Callable[..., Any]:
+    """``func`` called with each window as datasets instead of stacked components."""
+    if unpack:
+        return lambda *stacked: func(*as_datasets(stacked))
+    return lambda stacked: func(as_datasets(stacked))
+
+
+class WindowDataset(Dataset):
+    """A dataset whose elements are windows: a structure of datasets (one per component),
+    as ``Dataset.window`` gives. Iterate it, ``flat_map`` or ``interleave`` the windows into
+    tensors, ``map`` or ``filter`` them with functions of datasets, or ``take``, ``skip``,
+    ``shuffle``, ``repeat`` them; transformations that need tensors raise."""
+
+    def __init__(self, stacked: Dataset, window_spec: Any) -> None:
+        super().__init__(stacked._native, stacked._structure, stacked._options)
+        self._window_spec = window_spec
+        self._unpack = type(window_spec) is tuple
+
+    def _derive(self, native: Any, structure: Structure | None = None) -> Dataset:
+        derived = Dataset(
+            native, self._structure if structure is None else structure, self._options
+        )
+        if structure is None:  # the same windows, reordered or fewer
+            return WindowDataset(derived, self._window_spec)
+        return derived
+
+    @property
+    def element_spec(self) -> Any:
+        """A structure of ``DatasetSpec``: each window component's element spec."""
+        return _nest.map_structure(DatasetSpec, self._window_spec)
+
+    def __iter__(self) -> Iterator[Any]:
+        for stacked in super().__iter__():
+            yield as_datasets(stacked)
+
+    def map(self, map_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Dataset:
+        """``map_func`` of each window's datasets; it must return tensors."""
+        return super().map(_on_windows(map_func, self._unpack), *args, **kwargs)
+
+    def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
+        """Keeps the windows for which ``predicate`` (of the window's datasets) is True."""
+        return super().filter(_on_windows(predicate, self._unpack))
+
+    def flat_map(self, map_func: Callable[..., Dataset], name: str | None = None) -> Dataset:
+        """The elements of ``map_func(window)`` for each window, one window after another."""
+        return super().flat_map(_on_windows(map_func, self._unpack))
+
+    def interleave(self, map_func: Callable[..., Dataset], *args: Any, **kwargs: Any) -> Dataset:
+        """``interleave`` of ``map_func(window)`` over the windows."""
+        return super().interleave(_on_windows(map_func, self._unpack), *args, **kwargs)
+
+    def _needs_tensors(self, *_: Any, **__: Any) -> Any:
+        raise UnimplementedError(
+            "this transformation needs tensor elements; turn the windows into tensors "
+            "first, e.g. with .flat_map(lambda w: w.batch(size))"
+        )
+
+    batch = padded_batch = unbatch = bucket_by_sequence_length = _needs_tensors
+    scan = unique = reduce = as_numpy_iterator = window = _needs_tensors

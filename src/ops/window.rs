@@ -1,0 +1,140 @@
+//! `Dataset.window(size, shift, stride, drop_remainder)`: windows of `size` elements taken
+//! `stride` apart, starting every `shift` elements, each component stacked along a new
+//! first dimension (the Python layer hands each window out as datasets). Near the end a
+//! window holds fewer elements, unless `drop_remainder` drops it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct WindowShape {
+    pub size: usize,
+    pub shift: usize,
+    pub stride: usize,
+    pub drop_remainder: bool,
+}
+
+impl WindowShape {
+    pub fn new(size: i64, shift: i64, stride: i64, drop_remainder: bool) -> Result<Self> {
+        let positive = |name: &str, v: i64| {
+            usize::try_from(v)
+                .ok()
+                .filter(|&v| v > 0)
+                .ok_or_else(|| Error::InvalidArgument(format!("{name} must be positive, got {v}")))
+        };
+        Ok(WindowShape {
+            size: positive("size", size)?,
+            shift: positive("shift", shift)?,
+            stride: positive("stride", stride)?,
+            drop_remainder,
+        })
+    }
+
+    /// Input elements one window spans, first to last.
+    fn span(&self) -> usize {
+        (self.size - 1)
+            .saturating_mul(self.stride)
+            .saturating_add(1)
+    }
+}
+
+pub struct WindowNode {
+    input: Arc<dyn DatasetNode>,
+    shape: WindowShape,
+}
+
+impl WindowNode {
+    pub fn new(input: Arc<dyn DatasetNode>, shape: WindowShape) -> Self {
+        WindowNode { input, shape }
+    }
+}
+
+impl DatasetNode for WindowNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(WindowIterator {
+            input: Some(ctx.open(&self.input)?),
+            shape: self.shape,
+            buffer: VecDeque::new(),
+            skip: 0,
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        let s = self.shape;
+        match self.input.cardinality() {
+            Cardinality::Finite(n) => {
+                let n = n as usize;
+                let starts = if s.drop_remainder {
+                    if n < s.span() {
+                        0
+                    } else {
+                        (n - s.span()) / s.shift + 1
+                    }
+                } else {
+                    n.div_ceil(s.shift)
+                };
+                Cardinality::Finite(starts as u64)
+            }
+            other => other,
+        }
+    }
+}
+
+struct WindowIterator {
+    /// None once the input has ended.
+    input: Option<Box<dyn DatasetIterator>>,
+    shape: WindowShape,
+    /// Elements from the next window's first on.
+    buffer: VecDeque<Element>,
+    /// Input elements to pass over before the next window starts (when shift > span).
+    skip: usize,
+}
+
+impl WindowIterator {
+    /// Reads until the buffer holds a whole window or the input ends.
+    fn fill(&mut self, ctx: &Context) -> Result<()> {
+        while let Some(input) = self.input.as_mut() {
+            if self.skip == 0 && self.buffer.len() >= self.shape.span() {
+                break;
+            }
+            match input.next(ctx)? {
+                Some(_) if self.skip > 0 => self.skip -= 1,
+                Some(element) => self.buffer.push_back(element),
+                None => self.input = None,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DatasetIterator for WindowIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        self.fill(ctx)?;
+        let s = self.shape;
+        let members: Vec<&Element> = self.buffer.iter().step_by(s.stride).take(s.size).collect();
+        if members.is_empty() || (s.drop_remainder && members.len() < s.size) {
+            self.buffer.clear();
+            return Ok(None);
+        }
+        let width = members[0].len();
+        let window = (0..width)
+            .map(|c| {
+                let parts: Vec<Tensor> = members.iter().map(|e| e[c].clone()).collect();
+                Tensor::stack(&parts).map_err(|e| {
+                    Error::InvalidArgument(format!(
+                        "window: component {c} changes shape within a window, which cannot \
+                         be stacked ({e})"
+                    ))
+                })
+            })
+            .collect::<Result<Element>>()?;
+        let dropped = s.shift.min(self.buffer.len());
+        self.buffer.drain(..dropped);
+        self.skip = s.shift - dropped;
+        Ok(Some(window))
+    }
+}
