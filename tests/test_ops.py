@@ -171,3 +171,35 @@ def test_logical_operations_trace_natively():
         (x <= 2, x < 1 or x > 4, (x > 1) != (x > 3), x <= 2) for x in range(6)
     ]
     assert all(n == [] for n in (s["notes"] for s in it.stats()))
+
+
+def test_floor_division_powers_and_signs_as_tensorflow():
+    x = np.array([-7, -1, 0, 5, 7], np.int32)
+    y = np.array([2, -3, 4, -2, 3], np.int32)
+    # TensorFlow's values for x % y, x // y, x ** 2, -x, abs(x).
+    assert ff.math.floormod(x, y).tolist() == [1, -1, 0, -1, 1]
+    assert ff.math.floordiv(x, y).tolist() == [-4, 0, 0, -3, 2]
+    assert ff.pow(x, 2).tolist() == [49, 1, 0, 25, 49]
+    assert ff.negative(x).tolist() == [7, 1, 0, -5, -7]
+    assert ff.abs(x).tolist() == [7, 1, 0, 5, 7]
+    xf = np.array([-7.5, 1.0, 5.5], np.float32)
+    yf = np.array([2.0, -3.0, 0.0], np.float32)
+    np.testing.assert_array_equal(ff.math.floormod(xf, yf), [0.5, -2.0, np.nan])
+    np.testing.assert_array_equal(ff.math.floordiv(xf, yf), [-4.0, -1.0, np.inf])
+    assert ff.math.floordiv(np.int32(-(2**31)), np.int32(-1)) == -(2**31)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Integer division by zero"):
+        ff.math.floormod(x, np.int32(0))
+    with pytest.raises(ff.errors.InvalidArgumentError, match="negative integer powers"):
+        ff.pow(x, np.int32(-1))
+
+
+def test_python_operators_trace_natively():
+    ds = Dataset.range(10).filter(lambda x: x % 2 == 0)
+    ds = ds.map(lambda x: (x // 3, x**2, -x, abs(x - 5), 2**x))
+    it = iter(ds)
+    assert [tuple(int(v) for v in e) for e in it] == [
+        (x // 3, x**2, -x, abs(x - 5), 2**x) for x in range(0, 10, 2)
+    ]
+    assert all(s["notes"] == [] for s in it.stats())
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Integer division by zero"):
+        list(Dataset.range(3).map(lambda x: x // 0))

@@ -28,6 +28,7 @@ from ._dtypes import (
 )
 from ._lib import __version__
 from ._math import (
+    abs,
     add,
     divide,
     equal,
@@ -41,7 +42,9 @@ from ._math import (
     maximum,
     minimum,
     multiply,
+    negative,
     not_equal,
+    pow,
     subtract,
 )
 from ._ops import (
@@ -71,6 +74,7 @@ bool = bool_  # noqa: A001 - TensorFlow's name for the dtype
 
 __all__ = [
     "__version__",
+    "abs",
     "add",
     "argmax",
     "argmin",
@@ -112,11 +116,13 @@ __all__ = [
     "maximum",
     "minimum",
     "multiply",
+    "negative",
     "not_equal",
     "numpy_function",
     "one_hot",
     "ones",
     "ones_like",
+    "pow",
     "py_function",
     "RaggedTensor",
     "RaggedTensorSpec",

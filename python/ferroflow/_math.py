@@ -72,6 +72,31 @@ def divide(x: Any, y: Any, name: str | None = None) -> Any:
     return _binary("div", x, y)
 
 
+def floordiv(x: Any, y: Any, name: str | None = None) -> Any:
+    """``x // y``: the quotient rounded down (integer division by zero raises)."""
+    return _binary("floordiv", x, y)
+
+
+def floormod(x: Any, y: Any, name: str | None = None) -> Any:
+    """``x % y``: the remainder with the sign of ``y``, as Python's."""
+    return _binary("floormod", x, y)
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> Any:  # noqa: A001
+    """``x ** y`` element-wise (integers to negative powers raise)."""
+    return _binary("pow", x, y)
+
+
+def negative(x: Any, name: str | None = None) -> Any:
+    """``-x`` element-wise."""
+    return _binary("sub", 0, x)
+
+
+def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001
+    """``|x|`` element-wise."""
+    return _binary("maximum", x, negative(x))
+
+
 def maximum(x: Any, y: Any, name: str | None = None) -> Any:
     """The larger of ``x`` and ``y`` element-wise."""
     return _binary("maximum", x, y)

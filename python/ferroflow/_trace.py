@@ -224,6 +224,30 @@ class Symbol:
     def __rtruediv__(self, o: Any) -> Symbol:
         return self._binary("div", o, True)
 
+    def __floordiv__(self, o: Any) -> Symbol:
+        return self._binary("floordiv", o)
+
+    def __rfloordiv__(self, o: Any) -> Symbol:
+        return self._binary("floordiv", o, True)
+
+    def __mod__(self, o: Any) -> Symbol:
+        return self._binary("floormod", o)
+
+    def __rmod__(self, o: Any) -> Symbol:
+        return self._binary("floormod", o, True)
+
+    def __pow__(self, o: Any) -> Symbol:
+        return self._binary("pow", o)
+
+    def __rpow__(self, o: Any) -> Symbol:
+        return self._binary("pow", o, True)
+
+    def __neg__(self) -> Symbol:
+        return self._binary("sub", 0, True)
+
+    def __abs__(self) -> Symbol:
+        return self._binary("maximum", -self)
+
     def __lt__(self, o: Any) -> Symbol:
         return self._binary("less", o)
 
@@ -276,7 +300,6 @@ class Symbol:
         return self.graph.add("strided_slice", [self], indices, [spec])[0]
 
     __bool__ = __array__ = __iter__ = __len__ = __index__ = __int__ = __float__ = _unsupported
-    __floordiv__ = __mod__ = __pow__ = __neg__ = __abs__ = _unsupported
     numpy = tolist = item = astype = reshape = _unsupported
 
     def __repr__(self) -> str:

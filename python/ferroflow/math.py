@@ -1,9 +1,12 @@
 """``ferroflow.math``: the element-wise part of ``tf.math`` the pipelines use."""
 
 from ._math import (
+    abs,
     add,
     divide,
     equal,
+    floordiv,
+    floormod,
     greater,
     greater_equal,
     less,
@@ -15,19 +18,25 @@ from ._math import (
     maximum,
     minimum,
     multiply,
+    negative,
     not_equal,
+    pow,
     subtract,
 )
 from ._ops import argmax, argmin
 
 truediv = divide
+mod = floormod
 
 __all__ = [
+    "abs",
     "add",
     "argmax",
     "argmin",
     "divide",
     "equal",
+    "floordiv",
+    "floormod",
     "greater",
     "greater_equal",
     "less",
@@ -38,8 +47,11 @@ __all__ = [
     "logical_xor",
     "maximum",
     "minimum",
+    "mod",
     "multiply",
+    "negative",
     "not_equal",
+    "pow",
     "subtract",
     "truediv",
 ]

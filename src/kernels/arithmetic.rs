@@ -2,6 +2,7 @@
 //! maximum and comparisons. Both operands have one dtype (the Python layer converts Python
 //! scalars to the tensor's dtype first, as TensorFlow does).
 
+use super::cast::cast;
 use super::scalar::Scalar;
 use crate::engine::{Buffer, DType, Error, Result, Tensor};
 
@@ -14,6 +15,12 @@ pub enum BinaryOp {
     Div,
     Maximum,
     Minimum,
+    /// Python's `//` and `%`: the quotient rounded down, the remainder with the divisor's
+    /// sign (integer division by zero is an error).
+    FloorDiv,
+    FloorMod,
+    /// Integers to negative powers are an error; integer powers wrap.
+    Pow,
     Less,
     LessEqual,
     Greater,
@@ -35,6 +42,9 @@ impl BinaryOp {
             "div" => BinaryOp::Div,
             "maximum" => BinaryOp::Maximum,
             "minimum" => BinaryOp::Minimum,
+            "floordiv" => BinaryOp::FloorDiv,
+            "floormod" => BinaryOp::FloorMod,
+            "pow" => BinaryOp::Pow,
             "less" => BinaryOp::Less,
             "less_equal" => BinaryOp::LessEqual,
             "greater" => BinaryOp::Greater,
@@ -172,6 +182,16 @@ where
                         BinaryOp::Mul => x * y,
                         BinaryOp::Div => x / y,
                         BinaryOp::Maximum => x.max(y),
+                        BinaryOp::FloorDiv => (x / y).floor(),
+                        BinaryOp::FloorMod => {
+                            let r = x % y;
+                            if r != 0.0 && (r < 0.0) != (y < 0.0) {
+                                r + y
+                            } else {
+                                r
+                            }
+                        }
+                        BinaryOp::Pow => x.powf(y),
                         _ => x.min(y),
                     })
                 } else {
@@ -181,6 +201,24 @@ where
                         BinaryOp::Sub => x - y,
                         BinaryOp::Mul => x.wrapping_mul(y),
                         BinaryOp::Maximum => x.max(y),
+                        // Divisors were checked non-zero, powers non-negative.
+                        BinaryOp::FloorDiv => {
+                            let q = x / y;
+                            if x % y != 0 && (x < 0) != (y < 0) {
+                                q - 1
+                            } else {
+                                q
+                            }
+                        }
+                        BinaryOp::FloorMod => {
+                            let r = x % y;
+                            if r != 0 && (r < 0) != (y < 0) {
+                                r + y
+                            } else {
+                                r
+                            }
+                        }
+                        BinaryOp::Pow => wrapping_pow(x, y as u128),
                         _ => x.min(y),
                     })
                 }
@@ -188,6 +226,45 @@ where
             zip_broadcast(a, ash, b, bsh, out, f).into()
         }
     }
+}
+
+/// `base` to the power `exp`, wrapping (the low bits are those of any narrower type).
+fn wrapping_pow(mut base: i128, mut exp: u128) -> i128 {
+    let mut result: i128 = 1;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            result = result.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        exp >>= 1;
+    }
+    result
+}
+
+/// Refuses what integer division and powers cannot do: a zero divisor, a negative power.
+fn check_integer_operands(op: BinaryOp, b: &Tensor) -> Result<()> {
+    if !b.dtype().is_integer()
+        || !matches!(op, BinaryOp::FloorDiv | BinaryOp::FloorMod | BinaryOp::Pow)
+    {
+        return Ok(());
+    }
+    let wide = cast(b, DType::Int64)?;
+    let values = wide.as_slice::<i64>().expect("cast to int64");
+    // Unsigned values past i64::MAX read as negative here; they are neither zero nor
+    // negative powers, so only the sign test must ignore them.
+    let unsigned = !matches!(
+        b.dtype(),
+        DType::Int8 | DType::Int16 | DType::Int32 | DType::Int64
+    );
+    if op == BinaryOp::Pow && !unsigned && values.iter().any(|&v| v < 0) {
+        return Err(Error::invalid(
+            "Integers to negative integer powers are not allowed",
+        ));
+    }
+    if op != BinaryOp::Pow && values.contains(&0) {
+        return Err(Error::invalid("Integer division by zero"));
+    }
+    Ok(())
 }
 
 /// Float arithmetic without the generic conversions: the common case of image pipelines.
@@ -242,6 +319,7 @@ pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             a.dtype()
         )));
     }
+    check_integer_operands(op, b)?;
     let out = broadcast_shape(a.shape(), b.shape())?;
     let (ash, bsh) = (a.shape(), b.shape());
     if let (Some(x), Some(y), BinaryOp::Equal | BinaryOp::NotEqual) =
@@ -357,6 +435,37 @@ pub fn result_dtype(op: BinaryOp, dtype: DType) -> DType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floor_division_and_powers_as_tensorflow() {
+        let x = Tensor::from_vec(vec![5], vec![-7i32, -1, 0, 5, 7]).unwrap();
+        let y = Tensor::from_vec(vec![5], vec![2i32, -3, 4, -2, 3]).unwrap();
+        let mod_ = binary(BinaryOp::FloorMod, &x, &y).unwrap();
+        assert_eq!(mod_.as_slice::<i32>().unwrap(), [1, -1, 0, -1, 1]);
+        let div = binary(BinaryOp::FloorDiv, &x, &y).unwrap();
+        assert_eq!(div.as_slice::<i32>().unwrap(), [-4, 0, 0, -3, 2]);
+        let two = Tensor::scalar(2i32);
+        assert_eq!(
+            binary(BinaryOp::Pow, &x, &two)
+                .unwrap()
+                .as_slice::<i32>()
+                .unwrap(),
+            [49, 1, 0, 25, 49]
+        );
+        let min = Tensor::scalar(i32::MIN);
+        let div = binary(BinaryOp::FloorDiv, &min, &Tensor::scalar(-1i32)).unwrap();
+        assert_eq!(div.as_slice::<i32>().unwrap(), [i32::MIN]);
+        assert!(binary(BinaryOp::FloorDiv, &x, &Tensor::scalar(0i32)).is_err());
+        assert!(binary(BinaryOp::Pow, &x, &Tensor::scalar(-1i32)).is_err());
+        let xf = Tensor::from_vec(vec![3], vec![-7.5f32, 1.0, 5.5]).unwrap();
+        let yf = Tensor::from_vec(vec![3], vec![2.0f32, -3.0, 0.0]).unwrap();
+        let m = binary(BinaryOp::FloorMod, &xf, &yf).unwrap();
+        let m = m.as_slice::<f32>().unwrap();
+        assert_eq!(&m[..2], [0.5, -2.0]);
+        assert!(m[2].is_nan());
+        let d = binary(BinaryOp::FloorDiv, &xf, &yf).unwrap();
+        assert_eq!(d.as_slice::<f32>().unwrap(), [-4.0, -1.0, f32::INFINITY]);
+    }
     use crate::engine::StringBuf;
 
     #[test]
