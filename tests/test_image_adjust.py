@@ -122,6 +122,7 @@ STATELESS = [
     lambda x, s: ff.image.stateless_random_brightness(x, 0.4, s),
     lambda x, s: ff.image.stateless_random_contrast(x, 0.2, 1.5, s),
     lambda x, s: ff.image.stateless_random_saturation(x, 0.2, 3.0, s),
+    lambda x, s: ff.image.stateless_random_hue(x, 0.3, s),
     lambda x, s: ff.image.stateless_random_flip_left_right(x, s),
     lambda x, s: ff.image.stateless_random_flip_up_down(x, s),
     lambda x, s: ff.image.stateless_random_crop(x, [5, 4, 3], s),
@@ -144,6 +145,28 @@ def test_stateless_ops_depend_on_the_seed_alone(op):
     assert [s["notes"] for s in it.stats() if s["name"] == "Map"] == [[]]
     with pytest.raises(ff.errors.InvalidArgumentError, match="two int32 or int64 values"):
         op(image, (1, 2, 3))
+
+
+def test_random_hue_turns_each_image_by_its_own_delta():
+    images = np.random.default_rng(6).random((16, 5, 4, 3), dtype=np.float32)
+
+    def run(parallel):
+        ds = Dataset.from_tensor_slices(images).map(
+            lambda x: ff.image.random_hue(x, 0.4, seed=3), num_parallel_calls=parallel
+        )
+        return np.stack(list(ds))
+
+    first = run(None)
+    np.testing.assert_array_equal(first, run(ff.data.AUTOTUNE))
+    # A hue turn keeps each pixel's largest and smallest value.
+    np.testing.assert_allclose(first.max(-1), images.max(-1), atol=1e-6)
+    np.testing.assert_allclose(first.min(-1), images.min(-1), atol=1e-6)
+    turned = [not np.allclose(a, b, atol=1e-6) for a, b in zip(first, images)]
+    assert sum(turned) >= 14
+    with pytest.raises(ValueError, match="max_delta must be <= 0.5"):
+        ff.image.random_hue(images[0], 0.6)
+    with pytest.raises(ValueError, match="Gamma should be a non-negative"):
+        ff.image.adjust_gamma(images[0], -1.0)
 
 
 def test_split_seeds_and_counters():

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
+from ._math import floordiv, multiply, pow
 from ._ops import (  # the codecs are tf.image names too
     _apply,
     _dims,
@@ -265,6 +266,44 @@ def adjust_saturation(image: Any, saturation_factor: float, name: str | None = N
     return _adjust("saturation", image, saturation_factor)
 
 
+def adjust_hue(image: Any, delta: float, name: str | None = None) -> Any:
+    """Turns the hue of RGB images by ``delta`` (in [-1, 1], a fraction of the colour
+    circle), with TensorFlow's AdjustHue arithmetic; integer images in [0, 1]."""
+    if not -1.0 <= delta <= 1.0:
+        raise ValueError("delta must be in the interval [-1, 1]")
+    return _adjust("hue", image, delta)
+
+
+def _check_hue_delta(max_delta: float) -> None:
+    if max_delta > 0.5:
+        raise ValueError("max_delta must be <= 0.5.")
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+
+
+def random_hue(image: Any, max_delta: float, seed: int | None = None) -> Any:
+    """``adjust_hue`` by one random delta in [-max_delta, max_delta) (``max_delta`` <= 0.5)."""
+    _check_hue_delta(max_delta)
+    return _random_adjust("hue", image, -max_delta, max_delta, seed)
+
+
+def stateless_random_hue(image: Any, max_delta: float, seed: Any) -> Any:
+    """``adjust_hue`` by a delta in [-max_delta, max_delta) drawn from ``seed`` alone."""
+    _check_hue_delta(max_delta)
+    return _random_adjust("hue", image, -max_delta, max_delta, seed, True)
+
+
+def adjust_gamma(image: Any, gamma: float = 1, gain: float = 1) -> Any:
+    """``gain * image ** gamma`` on the image in [0, 1] (float16/32 images as they are),
+    converted back to its dtype with saturation, as ``tf.image.adjust_gamma``."""
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number.")
+    src = image.dtype if _trace.is_symbol(image) else as_dtype(np.asarray(image).dtype)
+    flt = image if src.name in ("float16", "float32") else convert_image_dtype(image, float32)
+    adjusted = multiply(pow(flt, float(gamma)), float(gain))
+    return convert_image_dtype(adjusted, src, saturate=True)
+
+
 def rgb_to_grayscale(images: Any, name: str | None = None) -> Any:
     """RGB images as one channel of luma (weights 0.2989, 0.587, 0.114), of their dtype."""
 
@@ -392,18 +431,18 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: st
         # Integer ranges are powers of two: widening multiplies by the ratio of the ranges,
         # narrowing floor-divides by it (uint8 255 <-> uint16 65280).
         if src.max > to.max:
-            if _trace.is_symbol(image):
-                raise _trace.TraceUnsupported("narrowing integer image conversions")
-            return cast(np.floor_divide(np.asarray(image), (src.max + 1) // (to.max + 1)), to)
+            ratio = np.asarray((src.max + 1) // (to.max + 1), dtype=src.as_numpy_dtype)
+            return cast(floordiv(image, ratio), to)
         widen = np.asarray((to.max + 1) // (src.max + 1), dtype=to.as_numpy_dtype)
         return cast(image, to) * widen
     return cast(image, to)
 
 
 __all__ = [
-    "ResizeMethod",
     "adjust_brightness",
     "adjust_contrast",
+    "adjust_gamma",
+    "adjust_hue",
     "adjust_saturation",
     "central_crop",
     "convert_image_dtype",
@@ -423,10 +462,12 @@ __all__ = [
     "random_crop",
     "random_flip_left_right",
     "random_flip_up_down",
+    "random_hue",
     "random_saturation",
     "resize",
     "resize_with_crop_or_pad",
     "resize_with_pad",
+    "ResizeMethod",
     "rgb_to_grayscale",
     "rot90",
     "stateless_random_brightness",
@@ -434,6 +475,7 @@ __all__ = [
     "stateless_random_crop",
     "stateless_random_flip_left_right",
     "stateless_random_flip_up_down",
+    "stateless_random_hue",
     "stateless_random_saturation",
     "transpose",
 ]

@@ -59,6 +59,8 @@ pub enum Adjustment {
     Contrast,
     /// Scales the saturation of RGB pixels (in HSV) by the amount (a factor).
     Saturation,
+    /// Turns the hue of RGB pixels by the amount (a fraction of the colour circle).
+    Hue,
 }
 
 impl Adjustment {
@@ -67,6 +69,7 @@ impl Adjustment {
             "brightness" => Adjustment::Brightness,
             "contrast" => Adjustment::Contrast,
             "saturation" => Adjustment::Saturation,
+            "hue" => Adjustment::Hue,
             other => return Err(Error::InvalidArgument(format!("no adjustment {other:?}"))),
         })
     }
@@ -76,6 +79,7 @@ impl Adjustment {
             Adjustment::Brightness => "adjust_brightness",
             Adjustment::Contrast => "adjust_contrast",
             Adjustment::Saturation => "adjust_saturation",
+            Adjustment::Hue => "adjust_hue",
         }
     }
 
@@ -91,11 +95,16 @@ impl Adjustment {
                     }
                 }
             }
-            Adjustment::Saturation => {
+            Adjustment::Saturation | Adjustment::Hue => {
                 dims(t, self.name())?;
                 rgb_pixels(t, self.name())?;
+                let adjust = if self == Adjustment::Hue {
+                    turn_hue
+                } else {
+                    saturate
+                };
                 for pixel in values.chunks_exact_mut(3) {
-                    saturate(pixel, amount);
+                    adjust(pixel, amount);
                 }
             }
         }
@@ -187,6 +196,62 @@ fn saturate(pixel: &mut [f32], factor: f32) {
         _ => (0.0, 0.0, 0.0),
     };
     pixel.copy_from_slice(&[rr + m, gg + m, bb + m]);
+}
+
+/// One RGB pixel with its hue turned by `delta` (a fraction of the circle), as
+/// TensorFlow's AdjustHue kernel computes it: the hue as a position in [0, 6) between the
+/// pixel's smallest and largest values, which stay as they are.
+fn turn_hue(pixel: &mut [f32], delta: f32) {
+    let (r, g, b) = (pixel[0], pixel[1], pixel[2]);
+    // Which sixth of the circle the pixel is in, and its largest, middle, smallest values.
+    let (category, max, mid, min) = if r < g {
+        if b < r {
+            (1, g, r, b)
+        } else if b > g {
+            (3, b, g, r)
+        } else {
+            (2, g, b, r)
+        }
+    } else if b < g {
+        (0, r, g, b)
+    } else if b > r {
+        (4, b, r, g)
+    } else {
+        (5, r, b, g)
+    };
+    let mut h = if max == min {
+        0.0
+    } else {
+        let ratio = (mid - min) / (max - min);
+        category as f32
+            + if category % 2 == 0 {
+                ratio
+            } else {
+                1.0 - ratio
+            }
+    };
+    h += delta * 6.0;
+    while h < 0.0 {
+        h += 6.0;
+    }
+    while h >= 6.0 {
+        h -= 6.0;
+    }
+    let category = h as i32;
+    let mut ratio = h - category as f32;
+    if category % 2 != 0 {
+        ratio = 1.0 - ratio;
+    }
+    let mid = min + ratio * (max - min);
+    let rgb = match category {
+        0 => [max, mid, min],
+        1 => [mid, max, min],
+        2 => [min, max, mid],
+        3 => [min, mid, max],
+        4 => [mid, min, max],
+        _ => [max, min, mid],
+    };
+    pixel.copy_from_slice(&rgb);
 }
 
 /// RGB images as one channel of luma (tf.image.rgb_to_grayscale's weights), of the image's
