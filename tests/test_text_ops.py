@@ -408,3 +408,17 @@ def test_make_csv_dataset_as_tensorflow(tmp_path):
     assert all(len(x) == 3 for x in labels) and sorted(sum(labels[:5], [])).count(1) >= 3
     with pytest.raises(ValueError, match="must be one of the columns"):
         make(titanic, batch_size=3, label_name="nope")
+
+
+def test_to_hash_bucket_fast_as_tensorflow():
+    words = ["", "a", "hello", "The quick brown fox jumps over the lazy dog"]
+    # tf.strings.to_hash_bucket_fast(words, 2**62) and (words, 10) in TensorFlow 2.21.
+    big = [1936946117179621455, 3694432073954588131, 3786372426573024488, 3152101869897863476]
+    assert ff.strings.to_hash_bucket_fast(words, 2**62).tolist() == big
+    assert ff.strings.to_hash_bucket_fast(words, 10).tolist() == [3, 9, 6, 4]
+    ds = Dataset.from_tensor_slices(words).map(lambda w: ff.strings.to_hash_bucket_fast(w, 2**62))
+    it = iter(ds)
+    assert [int(x) for x in it] == big
+    assert all(n == [] for n in _notes(it).values())
+    with pytest.raises(ValueError, match="num_buckets"):
+        ff.strings.to_hash_bucket_fast(words, 0)

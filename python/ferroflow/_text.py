@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _trace
 from ._convert import dtype_of, shape_of, to_numpy
-from ._dtypes import bool_, string
+from ._dtypes import bool_, int64, string
 from ._ops import _apply, apply_multi
 from ._spec import TensorSpec
 from .errors import InvalidArgumentError
@@ -117,3 +117,12 @@ def regex_replace(
     raises ``InvalidArgumentError`` where TensorFlow leaves the string unreplaced."""
     attr = (_pattern(pattern), _text(rewrite, "rewrite"), bool(replace_global))
     return _apply("regex_replace", [input], attr, lambda s: TensorSpec(s[0].shape, string))
+
+
+def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -> Any:  # noqa: A002
+    """Each string's bucket in ``[0, num_buckets)`` by FarmHash Fingerprint64, as
+    ``tf.strings.to_hash_bucket_fast`` gives it (int64; the same string always lands in the
+    same bucket, here and in TensorFlow)."""
+    if int(num_buckets) < 1:
+        raise ValueError("num_buckets must be >= 1")
+    return _apply("hash_bucket", [input], int(num_buckets), lambda s: TensorSpec(s[0].shape, int64))

@@ -1,7 +1,7 @@
 """``ferroflow.strings``: the string operations of ``tf.strings`` the pipelines use."""
 
 from ._ops import as_string, join, length, lower, split, strip, substr, to_number, upper
-from ._text import regex_full_match, regex_replace
+from ._text import regex_full_match, regex_replace, to_hash_bucket_fast
 
 __all__ = [
     "as_string",
@@ -13,6 +13,7 @@ __all__ = [
     "split",
     "strip",
     "substr",
+    "to_hash_bucket_fast",
     "to_number",
     "upper",
 ]

@@ -22,7 +22,9 @@ use super::reduce::arg_extreme;
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
-use super::strings::{decode_raw, join, read_file, split, to_number, StringMap};
+use super::strings::{
+    decode_raw, join, read_file, split, to_hash_bucket_fast, to_number, StringMap,
+};
 
 pub enum GraphOp {
     Const(Tensor),
@@ -44,6 +46,8 @@ pub enum GraphOp {
         axis: i64,
     },
     ToNumber(DType),
+    /// FarmHash Fingerprint64 of each string modulo this many buckets.
+    HashBucket(u64),
     Strings(StringMap),
     /// Joins its inputs position by position with this separator.
     JoinStrings(Vec<u8>),
@@ -267,6 +271,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Stack(axis) => vec![stack(args, *axis)?],
         GraphOp::OneHot { depth, axis } => vec![one_hot(args[0], *depth, args[1], args[2], *axis)?],
         GraphOp::ToNumber(dtype) => vec![to_number(args[0], *dtype)?],
+        GraphOp::HashBucket(buckets) => vec![to_hash_bucket_fast(args[0], *buckets)?],
         GraphOp::Strings(map) => vec![map.apply(args[0])?],
         GraphOp::JoinStrings(separator) => vec![join(args, separator)?],
         GraphOp::Split { sep, maxsplit } => {

@@ -1,5 +1,5 @@
 //! String kernels: `ff.strings` (to_number, split, lower/upper, strip, length, substr,
-//! join, as_string), `ff.io.decode_raw` and `ff.io.read_file`.
+//! join, as_string, to_hash_bucket_fast), `ff.io.decode_raw` and `ff.io.read_file`.
 
 use super::number_text::{is_space, FromText};
 use super::scalar::Scalar;
@@ -37,6 +37,22 @@ pub fn to_number(t: &Tensor, dtype: DType) -> Result<Tensor> {
         }
     };
     Tensor::new(t.shape().to_vec(), buffer)
+}
+
+/// Each string's bucket in `[0, num_buckets)` by FarmHash Fingerprint64, as
+/// `tf.strings.to_hash_bucket_fast` computes it (the same string, the same bucket).
+pub fn to_hash_bucket_fast(t: &Tensor, num_buckets: u64) -> Result<Tensor> {
+    if num_buckets == 0 {
+        return Err(Error::invalid(
+            "to_hash_bucket_fast: num_buckets must be >= 1",
+        ));
+    }
+    let s = strings(t, "strings.to_hash_bucket_fast")?;
+    let buckets: Vec<i64> = s
+        .iter()
+        .map(|b| (farmhash::fingerprint64(b) % num_buckets) as i64)
+        .collect();
+    Tensor::new(t.shape().to_vec(), buckets)
 }
 
 /// Splits each string as `tf.strings.split` does: on `sep`, keeping empty pieces, or with no

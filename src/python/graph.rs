@@ -90,6 +90,7 @@ fn node_from_py(
         "to_number" => {
             GraphOp::ToNumber(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?)
         }
+        "hash_bucket" => GraphOp::HashBucket(attr.extract().map_err(wrong)?),
         "decode_raw" => {
             let (dtype, little_endian): (String, bool) = attr.extract().map_err(wrong)?;
             GraphOp::DecodeRaw {
