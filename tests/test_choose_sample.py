@@ -82,6 +82,16 @@ def test_sample_from_datasets_uses_every_element_and_the_weights():
         [Dataset.range(3), Dataset.range(100, 103)], weights=[1.0, 0.0], stop_on_empty_dataset=True
     )
     assert [int(x) for x in only_first] == [0, 1, 2]
+    # Weights from a dataset: each pick its own; the picks end with the weights.
+    switching = Dataset.from_tensor_slices(
+        np.array([[1.0, 0.0]] * 3 + [[0.0, 1.0]] * 3, np.float32)
+    )
+    picked = Dataset.sample_from_datasets(
+        [Dataset.range(10), Dataset.range(100, 110)], weights=switching, seed=1
+    )
+    assert [int(x) for x in picked] == [0, 1, 2, 100, 101, 102]
+    with pytest.raises(TypeError, match="vectors of 2 floats"):
+        Dataset.sample_from_datasets([Dataset.range(3)] * 2, weights=Dataset.range(3))
     with pytest.raises(ValueError, match="weights"):
         Dataset.sample_from_datasets([Dataset.range(3), Dataset.range(3)], weights=[1.0])
     with pytest.raises(ff.errors.InvalidArgumentError, match="not all be zero"):
@@ -107,3 +117,21 @@ def test_random_dataset_is_endless_and_seeded():
     assert list(fixed) == list(fixed)
     again = Dataset.random(seed=4, rerandomize_each_iteration=True).take(3)
     assert list(again) != list(again)
+
+
+def test_rejection_resample_balances_classes_as_tensorflow_does():
+    labels = np.array([0] * 950 + [1] * 50, np.int64)
+    np.random.default_rng(0).shuffle(labels)
+    ds = Dataset.from_tensor_slices((np.arange(1000, dtype=np.float32), labels))
+    for initial in ([0.95, 0.05], None):
+        resampled = ds.rejection_resample(
+            lambda f, label: label, target_dist=[0.5, 0.5], initial_dist=initial, seed=4
+        )
+        out = [(int(c), float(f), int(label)) for c, (f, label) in resampled]
+        assert out == [(int(c), float(f), int(label)) for c, (f, label) in resampled]
+        assert all(c == label == labels[int(f)] for c, f, label in out)
+        share = np.mean([c for c, _, _ in out])
+        # TensorFlow gave 93-130 elements, 42-76 of class 0, for seeds 0-2.
+        assert 80 <= len(out) <= 160 and 0.35 <= share <= 0.65, (len(out), share)
+    spec = ds.rejection_resample(lambda f, label: label, [0.5, 0.5], [0.9, 0.1]).element_spec
+    assert spec[0] == ff.TensorSpec([], ff.int64)

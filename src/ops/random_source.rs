@@ -1,11 +1,12 @@
 //! `Dataset.random` and the selector of `sample_from_datasets`: an endless dataset of random
-//! int64 scalars, uniform over all values or drawn from categorical weights.
+//! int64 scalars, uniform over all values or drawn from categorical weights, fixed or one
+//! weight vector per element of a weights dataset.
 
 use std::sync::Arc;
 
 use crate::engine::random::{RandomStream, SeedGenerator};
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
 };
 
 /// What each element draws.
@@ -75,6 +76,60 @@ impl DatasetNode for RandomSourceNode {
 
     fn cardinality(&self) -> Cardinality {
         Cardinality::Infinite
+    }
+}
+
+/// `sample_from_datasets` with weights that change: for each element of a dataset of
+/// weight vectors, an index drawn with those weights.
+pub struct WeightedChoiceNode {
+    weights: Arc<dyn DatasetNode>,
+    seeds: SeedGenerator,
+}
+
+impl WeightedChoiceNode {
+    pub fn new(weights: Arc<dyn DatasetNode>, seed: Option<u64>, rerandomize: bool) -> Self {
+        WeightedChoiceNode {
+            weights,
+            seeds: SeedGenerator::new(seed, rerandomize),
+        }
+    }
+}
+
+impl DatasetNode for WeightedChoiceNode {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        Ok(Box::new(WeightedChoiceIterator {
+            weights: ctx.open(&self.weights)?,
+            rng: self.seeds.next_stream(),
+        }))
+    }
+
+    fn cardinality(&self) -> Cardinality {
+        self.weights.cardinality()
+    }
+}
+
+struct WeightedChoiceIterator {
+    weights: Box<dyn DatasetIterator>,
+    rng: RandomStream,
+}
+
+impl DatasetIterator for WeightedChoiceIterator {
+    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
+        let Some(element) = self.weights.next(ctx)? else {
+            return Ok(None);
+        };
+        let weights = match element.as_slice() {
+            [t] if t.rank() == 1 && t.dtype().is_floating() => {
+                crate::kernels::cast::cast(t, DType::Float64)?
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "a weights dataset must yield vectors of floats, one weight per dataset",
+                ))
+            }
+        };
+        let draw = Draw::categorical(weights.as_slice::<f64>().expect("float64"))?;
+        Ok(Some(vec![Tensor::scalar(draw.draw(&mut self.rng))]))
     }
 }
 

@@ -32,7 +32,7 @@ use crate::ops::{
     padded_batch::{PaddedBatchNode, PaddedShape, Padding},
     parallel_map::ParallelMapNode,
     prefetch::PrefetchNode,
-    random_source::{Draw, RandomSourceNode},
+    random_source::{Draw, RandomSourceNode, WeightedChoiceNode},
     range::RangeNode,
     repeat::RepeatNode,
     scan::ScanNode,
@@ -166,6 +166,16 @@ impl NativeDataset {
             None => Draw::Int64,
         };
         Ok(wrap(RandomSourceNode::new(draw, seed, rerandomize)))
+    }
+
+    /// For each weight vector of this dataset, an int64 index drawn with those weights.
+    #[pyo3(signature = (seed, rerandomize))]
+    fn weighted_choice(&self, seed: Option<u64>, rerandomize: bool) -> Self {
+        wrap(WeightedChoiceNode::new(
+            self.node.clone(),
+            seed,
+            rerandomize,
+        ))
     }
 
     fn concatenate(&self, other: &NativeDataset) -> Self {

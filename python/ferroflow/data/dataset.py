@@ -21,7 +21,7 @@ from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
-from ..errors import InvalidArgumentError, UnimplementedError
+from ..errors import InvalidArgumentError
 from . import _functions, _report, _structure, _tracing
 from ._structure import Structure
 from .options import Options
@@ -123,6 +123,22 @@ class Dataset:
         native = NativeDataset.random(_random.get_seed(seed), bool(rerandomize_each_iteration))
         return Dataset(native, Structure(TensorSpec([], int64)))
 
+    def rejection_resample(
+        self,
+        class_func: Callable[..., Any],
+        target_dist: Any,
+        initial_dist: Any = None,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """Resamples toward the class distribution ``target_dist`` by rejecting elements of
+        over-represented classes and repeating the rest, as ``tf.data``'s
+        ``rejection_resample``: elements become ``(class, element)``. ``initial_dist`` is the
+        data's class distribution, estimated as the data streams by when not given."""
+        from ._resample import rejection_resample
+
+        return rejection_resample(self, class_func, target_dist, initial_dist, seed)
+
     @staticmethod
     def choose_from_datasets(
         datasets: list[Dataset],
@@ -149,18 +165,32 @@ class Dataset:
         rerandomize_each_iteration: bool | None = None,
     ) -> Dataset:
         """Each element from one of ``datasets`` picked at random with probabilities
-        ``weights`` (uniform when None). An exhausted dataset is passed over (later picks
+        ``weights`` (uniform when None; a dataset of weight vectors gives each pick its own
+        weights). An exhausted dataset is passed over (later picks
         fall on the others) unless ``stop_on_empty_dataset``."""
-        if isinstance(weights, Dataset):
-            raise UnimplementedError("sample_from_datasets: weights as a Dataset")
         count = len(datasets)
+        rerandomize = bool(rerandomize_each_iteration)
+        if isinstance(weights, Dataset):
+            spec = weights.element_spec
+            if not (
+                isinstance(spec, TensorSpec)
+                and spec.dtype.is_floating
+                and spec.shape.rank == 1
+                and spec.shape.as_list()[0] in (None, count)
+            ):
+                raise TypeError(
+                    f"Invalid `weights`. A weights dataset must yield vectors of {count} floats, "
+                    f"got {spec!r}"
+                )
+            native = weights._native.weighted_choice(_random.get_seed(seed), rerandomize)
+            selector = Dataset(native, Structure(TensorSpec([], int64)))
+            return _directed(selector, datasets, stop_on_empty_dataset)
         w = [1.0] * count if weights is None else [float(x) for x in np.asarray(weights).ravel()]
         if len(w) != count:
             raise ValueError(
                 f"Invalid `weights`. The shape of `weights` should be compatible with "
                 f"`[len(datasets)]` but is {[len(w)]} for {count} datasets."
             )
-        rerandomize = bool(rerandomize_each_iteration)
         native = NativeDataset.random(_random.get_seed(seed), rerandomize, w)
         selector = Dataset(native, Structure(TensorSpec([], int64)))
         return _directed(selector, datasets, stop_on_empty_dataset)
