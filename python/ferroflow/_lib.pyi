@@ -95,6 +95,7 @@ class NativeDataset:
         buffer_size: int | None,
         cycle_length: int | None,
         header: bool = False,
+        fixed: tuple[int, int, int] | None = None,
     ) -> NativeDataset: ...
     def window(self, size: int, shift: int, stride: int, drop_remainder: bool) -> NativeDataset: ...
     def group_by_window(

@@ -5,6 +5,7 @@ pub mod arrow_read;
 pub mod arrow_write;
 pub mod compression;
 pub mod example;
+pub mod fixed_length;
 pub mod parquet;
 pub mod protowire;
 mod schema;

@@ -1,5 +1,5 @@
-//! Files of records as datasets: one element (a scalar string) per TFRecord record or text
-//! line. A file's reader ends after its first error, so `ignore_errors` can go on with the
+//! Files of records as datasets: one element (a scalar string) per TFRecord record, text
+//! line, CSV record or fixed-length record. A file's reader ends after its first error, so `ignore_errors` can go on with the
 //! next file.
 
 use std::marker::PhantomData;
@@ -11,6 +11,7 @@ use crate::engine::{
     StringBuf, Tensor,
 };
 use crate::formats::compression::Compression;
+use crate::formats::fixed_length::{FixedLayout, FixedLengthReader};
 use crate::formats::text_lines::TextLineReader;
 use crate::formats::tfrecord::TfRecordReader;
 
@@ -19,11 +20,7 @@ pub trait RecordFormat: Send + Sync + 'static {
     type Reader: Send + 'static;
     /// The dataset's name, for messages.
     const DATASET: &'static str;
-    fn open(
-        path: &Path,
-        compression: Compression,
-        buffer_size: Option<usize>,
-    ) -> Result<Self::Reader>;
+    fn open(path: &Path, options: &FileOptions) -> Result<Self::Reader>;
     /// Reads the next record into `record` (replacing it); false at the end.
     fn read_into(reader: &mut Self::Reader, record: &mut Vec<u8>) -> Result<bool>;
 }
@@ -35,12 +32,8 @@ impl RecordFormat for TfRecords {
     type Reader = TfRecordReader;
     const DATASET: &'static str = "TFRecordDataset";
 
-    fn open(
-        path: &Path,
-        compression: Compression,
-        buffer_size: Option<usize>,
-    ) -> Result<TfRecordReader> {
-        TfRecordReader::open(path, compression, buffer_size)
+    fn open(path: &Path, options: &FileOptions) -> Result<TfRecordReader> {
+        TfRecordReader::open(path, options.compression, options.buffer_size)
     }
 
     fn read_into(reader: &mut TfRecordReader, record: &mut Vec<u8>) -> Result<bool> {
@@ -55,16 +48,31 @@ impl RecordFormat for CsvRecords {
     type Reader = TextLineReader;
     const DATASET: &'static str = "CsvDataset";
 
-    fn open(
-        path: &Path,
-        compression: Compression,
-        buffer_size: Option<usize>,
-    ) -> Result<TextLineReader> {
-        TextLineReader::open(path, compression, buffer_size)
+    fn open(path: &Path, options: &FileOptions) -> Result<TextLineReader> {
+        TextLineReader::open(path, options.compression, options.buffer_size)
     }
 
     fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
         reader.read_csv_record_into(record)
+    }
+}
+
+/// Files of fixed-length records between a header and a footer.
+pub struct FixedLengthRecords;
+
+impl RecordFormat for FixedLengthRecords {
+    type Reader = FixedLengthReader;
+    const DATASET: &'static str = "FixedLengthRecordDataset";
+
+    fn open(path: &Path, options: &FileOptions) -> Result<FixedLengthReader> {
+        let layout = options
+            .fixed
+            .ok_or_else(|| Error::invalid("FixedLengthRecordDataset needs record_bytes"))?;
+        FixedLengthReader::open(path, layout, options.compression, options.buffer_size)
+    }
+
+    fn read_into(reader: &mut FixedLengthReader, record: &mut Vec<u8>) -> Result<bool> {
+        reader.read_record_into(record)
     }
 }
 
@@ -75,12 +83,8 @@ impl RecordFormat for TextLines {
     type Reader = TextLineReader;
     const DATASET: &'static str = "TextLineDataset";
 
-    fn open(
-        path: &Path,
-        compression: Compression,
-        buffer_size: Option<usize>,
-    ) -> Result<TextLineReader> {
-        TextLineReader::open(path, compression, buffer_size)
+    fn open(path: &Path, options: &FileOptions) -> Result<TextLineReader> {
+        TextLineReader::open(path, options.compression, options.buffer_size)
     }
 
     fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
@@ -102,6 +106,8 @@ pub struct FileOptions {
     pub buffer_size: Option<usize>,
     /// The first record is a header, not data.
     pub header: bool,
+    /// For fixed-length record files: where the records lie.
+    pub fixed: Option<FixedLayout>,
 }
 
 impl<F: RecordFormat> RecordFileNode<F> {
@@ -141,7 +147,7 @@ impl<F: RecordFormat> RecordFileIterator<F> {
         if self.reader.is_none() {
             self.reader = Some(None);
             let (path, options) = (&self.node.path, self.node.options);
-            let mut reader = F::open(path, options.compression, options.buffer_size)?;
+            let mut reader = F::open(path, &options)?;
             if options.header {
                 F::read_into(&mut reader, &mut self.scratch)?;
             }
@@ -224,12 +230,14 @@ impl<F: RecordFormat> DatasetFn for RecordFileFn<F> {
     }
 }
 
-/// The `DatasetFn` opening files of `format`: "tfrecord", "text_line" or "csv_record".
+/// The `DatasetFn` opening files of `format`: "tfrecord", "text_line", "csv_record" or
+/// "fixed_length".
 pub fn record_file_fn(format: &str, options: FileOptions) -> Result<Arc<dyn DatasetFn>> {
     Ok(match format {
         "tfrecord" => Arc::new(RecordFileFn::<TfRecords>::new(options)),
         "text_line" => Arc::new(RecordFileFn::<TextLines>::new(options)),
         "csv_record" => Arc::new(RecordFileFn::<CsvRecords>::new(options)),
+        "fixed_length" => Arc::new(RecordFileFn::<FixedLengthRecords>::new(options)),
         other => return Err(Error::InvalidArgument(format!("no file format {other:?}"))),
     })
 }

@@ -13,6 +13,7 @@ use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
+use crate::formats::fixed_length::FixedLayout;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::{
@@ -405,10 +406,12 @@ impl NativeDataset {
     }
 
     /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
-    /// record per line) or "csv_record" (lines, but quoted fields may span them), without
-    /// each file's first record when `header`: read one file after another, or
+    /// record per line), "csv_record" (lines, but quoted fields may span them) or
+    /// "fixed_length" (`fixed`: record, header and footer bytes), without each file's first
+    /// record when `header`: read one file after another, or
     /// `cycle_length` files interleaved record by record.
-    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false))]
+    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false, fixed=None))]
+    #[allow(clippy::too_many_arguments)]
     fn file_records(
         &self,
         py: Python<'_>,
@@ -417,11 +420,17 @@ impl NativeDataset {
         buffer_size: Option<usize>,
         cycle_length: Option<usize>,
         header: bool,
+        fixed: Option<(i64, i64, i64)>,
     ) -> PyResult<Self> {
+        let fixed = fixed
+            .map(|(record, head, foot)| FixedLayout::new(record, head, foot))
+            .transpose()
+            .py_err(py)?;
         let options = FileOptions {
             compression: Compression::parse(compression).py_err(py)?,
             buffer_size,
             header,
+            fixed,
         };
         let read_file = record_file_fn(format, options).py_err(py)?;
         Ok(match cycle_length {

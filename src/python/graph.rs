@@ -58,6 +58,7 @@ impl NativeSourceGraph {
                     compression: Compression::parse(compression.unwrap_or("")).py_err(py)?,
                     buffer_size,
                     header: false,
+                    fixed: None,
                 };
                 record_file_fn(kind, options).py_err(py)?
             }

@@ -4,11 +4,18 @@ from . import experimental
 from ._window import DatasetSpec
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
 from .options import AutotuneOptions, Options, ThreadingOptions
-from .readers import ArrowIPCDataset, ParquetDataset, TextLineDataset, TFRecordDataset
+from .readers import (
+    ArrowIPCDataset,
+    FixedLengthRecordDataset,
+    ParquetDataset,
+    TextLineDataset,
+    TFRecordDataset,
+)
 
 __all__ = [
     "AUTOTUNE",
     "ArrowIPCDataset",
+    "FixedLengthRecordDataset",
     "ParquetDataset",
     "AutotuneOptions",
     "Options",

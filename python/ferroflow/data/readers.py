@@ -105,6 +105,40 @@ class TextLineDataset(_RecordFileDataset):
     _format = "text_line"
 
 
+class FixedLengthRecordDataset(Dataset):
+    """The records of files of fixed-length records, as scalar strings
+    (``tf.data.FixedLengthRecordDataset``; CIFAR-10's binary format): each file is
+    ``header_bytes``, then records of ``record_bytes``, then ``footer_bytes``. A body that is
+    not a whole number of records raises ``DataLossError`` naming the file.
+    ``compression_type``, ``buffer_size`` and ``num_parallel_reads`` are as for
+    ``TFRecordDataset``."""
+
+    def __init__(
+        self,
+        filenames: Any,
+        record_bytes: int,
+        header_bytes: int | None = None,
+        footer_bytes: int | None = None,
+        buffer_size: int | None = None,
+        compression_type: str | None = None,
+        num_parallel_reads: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        compression = TFRecordOptions.get_compression_type_string(compression_type)
+        names = _filenames_dataset(filenames)
+        buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
+        cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
+        layout = (
+            _count_arg("record_bytes", record_bytes),
+            _count_arg("header_bytes", header_bytes or 0),
+            _count_arg("footer_bytes", footer_bytes or 0),
+        )
+        native = names._native.file_records(
+            "fixed_length", compression, buffer, cycle, False, layout
+        )
+        super().__init__(native, Structure(TensorSpec([], string)))
+
+
 _COLUMNAR_ARGS = """
     Each element is one row: a dict from column name to a tensor (a struct column is a nested
     dict). Integers, floats and bools keep their type; strings, binary and dictionary-encoded
@@ -200,4 +234,10 @@ ArrowIPCDataset.__doc__ = (ArrowIPCDataset.__doc__ or "") + _COLUMNAR_ARGS.forma
     units="record batches", flag="shuffle_record_batches"
 )
 
-__all__ = ["ArrowIPCDataset", "ParquetDataset", "TFRecordDataset", "TextLineDataset"]
+__all__ = [
+    "ArrowIPCDataset",
+    "FixedLengthRecordDataset",
+    "ParquetDataset",
+    "TFRecordDataset",
+    "TextLineDataset",
+]
