@@ -37,6 +37,24 @@ def _filenames_dataset(filenames: Any) -> Dataset:
     return Dataset.from_tensor_slices(arr)
 
 
+def _read_files(
+    filenames: Any,
+    kind: str,
+    compression_type: str | None,
+    buffer_size: int | None,
+    num_parallel_reads: int | None,
+    fixed: tuple[int, int, int] | None = None,
+) -> Any:
+    """The engine's dataset of the records of files of ``kind`` (see ``file_records``)."""
+    compression = TFRecordOptions.get_compression_type_string(compression_type)
+    names = _filenames_dataset(filenames)
+    buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
+    if buffer is not None and buffer <= 0:
+        raise InvalidArgumentError(f"buffer_size must be positive, got {buffer}")
+    cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
+    return names._native.file_records(kind, compression, buffer, cycle, False, fixed)
+
+
 class _RecordFileDataset(Dataset):
     """The records of files of one kind (``_format``), one scalar string each."""
 
@@ -70,13 +88,9 @@ class _RecordFileDataset(Dataset):
         num_parallel_reads: int | None = None,
         name: str | None = None,
     ) -> None:
-        compression = TFRecordOptions.get_compression_type_string(compression_type)
-        names = _filenames_dataset(filenames)
-        buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
-        if buffer is not None and buffer <= 0:
-            raise InvalidArgumentError(f"buffer_size must be positive, got {buffer}")
-        cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
-        native = names._native.file_records(self._format, compression, buffer, cycle)
+        native = _read_files(
+            filenames, self._format, compression_type, buffer_size, num_parallel_reads
+        )
         super().__init__(native, Structure(TensorSpec([], string)))
 
 
@@ -124,17 +138,13 @@ class FixedLengthRecordDataset(Dataset):
         num_parallel_reads: int | None = None,
         name: str | None = None,
     ) -> None:
-        compression = TFRecordOptions.get_compression_type_string(compression_type)
-        names = _filenames_dataset(filenames)
-        buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
-        cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
         layout = (
             _count_arg("record_bytes", record_bytes),
             _count_arg("header_bytes", header_bytes or 0),
             _count_arg("footer_bytes", footer_bytes or 0),
         )
-        native = names._native.file_records(
-            "fixed_length", compression, buffer, cycle, False, layout
+        native = _read_files(
+            filenames, "fixed_length", compression_type, buffer_size, num_parallel_reads, layout
         )
         super().__init__(native, Structure(TensorSpec([], string)))
 
