@@ -94,8 +94,14 @@ def test_sample_from_datasets_uses_every_element_and_the_weights():
         Dataset.sample_from_datasets([Dataset.range(3)] * 2, weights=Dataset.range(3))
     with pytest.raises(ValueError, match="weights"):
         Dataset.sample_from_datasets([Dataset.range(3), Dataset.range(3)], weights=[1.0])
-    with pytest.raises(ff.errors.InvalidArgumentError, match="not all be zero"):
-        Dataset.sample_from_datasets([Dataset.range(3)], weights=[0.0])
+    # As TensorFlow: listed weights of zero or less leave their dataset out.
+    assert list(Dataset.sample_from_datasets([Dataset.range(3)] * 2, weights=[0.0, 0.0])) == []
+    only_second = Dataset.sample_from_datasets(
+        [Dataset.range(3), Dataset.range(5, 7)], weights=[-1.0, 1.0]
+    )
+    assert [int(x) for x in only_second] == [5, 6]
+    endless = Dataset.sample_from_datasets([Dataset.range(3).repeat(), Dataset.range(5)])
+    assert endless.cardinality() == ff.data.INFINITE_CARDINALITY
 
 
 def test_the_guides_class_rebalancing():

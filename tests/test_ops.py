@@ -203,3 +203,13 @@ def test_python_operators_trace_natively():
     assert all(s["notes"] == [] for s in it.stats())
     with pytest.raises(ff.errors.InvalidArgumentError, match="Integer division by zero"):
         list(Dataset.range(3).map(lambda x: x // 0))
+
+
+def test_negative_and_abs_keep_signed_zeros_and_refuse_unsigned():
+    zeros = np.array([0.0, -0.0], np.float32)
+    assert np.signbit(ff.negative(zeros)).tolist() == [True, False]
+    assert np.signbit(ff.abs(zeros)).tolist() == [False, False]
+    assert ff.abs(np.int32(-(2**31))) == -(2**31)
+    with pytest.raises(ff.errors.InvalidArgumentError, match="uint8"):
+        ff.abs(np.uint8(5))
+    assert np.isnan(ff.strings.to_number("nan(123)"))

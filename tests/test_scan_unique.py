@@ -76,3 +76,15 @@ def test_unique_as_tensorflow():
 def test_unique_keeps_first_appearances(values):
     ds = Dataset.from_tensor_slices(np.array(values, np.int64)).unique()
     assert [int(x) for x in ds] == list(dict.fromkeys(values))
+
+
+def test_unique_tells_shapes_apart():
+    def values():
+        yield np.int64(0)
+        yield np.zeros(0, np.int64)
+        yield np.zeros(1, np.int64)
+        yield np.zeros((1, 0), np.int64)
+        yield np.zeros(1, np.int64)
+
+    ds = Dataset.from_generator(values, output_signature=ff.TensorSpec(None, ff.int64))
+    assert [np.shape(x) for x in ds.unique()] == [(), (0,), (1,), (1, 0)]

@@ -422,3 +422,36 @@ def test_to_hash_bucket_fast_as_tensorflow():
     assert all(n == [] for n in _notes(it).values())
     with pytest.raises(ValueError, match="num_buckets"):
         ff.strings.to_hash_bucket_fast(words, 0)
+
+
+def test_csv_records_end_as_tensorflow_reads_them(tmp_path):
+    # A lone \r ends a record; a quote inside an unquoted field opens no quoted field, so
+    # it costs one record, not the rest of the file.
+    cr = _write(tmp_path / "cr.csv", b"1,a\r2,b\r")
+    assert _rows(ff.data.experimental.CsvDataset(cr, [[0], [""]])) == [(1, b"a"), (2, b"b")]
+    lines = [b'1,a"b'] + [f"{i},x".encode() for i in range(2, 2000)]
+    stray = _write(tmp_path / "stray.csv", b"\n".join(lines) + b"\n")
+    ds = ff.data.experimental.CsvDataset(stray, [[0], [""]])
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Unquoted fields cannot have quotes"):
+        list(ds)
+    assert len(list(ds.ignore_errors())) == 1998
+    bad = _write(tmp_path / "late.csv", b"1,a\n2,b\nx,d\n")
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Field 0 in record is not a valid"):
+        list(ff.data.experimental.CsvDataset(bad, [[0], [""]]))
+
+
+def test_make_csv_dataset_infers_types_across_files(tmp_path):
+    _write(tmp_path / "f1.csv", b"a,b\n1,2.5\n3,4.5\n")
+    _write(tmp_path / "f2.csv", b"a,b\n5,6.5\n")
+    ds = ff.data.experimental.make_csv_dataset(
+        str(tmp_path / "f*.csv"), batch_size=3, num_epochs=1, shuffle=False
+    )
+    (batch,) = list(ds)
+    assert batch["a"].dtype == np.int32 and batch["b"].dtype == np.float32
+    assert batch["a"].tolist() == [1, 3, 5]
+
+
+def test_regex_class_ranges_ending_or_starting_at_a_hyphen():
+    # RE2 reads "--" in a class as a range to or from "-" (TensorFlow's results).
+    assert ff.strings.regex_full_match([",", "a"], "[+--]").tolist() == [True, False]
+    assert ff.strings.regex_full_match([".", "-", "0"], "[--/]").tolist() == [True, True, False]

@@ -100,3 +100,24 @@ def test_group_by_window_as_tensorflow():
         ds.group_by_window(lambda x: x, lambda k, w: w, window_size=2, window_size_func=len)
     with pytest.raises(ff.errors.InvalidArgumentError, match="key_func must return"):
         list(ds.group_by_window(lambda x: "a", lambda k, w: w, window_size=2))
+
+
+def test_window_errors_count_only_for_elements_in_a_window():
+    texts = Dataset.from_tensor_slices(["1", "x", "2", "3", "4", "5"])
+    numbers = texts.map(lambda t: ff.strings.to_number(t))
+    # TensorFlow: the unparsable "x" lies between windows and is never read.
+    assert [[float(v) for v in w] for w in numbers.window(1, shift=2)] == [[1.0], [2.0], [4.0]]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="x"):
+        list(numbers.window(2))
+    # A window that cannot be stacked fails once; ignore_errors goes on past it.
+
+    def ragged():
+        for n in (1, 2, 1, 1):
+            yield np.zeros(n, np.float32)
+
+    spec = ff.TensorSpec([None], ff.float32)
+    windows = Dataset.from_generator(ragged, output_signature=spec).window(2)
+    batched = windows.flat_map(lambda w: w.batch(2))
+    with pytest.raises(ff.errors.InvalidArgumentError, match="one shape per component"):
+        list(batched)
+    assert [b.shape for b in batched.ignore_errors()] == [(2, 1)]

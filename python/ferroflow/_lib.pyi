@@ -96,6 +96,7 @@ class NativeDataset:
         cycle_length: int | None,
         header: bool = False,
         fixed: tuple[int, int, int] | None = None,
+        csv: tuple[int, bool] | None = None,
     ) -> NativeDataset: ...
     def window(self, size: int, shift: int, stride: int, drop_remainder: bool) -> NativeDataset: ...
     def group_by_window(

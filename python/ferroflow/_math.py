@@ -13,8 +13,7 @@ from ._convert import dtype_of, to_numpy
 from ._dtypes import bool_, float64
 from ._ops import _apply
 from ._spec import TensorSpec
-
-_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+from ._trace import COMPARISONS
 
 
 def _is_value(x: Any) -> bool:
@@ -43,7 +42,7 @@ def _binary(op: str, x: Any, y: Any) -> Any:
     else:
         a = to_numpy(x)
         b = to_numpy(y) if _is_value(y) else _beside(y, a)
-    if op in _COMPARISONS:
+    if op in COMPARISONS:
         out = bool_
     elif op == "div" and dtype_of(a).is_integer:
         out = float64
@@ -88,13 +87,14 @@ def pow(x: Any, y: Any, name: str | None = None) -> Any:  # noqa: A001
 
 
 def negative(x: Any, name: str | None = None) -> Any:
-    """``-x`` element-wise."""
-    return _binary("sub", 0, x)
+    """``-x`` element-wise (signed integers wrap, ``-0.0`` keeps its sign; unsigned
+    integers are refused, as in TensorFlow)."""
+    return _apply("unary", [x], "neg", lambda s: s[0])
 
 
 def abs(x: Any, name: str | None = None) -> Any:  # noqa: A001
-    """``|x|`` element-wise."""
-    return _binary("maximum", x, negative(x))
+    """``|x|`` element-wise (``abs(-0.0)`` is ``0.0``; unsigned integers are refused)."""
+    return _apply("unary", [x], "abs", lambda s: s[0])
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> Any:

@@ -126,7 +126,7 @@ def _broadcast(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape(out)
 
 
-_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
 _LOGICAL = {"logical_and", "logical_or", "logical_xor"}
 
 
@@ -185,7 +185,7 @@ class Symbol:
             return self.graph.add("binary", [self, b], op, [spec])[0]
         b = self._operand(other)
         a, b = (b, self) if reverse else (self, b)
-        if op in _COMPARISONS:
+        if op in COMPARISONS:
             dtype = bool_
         elif op in _LOGICAL:
             if not self.dtype.is_bool:
@@ -242,11 +242,16 @@ class Symbol:
     def __rpow__(self, o: Any) -> Symbol:
         return self._binary("pow", o, True)
 
+    def _unary(self, op: str) -> Symbol:
+        if self.dtype.is_bool or self.dtype.name.startswith("uint") or self.dtype.name == "string":
+            raise TraceUnsupported(f"{op} of {self.dtype.name} values")
+        return self.graph.add("unary", [self], op, [TensorSpec(self.shape, self.dtype)])[0]
+
     def __neg__(self) -> Symbol:
-        return self._binary("sub", 0, True)
+        return self._unary("neg")
 
     def __abs__(self) -> Symbol:
-        return self._binary("maximum", -self)
+        return self._unary("abs")
 
     def __lt__(self, o: Any) -> Symbol:
         return self._binary("less", o)

@@ -61,27 +61,57 @@ impl TextLineReader {
         Ok(true)
     }
 
-    /// Reads the next CSV record into `record`: up to a line break outside double quotes, so
-    /// a quoted field may span lines (as TensorFlow's CsvDataset reads). False at the end.
-    pub fn read_csv_record_into(&mut self, record: &mut Vec<u8>) -> Result<bool> {
+    /// Reads the next CSV record into `record`: up to a line break (`\n`, `\r` or `\r\n`)
+    /// outside a quoted field, as TensorFlow's CsvDataset reads; a quote opens a field only
+    /// at the field's start, so a stray one cannot swallow the rest of the file. False at
+    /// the end.
+    pub fn read_csv_record_into(
+        &mut self,
+        record: &mut Vec<u8>,
+        syntax: CsvSyntax,
+    ) -> Result<bool> {
         record.clear();
-        let mut quotes = 0usize;
+        let mut state = CsvState::FieldStart;
+        let mut read_any = false;
         loop {
-            let start = record.len();
-            if self.read_chunk(record)? == 0 {
-                break;
+            let buf = self
+                .input
+                .fill_buf()
+                .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))?;
+            if buf.is_empty() {
+                if read_any {
+                    self.lines += 1;
+                }
+                return Ok(read_any);
+            }
+            read_any = true;
+            let end = buf.iter().position(|&b| {
+                state = state.next(b, syntax);
+                state == CsvState::End
+            });
+            let Some(at) = end else {
+                let len = buf.len();
+                record.extend_from_slice(buf);
+                self.input.consume(len);
+                continue;
+            };
+            let line_break = buf[at];
+            record.extend_from_slice(&buf[..at]);
+            self.input.consume(at + 1);
+            if line_break == b'\r' && self.next_byte_is(b'\n')? {
+                self.input.consume(1);
             }
             self.lines += 1;
-            quotes += record[start..].iter().filter(|&&b| b == b'"').count();
-            if quotes % 2 == 0 {
-                break;
-            }
+            return Ok(true);
         }
-        if record.is_empty() {
-            return Ok(false);
-        }
-        strip_line_break(record);
-        Ok(true)
+    }
+
+    fn next_byte_is(&mut self, byte: u8) -> Result<bool> {
+        let buf = self
+            .input
+            .fill_buf()
+            .map_err(|e| Error::io(&self.name, e))?;
+        Ok(buf.first() == Some(&byte))
     }
 
     /// Appends the bytes up to and including the next `\n`; 0 at the end of the input.
@@ -89,6 +119,50 @@ impl TextLineReader {
         self.input
             .read_until(b'\n', out)
             .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))
+    }
+}
+
+/// How CSV records are written, as far as finding where one ends needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvSyntax {
+    pub delimiter: u8,
+    /// Fields may be quoted with `"`.
+    pub quoted: bool,
+}
+
+impl Default for CsvSyntax {
+    fn default() -> Self {
+        CsvSyntax {
+            delimiter: b',',
+            quoted: true,
+        }
+    }
+}
+
+/// Where a CSV reader is within a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CsvState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: its end, or the first of a doubled quote.
+    QuoteSeen,
+    /// The byte read was the record's line break.
+    End,
+}
+
+impl CsvState {
+    fn next(self, b: u8, syntax: CsvSyntax) -> CsvState {
+        match self {
+            CsvState::Quoted if b == b'"' => CsvState::QuoteSeen,
+            CsvState::Quoted => CsvState::Quoted,
+            CsvState::QuoteSeen if b == b'"' => CsvState::Quoted,
+            CsvState::FieldStart if syntax.quoted && b == b'"' => CsvState::Quoted,
+            _ if b == b'\n' || b == b'\r' => CsvState::End,
+            _ if b == syntax.delimiter => CsvState::FieldStart,
+            // Text after a closing quote is malformed; decode_csv reports it.
+            _ => CsvState::Unquoted,
+        }
     }
 }
 
@@ -128,20 +202,29 @@ mod tests {
         assert_eq!(lines(b"a\n", none), [b"a"]);
         assert_eq!(lines(b"", none), Vec::<Vec<u8>>::new());
         assert_eq!(lines(b"\r\r\n", none), [b"\r"]);
-        let mut reader = TextLineReader::from_reader(
-            Box::new(std::io::Cursor::new(
-                b"1,\"a\nb\"\r\n\n2,\"\"\"x\"\n".to_vec(),
-            )),
-            "t",
-            none,
-            4,
+        let syntax = CsvSyntax::default();
+        let records = |text: &[u8], syntax: CsvSyntax| {
+            let cursor = std::io::Cursor::new(text.to_vec());
+            let mut reader = TextLineReader::from_reader(Box::new(cursor), "t", none, 4);
+            let mut record = Vec::new();
+            let mut out = Vec::new();
+            while reader.read_csv_record_into(&mut record, syntax).unwrap() {
+                out.push(record.clone());
+            }
+            out
+        };
+        assert_eq!(
+            records(b"1,\"a\nb\"\r\n\n2,\"\"\"x\"\n", syntax),
+            [&b"1,\"a\nb\""[..], b"", b"2,\"\"\"x\""]
         );
-        let mut record = Vec::new();
-        let mut records = Vec::new();
-        while reader.read_csv_record_into(&mut record).unwrap() {
-            records.push(record.clone());
-        }
-        assert_eq!(records, [&b"1,\"a\nb\""[..], b"", b"2,\"\"\"x\""]);
+        // A lone \r ends a record; a quote inside an unquoted field opens nothing.
+        assert_eq!(records(b"1,a\r2,b\r", syntax), [&b"1,a"[..], b"2,b"]);
+        assert_eq!(records(b"1,a\"b\n2,c", syntax), [&b"1,a\"b"[..], b"2,c"]);
+        let plain = CsvSyntax {
+            quoted: false,
+            ..syntax
+        };
+        assert_eq!(records(b"\"a\nb\"", plain), [&b"\"a"[..], b"b\""]);
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut gz, b"x,1\ny,2\n").unwrap();
         let packed = gz.finish().unwrap();

@@ -33,7 +33,16 @@ enum Column {
 #[derive(Clone, Copy)]
 struct FieldAt {
     field: usize,
-    record: usize,
+    /// None when records are parsed one at a time (CsvDataset), where an index would
+    /// always be 0; TensorFlow then says "in record" alone.
+    record: Option<usize>,
+}
+
+impl FieldAt {
+    fn record(&self) -> String {
+        self.record
+            .map_or_else(|| "record".into(), |r| format!("record {r}"))
+    }
 }
 
 impl Column {
@@ -92,8 +101,9 @@ fn required(default: &Tensor, at: FieldAt) -> Result<&Tensor> {
         return Ok(default);
     }
     Err(Error::InvalidArgument(format!(
-        "Field {} is required but missing in record {}!",
-        at.field, at.record
+        "Field {} is required but missing in {}!",
+        at.field,
+        at.record()
     )))
 }
 
@@ -110,9 +120,9 @@ fn push_number<T: FromText>(
             .expect("the column's dtype")[0],
         Some(text) => T::from_text(text).ok_or_else(|| {
             Error::InvalidArgument(format!(
-                "Field {} in record {} is not a valid {type_name}: {}",
+                "Field {} in {} is not a valid {type_name}: {}",
                 at.field,
-                at.record,
+                at.record(),
                 String::from_utf8_lossy(text)
             ))
         })?,
@@ -157,20 +167,25 @@ pub fn decode_csv(
     let mut fields = Vec::with_capacity(defaults.len());
     for (record, line) in lines.iter().enumerate() {
         fields.clear();
+        let whole = FieldAt {
+            field: 0,
+            record: (!format.empty_record_is_field).then_some(record),
+        };
         split_record(line, format, &mut fields)
-            .map_err(|message| Error::InvalidArgument(format!("{message} (record {record})")))?;
+            .map_err(|message| Error::InvalidArgument(format!("{message} ({})", whole.record())))?;
         if fields.len() != defaults.len() {
             return Err(Error::InvalidArgument(format!(
-                "Expect {} fields but have {} in record {record}",
+                "Expect {} fields but have {} in {}",
                 defaults.len(),
-                fields.len()
+                fields.len(),
+                whole.record()
             )));
         }
         for (field, ((column, default), text)) in
             columns.iter_mut().zip(defaults).zip(&fields).enumerate()
         {
             let missing = text.is_empty() || **text == *format.na_value;
-            let at = FieldAt { field, record };
+            let at = FieldAt { field, ..whole };
             column.push((!missing).then_some(&**text), default, at)?;
         }
     }

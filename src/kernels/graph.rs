@@ -25,11 +25,13 @@ use super::slice::{strided_slice, Index};
 use super::strings::{
     decode_raw, join, read_file, split, to_hash_bucket_fast, to_number, StringMap,
 };
+use super::unary::{unary, UnaryOp};
 
 pub enum GraphOp {
     Const(Tensor),
     Cast(DType),
     Binary(BinaryOp),
+    Unary(UnaryOp),
     /// tf.io.parse_example (`batched`) or parse_single_example over a string input. Outputs,
     /// per spec entry: dense 1, sparse 3 (indices, values, dense_shape), ragged 2 (values,
     /// row splits) when batched and 1 otherwise.
@@ -266,6 +268,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Const(t) => vec![t.clone()],
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
+        GraphOp::Unary(op) => vec![unary(*op, args[0])?],
         GraphOp::Reshape(shape) => vec![reshape(args[0], shape)?],
         GraphOp::Concat(axis) => vec![concat(args, *axis)?],
         GraphOp::Stack(axis) => vec![stack(args, *axis)?],

@@ -19,3 +19,4 @@ mod scalar;
 pub mod shape;
 pub mod slice;
 pub mod strings;
+pub mod unary;

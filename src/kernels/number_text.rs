@@ -37,17 +37,37 @@ integer_from_text!(i32, i64);
 impl FromText for f64 {
     fn from_text(text: &[u8]) -> Option<Self> {
         let text = trimmed(text)?;
-        text.parse().ok().or_else(|| hex_float(text))
+        text.parse()
+            .ok()
+            .or_else(|| hex_float(text))
+            .or_else(|| nan_with_payload(text))
     }
 }
 
 impl FromText for f32 {
     fn from_text(text: &[u8]) -> Option<Self> {
         let text = trimmed(text)?;
-        text.parse()
-            .ok()
-            .or_else(|| hex_float(text).map(|v| v as f32))
+        text.parse().ok().or_else(|| {
+            // Hexadecimal through f64: more than 53 significant bits may round twice.
+            hex_float(text)
+                .or_else(|| nan_with_payload(text))
+                .map(|v| v as f32)
+        })
     }
+}
+
+/// C's `nan(chars)`: a NaN whatever the characters.
+fn nan_with_payload(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let head = unsigned.get(..4)?;
+    let payload = head
+        .eq_ignore_ascii_case("nan(")
+        .then(|| unsigned[4..].strip_suffix(')'))
+        .flatten()?;
+    payload
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        .then_some(f64::NAN)
 }
 
 /// C's hexadecimal floating point: `[+-]0x` hex digits with an optional fraction and an
@@ -70,8 +90,7 @@ fn hex_float(text: &str) -> Option<f64> {
         return None;
     }
     let mut power = match exponent {
-        // Past these the result is 0 or infinity anyway; the clamp keeps the sums in range.
-        Some(e) => e.parse::<i64>().ok()?.clamp(-10_000, 10_000),
+        Some(e) => saturated_exponent(e)?,
         None => 0,
     };
     // Digits past what a double holds only move the exponent, so the mantissa stays finite.
@@ -101,6 +120,21 @@ fn hex_float(text: &str) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
+/// A decimal exponent, clamped: past ±10,000 the result is 0 or infinity anyway, and the
+/// clamp keeps later sums in range however many digits the text has.
+fn saturated_exponent(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX).min(10_000);
+    Some(if negative { -magnitude } else { magnitude })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +154,14 @@ mod tests {
         assert_eq!(f64::from_text(b"0x1.8p-1"), Some(0.75));
         assert_eq!(f32::from_text(b"1e40"), Some(f32::INFINITY));
         assert_eq!(f64::from_text(b"0x0p5000"), Some(0.0));
+        assert!(f32::from_text(b"nan(123)").unwrap().is_nan());
+        assert!(f64::from_text(b"-NaN(abc_1)").unwrap().is_nan());
+        assert_eq!(f64::from_text(b"nan(1 2)"), None);
+        assert_eq!(
+            f64::from_text(b"0x1p99999999999999999999"),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(f64::from_text(b"0x1p-99999999999999999999"), Some(0.0));
         let many = format!("0x{}p-1200", "f".repeat(300));
         assert_eq!(f64::from_text(many.as_bytes()), Some(1.0));
         assert_eq!(f32::from_text(b"-Infinity"), Some(f32::NEG_INFINITY));

@@ -6,6 +6,7 @@
 use regex::bytes::Regex as ByteRegex;
 use regex::Regex;
 
+use super::strings::strings;
 use crate::engine::{Error, Result, StringBuf, Tensor};
 
 /// A compiled pattern: text is matched as UTF-8 when it is (so an empty match never splits
@@ -151,6 +152,16 @@ fn translate(pattern: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // RE2 reads "--" in a class as a range that starts or ends at '-', where the
+            // crate reads set difference: escape the '-' that is a range's end point.
+            '-' if class.is_some() && chars.peek() == Some(&'-') => {
+                if first_in_class {
+                    out.push_str("\\-");
+                } else {
+                    chars.next();
+                    out.push_str("-\\-");
+                }
+            }
             _ => out.push(c),
         }
     }
@@ -240,11 +251,6 @@ impl Rewrite {
     }
 }
 
-fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
-    t.as_strings()
-        .ok_or_else(|| Error::InvalidArgument(format!("{op} takes strings, got {}", t.dtype())))
-}
-
 /// Whether each string matches `pattern` (compiled `whole`) entirely.
 pub fn full_match(t: &Tensor, pattern: &Pattern) -> Result<Tensor> {
     let s = strings(t, "regex_full_match")?;
@@ -314,6 +320,8 @@ mod tests {
         assert!(matches(b"&", r"[[a]+|[&&]"));
         assert!(matches(b"a[", r"[[a]+"));
         assert!(matches(b"]", r"[]a]"));
+        assert!(matches(b",", r"[+--]") && !matches(b"a", r"[+--]"));
+        assert!(matches(b".", r"[--/]") && matches(b"-", r"[--/]"));
         assert!(!matches(b"\xff", "."));
         assert!(Pattern::new("a(b", true).is_err());
     }

@@ -5,7 +5,8 @@ use super::number_text::{is_space, FromText};
 use super::scalar::Scalar;
 use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 
-fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
+/// The strings of `t`, or an error naming `op`.
+pub(crate) fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
     t.as_strings()
         .ok_or_else(|| Error::InvalidArgument(format!("{op} takes strings, got {}", t.dtype())))
 }

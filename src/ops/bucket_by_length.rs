@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::batch::check_batch_size;
 use super::group_by_window::{int_scalar, Grouping};
 use super::padded_batch::Padding;
-use crate::engine::{Element, ElementFn, Error, Result, Tensor};
+use crate::engine::{Batch, Element, ElementFn, Error, Result};
 
 /// Where bucket boundaries fall and how each bucket is batched.
 pub struct Buckets {
@@ -58,10 +58,7 @@ impl Buckets {
 
     fn batch(&self, bucket: usize, elements: &[Element]) -> Result<Element> {
         let Some(padding) = &self.padding else {
-            let width = elements[0].len();
-            return (0..width)
-                .map(|c| Tensor::stack(&elements.iter().map(|e| e[c].clone()).collect::<Vec<_>>()))
-                .collect();
+            return Ok(Batch::stack(elements)?.tensors);
         };
         let unknown = if self.pad_to_boundary {
             let boundary = self.boundaries.get(bucket).ok_or_else(|| {

@@ -48,9 +48,11 @@ impl DatasetNode for DirectedInterleaveNode {
     }
 
     fn cardinality(&self) -> Cardinality {
-        let endless = |c: Cardinality| c == Cardinality::Infinite;
-        if endless(self.selector.cardinality())
-            && self.inputs.iter().all(|i| endless(i.cardinality()))
+        // As tf.data counts it: one endless input makes the result endless.
+        if self
+            .inputs
+            .iter()
+            .any(|i| i.cardinality() == Cardinality::Infinite)
         {
             Cardinality::Infinite
         } else {

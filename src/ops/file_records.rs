@@ -12,7 +12,7 @@ use crate::engine::{
 };
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::{FixedLayout, FixedLengthReader};
-use crate::formats::text_lines::TextLineReader;
+use crate::formats::text_lines::{CsvSyntax, TextLineReader};
 use crate::formats::tfrecord::TfRecordReader;
 
 /// A kind of file whose records a dataset yields.
@@ -45,15 +45,16 @@ impl RecordFormat for TfRecords {
 pub struct CsvRecords;
 
 impl RecordFormat for CsvRecords {
-    type Reader = TextLineReader;
+    type Reader = (TextLineReader, CsvSyntax);
     const DATASET: &'static str = "CsvDataset";
 
-    fn open(path: &Path, options: &FileOptions) -> Result<TextLineReader> {
-        TextLineReader::open(path, options.compression, options.buffer_size)
+    fn open(path: &Path, options: &FileOptions) -> Result<Self::Reader> {
+        let lines = TextLineReader::open(path, options.compression, options.buffer_size)?;
+        Ok((lines, options.csv))
     }
 
-    fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
-        reader.read_csv_record_into(record)
+    fn read_into((lines, syntax): &mut Self::Reader, record: &mut Vec<u8>) -> Result<bool> {
+        lines.read_csv_record_into(record, *syntax)
     }
 }
 
@@ -108,6 +109,8 @@ pub struct FileOptions {
     pub header: bool,
     /// For fixed-length record files: where the records lie.
     pub fixed: Option<FixedLayout>,
+    /// For CSV files: how to tell where a record ends.
+    pub csv: CsvSyntax,
 }
 
 impl<F: RecordFormat> RecordFileNode<F> {

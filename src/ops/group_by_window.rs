@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, ElementFn, Error, Result,
-    Tensor,
+    Batch, Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, ElementFn, Error,
+    Result, Tensor,
 };
 
 /// How elements are grouped and what a group becomes.
@@ -154,10 +154,7 @@ impl Grouping for KeyedWindows {
 
     fn emit(&self, key: i64, group: &[Element]) -> Result<Element> {
         let mut out = vec![Tensor::scalar(key)];
-        for c in 0..group[0].len() {
-            let parts: Vec<Tensor> = group.iter().map(|e| e[c].clone()).collect();
-            out.push(Tensor::stack(&parts)?);
-        }
+        out.extend(Batch::stack(group)?.tensors);
         Ok(out)
     }
 }

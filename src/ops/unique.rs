@@ -39,19 +39,16 @@ struct UniqueIterator {
     seen: HashSet<Vec<u8>>,
 }
 
-/// The bytes that tell one element from another: its shape, then its values (strings each
-/// after its length, so ["ab", "c"] and ["a", "bc"] differ).
+/// The bytes that tell one element from another: its rank and shape, then its values
+/// (strings each after its length, so ["ab", "c"] and ["a", "bc"] differ).
 fn key(element: &Element) -> Result<Vec<u8>> {
     let [t] = element.as_slice() else {
         return Err(Error::invalid(
             "unique only supports elements of a single component",
         ));
     };
-    let mut out: Vec<u8> = t
-        .shape()
-        .iter()
-        .flat_map(|d| (*d as u64).to_le_bytes())
-        .collect();
+    let mut out: Vec<u8> = (t.rank() as u64).to_le_bytes().to_vec();
+    out.extend(t.shape().iter().flat_map(|d| (*d as u64).to_le_bytes()));
     match t.buffer() {
         Buffer::Int32(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),
         Buffer::Int64(v) => out.extend(v.iter().flat_map(|x| x.to_le_bytes())),

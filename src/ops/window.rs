@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -88,10 +88,16 @@ struct WindowIterator {
     /// None once the input has ended.
     input: Option<Box<dyn DatasetIterator>>,
     shape: WindowShape,
-    /// Elements from the next window's first on.
-    buffer: VecDeque<Element>,
+    /// Elements (or their errors) from the next window's first on: an error counts only if
+    /// its element ends up in a window, as in tf.data.
+    buffer: VecDeque<Result<Element>>,
     /// Input elements to pass over before the next window starts (when shift > span).
     skip: usize,
+}
+
+/// Errors that stop the pipeline whatever element they come from.
+fn stops(e: &Error) -> bool {
+    matches!(e, Error::Cancelled | Error::Interrupted(_))
 }
 
 impl WindowIterator {
@@ -101,10 +107,12 @@ impl WindowIterator {
             if self.skip == 0 && self.buffer.len() >= self.shape.span() {
                 break;
             }
-            match input.next(ctx)? {
-                Some(_) if self.skip > 0 => self.skip -= 1,
-                Some(element) => self.buffer.push_back(element),
-                None => self.input = None,
+            match input.next(ctx) {
+                Err(e) if stops(&e) => return Err(e),
+                Ok(None) => self.input = None,
+                _ if self.skip > 0 => self.skip -= 1,
+                Ok(Some(element)) => self.buffer.push_back(Ok(element)),
+                Err(e) => self.buffer.push_back(Err(e)),
             }
         }
         Ok(())
@@ -115,26 +123,28 @@ impl DatasetIterator for WindowIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         self.fill(ctx)?;
         let s = self.shape;
-        let members: Vec<&Element> = self.buffer.iter().step_by(s.stride).take(s.size).collect();
-        if members.is_empty() || (s.drop_remainder && members.len() < s.size) {
+        let count = self.buffer.len().div_ceil(s.stride).min(s.size);
+        if count == 0 || (s.drop_remainder && count < s.size) {
             self.buffer.clear();
             return Ok(None);
         }
-        let width = members[0].len();
-        let window = (0..width)
-            .map(|c| {
-                let parts: Vec<Tensor> = members.iter().map(|e| e[c].clone()).collect();
-                Tensor::stack(&parts).map_err(|e| {
-                    Error::InvalidArgument(format!(
-                        "window: component {c} changes shape within a window, which cannot \
-                         be stacked ({e})"
-                    ))
-                })
-            })
-            .collect::<Result<Element>>()?;
+        let members: Vec<Result<Element>> = self
+            .buffer
+            .iter()
+            .step_by(s.stride)
+            .take(s.size)
+            .cloned()
+            .collect();
+        // The next window starts `shift` on, whether this one stacks or fails.
         let dropped = s.shift.min(self.buffer.len());
         self.buffer.drain(..dropped);
         self.skip = s.shift - dropped;
-        Ok(Some(window))
+        let members = members.into_iter().collect::<Result<Vec<Element>>>()?;
+        let window = Batch::stack(&members).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "window: elements of one window must have one shape per component ({e})"
+            ))
+        })?;
+        Ok(Some(window.tensors))
     }
 }

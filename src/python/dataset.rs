@@ -14,6 +14,7 @@ use super::iterator::NativeIterator;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::FixedLayout;
+use crate::formats::text_lines::CsvSyntax;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::ignore_errors::IgnoreErrorsNode;
 use crate::ops::{
@@ -407,10 +408,11 @@ impl NativeDataset {
 
     /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
     /// record per line), "csv_record" (lines, but quoted fields may span them) or
-    /// "fixed_length" (`fixed`: record, header and footer bytes), without each file's first
+    /// "fixed_length" (`fixed`: record, header and footer bytes; `csv`: the delimiter and
+    /// whether fields may be quoted), without each file's first
     /// record when `header`: read one file after another, or
     /// `cycle_length` files interleaved record by record.
-    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false, fixed=None))]
+    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false, fixed=None, csv=None))]
     #[allow(clippy::too_many_arguments)]
     fn file_records(
         &self,
@@ -421,6 +423,7 @@ impl NativeDataset {
         cycle_length: Option<usize>,
         header: bool,
         fixed: Option<(i64, i64, i64)>,
+        csv: Option<(u8, bool)>,
     ) -> PyResult<Self> {
         let fixed = fixed
             .map(|(record, head, foot)| FixedLayout::new(record, head, foot))
@@ -431,6 +434,10 @@ impl NativeDataset {
             buffer_size,
             header,
             fixed,
+            csv: csv.map_or_else(CsvSyntax::default, |(delimiter, quoted)| CsvSyntax {
+                delimiter,
+                quoted,
+            }),
         };
         let read_file = record_file_fn(format, options).py_err(py)?;
         Ok(match cycle_length {

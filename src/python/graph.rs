@@ -23,6 +23,7 @@ use crate::kernels::re2::{Pattern, Rewrite};
 use crate::kernels::resize::ResizeMethod;
 use crate::kernels::slice::Index;
 use crate::kernels::strings::StringMap;
+use crate::kernels::unary::UnaryOp;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
 
@@ -57,8 +58,7 @@ impl NativeSourceGraph {
                 let options = FileOptions {
                     compression: Compression::parse(compression.unwrap_or("")).py_err(py)?,
                     buffer_size,
-                    header: false,
-                    fixed: None,
+                    ..FileOptions::default()
                 };
                 record_file_fn(kind, options).py_err(py)?
             }
@@ -81,6 +81,7 @@ fn node_from_py(
         "const" => GraphOp::Const(tensor_from_py(attr)?),
         "cast" => GraphOp::Cast(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
         "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+        "unary" => GraphOp::Unary(UnaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
         "reshape" => GraphOp::Reshape(attr.extract().map_err(wrong)?),
         "concat" => GraphOp::Concat(attr.extract().map_err(wrong)?),
         "stack" => GraphOp::Stack(attr.extract().map_err(wrong)?),

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _random
+from .._ops import stack
 from .dataset import Dataset
 
 _ESTIMATION_BATCH = 32
@@ -22,21 +22,21 @@ def acceptance(initial: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.
     """Each class's acceptance probability and the probability of taking an element of the
     original stream unfiltered (TensorFlow's ``_calculate_acceptance_probs_with_mixing``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = target / (initial + np.finfo(np.float32).tiny)
-        ratio = np.where(np.isinf(ratio), np.float32(0), ratio).astype(np.float32)
+        ratio = (target / (initial + np.finfo(np.float32).tiny)).astype(np.float32)
         low, high = ratio.min(), ratio.max()
         return ((ratio - low) / (high - low)).astype(np.float32), np.float32(low)
 
 
-def _estimated_distributions(classes: Dataset, num_classes: int) -> Dataset:
-    """For each element, the class distribution seen so far (counted a batch at a time)."""
+def _estimated_acceptance(classes: Dataset, target: np.ndarray) -> Dataset:
+    """For each element, ``acceptance`` of the class distribution seen so far, counted a
+    batch of 32 at a time (starting from 10 of each class) as tf.data estimates it."""
 
-    def update(counts: np.ndarray, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        counts = counts + np.bincount(np.asarray(batch, np.int64), minlength=num_classes)
-        dist = (counts / counts.sum()).astype(np.float32)
-        return counts, np.tile(dist, (_ESTIMATION_BATCH, 1))
+    def update(counts: np.ndarray, batch: np.ndarray) -> tuple[np.ndarray, tuple]:
+        counts = counts + np.bincount(np.asarray(batch, np.int64), minlength=len(target))
+        accept, mix = acceptance((counts / counts.sum()).astype(np.float32), target)
+        return counts, (np.tile(accept, (_ESTIMATION_BATCH, 1)), np.full(_ESTIMATION_BATCH, mix))
 
-    start = np.full(num_classes, _SMOOTHING, np.int64)
+    start = np.full(len(target), _SMOOTHING, np.int64)
     return classes.batch(_ESTIMATION_BATCH).scan(start, update).unbatch()
 
 
@@ -48,8 +48,6 @@ def rejection_resample(
     seed: int | None,
 ) -> Dataset:
     target = np.asarray(target_dist, np.float32).reshape(-1)
-    op_seed = _random.get_seed(seed)
-    rng_seed = np.random.SeedSequence(op_seed) if op_seed is not None else None
 
     def with_class(*element: Any) -> Any:
         return class_func(*element), element[0] if len(element) == 1 else element
@@ -64,22 +62,25 @@ def rejection_resample(
         with np.errstate(divide="ignore", invalid="ignore"):
             original_share = float(np.min(target / initial))
     else:
-        initial_ds = _estimated_distributions(dataset.map(class_func), len(target))
-        pairs = initial_ds.map(lambda d: acceptance(np.asarray(d), target))
-        accept_ds = pairs.map(lambda a, m: a)
-        mix_ds = pairs.map(lambda a, m: m)
+        estimated = _estimated_acceptance(dataset.map(class_func), target)
+        accept_ds = estimated.map(lambda accept, mix: accept)
+        mix_ds = estimated.map(lambda accept, mix: mix)
 
-    draws = np.random.default_rng(rng_seed)
+    def keep(accept: np.ndarray, class_and_element: Any, draw: Any) -> bool:
+        # A uniform draw in [0, 1) from the 53 high bits of a seeded random int64: the
+        # draws repeat every pass under a seed.
+        uniform = float(np.uint64(np.int64(draw)) >> np.uint64(11)) * 2.0**-53
+        return uniform < float(accept[int(class_and_element[0])])
 
-    def keep(accept: np.ndarray, class_and_element: Any) -> bool:
-        return bool(draws.random(dtype=np.float32) < accept[int(class_and_element[0])])
-
-    filtered = Dataset.zip((accept_ds, classed)).filter(keep).map(lambda a, ce: ce).prefetch(3)
+    draws = Dataset.random(seed=seed)
+    filtered = (
+        Dataset.zip((accept_ds, classed, draws)).filter(keep).map(lambda a, ce, d: ce).prefetch(3)
+    )
     if original_share == 1:
         return classed
     if original_share == 0:
         return filtered
-    weights = mix_ds.map(lambda m: np.array([m, 1 - m], np.float32))
+    weights = mix_ds.map(lambda m: stack([m, 1 - m]))
     return Dataset.sample_from_datasets(
         [classed, filtered], weights=weights, seed=seed, stop_on_empty_dataset=True
     )

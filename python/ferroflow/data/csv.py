@@ -70,25 +70,30 @@ class CsvDataset(Dataset):
             select_cols = [c for c in range(total) if c not in dropped]
         compression = TFRecordOptions.get_compression_type_string(compression_type)
         buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
-        records = _records(
-            _filenames_dataset(filenames), use_quote_delim, compression, buffer, None, header
-        )
+        files = _filenames_dataset(filenames)
+        records = _records(files, field_delim, use_quote_delim, compression, buffer, None, header)
         parsed = _parse(records, defaults, field_delim, use_quote_delim, na_value, select_cols)
         super().__init__(parsed._native, parsed._structure)
 
 
 def _records(
     files: Dataset,
+    delim: str,
     quoted: bool,
     compression: str,
     buffer: int | None,
     cycle: int | None,
     header: bool,
 ) -> Dataset:
-    """The CSV records of the files ``files`` names (a quoted field may span lines), read by
-    the engine one file after another or ``cycle`` at once."""
-    kind = "csv_record" if quoted else "text_line"
-    native = files._native.file_records(kind, compression, buffer, cycle, bool(header))
+    """The CSV records of the files ``files`` names (ended by a line break outside a quoted
+    field), read by the engine one file after another or ``cycle`` at once."""
+    delimiter = delim.encode() if isinstance(delim, str) else bytes(delim)
+    if len(delimiter) != 1:
+        raise InvalidArgumentError("field_delim should be only 1 char")
+    csv = (delimiter[0], bool(quoted))
+    native = files._native.file_records(
+        "csv_record", compression, buffer, cycle, bool(header), None, csv
+    )
     return Dataset(native, Structure(TensorSpec([], string)))
 
 
@@ -124,16 +129,22 @@ def _open_text(path: str, compression: str, encoding: str) -> Any:
     return open(path, encoding=encoding, newline="")  # noqa: SIM115 - the caller closes it
 
 
-def _rows(names: list[str], delim: str, quoted: bool, compression: str, encoding: str) -> Any:
-    """The CSV rows of every file in turn, read with Python's csv module."""
+def _rows(
+    names: list[str], delim: str, quoted: bool, compression: str, encoding: str, header: bool
+) -> Any:
+    """The CSV rows of every file in turn, read with Python's csv module, each file's header
+    row left out when ``header``."""
     quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
     for name in names:
         with _open_text(name, compression, encoding) as f:
-            yield from csv.reader(f, delimiter=delim, quoting=quoting)
+            rows = csv.reader(f, delimiter=delim, quoting=quoting)
+            if header:
+                next(rows, None)
+            yield from rows
 
 
 def _header(name: str, delim: str, quoted: bool, compression: str, encoding: str) -> list[str]:
-    rows = _rows([name], delim, quoted, compression, encoding)
+    rows = _rows([name], delim, quoted, compression, encoding, header=False)
     try:
         return next(rows, [])
     finally:
@@ -166,15 +177,13 @@ def _infer_type(text: str, na_value: str, previous: DType | None) -> DType | Non
 
 
 def _inferred_defaults(
-    rows: Any, columns: int, select: list[int] | None, header: bool, na_value: str, limit: int
+    rows: Any, columns: int, select: list[int] | None, na_value: str, limit: int
 ) -> list[Any]:
     """Each column's default (0 of its type, or b"") from the types of up to ``limit`` rows."""
     inferred: list[DType | None] = [None] * columns
     width, seen = None, 0
     try:
-        for i, row in enumerate(rows):
-            if header and i == 0:
-                continue
+        for row in rows:
             width = len(row) if width is None else width
             if len(row) != width or (select is not None and select[-1] >= width):
                 raise ValueError(
@@ -260,10 +269,9 @@ def make_csv_dataset(
         raise ValueError(f"`label_name` provided must be one of the columns: {column_names}.")
     if column_defaults is None:
         column_defaults = _inferred_defaults(
-            _rows(names, field_delim, use_quote_delim, compression, encoding),
+            _rows(names, field_delim, use_quote_delim, compression, encoding, header),
             len(column_names),
             select,
-            header,
             na_value,
             num_rows_for_inference,
         )
@@ -274,7 +282,7 @@ def make_csv_dataset(
     if shuffle:
         files = files.shuffle(len(names), seed=shuffle_seed)
     cycle = None if num_parallel_reads in (None, 1) else _parallel_reads(num_parallel_reads, 2)
-    records = _records(files, use_quote_delim, compression, None, cycle, header)
+    records = _records(files, field_delim, use_quote_delim, compression, None, cycle, header)
     defaults = [_record_default(d) for d in column_defaults]
     dataset = _parse(records, defaults, field_delim, use_quote_delim, na_value, select)
     if ignore_errors:

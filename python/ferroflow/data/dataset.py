@@ -191,9 +191,14 @@ class Dataset:
                 f"Invalid `weights`. The shape of `weights` should be compatible with "
                 f"`[len(datasets)]` but is {[len(w)]} for {count} datasets."
             )
-        native = NativeDataset.random(_random.get_seed(seed), rerandomize, w)
+        # As tf.data does with listed weights: a dataset weighted zero or less is never
+        # picked, so it is left out (all of them: nothing is picked).
+        kept = [(d, x) for d, x in zip(datasets, w) if x > 0]
+        if not kept:
+            return datasets[0].take(0)
+        native = NativeDataset.random(_random.get_seed(seed), rerandomize, [x for _, x in kept])
         selector = Dataset(native, Structure(TensorSpec([], int64)))
-        return _directed(selector, datasets, stop_on_empty_dataset)
+        return _directed(selector, [d for d, _ in kept], stop_on_empty_dataset)
 
     @staticmethod
     def from_tensors(tensors: Any, name: str | None = None) -> Dataset:
