@@ -432,12 +432,14 @@ def test_csv_records_end_as_tensorflow_reads_them(tmp_path):
     lines = [b'1,a"b'] + [f"{i},x".encode() for i in range(2, 2000)]
     stray = _write(tmp_path / "stray.csv", b"\n".join(lines) + b"\n")
     ds = ff.data.experimental.CsvDataset(stray, [[0], [""]])
-    with pytest.raises(ff.errors.InvalidArgumentError, match="Unquoted fields cannot have quotes"):
+    with pytest.raises(ff.errors.InvalidArgumentError, match="stray.csv, line 1: Unquoted fields"):
         list(ds)
     assert len(list(ds.ignore_errors())) == 1998
-    bad = _write(tmp_path / "late.csv", b"1,a\n2,b\nx,d\n")
-    with pytest.raises(ff.errors.InvalidArgumentError, match="Field 0 in record is not a valid"):
-        list(ff.data.experimental.CsvDataset(bad, [[0], [""]]))
+    # Parse errors name the file and the line the record starts on.
+    bad = _write(tmp_path / "late.csv", b'h\n1,a\n2,"b\nc"\nx,d\n')
+    message = r"late.csv, line 5: Field 0 in record is not a valid int32: x"
+    with pytest.raises(ff.errors.InvalidArgumentError, match=message):
+        list(ff.data.experimental.CsvDataset(bad, [[0], [""]], header=True))
 
 
 def test_make_csv_dataset_infers_types_across_files(tmp_path):

@@ -97,6 +97,7 @@ class NativeDataset:
         header: bool = False,
         fixed: tuple[int, int, int] | None = None,
         csv: tuple[int, bool] | None = None,
+        located: bool = False,
     ) -> NativeDataset: ...
     def window(self, size: int, shift: int, stride: int, drop_remainder: bool) -> NativeDataset: ...
     def group_by_window(

@@ -67,9 +67,11 @@ def read_csv(
     na_value: str = "",
     select_cols: Sequence[int] | None = None,
     empty_record_is_field: bool = False,
+    where: tuple[Any, Any] | None = None,
 ) -> list[Any]:
     """``decode_csv``; with ``empty_record_is_field`` an empty record is one empty field, as
-    ``CsvDataset`` reads a blank line, not a record of no fields."""
+    ``CsvDataset`` reads a blank line, not a record of no fields; ``where`` (a file name
+    and a line) is named in parse errors."""
     cols = None
     if select_cols is not None:
         cols = [int(c) for c in select_cols]
@@ -83,12 +85,14 @@ def read_csv(
     if not defaults:
         raise ValueError("decode_csv: record_defaults must name at least one column")
     delimiter, na = _text(field_delim, "field_delim"), _text(na_value, "na_value")
-    attr = (delimiter, bool(use_quote_delim), na, cols, bool(empty_record_is_field))
+    located = where is not None
+    attr = (delimiter, bool(use_quote_delim), na, cols, bool(empty_record_is_field), located)
 
     def specs(s: list[TensorSpec]) -> list[TensorSpec]:
-        return [TensorSpec(s[0].shape, d.dtype) for d in s[1:]]
+        return [TensorSpec(s[0].shape, d.dtype) for d in s[1 : 1 + len(defaults)]]
 
-    return apply_multi("decode_csv", [records, *defaults], attr, specs, len(defaults))
+    inputs = [records, *defaults, *(where or ())]
+    return apply_multi("decode_csv", inputs, attr, specs, len(defaults))
 
 
 def _pattern(pattern: Any) -> str:

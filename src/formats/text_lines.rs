@@ -15,8 +15,10 @@ const DEFAULT_BUFFER_SIZE: usize = 256 * 1024;
 pub struct TextLineReader {
     input: BufReader<Box<dyn Read + Send>>,
     name: String,
-    /// Lines read so far, for messages.
+    /// Line breaks read so far, for messages.
     lines: u64,
+    /// The line (from 1) the last record read starts on.
+    record_line: u64,
 }
 
 impl TextLineReader {
@@ -47,6 +49,7 @@ impl TextLineReader {
             input: BufReader::with_capacity(buffer_size, compression.decoder(input, buffer_size)),
             name: name.into(),
             lines: 0,
+            record_line: 0,
         }
     }
 
@@ -71,6 +74,7 @@ impl TextLineReader {
         syntax: CsvSyntax,
     ) -> Result<bool> {
         record.clear();
+        self.record_line = self.lines + 1;
         let mut state = CsvState::FieldStart;
         let mut read_any = false;
         loop {
@@ -79,9 +83,7 @@ impl TextLineReader {
                 .fill_buf()
                 .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))?;
             if buf.is_empty() {
-                if read_any {
-                    self.lines += 1;
-                }
+                self.lines += count_line_breaks(record);
                 return Ok(read_any);
             }
             read_any = true;
@@ -101,9 +103,14 @@ impl TextLineReader {
             if line_break == b'\r' && self.next_byte_is(b'\n')? {
                 self.input.consume(1);
             }
-            self.lines += 1;
+            self.lines += 1 + count_line_breaks(record);
             return Ok(true);
         }
+    }
+
+    /// The line (from 1) the last record read starts on.
+    pub fn record_line(&self) -> u64 {
+        self.record_line
     }
 
     fn next_byte_is(&mut self, byte: u8) -> Result<bool> {
@@ -120,6 +127,17 @@ impl TextLineReader {
             .read_until(b'\n', out)
             .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))
     }
+}
+
+/// Line breaks inside a record (a quoted field spanning lines): `\n`, and `\r` not
+/// followed by `\n`.
+fn count_line_breaks(record: &[u8]) -> u64 {
+    let lone_cr = record
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count()
+        + usize::from(record.last() == Some(&b'\r'));
+    (record.iter().filter(|&&b| b == b'\n').count() + lone_cr) as u64
 }
 
 /// How CSV records are written, as far as finding where one ends needs.

@@ -59,10 +59,12 @@ pub enum GraphOp {
         maxsplit: i64,
     },
     StridedSlice(Vec<Index>),
-    /// Inputs: the records, then one default per column; outputs one tensor per column.
+    /// Inputs: the records, then one default per column, then (when `located`) the file
+    /// name and line to name in errors; outputs one tensor per column.
     DecodeCsv {
         format: CsvFormat,
         columns: usize,
+        located: bool,
     },
     RegexFullMatch(Pattern),
     RegexReplace {
@@ -227,6 +229,18 @@ fn output_count(op: &GraphOp) -> usize {
     }
 }
 
+/// "file, line N" from a file-name tensor and a line tensor.
+fn place(parts: &[&Tensor]) -> String {
+    let file = parts[0]
+        .as_strings()
+        .map(|s| String::from_utf8_lossy(s.get(0)).into_owned());
+    let line = parts[1].as_slice::<i64>().map(|v| v[0]);
+    match (file, line) {
+        (Some(file), Some(line)) => format!("{file}, line {line}"),
+        _ => "(unknown place)".into(),
+    }
+}
+
 /// The random stream of an op seeded as `seed` for the element at `at`.
 fn random_stream(seed: Seeding, args: &[&Tensor], at: Position) -> Result<RandomStream> {
     match seed {
@@ -282,7 +296,19 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             vec![pieces, row_splits]
         }
         GraphOp::StridedSlice(indices) => vec![strided_slice(args[0], indices)?],
-        GraphOp::DecodeCsv { format, .. } => decode_csv(args[0], &args[1..], format)?,
+        GraphOp::DecodeCsv {
+            format,
+            columns,
+            located,
+        } => {
+            let defaults = &args[1..1 + columns];
+            decode_csv(args[0], defaults, format).map_err(|e| match (located, e) {
+                (true, Error::InvalidArgument(message)) => {
+                    Error::InvalidArgument(format!("{}: {message}", place(&args[1 + columns..])))
+                }
+                (_, e) => e,
+            })?
+        }
         GraphOp::RegexFullMatch(pattern) => vec![re2::full_match(args[0], pattern)?],
         GraphOp::RegexReplace {
             pattern,

@@ -23,6 +23,10 @@ pub trait RecordFormat: Send + Sync + 'static {
     fn open(path: &Path, options: &FileOptions) -> Result<Self::Reader>;
     /// Reads the next record into `record` (replacing it); false at the end.
     fn read_into(reader: &mut Self::Reader, record: &mut Vec<u8>) -> Result<bool>;
+    /// Where the last record read lies, for messages (the line it starts on, for text).
+    fn position(_reader: &Self::Reader) -> i64 {
+        0
+    }
 }
 
 /// TFRecord files: each record's length and data CRC checked.
@@ -55,6 +59,10 @@ impl RecordFormat for CsvRecords {
 
     fn read_into((lines, syntax): &mut Self::Reader, record: &mut Vec<u8>) -> Result<bool> {
         lines.read_csv_record_into(record, *syntax)
+    }
+
+    fn position((lines, _): &Self::Reader) -> i64 {
+        lines.record_line() as i64
     }
 }
 
@@ -111,6 +119,9 @@ pub struct FileOptions {
     pub fixed: Option<FixedLayout>,
     /// For CSV files: how to tell where a record ends.
     pub csv: CsvSyntax,
+    /// Each record comes with its file's name and its position (three components), so a
+    /// later parse can say where a bad one is.
+    pub located: bool,
 }
 
 impl<F: RecordFormat> RecordFileNode<F> {
@@ -179,12 +190,39 @@ impl<F: RecordFormat> RecordFileIterator<F> {
 
 impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
     fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
+        let located = self
+            .node
+            .options
+            .located
+            .then(|| self.node.path.display().to_string());
         self.read(|reader, scratch| {
-            Ok(F::read_into(reader, scratch)?.then(|| vec![Tensor::scalar_bytes(scratch)]))
+            if !F::read_into(reader, scratch)? {
+                return Ok(None);
+            }
+            let mut element = vec![Tensor::scalar_bytes(scratch)];
+            if let Some(path) = located {
+                element.push(Tensor::scalar_bytes(path.as_bytes()));
+                element.push(Tensor::scalar(F::position(reader)));
+            }
+            Ok(Some(element))
         })
     }
 
-    fn next_batch(&mut self, _ctx: &Context, max: usize) -> Result<Option<Batch>> {
+    fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
+        if self.node.options.located {
+            let mut elements = Vec::new();
+            while elements.len() < max {
+                match self.next(ctx)? {
+                    Some(element) => elements.push(element),
+                    None => break,
+                }
+            }
+            return if elements.is_empty() {
+                Ok(None)
+            } else {
+                Batch::stack(&elements).map(Some)
+            };
+        }
         self.read(|reader, scratch| {
             let mut records = StringBuf::with_capacity(max, 0);
             let mut rows = 0;

@@ -409,10 +409,11 @@ impl NativeDataset {
     /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
     /// record per line), "csv_record" (lines, but quoted fields may span them) or
     /// "fixed_length" (`fixed`: record, header and footer bytes; `csv`: the delimiter and
-    /// whether fields may be quoted), without each file's first
+    /// whether fields may be quoted; `located`: each record followed by its file's name and
+    /// its line), without each file's first
     /// record when `header`: read one file after another, or
     /// `cycle_length` files interleaved record by record.
-    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false, fixed=None, csv=None))]
+    #[pyo3(signature = (format, compression, buffer_size, cycle_length, header=false, fixed=None, csv=None, located=false))]
     #[allow(clippy::too_many_arguments)]
     fn file_records(
         &self,
@@ -424,6 +425,7 @@ impl NativeDataset {
         header: bool,
         fixed: Option<(i64, i64, i64)>,
         csv: Option<(u8, bool)>,
+        located: bool,
     ) -> PyResult<Self> {
         let fixed = fixed
             .map(|(record, head, foot)| FixedLayout::new(record, head, foot))
@@ -438,6 +440,7 @@ impl NativeDataset {
                 delimiter,
                 quoted,
             }),
+            located,
         };
         let read_file = record_file_fn(format, options).py_err(py)?;
         Ok(match cycle_length {

@@ -70,6 +70,10 @@ impl NativeSourceGraph {
     }
 }
 
+/// decode_csv's attribute: delimiter, quoting, na_value, select_cols, whether an empty
+/// record is one field, whether a file name and line follow the defaults.
+type CsvAttr = (Vec<u8>, bool, Vec<u8>, Option<Vec<usize>>, bool, bool);
+
 fn node_from_py(
     py: Python<'_>,
     op: &str,
@@ -128,16 +132,12 @@ fn node_from_py(
         }
         "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
         "decode_csv" => {
-            let (delimiter, quoted, na_value, select_cols, empty_record_is_field): (
-                Vec<u8>,
-                bool,
-                Vec<u8>,
-                Option<Vec<usize>>,
-                bool,
-            ) = attr.extract().map_err(wrong)?;
+            let (delimiter, quoted, na_value, select_cols, empty_record_is_field, located): CsvAttr =
+                attr.extract().map_err(wrong)?;
             let &[delimiter] = delimiter.as_slice() else {
                 return Err(Error::invalid("field_delim should be only 1 char"));
             };
+            let extra = if located { 3 } else { 1 };
             GraphOp::DecodeCsv {
                 format: CsvFormat {
                     delimiter,
@@ -146,7 +146,8 @@ fn node_from_py(
                     select_cols,
                     empty_record_is_field,
                 },
-                columns: inputs.len().saturating_sub(1),
+                columns: inputs.len().saturating_sub(extra),
+                located,
             }
         }
         "regex_full_match" => GraphOp::RegexFullMatch(Pattern::new(

@@ -92,9 +92,12 @@ def _records(
         raise InvalidArgumentError("field_delim should be only 1 char")
     csv = (delimiter[0], bool(quoted))
     native = files._native.file_records(
-        "csv_record", compression, buffer, cycle, bool(header), None, csv
+        "csv_record", compression, buffer, cycle, bool(header), None, csv, True
     )
-    return Dataset(native, Structure(TensorSpec([], string)))
+    # Each record comes with its file and line, for parse errors to name.
+    return Dataset(
+        native, Structure((TensorSpec([], string), TensorSpec([], string), TensorSpec([], int64)))
+    )
 
 
 def _parse(
@@ -105,10 +108,14 @@ def _parse(
     na_value: str,
     select_cols: Sequence[int] | None,
 ) -> Dataset:
-    """Each record parsed into a tuple of columns (a native map)."""
-    return records.map(
-        lambda record: tuple(read_csv(record, defaults, delim, quoted, na_value, select_cols, True))
-    )
+    """Each record parsed into a tuple of columns (a native map); a bad record's error
+    names its file and line."""
+
+    def parse(record: Any, path: Any, line: Any) -> tuple:
+        where = (path, line)
+        return tuple(read_csv(record, defaults, delim, quoted, na_value, select_cols, True, where))
+
+    return records.map(parse)
 
 
 def _file_names(file_pattern: Any) -> list[str]:
