@@ -1,7 +1,7 @@
 //! The stream compressions a TFRecord file may use. TensorFlow compresses the whole stream, not
 //! each record, so compression wraps the byte stream under the record framing.
 
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 
 use flate2::bufread::{MultiGzDecoder, ZlibDecoder};
 use flate2::write::{GzEncoder, ZlibEncoder};
@@ -40,12 +40,13 @@ impl Compression {
     }
 
     /// The decompressed stream of `input`, buffered with `buffer_size` bytes on both sides of
-    /// the decoder so that the record reader's small header reads stay cheap.
+    /// the decoder so that the record reader's small header reads stay cheap (and line
+    /// readers can search the buffer itself).
     pub(crate) fn decoder(
         self,
         input: Box<dyn Read + Send>,
         buffer_size: usize,
-    ) -> Box<dyn Read + Send> {
+    ) -> Box<dyn BufRead + Send> {
         let raw = BufReader::with_capacity(buffer_size, input);
         match self {
             Compression::None => Box::new(raw),

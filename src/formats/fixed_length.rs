@@ -2,15 +2,12 @@
 //! format): an optional header, records of one length, an optional footer. A body that is
 //! not a whole number of records is refused, naming the file.
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
 use super::compression::Compression;
-use super::open_file;
+use super::open_records;
 use crate::engine::{Error, Result};
-
-/// TensorFlow's default read buffer for `FixedLengthRecordDataset`.
-const DEFAULT_BUFFER_SIZE: usize = 256 * 1024;
 
 /// Where the records lie in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +36,7 @@ impl FixedLayout {
 }
 
 pub struct FixedLengthReader {
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     name: String,
     layout: FixedLayout,
     /// Bytes read and not yet handed out: the next record and the footer that may follow.
@@ -59,23 +56,21 @@ impl FixedLengthReader {
         compression: Compression,
         buffer_size: Option<usize>,
     ) -> Result<FixedLengthReader> {
-        let name = path.display().to_string();
-        let file = open_file(path)?;
-        if compression == Compression::None {
-            let size = file.metadata().map_err(|e| Error::io(&name, e))?.len();
-            check_body(&name, layout, size)?;
+        let stream = open_records(path, compression, buffer_size)?;
+        if let Some(size) = stream.plain_len {
+            check_body(&stream.name, layout, size)?;
         }
-        let buffer_size = buffer_size.unwrap_or(DEFAULT_BUFFER_SIZE);
         Ok(FixedLengthReader::from_reader(
-            compression.decoder(Box::new(file), buffer_size),
-            name,
+            stream.input,
+            stream.name,
             layout,
         ))
     }
 
-    /// Reads from an uncompressed byte source; `name` is what error messages call it.
+    /// Reads from an uncompressed, buffered byte source; `name` is what error messages call
+    /// it.
     pub fn from_reader(
-        input: Box<dyn Read + Send>,
+        input: Box<dyn BufRead + Send>,
         name: impl Into<String>,
         layout: FixedLayout,
     ) -> FixedLengthReader {

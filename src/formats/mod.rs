@@ -24,3 +24,37 @@ use crate::engine::{Error, Result};
 pub(crate) fn open_file(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path.display(), e))
 }
+
+/// TensorFlow's default read buffer for its file datasets.
+const DEFAULT_READ_BUFFER: usize = 256 * 1024;
+
+/// A file of records opened for reading: its decompressed, buffered stream, the name
+/// messages give it, and its length when the stream is the file itself (uncompressed).
+pub(crate) struct RecordStream {
+    pub input: Box<dyn std::io::BufRead + Send>,
+    pub name: String,
+    pub plain_len: Option<u64>,
+}
+
+/// Opens `path` through `compression`'s decoder; `buffer_size` defaults to TensorFlow's
+/// 256 KiB.
+pub(crate) fn open_records(
+    path: &Path,
+    compression: compression::Compression,
+    buffer_size: Option<usize>,
+) -> Result<RecordStream> {
+    let name = path.display().to_string();
+    let file = open_file(path)?;
+    let plain_len = match compression {
+        compression::Compression::None => {
+            Some(file.metadata().map_err(|e| Error::io(&name, e))?.len())
+        }
+        _ => None,
+    };
+    let buffer_size = buffer_size.unwrap_or(DEFAULT_READ_BUFFER);
+    Ok(RecordStream {
+        input: compression.decoder(Box::new(file), buffer_size),
+        name,
+        plain_len,
+    })
+}

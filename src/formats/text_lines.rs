@@ -2,18 +2,15 @@
 //! `\n` (or `\r\n`); a last line without a line break is a line; an empty file has none.
 //! CSV records are read the same way, but a line break inside double quotes does not end one.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use super::compression::Compression;
-use super::open_file;
+use super::open_records;
 use crate::engine::{Error, Result};
 
-/// TensorFlow's default read buffer for `TextLineDataset`.
-const DEFAULT_BUFFER_SIZE: usize = 256 * 1024;
-
 pub struct TextLineReader {
-    input: BufReader<Box<dyn Read + Send>>,
+    input: Box<dyn BufRead + Send>,
     name: String,
     /// Line breaks read so far, for messages.
     lines: u64,
@@ -28,14 +25,8 @@ impl TextLineReader {
         compression: Compression,
         buffer_size: Option<usize>,
     ) -> Result<TextLineReader> {
-        let file = open_file(path)?;
-        let buffer_size = buffer_size.unwrap_or(DEFAULT_BUFFER_SIZE);
-        Ok(TextLineReader::from_reader(
-            Box::new(file),
-            path.display().to_string(),
-            compression,
-            buffer_size,
-        ))
+        let stream = open_records(path, compression, buffer_size)?;
+        Ok(TextLineReader::new(stream.input, stream.name))
     }
 
     /// Reads from any byte source; `name` is what error messages call it.
@@ -45,9 +36,13 @@ impl TextLineReader {
         compression: Compression,
         buffer_size: usize,
     ) -> TextLineReader {
+        TextLineReader::new(compression.decoder(input, buffer_size), name.into())
+    }
+
+    fn new(input: Box<dyn BufRead + Send>, name: String) -> Self {
         TextLineReader {
-            input: BufReader::with_capacity(buffer_size, compression.decoder(input, buffer_size)),
-            name: name.into(),
+            input,
+            name,
             lines: 0,
             record_line: 0,
         }

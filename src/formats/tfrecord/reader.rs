@@ -1,23 +1,20 @@
 //! Reading TFRecord files record by record, failing the way TensorFlow fails on damaged files.
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 use super::{masked_crc, FOOTER_LEN, HEADER_LEN};
 use crate::engine::error::{Error, Result};
 use crate::engine::tensor::StringBuf;
 use crate::formats::compression::Compression;
-
-/// TensorFlow's default read buffer for `TFRecordDataset`.
-const DEFAULT_BUFFER_SIZE: usize = 256 * 1024;
+use crate::formats::open_records;
 
 /// Reads the records of one TFRecord stream in order.
 ///
 /// After an error the reader keeps returning that error: TensorFlow's reader cannot resync past a
 /// damaged record either, so nothing after it is trusted.
 pub struct TfRecordReader {
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     name: String,
     /// Offset of the next record in the uncompressed stream.
     offset: u64,
@@ -34,16 +31,12 @@ impl TfRecordReader {
         compression: Compression,
         buffer_size: Option<usize>,
     ) -> Result<TfRecordReader> {
-        let name = path.display().to_string();
-        let file = File::open(path).map_err(|e| Error::io(&name, e))?;
-        let file_len = file.metadata().map_err(|e| Error::io(&name, e))?.len();
-        let buffer_size = buffer_size.unwrap_or(DEFAULT_BUFFER_SIZE);
-        let mut reader =
-            TfRecordReader::from_reader(Box::new(file), name, compression, buffer_size);
-        if compression == Compression::None {
-            reader.stream_len = Some(file_len);
-        }
-        Ok(reader)
+        let stream = open_records(path, compression, buffer_size)?;
+        Ok(TfRecordReader::new(
+            stream.input,
+            stream.name,
+            stream.plain_len,
+        ))
     }
 
     /// Reads from any byte source; `name` is what error messages call it.
@@ -53,11 +46,15 @@ impl TfRecordReader {
         compression: Compression,
         buffer_size: usize,
     ) -> TfRecordReader {
+        TfRecordReader::new(compression.decoder(input, buffer_size), name.into(), None)
+    }
+
+    fn new(input: Box<dyn BufRead + Send>, name: String, stream_len: Option<u64>) -> Self {
         TfRecordReader {
-            input: compression.decoder(input, buffer_size),
-            name: name.into(),
+            input,
+            name,
             offset: 0,
-            stream_len: None,
+            stream_len,
             failed: None,
         }
     }
