@@ -140,6 +140,10 @@ impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
             reader: None,
             node: RecordFileNode::new(self.path.clone(), self.options),
             scratch: Vec::new(),
+            file_name: self
+                .options
+                .located
+                .then(|| self.path.display().to_string()),
         }))
     }
 
@@ -154,6 +158,8 @@ struct RecordFileIterator<F: RecordFormat> {
     node: RecordFileNode<F>,
     reader: Option<Option<F::Reader>>,
     scratch: Vec<u8>,
+    /// The file's name, handed on with each record when records are located.
+    file_name: Option<String>,
 }
 
 impl<F: RecordFormat> RecordFileIterator<F> {
@@ -190,26 +196,22 @@ impl<F: RecordFormat> RecordFileIterator<F> {
 
 impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
     fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
-        let located = self
-            .node
-            .options
-            .located
-            .then(|| self.node.path.display().to_string());
-        self.read(|reader, scratch| {
-            if !F::read_into(reader, scratch)? {
-                return Ok(None);
-            }
-            let mut element = vec![Tensor::scalar_bytes(scratch)];
-            if let Some(path) = located {
-                element.push(Tensor::scalar_bytes(path.as_bytes()));
-                element.push(Tensor::scalar(F::position(reader)));
-            }
-            Ok(Some(element))
-        })
+        let record = self.read(|reader, scratch| {
+            let record = F::read_into(reader, scratch)?.then(|| Tensor::scalar_bytes(scratch));
+            Ok(record.map(|r| (r, F::position(reader))))
+        })?;
+        Ok(record.map(|(record, position)| match &self.file_name {
+            Some(name) => vec![
+                record,
+                Tensor::scalar_bytes(name.as_bytes()),
+                Tensor::scalar(position),
+            ],
+            None => vec![record],
+        }))
     }
 
     fn next_batch(&mut self, ctx: &Context, max: usize) -> Result<Option<Batch>> {
-        if self.node.options.located {
+        if self.file_name.is_some() {
             let mut elements = Vec::new();
             while elements.len() < max {
                 match self.next(ctx)? {
