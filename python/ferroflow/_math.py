@@ -10,10 +10,7 @@ import numpy as np
 
 from . import _trace
 from ._convert import dtype_of, to_numpy
-from ._dtypes import bool_, float64
 from ._ops import _apply
-from ._spec import TensorSpec
-from ._trace import COMPARISONS
 
 
 def _is_value(x: Any) -> bool:
@@ -42,13 +39,9 @@ def _binary(op: str, x: Any, y: Any) -> Any:
     else:
         a = to_numpy(x)
         b = to_numpy(y) if _is_value(y) else _beside(y, a)
-    if op in COMPARISONS:
-        out = bool_
-    elif op == "div" and dtype_of(a).is_integer:
-        out = float64
-    else:
-        out = dtype_of(a)
-    return _apply("binary", [a, b], op, lambda s: TensorSpec(s[0].shape, out))
+    # Both operands are values: the kernel runs now and decides the result's dtype (traced
+    # operands took the tracer's path above, which states it for the graph).
+    return _apply("binary", [a, b], op, lambda s: s[0])
 
 
 def add(x: Any, y: Any, name: str | None = None) -> Any:

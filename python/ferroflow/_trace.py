@@ -126,7 +126,7 @@ def _broadcast(a: TensorShape, b: TensorShape) -> TensorShape:
     return TensorShape(out)
 
 
-COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+_COMPARISONS = {"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
 _LOGICAL = {"logical_and", "logical_or", "logical_xor"}
 
 
@@ -185,7 +185,7 @@ class Symbol:
             return self.graph.add("binary", [self, b], op, [spec])[0]
         b = self._operand(other)
         a, b = (b, self) if reverse else (self, b)
-        if op in COMPARISONS:
+        if op in _COMPARISONS:
             dtype = bool_
         elif op in _LOGICAL:
             if not self.dtype.is_bool:

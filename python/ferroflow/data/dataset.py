@@ -622,20 +622,14 @@ class Dataset:
         native = self._native.bucket_by_sequence_length(
             fn, boundaries, sizes, padding, bool(pad_to_bucket_boundary), bool(drop_remainder)
         )
-        batched = _nest.pack_sequence_as(
-            spec,
-            [
-                TensorSpec(
-                    None if s.shape.rank is None else [None] * (s.shape.rank + 1),
-                    s.dtype,
-                )
-                if not no_padding
-                else TensorSpec(
-                    None if s.shape.rank is None else [None, *s.shape.as_list()], s.dtype
-                )
-                for s in specs
-            ],
-        )
+        batched = _stacked_spec(spec)
+        if not no_padding:  # padded dimensions vary from batch to batch
+            batched = _nest.map_structure(
+                lambda s: TensorSpec(
+                    None if s.shape.rank is None else [None] * s.shape.rank, s.dtype
+                ),
+                batched,
+            )
         return self._derive(native, Structure(batched))
 
     def group_by_window(
