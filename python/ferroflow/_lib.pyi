@@ -1,10 +1,30 @@
 """Type stubs for the native module ``ferroflow._lib`` (the Rust engine's Python handles)."""
 
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, final
 
+__all__ = [
+    "NativeColumnarSource",
+    "NativeDataset",
+    "NativeGraph",
+    "NativeIterator",
+    "NativeSourceGraph",
+    "NativeTfRecordWriter",
+    "RecordBatch",
+    "__version__",
+    "decode_example",
+    "decode_sequence_example",
+    "encode_example",
+    "encode_sequence_example",
+    "graph_op_names",
+    "inspect_file",
+    "parse_example",
+    "parse_sequence",
+]
 __version__: str
 
+@final
 class NativeDataset:
     """An immutable engine dataset; every method returns a new one."""
 
@@ -33,6 +53,7 @@ class NativeDataset:
         func: Callable[..., list[Any]],
         parallelism: int | None = None,
         deterministic: bool | None = None,
+        note: str | None = None,
     ) -> NativeDataset: ...
     def map_graph(
         self, graph: NativeGraph, parallelism: int | None = None, deterministic: bool | None = None
@@ -96,7 +117,7 @@ class NativeDataset:
         cycle_length: int | None,
         header: bool = False,
         fixed: tuple[int, int, int] | None = None,
-        csv: tuple[int, bool] | None = None,
+        csv: tuple[bytes, bool] | None = None,
         located: bool = False,
     ) -> NativeDataset: ...
     def window(self, size: int, shift: int, stride: int, drop_remainder: bool) -> NativeDataset: ...
@@ -117,6 +138,7 @@ class NativeDataset:
         timeline: bool = False,
     ) -> NativeIterator: ...
 
+@final
 class NativeIterator:
     """One pass over a NativeDataset."""
 
@@ -135,10 +157,11 @@ class NativeIterator:
     def timeline(self) -> tuple[list[tuple[int, int, float, float]], float]: ...
     def close(self) -> None: ...
 
+@final
 class NativeTfRecordWriter:
     """Writes records to a TFRecord file."""
 
-    def __init__(self, path: str, compression: str) -> None: ...
+    def __new__(cls, path: str, compression: str) -> NativeTfRecordWriter: ...
     def write(self, record: bytes) -> None: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
@@ -152,29 +175,38 @@ def decode_sequence_example(
     data: bytes,
 ) -> tuple[list[tuple[str, int, Any]], list[tuple[str, list[tuple[int, Any]]]]]: ...
 def parse_example(serialized: Any, specs: list[tuple]) -> list[Any]: ...
+def graph_op_names() -> list[str]: ...
+def inspect_file(
+    path: str | os.PathLike[str],
+    progress: Callable[[int, int, int], object] | None = None,
+    progress_interval: float | None = None,
+) -> dict[str, Any]: ...
 def parse_sequence(
     serialized: Any, context_specs: list[tuple], sequence_specs: list[tuple]
 ) -> tuple[list[Any], list[Any], list[Any] | None]: ...
 
+@final
 class NativeGraph:
     """A traced function: nodes of Rust kernels over an element's components."""
 
-    def __init__(
-        self, inputs: int, nodes: list[tuple[str, list[int], Any]], outputs: list[int]
-    ) -> None: ...
+    def __new__(
+        cls, inputs: int, nodes: list[tuple[str, list[int], Any]], outputs: list[int]
+    ) -> NativeGraph: ...
     def __call__(self, components: list[Any], index: int = 0) -> list[Any]: ...
 
+@final
 class NativeSourceGraph:
     """A traced flat_map/interleave function: a graph and the source it builds."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         graph: NativeGraph,
         kind: str,
         compression: str | None = None,
         buffer_size: int | None = None,
-    ) -> None: ...
+    ) -> NativeSourceGraph: ...
 
+@final
 class NativeColumnarSource:
     @staticmethod
     def parquet(paths: list[str], columns: list[str] | None = None) -> NativeColumnarSource: ...
@@ -187,13 +219,14 @@ class NativeColumnarSource:
         self,
         paths: list[list[str]],
         fills: dict[str, Any],
-        parallel_reads: int,
+        parallel_reads: int | None,
         shuffle: bool,
         shuffle_seed: int | None,
         num_shards: int,
         shard_index: int,
     ) -> NativeDataset: ...
 
+@final
 class RecordBatch:
     @property
     def num_rows(self) -> int: ...

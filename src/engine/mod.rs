@@ -1,5 +1,6 @@
 //! The engine's building blocks: tensors, elements, errors, the dataset and iterator traits.
 
+pub mod args;
 pub mod budget;
 pub mod bufpool;
 pub mod dataset;

@@ -18,7 +18,7 @@ use arrow_schema::{ArrowError, Schema, SchemaRef};
 use super::open_file;
 use super::schema::CommonSchema;
 use crate::engine::{Error, Result};
-use crate::ops::columnar::BatchSource;
+use crate::formats::batch_source::BatchSource;
 
 struct IpcFile {
     path: PathBuf,

@@ -3,6 +3,7 @@
 pub mod arrow_ipc;
 pub mod arrow_read;
 pub mod arrow_write;
+pub mod batch_source;
 pub mod compression;
 pub mod example;
 pub mod fixed_length;

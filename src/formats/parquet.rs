@@ -18,7 +18,7 @@ use parquet::file::properties::WriterProperties;
 use super::open_file;
 use super::schema::{same_schema, CommonSchema};
 use crate::engine::{Error, Result};
-use crate::ops::columnar::BatchSource;
+use crate::formats::batch_source::BatchSource;
 
 struct ParquetFile {
     path: PathBuf,
@@ -205,79 +205,7 @@ impl ParquetSink {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::Arc;
-
     use super::*;
-    use crate::engine::{Context, DatasetNode, Tensor};
-    use crate::formats::arrow_read::describe;
-    use crate::formats::arrow_write::rows_to_record_batch;
-    use crate::ops::columnar::{ColumnarNode, UnitOrder};
-
-    fn fixture(name: &str) -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/parquet/"
-        ))
-        .join(name)
-    }
-
-    fn read_all(paths: &[PathBuf], fills: HashMap<String, Tensor>) -> Vec<Vec<Tensor>> {
-        let source = ParquetSource::open(paths, None).unwrap();
-        let leaves = describe(&source.schema()).unwrap();
-        let order = UnitOrder {
-            parallel_reads: 2,
-            shuffle: None,
-            shard: (1, 0),
-        };
-        let node = ColumnarNode::new(Arc::new(source), leaves, fills, order).unwrap();
-        let ctx = Arc::new(Context::default());
-        let mut it = node.make_iterator(&ctx).unwrap();
-        std::iter::from_fn(|| it.next(&ctx).unwrap()).collect()
-    }
-
-    #[test]
-    fn every_codec_reads_the_same_rows() {
-        let fills = HashMap::from([("maybe".to_string(), Tensor::scalar(-1.0f64))]);
-        let snappy = read_all(&[fixture("table_snappy.parquet")], fills.clone());
-        assert_eq!(snappy.len(), 300);
-        let ids: i64 = snappy
-            .iter()
-            .map(|r| r[0].as_slice::<i64>().unwrap()[0])
-            .sum();
-        assert_eq!(ids, 44850);
-        assert_eq!(snappy[11][3].as_strings().unwrap().get(0), b"gamma");
-        assert_eq!(snappy[5][2].as_slice::<f64>().unwrap(), &[-1.0]);
-        for codec in ["zstd", "gzip", "none"] {
-            let rows = read_all(&[fixture(&format!("table_{codec}.parquet"))], fills.clone());
-            assert_eq!(rows, snappy, "{codec}");
-        }
-    }
-
-    #[test]
-    fn written_rows_read_back_equal() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.parquet");
-        let rows: Vec<Vec<Tensor>> = (0..10i64)
-            .map(|i| {
-                vec![
-                    Tensor::scalar(i),
-                    Tensor::from_vec(vec![i as usize % 3], vec![i as i32; i as usize % 3]).unwrap(),
-                ]
-            })
-            .collect();
-        let paths = vec![vec!["id".to_string()], vec!["seq".to_string()]];
-        let mut sink =
-            ParquetSink::new(path.clone(), compression(Some("zstd")).unwrap(), 4).unwrap();
-        for chunk in rows.chunks(4) {
-            sink.write(&rows_to_record_batch(chunk, &paths, &[false, true]).unwrap())
-                .unwrap();
-        }
-        sink.finish().unwrap();
-        let source = ParquetSource::open(std::slice::from_ref(&path), None).unwrap();
-        assert_eq!(source.units(), 3);
-        assert_eq!(read_all(&[path], HashMap::new()), rows);
-    }
 
     #[test]
     fn a_missing_or_damaged_file_names_itself() {

@@ -143,6 +143,16 @@ pub struct CsvSyntax {
     pub quoted: bool,
 }
 
+impl CsvSyntax {
+    /// The syntax with `delimiter` (one byte, as TensorFlow requires) between fields.
+    pub fn new(delimiter: &[u8], quoted: bool) -> Result<Self> {
+        let &[delimiter] = delimiter else {
+            return Err(Error::invalid("field_delim should be only 1 char"));
+        };
+        Ok(CsvSyntax { delimiter, quoted })
+    }
+}
+
 impl Default for CsvSyntax {
     fn default() -> Self {
         CsvSyntax {

@@ -6,8 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::SchemaRef;
+use arrow_array::ArrayRef;
 use crossbeam_channel::{bounded, Receiver};
 
 use crate::engine::pool::on_pool_thread;
@@ -18,64 +17,16 @@ use crate::engine::{
 use crate::formats::arrow_read::{
     leaf_arrays, row_to_tensor, rows_to_ragged, rows_to_tensor, LeafSpec, NullPolicy,
 };
+use crate::formats::batch_source::BatchSource;
 
-/// Where record batches come from.
-pub trait BatchSource: Send + Sync {
-    /// The columns every unit's batches have.
-    fn schema(&self) -> SchemaRef;
-    /// How many units the source splits into.
-    fn units(&self) -> usize;
-    /// The rows of `unit`, when known without reading it.
-    fn unit_rows(&self, unit: usize) -> Option<u64>;
-    /// Reads `unit` (blocking I/O and decoding).
-    fn read(&self, unit: usize) -> Result<Vec<RecordBatch>>;
-    /// Names row `row` of `unit` for error messages.
-    fn locate(&self, unit: usize, row: u64) -> String;
-
-    /// Whether every read decodes new buffers that only this pass sees, so batches may keep
-    /// their values in them (data held in memory is shared with its owner and every pass).
-    fn reads_fresh_buffers(&self) -> bool {
-        true
+/// Shard `index` of `count`: the units it reads are every `count`-th from `index`.
+pub fn shard(count: i64, index: i64) -> Result<(usize, usize)> {
+    if count <= 0 || index < 0 || index >= count {
+        return Err(Error::invalid(format!(
+            "shard index {index} must be in [0, {count})"
+        )));
     }
-}
-
-/// Record batches already in memory (`Dataset.from_arrow`), one unit each.
-pub struct MemorySource {
-    batches: Vec<RecordBatch>,
-    schema: SchemaRef,
-}
-
-impl MemorySource {
-    pub fn new(batches: Vec<RecordBatch>, schema: SchemaRef) -> Self {
-        MemorySource { batches, schema }
-    }
-}
-
-impl BatchSource for MemorySource {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn units(&self) -> usize {
-        self.batches.len()
-    }
-
-    fn unit_rows(&self, unit: usize) -> Option<u64> {
-        Some(self.batches[unit].num_rows() as u64)
-    }
-
-    fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
-        Ok(vec![self.batches[unit].clone()])
-    }
-
-    fn locate(&self, unit: usize, row: u64) -> String {
-        let before: usize = self.batches[..unit].iter().map(|b| b.num_rows()).sum();
-        format!("row {}", before as u64 + row)
-    }
-
-    fn reads_fresh_buffers(&self) -> bool {
-        false
-    }
+    Ok((count as usize, index as usize))
 }
 
 /// How a pass walks the units.
@@ -105,11 +56,7 @@ impl ColumnarNode {
         order: UnitOrder,
     ) -> Result<Self> {
         let (count, index) = order.shard;
-        if count == 0 || index >= count {
-            return Err(Error::invalid(format!(
-                "shard index {index} must be in [0, {count})"
-            )));
-        }
+        shard(count as i64, index as i64)?;
         Ok(ColumnarNode {
             source,
             leaves: Arc::new(leaves),
@@ -356,11 +303,13 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use arrow_array::types::Int32Type;
-    use arrow_array::{Int64Array, ListArray};
+    use arrow_array::{Int64Array, ListArray, RecordBatch};
+    use arrow_schema::SchemaRef;
 
     use super::*;
     use crate::engine::DType;
     use crate::formats::arrow_read::describe;
+    use crate::formats::batch_source::MemorySource;
 
     fn ids(start: i64, n: i64) -> RecordBatch {
         let lists = ListArray::from_iter_primitive::<Int32Type, _, _>(
@@ -496,5 +445,83 @@ mod tests {
             }
             assert!(it.next(&ctx).unwrap().is_none());
         }
+    }
+}
+
+/// Parquet files read as rows, the way ParquetDataset reads them.
+#[cfg(test)]
+mod parquet_tests {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::formats::arrow_read::describe;
+    use crate::formats::arrow_write::rows_to_record_batch;
+    use crate::formats::parquet::{compression, ParquetSink, ParquetSource};
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/parquet/"
+        ))
+        .join(name)
+    }
+
+    fn read_all(paths: &[PathBuf], fills: HashMap<String, Tensor>) -> Vec<Vec<Tensor>> {
+        let source = ParquetSource::open(paths, None).unwrap();
+        let leaves = describe(&source.schema()).unwrap();
+        let order = UnitOrder {
+            parallel_reads: 2,
+            shuffle: None,
+            shard: (1, 0),
+        };
+        let node = ColumnarNode::new(Arc::new(source), leaves, fills, order).unwrap();
+        let ctx = Arc::new(Context::default());
+        let mut it = node.make_iterator(&ctx).unwrap();
+        std::iter::from_fn(|| it.next(&ctx).unwrap()).collect()
+    }
+
+    #[test]
+    fn every_codec_reads_the_same_rows() {
+        let fills = HashMap::from([("maybe".to_string(), Tensor::scalar(-1.0f64))]);
+        let snappy = read_all(&[fixture("table_snappy.parquet")], fills.clone());
+        assert_eq!(snappy.len(), 300);
+        let ids: i64 = snappy
+            .iter()
+            .map(|r| r[0].as_slice::<i64>().unwrap()[0])
+            .sum();
+        assert_eq!(ids, 44850);
+        assert_eq!(snappy[11][3].as_strings().unwrap().get(0), b"gamma");
+        assert_eq!(snappy[5][2].as_slice::<f64>().unwrap(), &[-1.0]);
+        for codec in ["zstd", "gzip", "none"] {
+            let rows = read_all(&[fixture(&format!("table_{codec}.parquet"))], fills.clone());
+            assert_eq!(rows, snappy, "{codec}");
+        }
+    }
+
+    #[test]
+    fn written_rows_read_back_equal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.parquet");
+        let rows: Vec<Vec<Tensor>> = (0..10i64)
+            .map(|i| {
+                vec![
+                    Tensor::scalar(i),
+                    Tensor::from_vec(vec![i as usize % 3], vec![i as i32; i as usize % 3]).unwrap(),
+                ]
+            })
+            .collect();
+        let paths = vec![vec!["id".to_string()], vec!["seq".to_string()]];
+        let mut sink =
+            ParquetSink::new(path.clone(), compression(Some("zstd")).unwrap(), 4).unwrap();
+        for chunk in rows.chunks(4) {
+            sink.write(&rows_to_record_batch(chunk, &paths, &[false, true]).unwrap())
+                .unwrap();
+        }
+        sink.finish().unwrap();
+        let source = ParquetSource::open(std::slice::from_ref(&path), None).unwrap();
+        assert_eq!(source.units(), 3);
+        assert_eq!(read_all(&[path], HashMap::new()), rows);
     }
 }

@@ -16,13 +16,15 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods, PyDict, PyTuple};
 use super::convert::tensor_from_py;
 use super::dataset::NativeDataset;
 use super::errors::IntoPyResult;
+use crate::engine::args::positive;
 use crate::engine::random::SeedGenerator;
 use crate::engine::{Error, Result};
 use crate::formats::arrow_ipc::ArrowIpcSource;
 use crate::formats::arrow_read::{describe, LeafSpec};
+use crate::formats::batch_source::{BatchSource, MemorySource};
 use crate::formats::parquet::ParquetSource;
 use crate::kernels::cast::cast;
-use crate::ops::columnar::{BatchSource, ColumnarNode, MemorySource, UnitOrder};
+use crate::ops::columnar::{shard, ColumnarNode, UnitOrder};
 
 const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
 const ARRAY_CAPSULE: &CStr = c"arrow_array";
@@ -162,12 +164,18 @@ impl NativeColumnarSource {
         py: Python<'_>,
         paths: Vec<Vec<String>>,
         fills: &Bound<'_, PyDict>,
-        parallel_reads: usize,
+        parallel_reads: Option<i64>,
         shuffle: bool,
         shuffle_seed: Option<u64>,
-        num_shards: usize,
-        shard_index: usize,
+        num_shards: i64,
+        shard_index: i64,
     ) -> PyResult<NativeDataset> {
+        let parallel_reads = parallel_reads
+            .map(|n| positive("num_parallel_reads", n))
+            .transpose()
+            .py_err(py)?
+            .unwrap_or(0);
+        let (num_shards, shard_index) = shard(num_shards, shard_index).py_err(py)?;
         let mut leaves = Vec::with_capacity(paths.len());
         for path in &paths {
             let leaf = self

@@ -11,6 +11,7 @@ use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
+use crate::engine::args::{positive, positive_or_autotune};
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::FixedLayout;
@@ -100,7 +101,7 @@ impl NativeDataset {
         let Some(parallelism) = parallelism else {
             return Ok(wrap(MapNode::new(self.node.clone(), func).with_note(note)));
         };
-        let parallelism = usize::try_from(parallelism).ok();
+        let parallelism = positive_or_autotune("num_parallel_calls", parallelism).py_err(py)?;
         let node = ParallelMapNode::new(self.node.clone(), func, parallelism, deterministic);
         Ok(wrap(node.py_err(py)?.with_note(note)))
     }
@@ -251,13 +252,15 @@ impl NativeDataset {
         &self,
         py: Python<'_>,
         func: &Bound<'_, PyAny>,
-        cycle_length: usize,
-        block_length: usize,
+        cycle_length: i64,
+        block_length: i64,
         parallel: bool,
         deterministic: Option<bool>,
         note: Option<String>,
     ) -> PyResult<Self> {
         let func = dataset_fn(func);
+        let cycle_length = positive("cycle_length", cycle_length).py_err(py)?;
+        let block_length = positive("block_length", block_length).py_err(py)?;
         let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
         let node = node.py_err(py)?.with_note(note);
         Ok(wrap(if parallel {
@@ -284,7 +287,10 @@ impl NativeDataset {
         let node = node.ragged(ragged);
         Ok(wrap(match parallelism {
             None => node,
-            Some(n) => node.parallel(usize::try_from(n).ok(), deterministic),
+            Some(n) => node.parallel(
+                positive_or_autotune("num_parallel_calls", n).py_err(py)?,
+                deterministic,
+            ),
         }))
     }
 
@@ -399,11 +405,9 @@ impl NativeDataset {
     }
 
     /// `buffer_size` -1 is AUTOTUNE.
-    fn prefetch(&self, buffer_size: i64) -> Self {
-        wrap(PrefetchNode::new(
-            self.node.clone(),
-            usize::try_from(buffer_size).ok(),
-        ))
+    fn prefetch(&self, py: Python<'_>, buffer_size: i64) -> PyResult<Self> {
+        let buffer_size = positive_or_autotune("buffer_size", buffer_size).py_err(py)?;
+        Ok(wrap(PrefetchNode::new(self.node.clone(), buffer_size)))
     }
 
     /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
@@ -420,13 +424,25 @@ impl NativeDataset {
         py: Python<'_>,
         format: &str,
         compression: &str,
-        buffer_size: Option<usize>,
-        cycle_length: Option<usize>,
+        buffer_size: Option<i64>,
+        cycle_length: Option<i64>,
         header: bool,
         fixed: Option<(i64, i64, i64)>,
-        csv: Option<(u8, bool)>,
+        csv: Option<(Vec<u8>, bool)>,
         located: bool,
     ) -> PyResult<Self> {
+        let buffer_size = buffer_size
+            .map(|n| positive("buffer_size", n))
+            .transpose()
+            .py_err(py)?;
+        let cycle_length = cycle_length
+            .map(|n| positive("num_parallel_reads", n))
+            .transpose()
+            .py_err(py)?;
+        let csv = csv
+            .map(|(delimiter, quoted)| CsvSyntax::new(&delimiter, quoted))
+            .transpose()
+            .py_err(py)?;
         let fixed = fixed
             .map(|(record, head, foot)| FixedLayout::new(record, head, foot))
             .transpose()
@@ -436,10 +452,7 @@ impl NativeDataset {
             buffer_size,
             header,
             fixed,
-            csv: csv.map_or_else(CsvSyntax::default, |(delimiter, quoted)| CsvSyntax {
-                delimiter,
-                quoted,
-            }),
+            csv: csv.unwrap_or_default(),
             located,
         };
         let read_file = record_file_fn(format, options).py_err(py)?;

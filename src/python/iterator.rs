@@ -102,8 +102,10 @@ impl NativeIterator {
         paths: Vec<Vec<String>>,
         variable: Vec<bool>,
         compression: Option<String>,
-        row_group_size: usize,
+        row_group_size: i64,
     ) -> PyResult<u64> {
+        // A negative size is as wrong as zero, which the sink refuses.
+        let row_group_size = usize::try_from(row_group_size).unwrap_or(0);
         let codec = parquet::compression(compression.as_deref()).py_err(py)?;
         let mut sink = ParquetSink::new(path, codec, row_group_size).py_err(py)?;
         let mut written = 0;

@@ -31,6 +31,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(example::decode_sequence_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::parse_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::parse_sequence, m)?)?;
+    m.add_function(wrap_pyfunction!(graph::graph_op_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,7 +13,8 @@ from .._dtypes import as_dtype
 from .._lib import NativeColumnarSource, NativeDataset
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
-from .dataset import Dataset, _count_arg, _cpu_count, _parallel_reads
+from ._args import count_arg, cpu_count, parallel_reads
+from .dataset import Dataset
 
 
 def column_paths(structure: Any) -> list[list[str]]:
@@ -55,11 +56,7 @@ def _shard(shard: Any) -> tuple[int, int]:
         count, index = shard
     except (TypeError, ValueError):
         raise TypeError(f"shard must be (num_shards, index), got {shard!r}") from None
-    count = _count_arg("num_shards", count)
-    index = _count_arg("index", index)
-    if count <= 0 or not 0 <= index < count:
-        raise InvalidArgumentError(f"shard index {index} must be in [0, {count})")
-    return count, index
+    return count_arg("num_shards", count), count_arg("index", index)
 
 
 def columnar_native(
@@ -84,7 +81,7 @@ def columnar_native(
         fills,
         # Two units per core for AUTOTUNE: decoding alone leaves a core idle while a unit's
         # batches are handed over, and a unit in flight costs only its decoded size.
-        _parallel_reads(num_parallel_reads, autotune=2 * _cpu_count()) or 0,
+        parallel_reads(num_parallel_reads, autotune=2 * cpu_count()),
         bool(shuffle_units),
         None if seed is None else int(seed) & 0xFFFF_FFFF_FFFF_FFFF,
         count,

@@ -19,8 +19,9 @@ from .._spec import TensorSpec
 from .._text import read_csv
 from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
+from ._args import AUTOTUNE, count_arg, parallel_reads
 from ._structure import Structure
-from .dataset import AUTOTUNE, Dataset, _count_arg, _parallel_reads
+from .dataset import Dataset
 from .readers import _filenames_dataset
 
 
@@ -69,7 +70,7 @@ class CsvDataset(Dataset):
                 raise InvalidArgumentError(f"exclude_cols must be in [0, {total})")
             select_cols = [c for c in range(total) if c not in dropped]
         compression = TFRecordOptions.get_compression_type_string(compression_type)
-        buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
+        buffer = None if buffer_size in (None, AUTOTUNE) else count_arg("buffer_size", buffer_size)
         files = _filenames_dataset(filenames)
         records = _records(files, field_delim, use_quote_delim, compression, buffer, None, header)
         parsed = _parse(records, defaults, field_delim, use_quote_delim, na_value, select_cols)
@@ -88,9 +89,7 @@ def _records(
     """The CSV records of the files ``files`` names (ended by a line break outside a quoted
     field), read by the engine one file after another or ``cycle`` at once."""
     delimiter = delim.encode() if isinstance(delim, str) else bytes(delim)
-    if len(delimiter) != 1:
-        raise InvalidArgumentError("field_delim should be only 1 char")
-    csv = (delimiter[0], bool(quoted))
+    csv = (delimiter, bool(quoted))
     native = files._native.file_records(
         "csv_record", compression, buffer, cycle, bool(header), None, csv, True
     )
@@ -288,7 +287,7 @@ def make_csv_dataset(
     files = Dataset.from_tensor_slices(np.array([n.encode() for n in names], dtype=object))
     if shuffle:
         files = files.shuffle(len(names), seed=shuffle_seed)
-    cycle = None if num_parallel_reads in (None, 1) else _parallel_reads(num_parallel_reads, 2)
+    cycle = None if num_parallel_reads in (None, 1) else parallel_reads(num_parallel_reads, 2)
     records = _records(files, field_delim, use_quote_delim, compression, None, cycle, header)
     defaults = [_record_default(d) for d in column_defaults]
     dataset = _parse(records, defaults, field_delim, use_quote_delim, na_value, select)

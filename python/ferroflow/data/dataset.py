@@ -23,11 +23,10 @@ from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
 from ..errors import InvalidArgumentError
 from . import _functions, _report, _structure, _tracing
+from ._args import AUTOTUNE, count_arg, cpu_count, parallelism
 from ._structure import Structure
 from .options import Options
 
-AUTOTUNE = -1
-"""Let the engine choose a parallelism or buffer size (``tf.data.AUTOTUNE``)."""
 INFINITE_CARDINALITY = -1
 """What ``cardinality()`` returns for an infinite dataset."""
 UNKNOWN_CARDINALITY = -2
@@ -40,31 +39,6 @@ class _Cardinality(int):
     def numpy(self) -> np.int64:
         """The value as a numpy int64."""
         return np.int64(self)
-
-
-def _count_arg(name: str, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        arr = np.asarray(value)
-        if arr.shape != () or arr.dtype.kind not in "iu":
-            raise InvalidArgumentError(f"{name} must be an integer scalar, got {value!r}")
-        value = arr.item()
-    return int(value)
-
-
-def _cpu_count() -> int:
-    return os.cpu_count() or 1
-
-
-def _parallel_reads(num_parallel_reads: Any, autotune: int) -> int | None:
-    """A reader's ``num_parallel_reads``: None, a positive count, or AUTOTUNE (``autotune``)."""
-    if num_parallel_reads is None:
-        return None
-    if num_parallel_reads == AUTOTUNE:
-        return autotune
-    n = _count_arg("num_parallel_reads", num_parallel_reads)
-    if n <= 0:
-        raise InvalidArgumentError(f"num_parallel_reads must be positive or AUTOTUNE, got {n}")
-    return n
 
 
 class Dataset:
@@ -92,7 +66,7 @@ class Dataset:
         """``range(stop)``, ``range(start, stop)`` or ``range(start, stop, step)``."""
         if not 1 <= len(args) <= 3:
             raise InvalidArgumentError(f"range takes 1 to 3 positional arguments, got {len(args)}")
-        ints = [_count_arg("range argument", a) for a in args]
+        ints = [count_arg("range argument", a) for a in args]
         start, stop, step = (0, ints[0], 1) if len(ints) == 1 else (*ints, 1)[:3]
         dtype = as_dtype(output_type)
         return Dataset(
@@ -371,15 +345,15 @@ class Dataset:
         statistics note which path a map took; ``ff.data.experimental.set_map_tracing``
         forces either.
         """
-        parallelism = _parallelism(num_parallel_calls)
+        calls = parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
         traced = _tracing.trace_map(map_func, self._structure)
         if isinstance(traced, tuple):
             graph, spec = traced
-            return self._derive(self._native.map_graph(graph, parallelism, det), Structure(spec))
+            return self._derive(self._native.map_graph(graph, calls, det), Structure(spec))
         output = Structure()
         fn = _functions.element_fn(map_func, self._structure, output)
-        ds = self._derive(self._native.map(fn, parallelism, det, traced), output)
+        ds = self._derive(self._native.map(fn, calls, det, traced), output)
         output.resolve = _functions.resolver(ds)
         return ds
 
@@ -468,16 +442,12 @@ class Dataset:
         runs without Python).
         """
         cycle = (
-            _cpu_count()
+            cpu_count()
             if cycle_length in (None, AUTOTUNE)
-            else _count_arg("cycle_length", cycle_length)
+            else count_arg("cycle_length", cycle_length)
         )
-        block = 1 if block_length is None else _count_arg("block_length", block_length)
-        if cycle <= 0 or block <= 0:
-            raise InvalidArgumentError(
-                f"cycle_length and block_length must be positive, got {cycle} and {block}"
-            )
-        parallel = _parallelism(num_parallel_calls) is not None
+        block = 1 if block_length is None else count_arg("block_length", block_length)
+        parallel = parallelism(num_parallel_calls) is not None
         det = None if deterministic is None else bool(deterministic)
         return self._with_dataset_fn(
             map_func,
@@ -508,13 +478,11 @@ class Dataset:
     ) -> Dataset:
         """Stacks ``batch_size`` consecutive elements; the last batch may be smaller unless
         ``drop_remainder``. Every component must have the same shape within a batch."""
-        size = _count_arg("batch_size", batch_size)
-        if size <= 0:
-            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        size = count_arg("batch_size", batch_size)
         dim = size if drop_remainder else None
         det = None if deterministic is None else bool(deterministic)
         native = self._native.batch(
-            size, bool(drop_remainder), _parallelism(num_parallel_calls), det
+            size, bool(drop_remainder), parallelism(num_parallel_calls), det
         )
         return self._derive(
             native,
@@ -532,9 +500,7 @@ class Dataset:
         as a Parquet list column's) becomes a ``RaggedTensor``: the rows' values concatenated
         and int64 row splits. Other components stack as ``batch`` stacks them. Over a
         columnar source the values are cut from the column at once, not row by row."""
-        size = _count_arg("batch_size", batch_size)
-        if size <= 0:
-            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        size = count_arg("batch_size", batch_size)
         if as_dtype(row_splits_dtype) != int64:
             raise InvalidArgumentError("row_splits_dtype must be int64")
         specs = _nest.flatten(_structure.dense_only(self._structure.get()))
@@ -557,9 +523,7 @@ class Dataset:
         """Like ``batch``, padding each component to ``padded_shapes`` (``None``/-1 dimensions
         pad to the longest in the batch; no ``padded_shapes`` pads every dimension so).
         ``padding_values`` defaults to 0, or ``b""`` for strings."""
-        size = _count_arg("batch_size", batch_size)
-        if size <= 0:
-            raise InvalidArgumentError(f"batch_size must be greater than zero, got {size}")
+        size = count_arg("batch_size", batch_size)
         spec = _structure.dense_only(self._structure.get())
         specs = _nest.flatten(spec)
         shapes: list[list[int | None] | None]
@@ -604,7 +568,7 @@ class Dataset:
         batched at the end, in bucket order, unless ``drop_remainder``. The length function
         is traced as ``filter`` predicates are."""
         boundaries = [int(b) for b in bucket_boundaries]
-        sizes = [_count_arg("bucket_batch_sizes", b) for b in bucket_batch_sizes]
+        sizes = [count_arg("bucket_batch_sizes", b) for b in bucket_batch_sizes]
         spec = _structure.dense_only(self._structure.get())
         specs = _nest.flatten(spec)
         fn = _int_scalar_fn(element_length_func, self._structure, "element_length_func")
@@ -658,7 +622,7 @@ class Dataset:
             size_fn = _int_scalar_fn(
                 window_size_func, Structure(TensorSpec([], int64)), "window_size_func"
             )
-        size = None if window_size is None else _count_arg("window_size", window_size)
+        size = None if window_size is None else count_arg("window_size", window_size)
         spec = _structure.dense_only(self._structure.get())
         native = self._native.group_by_window(key_fn, size, size_fn)
         groups = self._derive(native, Structure((TensorSpec([], int64), _stacked_spec(spec))))
@@ -679,10 +643,10 @@ class Dataset:
         a window must have one shape per component."""
         from ._window import WindowDataset
 
-        size = _count_arg("size", size)
-        step = size if shift is None else _count_arg("shift", shift)
+        size = count_arg("size", size)
+        step = size if shift is None else count_arg("shift", shift)
         spec = _structure.dense_only(self._structure.get())
-        native = self._native.window(size, step, _count_arg("stride", stride), bool(drop_remainder))
+        native = self._native.window(size, step, count_arg("stride", stride), bool(drop_remainder))
         return WindowDataset(self._derive(native, Structure(_stacked_spec(spec))), spec)
 
     def unbatch(self, name: str | None = None) -> Dataset:
@@ -703,37 +667,31 @@ class Dataset:
         With ``reshuffle_each_iteration`` (the default) every iteration has a new order; a
         ``seed`` (or ``ff.random.set_seed``) makes the sequence of orders reproducible.
         """
-        size = _count_arg("buffer_size", buffer_size)
-        if size <= 0:
-            raise InvalidArgumentError(f"buffer_size must be greater than zero, got {size}")
+        size = count_arg("buffer_size", buffer_size)
         reshuffle = True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
         return self._derive(self._native.shuffle(size, _random.get_seed(seed), reshuffle))
 
     def repeat(self, count: int | None = None, name: str | None = None) -> Dataset:
         """The dataset ``count`` times over; forever when ``count`` is None or -1."""
-        n = -1 if count is None else _count_arg("count", count)
+        n = -1 if count is None else count_arg("count", count)
         return self._derive(self._native.repeat(n))
 
     def take(self, count: int, name: str | None = None) -> Dataset:
         """The first ``count`` elements (all of them for -1)."""
-        return self._derive(self._native.take(_count_arg("count", count)))
+        return self._derive(self._native.take(count_arg("count", count)))
 
     def skip(self, count: int, name: str | None = None) -> Dataset:
         """All but the first ``count`` elements (none for -1)."""
-        return self._derive(self._native.skip(_count_arg("count", count)))
+        return self._derive(self._native.skip(count_arg("count", count)))
 
     def shard(self, num_shards: int, index: int, name: str | None = None) -> Dataset:
         """Every ``num_shards``-th element starting at ``index``."""
-        n, i = _count_arg("num_shards", num_shards), _count_arg("index", index)
-        if n <= 0:
-            raise InvalidArgumentError(f"num_shards must be positive, got {n}")
-        if not 0 <= i < n:
-            raise InvalidArgumentError(f"index must be in [0, {n}), got {i}")
+        n, i = count_arg("num_shards", num_shards), count_arg("index", index)
         return self._derive(self._native.shard(n, i))
 
     def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:
         """Pairs each element with its int64 index: ``(index, element)``."""
-        counter = Dataset.range(_count_arg("start", start), np.iinfo(np.int64).max)
+        counter = Dataset.range(count_arg("start", start), np.iinfo(np.int64).max)
         return Dataset.zip((counter, self))
 
     def cache(self, filename: str = "", name: str | None = None) -> Dataset:
@@ -744,11 +702,9 @@ class Dataset:
     def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
         """Produces up to ``buffer_size`` elements ahead on a background thread, so the
         producer overlaps the consumer. ``AUTOTUNE`` lets the engine choose; 0 is a no-op."""
-        size = _count_arg("buffer_size", buffer_size)
+        size = count_arg("buffer_size", buffer_size)
         if size == 0:
             return self
-        if size < AUTOTUNE:
-            raise InvalidArgumentError(f"buffer_size must be positive or AUTOTUNE, got {size}")
         ds = self._derive(self._native.prefetch(size))
         ds._prefetched = True
         return ds
@@ -957,16 +913,6 @@ class ArrowIterator(Iterator):
         if batch is None:
             raise StopIteration
         return batch
-
-
-def _parallelism(num_parallel_calls: Any) -> int | None:
-    """None (sequential), AUTOTUNE (-1) or a positive count."""
-    if num_parallel_calls is None:
-        return None
-    n = _count_arg("num_parallel_calls", num_parallel_calls)
-    if n <= 0 and n != AUTOTUNE:
-        raise InvalidArgumentError(f"num_parallel_calls must be positive or AUTOTUNE, got {n}")
-    return n
 
 
 def _stacked_spec(spec: Any) -> Any:

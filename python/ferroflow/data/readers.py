@@ -14,9 +14,10 @@ from .._lib import NativeColumnarSource
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
+from ._args import AUTOTUNE, count_arg, cpu_count, parallel_reads
 from ._arrow import columnar_native, file_list
 from ._structure import Structure
-from .dataset import AUTOTUNE, Dataset, _count_arg, _cpu_count, _parallel_reads
+from .dataset import Dataset
 
 
 def _filenames_dataset(filenames: Any) -> Dataset:
@@ -48,10 +49,8 @@ def _read_files(
     """The engine's dataset of the records of files of ``kind`` (see ``file_records``)."""
     compression = TFRecordOptions.get_compression_type_string(compression_type)
     names = _filenames_dataset(filenames)
-    buffer = None if buffer_size in (None, AUTOTUNE) else _count_arg("buffer_size", buffer_size)
-    if buffer is not None and buffer <= 0:
-        raise InvalidArgumentError(f"buffer_size must be positive, got {buffer}")
-    cycle = _parallel_reads(num_parallel_reads, autotune=_cpu_count())
+    buffer = None if buffer_size in (None, AUTOTUNE) else count_arg("buffer_size", buffer_size)
+    cycle = parallel_reads(num_parallel_reads, autotune=cpu_count())
     return names._native.file_records(kind, compression, buffer, cycle, False, fixed)
 
 
@@ -139,9 +138,9 @@ class FixedLengthRecordDataset(Dataset):
         name: str | None = None,
     ) -> None:
         layout = (
-            _count_arg("record_bytes", record_bytes),
-            _count_arg("header_bytes", header_bytes or 0),
-            _count_arg("footer_bytes", footer_bytes or 0),
+            count_arg("record_bytes", record_bytes),
+            count_arg("header_bytes", header_bytes or 0),
+            count_arg("footer_bytes", footer_bytes or 0),
         )
         native = _read_files(
             filenames, "fixed_length", compression_type, buffer_size, num_parallel_reads, layout

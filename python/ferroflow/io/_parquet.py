@@ -8,7 +8,6 @@ from typing import Any
 from .. import _nest
 from ..data._arrow import column_paths
 from ..data._structure import varies_in_first_dim
-from ..errors import InvalidArgumentError
 
 
 def write_parquet(
@@ -31,8 +30,6 @@ def write_parquet(
     structure = dataset.element_spec
     paths = column_paths(structure)
     variable = [varies_in_first_dim(spec) for spec in _nest.flatten(structure)]
-    if int(row_group_size) <= 0:
-        raise InvalidArgumentError(f"row_group_size must be positive, got {row_group_size}")
     iterator = Iterator(dataset)
     return iterator._native.write_parquet(
         os.fspath(path), paths, variable, compression, int(row_group_size)

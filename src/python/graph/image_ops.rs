@@ -1,0 +1,62 @@
+//! Traced ops on images: decoding and encoding, resizing, flips, crops and pads, colour
+//! adjustments.
+
+use pyo3::prelude::*;
+
+use crate::engine::{Error, Result};
+use crate::kernels::color::Adjustment;
+use crate::kernels::decode::Depth;
+use crate::kernels::graph::GraphOp;
+use crate::kernels::resize::ResizeMethod;
+
+op_family!(|py, inputs, attr, wrong| {
+    "decode_image" => {
+        let (format, channels, dtype): (String, usize, String) = attr.extract().map_err(wrong)?;
+        GraphOp::DecodeImage {
+            format,
+            channels,
+            depth: Depth::parse(&dtype)?,
+        }
+    },
+    "encode_png" => GraphOp::EncodePng(attr.extract().map_err(wrong)?),
+    "encode_jpeg" => GraphOp::EncodeJpeg(attr.extract().map_err(wrong)?),
+    "resize" => {
+        let (height, width, method, antialias): (usize, usize, String, bool) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::Resize {
+            height,
+            width,
+            method: ResizeMethod::parse(&method, antialias)?,
+        }
+    },
+    "flip_left_right" => GraphOp::FlipLeftRight,
+    "flip_up_down" => GraphOp::FlipUpDown,
+    "per_image_standardization" => GraphOp::PerImageStandardization,
+    "rgb_to_grayscale" => GraphOp::RgbToGrayscale,
+    "adjust" => {
+        let (kind, amount): (String, f32) = attr.extract().map_err(wrong)?;
+        GraphOp::Adjust {
+            adjustment: Adjustment::parse(&kind)?,
+            amount,
+        }
+    },
+    "pad" => {
+        let (top, left, height, width) = attr.extract().map_err(wrong)?;
+        GraphOp::Pad {
+            top,
+            left,
+            height,
+            width,
+        }
+    },
+    "crop" => {
+        let (top, left, height, width) = attr.extract().map_err(wrong)?;
+        GraphOp::Crop {
+            top,
+            left,
+            height,
+            width,
+        }
+    },
+    "central_crop" => GraphOp::CentralCrop(attr.extract().map_err(wrong)?),
+});

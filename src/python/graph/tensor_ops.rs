@@ -1,0 +1,66 @@
+//! Traced ops on tensors' values and shapes: constants, casts, arithmetic, reshaping,
+//! indexing, reductions to an index.
+
+use pyo3::prelude::*;
+
+use crate::engine::{DType, Error, Result};
+use crate::kernels::arithmetic::BinaryOp;
+use crate::kernels::graph::GraphOp;
+use crate::kernels::slice::Index;
+use crate::kernels::unary::UnaryOp;
+use crate::python::convert::tensor_from_py;
+
+/// A dtype attribute given by name.
+fn dtype(attr: &Bound<'_, PyAny>, wrong: impl Fn(PyErr) -> Error) -> Result<DType> {
+    DType::from_name(&attr.extract::<String>().map_err(wrong)?)
+}
+
+op_family!(|py, inputs, attr, wrong| {
+    "const" => GraphOp::Const(tensor_from_py(attr)?),
+    "cast" => GraphOp::Cast(dtype(attr, wrong)?),
+    "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+    "unary" => GraphOp::Unary(UnaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
+    "reshape" => GraphOp::Reshape(attr.extract().map_err(wrong)?),
+    "concat" => GraphOp::Concat(attr.extract().map_err(wrong)?),
+    "stack" => GraphOp::Stack(attr.extract().map_err(wrong)?),
+    "transpose" => GraphOp::Transpose(attr.extract().map_err(wrong)?),
+    "shape" => GraphOp::Shape(dtype(attr, wrong)?),
+    "fill" => GraphOp::Fill,
+    "one_hot" => {
+        let (depth, axis): (usize, i64) = attr.extract().map_err(wrong)?;
+        GraphOp::OneHot { depth, axis }
+    },
+    "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
+    "arg_extreme" => {
+        let (axis, largest, output): (i64, bool, String) = attr.extract().map_err(wrong)?;
+        GraphOp::ArgExtreme {
+            axis,
+            largest,
+            output: DType::from_name(&output)?,
+        }
+    },
+});
+
+/// Indices as `("at", i)`, `("range", start, stop, step)` (None for a missing bound),
+/// `("new_axis",)` or `("ellipsis",)`.
+fn indices_from_py(attr: &Bound<'_, PyAny>) -> Result<Vec<Index>> {
+    let wrong = |e: PyErr| Error::InvalidArgument(format!("graph node strided_slice: {e}"));
+    let items: Vec<Bound<'_, PyAny>> = attr.extract().map_err(wrong)?;
+    items
+        .iter()
+        .map(|item| {
+            let kind: String = item.get_item(0).and_then(|k| k.extract()).map_err(wrong)?;
+            Ok(match kind.as_str() {
+                "at" => Index::At(item.get_item(1).and_then(|v| v.extract()).map_err(wrong)?),
+                "range" => {
+                    let (_, start, stop, step): (String, Option<i64>, Option<i64>, i64) =
+                        item.extract().map_err(wrong)?;
+                    Index::Range { start, stop, step }
+                }
+                "new_axis" => Index::NewAxis,
+                "ellipsis" => Index::Ellipsis,
+                other => return Err(Error::InvalidArgument(format!("unknown index {other:?}"))),
+            })
+        })
+        .collect()
+}
