@@ -7,6 +7,7 @@ pub mod batch_source;
 pub mod compression;
 pub mod example;
 pub mod fixed_length;
+pub mod inspect;
 pub mod parquet;
 pub mod protowire;
 mod schema;

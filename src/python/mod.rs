@@ -8,6 +8,7 @@ mod dataset;
 mod errors;
 mod example;
 mod graph;
+mod inspect;
 mod iterator;
 mod tfrecord;
 mod threads;
@@ -32,6 +33,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(example::parse_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::parse_sequence, m)?)?;
     m.add_function(wrap_pyfunction!(graph::graph_op_names, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
