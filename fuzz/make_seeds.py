@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-FIXTURES = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared/fixtures/tfrecord"
+FIXTURES = (
+    Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared/fixtures/tfrecord"
+)
 SEPARATOR = b"\xffREC"  # example_parser splits its input into a batch at this marker
 
 FRAMING_FILES = [
