@@ -27,10 +27,20 @@ def write_parquet(
     """
     from ..data.dataset import Iterator
 
-    structure = dataset.element_spec
+    return write_rows(Iterator(dataset), path, row_group_size, compression)
+
+
+def write_rows(
+    iterator: Any,
+    path: str | os.PathLike[str],
+    row_group_size: int,
+    compression: str | None,
+) -> int:
+    """``write_parquet`` of the rows of a pass already begun (an ``Iterator``), so that the
+    caller may read its ``stats()`` from another thread while the write runs."""
+    structure = iterator.element_spec
     paths = column_paths(structure)
     variable = [varies_in_first_dim(spec) for spec in _nest.flatten(structure)]
-    iterator = Iterator(dataset)
     return iterator._native.write_parquet(
         os.fspath(path), paths, variable, compression, int(row_group_size)
     )
