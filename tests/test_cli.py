@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import random
 import re
 import subprocess
@@ -169,20 +168,24 @@ def test_damage_kinds_are_told_apart(capsys, fixtures):
     assert (kinds["bad_data_crc"]["record_offset"], kinds["bad_data_crc"]["record"]) == (33, 2)
 
 
-def test_entry_point_in_a_subprocess_reports_damage_without_progress_bar(fixtures):
+@pytest.mark.parametrize("command", ["console script", "python -m"])
+def test_entry_point_in_a_subprocess_reports_damage_without_progress_bar(
+    fixtures, tmp_path, command
+):
+    # The installed package, from a folder outside the checkout: the console script pip put
+    # beside this interpreter, or the package run as a module.
+    script = Path(sys.executable).parent / "ferroflow"
+    argv = [str(script)] if command == "console script" else [sys.executable, "-m", "ferroflow"]
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "ferroflow",
+            *argv,
             "inspect",
             str(fixtures / "tfrecord" / "bad_data_crc.tfrecord"),
             str(fixtures / "tfrecord" / "examples.tfrecord.gz"),
         ],
         capture_output=True,
         text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO / "python")},
+        cwd=tmp_path,
         timeout=120,
     )
     assert result.returncode == 1

@@ -5,7 +5,9 @@ the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as num
 ready for ``torch.from_numpy`` or ``jax.device_put``.
 """
 
-from . import data, errors, image, io, math, random, strings, train
+import atexit as _atexit
+
+from . import _lib, data, errors, image, io, math, random, strings, train
 from ._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
 from ._dtypes import (
     DType,
@@ -146,3 +148,9 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# Before the interpreter finalizes, pipeline threads stop entering Python and the calls
+# already running (a map function, a generator step) get this long to return: a thread
+# still in Python while CPython tears down aborts the process.
+_EXIT_WAIT_SECONDS = 30.0
+_atexit.register(_lib.shut_down, _EXIT_WAIT_SECONDS)

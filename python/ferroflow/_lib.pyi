@@ -21,6 +21,7 @@ __all__ = [
     "inspect_file",
     "parse_example",
     "parse_sequence",
+    "shut_down",
 ]
 __version__: str
 
@@ -176,6 +177,7 @@ def decode_sequence_example(
 ) -> tuple[list[tuple[str, int, Any]], list[tuple[str, list[tuple[int, Any]]]]]: ...
 def parse_example(serialized: Any, specs: list[tuple]) -> list[Any]: ...
 def graph_op_names() -> list[str]: ...
+def shut_down(timeout: float) -> bool: ...
 def inspect_file(
     path: str | os.PathLike[str],
     progress: Callable[[int, int, int], object] | None = None,

@@ -10,6 +10,7 @@ use pyo3::types::PyTuple;
 use super::convert::{element_from_py, element_to_py};
 use super::dataset::NativeDataset;
 use super::errors::external;
+use super::interpreter;
 use crate::engine::{DatasetFn, DatasetNode, Element, ElementFn, Result};
 use crate::ops::generator::{ElementSource, ElementStream};
 
@@ -35,7 +36,7 @@ fn call_flat<'py>(
 
 impl ElementFn for PyElementFn {
     fn call(&self, input: Element) -> Result<Element> {
-        Python::attach(|py| {
+        interpreter::attach(|py| {
             let out = call_flat(py, &self.func, input).map_err(external)?;
             element_from_py(&out)
         })
@@ -55,7 +56,7 @@ impl PyDatasetFn {
 
 impl DatasetFn for PyDatasetFn {
     fn call(&self, input: Element) -> Result<Arc<dyn DatasetNode>> {
-        Python::attach(|py| {
+        interpreter::attach(|py| {
             let out = call_flat(py, &self.func, input).map_err(external)?;
             let dataset = out
                 .cast::<NativeDataset>()
@@ -79,7 +80,7 @@ impl PyGeneratorSource {
 
 impl ElementSource for PyGeneratorSource {
     fn open(&self) -> Result<Box<dyn ElementStream>> {
-        Python::attach(|py| {
+        interpreter::attach(|py| {
             let step = self.open.bind(py).call0().map_err(external)?;
             Ok(Box::new(PyGeneratorStream {
                 step: step.unbind(),
@@ -94,7 +95,7 @@ struct PyGeneratorStream {
 
 impl ElementStream for PyGeneratorStream {
     fn next(&mut self) -> Result<Option<Element>> {
-        Python::attach(|py| {
+        interpreter::attach(|py| {
             let out = self.step.bind(py).call0().map_err(external)?;
             if out.is_none() {
                 return Ok(None);

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::errors::{external, IntoPyResult};
+use super::interpreter;
 use crate::formats::inspect::{
     self, Contents, Field, FileReport, IpcReport, ParquetReport, Progress, Report, Shape,
     TfRecordReport,
@@ -36,7 +37,7 @@ pub fn inspect_file<'py>(
     let report = py
         .detach(|| {
             let mut report_progress = |p: Progress| {
-                Python::attach(|py| {
+                interpreter::attach(|py| {
                     py.check_signals().map_err(external)?;
                     if let Some(callback) = &progress {
                         callback

@@ -10,6 +10,7 @@ use pyo3::types::{PyDict, PyList};
 use super::arrow::NativeRecordBatch;
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
+use super::interpreter;
 use super::threads::python_thread_hooks;
 use crate::engine::error::ExternalError;
 use crate::engine::{take_up_to, Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
@@ -29,8 +30,10 @@ impl NativeIterator {
         options: PipelineOptions,
     ) -> PyResult<Self> {
         let interrupt = Box::new(|| {
-            Python::attach(|py| py.check_signals())
-                .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
+            interpreter::attach(|py| {
+                py.check_signals()
+                    .map_err(|e| Error::Interrupted(ExternalError(Arc::new(e))))
+            })
         });
         let ctx = Context::with_options(Some(interrupt), options);
         let ctx = Arc::new(ctx.with_thread_hooks(python_thread_hooks()));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use pyo3::ffi;
 
+use super::interpreter;
 use crate::engine::pool::ThreadHooks;
 
 thread_local! {
@@ -19,7 +20,7 @@ fn keep_thread_state() {
     // SAFETY: called once on a fresh engine thread that holds no GIL; the state is released at
     // once and restored by `drop_thread_state` on the same thread.
     unsafe {
-        if ffi::Py_IsInitialized() == 0 {
+        if ffi::Py_IsInitialized() == 0 || interpreter::shutting_down() {
             return;
         }
         let gil = ffi::PyGILState_Ensure();
@@ -32,8 +33,10 @@ fn drop_thread_state() {
     if let Some((gil, state)) = KEPT.with(Cell::take) {
         // SAFETY: the pair saved by `keep_thread_state` on this thread, restored once. Once
         // the interpreter is gone the state was freed with it: it is left alone then.
+        // Once the interpreter is exiting, its finalization may free the state at any
+        // moment: it is left to it (a thread state is all that leaks, at exit).
         unsafe {
-            if ffi::Py_IsInitialized() == 0 {
+            if ffi::Py_IsInitialized() == 0 || interpreter::shutting_down() {
                 return;
             }
             ffi::PyEval_RestoreThread(state);
