@@ -18,6 +18,8 @@ from pathlib import Path
 EXPECTED_PLATFORMS = {"manylinux_2_17_x86_64", "manylinux2014_x86_64"}
 MAX_GLIBC = (2, 17)
 MAX_BYTES = 8 * 1024 * 1024
+# Pinned, so that a new release of the checker cannot turn CI red on an unchanged wheel.
+AUDITWHEEL = "auditwheel==6.8.2"
 
 # Runs inside the new environment: writes TFRecord shards, reads them back in parallel
 # through a traced map and a batch, and checks every value.
@@ -74,7 +76,7 @@ def main(wheel: Path) -> None:
         print("glibc symbol versions needed:", ", ".join(".".join(map(str, v)) for v in versions))
         assert newest <= MAX_GLIBC, f"needs GLIBC_{'.'.join(map(str, newest))}, newer than 2.17"
 
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "auditwheel"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", AUDITWHEEL], check=True)
         report = subprocess.run(
             [sys.executable, "-m", "auditwheel", "show", "--json", str(wheel)],
             check=True,

@@ -32,7 +32,8 @@ def _installed_for_tests() -> set[str]:
 
 def _imported_modules(path: Path) -> set[str]:
     """Top-level names of every module a file imports, at any depth, including
-    `pytest.importorskip("name")`."""
+    `pytest.importorskip("name")` and the `importlib.util.find_spec("name")` that gates a
+    test."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -42,7 +43,7 @@ def _imported_modules(path: Path) -> set[str]:
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "importorskip"
+            and node.func.attr in ("importorskip", "find_spec")
             and node.args
             and isinstance(node.args[0], ast.Constant)
         ):
@@ -72,8 +73,9 @@ def test_the_check_sees_imports_of_every_kind(tmp_path):
     source.write_text(
         "import a.b\nfrom c import d\nfrom . import e\n"
         "def f():\n    import g\n    pytest.importorskip('h.i')\n"
+        "skip = importlib.util.find_spec('j') is None\n"
     )
-    assert _imported_modules(source) == {"a", "c", "g", "h"}
+    assert _imported_modules(source) == {"a", "c", "g", "h", "j"}
 
 
 def test_the_type_stub_matches_the_native_module():
@@ -87,6 +89,15 @@ def test_the_type_stub_matches_the_native_module():
 
 # The functions through which Python records a traced op: its name is their first argument.
 _OP_EMITTERS = {"_apply", "apply_multi", "random_op", "add"}
+# The functions that record one operation of an op that names several in its attribute
+# (`op:name`, as the engine lists them), with the name as their first argument.
+_SUB_OP_EMITTERS = {
+    "_binary": "binary",
+    "_unary": "unary",
+    "_string_map": "strings",
+    "_adjust": "adjust",
+    "_random_adjust": "random_adjust",
+}
 
 
 def _emitted_ops(path: Path) -> set[str]:
@@ -109,6 +120,12 @@ def _emitted_ops(path: Path) -> set[str]:
             # and output specs.
             if name != "add" or len(node.args) == 4:
                 found.add(op)
+                # `_apply("unary", [x], "neg", ...)`: the attribute names the operation.
+                if len(node.args) > 2 and (sub := literal(node.args[2])) is not None:
+                    if op in _SUB_OP_EMITTERS.values():
+                        found.add(f"{op}:{sub}")
+        elif name in _SUB_OP_EMITTERS and node.args and (sub := literal(node.args[0])):
+            found.add(f"{_SUB_OP_EMITTERS[name]}:{sub}")
         elif name == "NativeGraph" and len(node.args) >= 2:
             for element in getattr(node.args[1], "elts", []):
                 if isinstance(element, ast.Tuple) and (op := literal(element.elts[0])):
@@ -139,5 +156,16 @@ def test_the_op_scan_finds_every_way_of_emitting(tmp_path):
         "_apply('a', [x], None, spec)\napply_multi('b', [x], None, specs, 2)\n"
         "random_op('c', [x], (), spec, None, False)\ng.add('d', [x], None, [spec])\n"
         "seen.add('not an op')\nNativeGraph(1, [('e', [0], None)], [1])\n"
+        "_apply('unary', [x], 'neg', spec)\n_binary('add', x, y)\nself._unary('abs')\n"
     )
-    assert _emitted_ops(source) == {"a", "b", "c", "d", "e"}
+    assert _emitted_ops(source) == {
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "unary",
+        "unary:neg",
+        "binary:add",
+        "unary:abs",
+    }

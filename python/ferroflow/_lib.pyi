@@ -69,7 +69,7 @@ class NativeDataset:
         func: Callable[..., NativeDataset] | NativeSourceGraph,
         cycle_length: int,
         block_length: int,
-        parallel: bool,
+        parallelism: int | None = None,
         deterministic: bool | None = None,
         note: str | None = None,
     ) -> NativeDataset: ...

@@ -24,6 +24,10 @@ class TensorShape:
             self._dims = (int(dims),)
         else:
             self._dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
+        if self._dims is not None and any(d is not None and d < 0 for d in self._dims):
+            raise ValueError(
+                f"Dimension {min(d for d in self._dims if d is not None)} must be >= 0"
+            )
 
     @property
     def rank(self) -> int | None:

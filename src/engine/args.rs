@@ -14,6 +14,12 @@ pub fn positive(name: &str, value: i64) -> Result<usize> {
         .ok_or_else(|| Error::InvalidArgument(format!("{name} must be positive, got {value}")))
 }
 
+/// A size that may be zero.
+pub fn non_negative(name: &str, value: i64) -> Result<usize> {
+    usize::try_from(value)
+        .map_err(|_| Error::InvalidArgument(format!("{name} must be non-negative, got {value}")))
+}
+
 /// A parallelism or buffer size that is positive or AUTOTUNE (`None`).
 pub fn positive_or_autotune(name: &str, value: i64) -> Result<Option<usize>> {
     if value == AUTOTUNE {

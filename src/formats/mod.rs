@@ -29,6 +29,9 @@ pub(crate) fn open_file(path: &Path) -> Result<File> {
 
 /// TensorFlow's default read buffer for its file datasets.
 const DEFAULT_READ_BUFFER: usize = 256 * 1024;
+/// The smallest read buffer: record and line readers search and frame within the buffer, so
+/// tf.data's "no buffering" (0) gets this much.
+const MIN_READ_BUFFER: usize = 8 * 1024;
 
 /// A file of records opened for reading: its decompressed, buffered stream, the name
 /// messages give it, and its length when the stream is the file itself (uncompressed).
@@ -53,7 +56,9 @@ pub(crate) fn open_records(
         }
         _ => None,
     };
-    let buffer_size = buffer_size.unwrap_or(DEFAULT_READ_BUFFER);
+    let buffer_size = buffer_size
+        .unwrap_or(DEFAULT_READ_BUFFER)
+        .max(MIN_READ_BUFFER);
     Ok(RecordStream {
         input: compression.decoder(Box::new(file), buffer_size),
         name,

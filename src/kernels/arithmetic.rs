@@ -34,32 +34,31 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every operation, by the name traced graphs give it.
+    pub const NAMES: &[(&str, BinaryOp)] = &[
+        ("add", BinaryOp::Add),
+        ("sub", BinaryOp::Sub),
+        ("mul", BinaryOp::Mul),
+        ("div", BinaryOp::Div),
+        ("maximum", BinaryOp::Maximum),
+        ("minimum", BinaryOp::Minimum),
+        ("floordiv", BinaryOp::FloorDiv),
+        ("floormod", BinaryOp::FloorMod),
+        ("pow", BinaryOp::Pow),
+        ("less", BinaryOp::Less),
+        ("less_equal", BinaryOp::LessEqual),
+        ("greater", BinaryOp::Greater),
+        ("greater_equal", BinaryOp::GreaterEqual),
+        ("equal", BinaryOp::Equal),
+        ("not_equal", BinaryOp::NotEqual),
+        ("logical_and", BinaryOp::LogicalAnd),
+        ("logical_or", BinaryOp::LogicalOr),
+        ("logical_xor", BinaryOp::LogicalXor),
+    ];
+
     pub fn parse(name: &str) -> Result<BinaryOp> {
-        Ok(match name {
-            "add" => BinaryOp::Add,
-            "sub" => BinaryOp::Sub,
-            "mul" => BinaryOp::Mul,
-            "div" => BinaryOp::Div,
-            "maximum" => BinaryOp::Maximum,
-            "minimum" => BinaryOp::Minimum,
-            "floordiv" => BinaryOp::FloorDiv,
-            "floormod" => BinaryOp::FloorMod,
-            "pow" => BinaryOp::Pow,
-            "less" => BinaryOp::Less,
-            "less_equal" => BinaryOp::LessEqual,
-            "greater" => BinaryOp::Greater,
-            "greater_equal" => BinaryOp::GreaterEqual,
-            "equal" => BinaryOp::Equal,
-            "not_equal" => BinaryOp::NotEqual,
-            "logical_and" => BinaryOp::LogicalAnd,
-            "logical_or" => BinaryOp::LogicalOr,
-            "logical_xor" => BinaryOp::LogicalXor,
-            other => {
-                return Err(Error::invalid(format!(
-                    "unknown binary operation {other:?}"
-                )))
-            }
-        })
+        super::by_name(Self::NAMES, name)
+            .ok_or_else(|| Error::invalid(format!("unknown binary operation {name:?}")))
     }
 
     fn is_comparison(self) -> bool {

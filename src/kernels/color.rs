@@ -64,14 +64,17 @@ pub enum Adjustment {
 }
 
 impl Adjustment {
+    /// Every adjustment, by the name traced graphs give it.
+    pub const NAMES: &[(&str, Adjustment)] = &[
+        ("brightness", Adjustment::Brightness),
+        ("contrast", Adjustment::Contrast),
+        ("saturation", Adjustment::Saturation),
+        ("hue", Adjustment::Hue),
+    ];
+
     pub fn parse(kind: &str) -> Result<Adjustment> {
-        Ok(match kind {
-            "brightness" => Adjustment::Brightness,
-            "contrast" => Adjustment::Contrast,
-            "saturation" => Adjustment::Saturation,
-            "hue" => Adjustment::Hue,
-            other => return Err(Error::InvalidArgument(format!("no adjustment {other:?}"))),
-        })
+        super::by_name(Self::NAMES, kind)
+            .ok_or_else(|| Error::InvalidArgument(format!("no adjustment {kind:?}")))
     }
 
     fn name(self) -> &'static str {

@@ -20,3 +20,11 @@ pub mod shape;
 pub mod slice;
 pub mod strings;
 pub mod unary;
+
+/// The value `name` stands for in a table of names, as traced graphs name operations.
+pub fn by_name<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|&(_, value)| value)
+}

@@ -13,14 +13,12 @@ pub enum UnaryOp {
 }
 
 impl UnaryOp {
+    /// Every operation, by the name traced graphs give it.
+    pub const NAMES: &[(&str, UnaryOp)] = &[("neg", UnaryOp::Neg), ("abs", UnaryOp::Abs)];
+
     pub fn parse(name: &str) -> Result<UnaryOp> {
-        match name {
-            "neg" => Ok(UnaryOp::Neg),
-            "abs" => Ok(UnaryOp::Abs),
-            other => Err(Error::InvalidArgument(format!(
-                "no unary operation {other:?}"
-            ))),
-        }
+        super::by_name(Self::NAMES, name)
+            .ok_or_else(|| Error::InvalidArgument(format!("no unary operation {name:?}")))
     }
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::parallel::{ParallelStage, Unit, UnitSource};
 use super::parallel_map::parallel_budget;
+use crate::engine::args::positive_or_autotune;
 use crate::engine::{
     take_up_to, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -40,10 +41,17 @@ impl BatchNode {
     }
 
     /// Assembles up to `parallelism` batches at once on the worker pool (`None`: AUTOTUNE).
-    pub fn parallel(mut self, parallelism: Option<usize>, deterministic: Option<bool>) -> Self {
-        self.parallel = Some(parallelism);
+    pub fn parallel(
+        mut self,
+        num_parallel_calls: i64,
+        deterministic: Option<bool>,
+    ) -> Result<Self> {
+        self.parallel = Some(positive_or_autotune(
+            "num_parallel_calls",
+            num_parallel_calls,
+        )?);
         self.deterministic = deterministic;
-        self
+        Ok(self)
     }
 }
 

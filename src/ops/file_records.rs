@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::engine::args::non_negative;
 use crate::engine::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
     StringBuf, Tensor,
@@ -122,6 +123,20 @@ pub struct FileOptions {
     /// Each record comes with its file's name and its position (three components), so a
     /// later parse can say where a bad one is.
     pub located: bool,
+}
+
+impl FileOptions {
+    /// Plain files with a read buffer of `buffer_size` bytes (None: TensorFlow's 256 KiB;
+    /// 0, "no buffering" in tf.data, the smallest the readers work with).
+    pub fn buffered(compression: Compression, buffer_size: Option<i64>) -> Result<Self> {
+        Ok(FileOptions {
+            compression,
+            buffer_size: buffer_size
+                .map(|n| non_negative("buffer_size", n))
+                .transpose()?,
+            ..FileOptions::default()
+        })
+    }
 }
 
 impl<F: RecordFormat> RecordFileNode<F> {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use super::chunked::{inside_reading_job, ChunkedPrefetch};
 use super::prefetch::prefetching;
+use crate::engine::args::{positive, positive_or_autotune};
 use crate::engine::{
-    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
+    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Result,
 };
 
 pub struct InterleaveNode {
@@ -28,19 +29,14 @@ impl InterleaveNode {
     pub fn new(
         input: Arc<dyn DatasetNode>,
         func: Arc<dyn DatasetFn>,
-        cycle_length: usize,
-        block_length: usize,
+        cycle_length: i64,
+        block_length: i64,
     ) -> Result<Self> {
-        if cycle_length == 0 || block_length == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "interleave: cycle_length and block_length must be positive, got {cycle_length} and {block_length}"
-            )));
-        }
         Ok(InterleaveNode {
             input,
             func,
-            cycle_length,
-            block_length,
+            cycle_length: positive("cycle_length", cycle_length)?,
+            block_length: positive("block_length", block_length)?,
             parallel_buffer: None,
             deterministic: None,
             note: None,
@@ -57,6 +53,14 @@ impl InterleaveNode {
     pub fn parallel(mut self, buffer: usize) -> Self {
         self.parallel_buffer = Some(buffer.max(1));
         self
+    }
+
+    /// `parallel` for `interleave(num_parallel_calls=...)`: the inputs are read on worker
+    /// threads whatever the count (the cycle sets the parallelism), but the count must be
+    /// positive or AUTOTUNE, as tf.data requires.
+    pub fn parallel_calls(self, num_parallel_calls: i64, buffer: usize) -> Result<Self> {
+        positive_or_autotune("num_parallel_calls", num_parallel_calls)?;
+        Ok(self.parallel(buffer))
     }
 
     /// With `Some(false)`, a parallel interleave yields from whichever input has an element

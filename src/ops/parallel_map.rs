@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
+use crate::engine::args::positive_or_autotune;
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Error, Position, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Position, Result,
 };
 
 pub struct ParallelMapNode {
@@ -27,18 +28,13 @@ impl ParallelMapNode {
     pub fn new(
         input: Arc<dyn DatasetNode>,
         func: Arc<dyn ElementFn>,
-        parallelism: Option<usize>,
+        num_parallel_calls: i64,
         deterministic: Option<bool>,
     ) -> Result<Self> {
-        if parallelism == Some(0) {
-            return Err(Error::invalid(
-                "num_parallel_calls must be positive or AUTOTUNE",
-            ));
-        }
         Ok(ParallelMapNode {
             input,
             func,
-            parallelism,
+            parallelism: positive_or_autotune("num_parallel_calls", num_parallel_calls)?,
             deterministic,
             note: None,
             passes: AtomicU64::new(0),

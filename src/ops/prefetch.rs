@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
+use crate::engine::args::positive_or_autotune;
 use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Result};
 
 /// The most elements an autotuned prefetch buffer grows to.
@@ -17,11 +18,12 @@ pub struct PrefetchNode {
 }
 
 impl PrefetchNode {
-    pub fn new(input: Arc<dyn DatasetNode>, buffer_size: Option<usize>) -> Self {
-        PrefetchNode {
+    /// `buffer_size` elements ahead, or AUTOTUNE (-1).
+    pub fn new(input: Arc<dyn DatasetNode>, buffer_size: i64) -> Result<Self> {
+        Ok(PrefetchNode {
             input,
-            buffer_size: buffer_size.map(|n| n.max(1)),
-        }
+            buffer_size: positive_or_autotune("buffer_size", buffer_size)?,
+        })
     }
 }
 

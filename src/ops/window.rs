@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::engine::args::positive;
 use crate::engine::{
     Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
 };
@@ -20,12 +21,6 @@ pub struct WindowShape {
 
 impl WindowShape {
     pub fn new(size: i64, shift: i64, stride: i64, drop_remainder: bool) -> Result<Self> {
-        let positive = |name: &str, v: i64| {
-            usize::try_from(v)
-                .ok()
-                .filter(|&v| v > 0)
-                .ok_or_else(|| Error::InvalidArgument(format!("{name} must be positive, got {v}")))
-        };
         Ok(WindowShape {
             size: positive("size", size)?,
             shift: positive("shift", shift)?,

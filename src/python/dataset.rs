@@ -11,7 +11,7 @@ use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
-use crate::engine::args::{positive, positive_or_autotune};
+use crate::engine::args::positive;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::FixedLayout;
@@ -101,7 +101,6 @@ impl NativeDataset {
         let Some(parallelism) = parallelism else {
             return Ok(wrap(MapNode::new(self.node.clone(), func).with_note(note)));
         };
-        let parallelism = positive_or_autotune("num_parallel_calls", parallelism).py_err(py)?;
         let node = ParallelMapNode::new(self.node.clone(), func, parallelism, deterministic);
         Ok(wrap(node.py_err(py)?.with_note(note)))
     }
@@ -245,8 +244,9 @@ impl NativeDataset {
         wrap(FlatMapNode::new(self.node.clone(), dataset_fn(func)).with_note(note))
     }
 
-    /// `parallel` reads the open inputs on worker threads; the output order is the same.
-    #[pyo3(signature = (func, cycle_length, block_length, parallel, deterministic=None, note=None))]
+    /// `parallelism` (num_parallel_calls, not None) reads the open inputs on worker threads;
+    /// the output order is the same.
+    #[pyo3(signature = (func, cycle_length, block_length, parallelism=None, deterministic=None, note=None))]
     #[allow(clippy::too_many_arguments)]
     fn interleave(
         &self,
@@ -254,20 +254,19 @@ impl NativeDataset {
         func: &Bound<'_, PyAny>,
         cycle_length: i64,
         block_length: i64,
-        parallel: bool,
+        parallelism: Option<i64>,
         deterministic: Option<bool>,
         note: Option<String>,
     ) -> PyResult<Self> {
         let func = dataset_fn(func);
-        let cycle_length = positive("cycle_length", cycle_length).py_err(py)?;
-        let block_length = positive("block_length", block_length).py_err(py)?;
         let node = InterleaveNode::new(self.node.clone(), func, cycle_length, block_length);
         let node = node.py_err(py)?.with_note(note);
-        Ok(wrap(if parallel {
-            node.parallel(PARALLEL_INTERLEAVE_BUFFER)
-                .deterministic(deterministic)
-        } else {
-            node
+        Ok(wrap(match parallelism {
+            Some(n) => node
+                .parallel_calls(n, PARALLEL_INTERLEAVE_BUFFER)
+                .py_err(py)?
+                .deterministic(deterministic),
+            None => node,
         }))
     }
 
@@ -287,10 +286,7 @@ impl NativeDataset {
         let node = node.ragged(ragged);
         Ok(wrap(match parallelism {
             None => node,
-            Some(n) => node.parallel(
-                positive_or_autotune("num_parallel_calls", n).py_err(py)?,
-                deterministic,
-            ),
+            Some(n) => node.parallel(n, deterministic).py_err(py)?,
         }))
     }
 
@@ -406,8 +402,9 @@ impl NativeDataset {
 
     /// `buffer_size` -1 is AUTOTUNE.
     fn prefetch(&self, py: Python<'_>, buffer_size: i64) -> PyResult<Self> {
-        let buffer_size = positive_or_autotune("buffer_size", buffer_size).py_err(py)?;
-        Ok(wrap(PrefetchNode::new(self.node.clone(), buffer_size)))
+        Ok(wrap(
+            PrefetchNode::new(self.node.clone(), buffer_size).py_err(py)?,
+        ))
     }
 
     /// The records of the files this dataset names, `format` "tfrecord", "text_line" (one
@@ -431,14 +428,9 @@ impl NativeDataset {
         csv: Option<(Vec<u8>, bool)>,
         located: bool,
     ) -> PyResult<Self> {
-        let buffer_size = buffer_size
-            .map(|n| positive("buffer_size", n))
-            .transpose()
-            .py_err(py)?;
-        let cycle_length = cycle_length
-            .map(|n| positive("num_parallel_reads", n))
-            .transpose()
-            .py_err(py)?;
+        if let Some(n) = cycle_length {
+            positive("num_parallel_reads", n).py_err(py)?;
+        }
         let csv = csv
             .map(|(delimiter, quoted)| CsvSyntax::new(&delimiter, quoted))
             .transpose()
@@ -447,13 +439,13 @@ impl NativeDataset {
             .map(|(record, head, foot)| FixedLayout::new(record, head, foot))
             .transpose()
             .py_err(py)?;
+        let compression = Compression::parse(compression).py_err(py)?;
         let options = FileOptions {
-            compression: Compression::parse(compression).py_err(py)?,
-            buffer_size,
             header,
             fixed,
             csv: csv.unwrap_or_default(),
             located,
+            ..FileOptions::buffered(compression, buffer_size).py_err(py)?
         };
         let read_file = record_file_fn(format, options).py_err(py)?;
         Ok(match cycle_length {

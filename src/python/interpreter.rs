@@ -44,18 +44,28 @@ pub fn shutting_down() -> bool {
 
 /// Called once when the interpreter exits: no engine thread enters Python from now on, and
 /// the calls in progress (a map function, a generator step) get up to `timeout` seconds to
-/// return, with the GIL released so that they can. Returns whether they all returned.
+/// return, with the GIL released so that they can; Ctrl-C ends the wait. Returns whether
+/// they all returned.
 #[pyfunction]
 pub fn shut_down(py: Python<'_>, timeout: f64) -> bool {
     SHUTTING_DOWN.store(true, Ordering::SeqCst);
     let deadline = Instant::now() + Duration::from_secs_f64(timeout.max(0.0));
-    py.detach(|| {
-        while INSIDE.load(Ordering::SeqCst) > 0 {
-            if Instant::now() >= deadline {
-                return false;
+    loop {
+        let settled = py.detach(|| {
+            let slice = Instant::now() + Duration::from_millis(100);
+            while INSIDE.load(Ordering::SeqCst) > 0 {
+                if Instant::now() >= slice.min(deadline) {
+                    return false;
+                }
+                std::thread::sleep(Duration::from_millis(5));
             }
-            std::thread::sleep(Duration::from_millis(5));
+            true
+        });
+        if settled {
+            return true;
         }
-        true
-    })
+        if Instant::now() >= deadline || py.check_signals().is_err() {
+            return false;
+        }
+    }
 }

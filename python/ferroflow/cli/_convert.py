@@ -247,6 +247,8 @@ def convert(
     """
     progress = progress if progress is not None else Progress(enabled=False)
     warn = warn if warn is not None else (lambda message: None)
+    if to not in (None, "parquet", "tfrecord"):
+        raise CliError(f"to must be 'parquet' or 'tfrecord', got {to!r}")
     reports = inspect_paths(inputs, progress)
     _checked_inputs(reports)
     if any(os.path.abspath(output) == os.path.abspath(r["path"]) for r in reports):

@@ -285,7 +285,7 @@ def _run_inspect(args: argparse.Namespace, out: TextIO) -> int:
     progress = Progress(enabled=False if args.no_progress else None)
     reports = inspect_paths(paths, progress)
     for pattern in unmatched:
-        reports.append({"path": pattern, "error": "no file matches", "error_type": "NotFound"})
+        reports.append({"path": pattern, "error": "no file matches", "error_type": "NotFoundError"})
     combined = _combined_spec(reports)
     damaged = sum(1 for r in reports if r.get("damage") is not None)
     errors = sum(1 for r in reports if "error" in r)

@@ -13,7 +13,7 @@ from .._dtypes import as_dtype
 from .._lib import NativeColumnarSource, NativeDataset
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
-from ._args import count_arg, cpu_count, parallel_reads
+from ._args import count_arg, cpu_count, parallel_reads, path_list
 from .dataset import Dataset
 
 
@@ -94,10 +94,8 @@ def file_list(filenames: Any) -> list[str]:
     """Paths from a path, a list of paths, or a Dataset of scalar strings."""
     if isinstance(filenames, Dataset):
         names = [os.fsdecode(n) for n in filenames.as_numpy_iterator()]
-    elif isinstance(filenames, (str, bytes, os.PathLike)):
-        names = [os.fsdecode(filenames)]
     else:
-        names = [os.fsdecode(f) for f in filenames]
+        names = [os.fsdecode(f) for f in path_list(filenames)]
     if not names:
         raise InvalidArgumentError("`filenames` must name at least one file")
     return names

@@ -19,7 +19,7 @@ from .._spec import TensorSpec
 from .._text import read_csv
 from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
-from ._args import AUTOTUNE, count_arg, parallel_reads
+from ._args import AUTOTUNE, buffer_arg, parallel_reads
 from ._structure import Structure
 from .dataset import Dataset
 from .readers import _filenames_dataset
@@ -70,7 +70,7 @@ class CsvDataset(Dataset):
                 raise InvalidArgumentError(f"exclude_cols must be in [0, {total})")
             select_cols = [c for c in range(total) if c not in dropped]
         compression = TFRecordOptions.get_compression_type_string(compression_type)
-        buffer = None if buffer_size in (None, AUTOTUNE) else count_arg("buffer_size", buffer_size)
+        buffer = buffer_arg(buffer_size)
         files = _filenames_dataset(filenames)
         records = _records(files, field_delim, use_quote_delim, compression, buffer, None, header)
         parsed = _parse(records, defaults, field_delim, use_quote_delim, na_value, select_cols)

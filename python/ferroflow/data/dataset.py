@@ -23,7 +23,7 @@ from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
 from ..errors import InvalidArgumentError
 from . import _functions, _report, _structure, _tracing
-from ._args import AUTOTUNE, count_arg, cpu_count, parallelism
+from ._args import AUTOTUNE, count_arg, cpu_count, function_arg, parallelism
 from ._structure import Structure
 from .options import Options
 
@@ -228,7 +228,7 @@ class Dataset:
             if output_shapes is None:
                 output_shapes = _nest.map_structure(lambda _: None, output_types)
             types = _nest.flatten(output_types)
-            shapes = _flatten_shapes(output_shapes, output_types)
+            shapes = _flatten_shapes(output_shapes, output_types, "output_shapes")
             output_signature = _nest.pack_sequence_as(
                 output_types, [TensorSpec(s, t) for t, s in zip(types, shapes)]
             )
@@ -347,7 +347,7 @@ class Dataset:
         """
         calls = parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
-        traced = _tracing.trace_map(map_func, self._structure)
+        traced = _tracing.trace_map(function_arg("map_func", map_func), self._structure)
         if isinstance(traced, tuple):
             graph, spec = traced
             return self._derive(self._native.map_graph(graph, calls, det), Structure(spec))
@@ -364,6 +364,7 @@ class Dataset:
         ``(new_state, output)``, and the outputs are the new elements. The new state must have
         the initial state's structure and dtypes (its shapes may change). Traced into a native
         graph when it can be, as ``map`` functions are."""
+        function_arg("scan_func", scan_func)
         state = _nest.map_structure(to_numpy, initial_state)
         state_spec = _structure.structure_of(state)
         element_spec = self._structure.get()
@@ -406,14 +407,14 @@ class Dataset:
     def filter(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         """Keeps the elements for which ``predicate`` returns True (a scalar bool); traced
         into a native graph when it can be, as ``map`` functions are."""
-        graph = _tracing.trace_predicate(predicate, self._structure)
+        graph = _tracing.trace_predicate(function_arg("predicate", predicate), self._structure)
         fn = graph if graph is not None else _functions.predicate_fn(predicate, self._structure)
         return self._derive(self._native.filter(fn))
 
     def take_while(self, predicate: Callable[..., Any], name: str | None = None) -> Dataset:
         """Elements up to, not including, the first for which ``predicate`` is False; traced
         as ``filter`` predicates are."""
-        graph = _tracing.trace_predicate(predicate, self._structure)
+        graph = _tracing.trace_predicate(function_arg("predicate", predicate), self._structure)
         fn = graph if graph is not None else _functions.predicate_fn(predicate, self._structure)
         return self._derive(self._native.take_while(fn))
 
@@ -447,11 +448,11 @@ class Dataset:
             else count_arg("cycle_length", cycle_length)
         )
         block = 1 if block_length is None else count_arg("block_length", block_length)
-        parallel = parallelism(num_parallel_calls) is not None
+        calls = parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
         return self._with_dataset_fn(
             map_func,
-            lambda fn, note: self._native.interleave(fn, cycle, block, parallel, det, note),
+            lambda fn, note: self._native.interleave(fn, cycle, block, calls, det, note),
         )
 
     def _with_dataset_fn(
@@ -459,7 +460,7 @@ class Dataset:
     ) -> Dataset:
         """``flat_map`` and ``interleave``: ``make(fn, note)`` builds the native stage from
         the traced function, or from the Python one with the note saying why it is Python."""
-        traced = _tracing.trace_dataset_fn(map_func, self._structure)
+        traced = _tracing.trace_dataset_fn(function_arg("map_func", map_func), self._structure)
         if isinstance(traced, tuple):
             return self._derive(make(traced[0], None), Structure(traced[1]))
         output = Structure()
@@ -530,7 +531,7 @@ class Dataset:
         if padded_shapes is None:
             shapes = [None] * len(specs)
         else:
-            shapes = _flatten_shapes(padded_shapes, spec)
+            shapes = _flatten_shapes(padded_shapes, spec, "padded_shapes")
         values = _padding_values(padding_values, spec, specs)
         batch_dim = size if drop_remainder else None
         padded_spec = _nest.pack_sequence_as(
@@ -575,7 +576,7 @@ class Dataset:
         padding = None
         if not no_padding:
             if padded_shapes is not None:
-                shapes = _flatten_shapes(padded_shapes, spec)
+                shapes = _flatten_shapes(padded_shapes, spec, "padded_shapes")
             elif pad_to_bucket_boundary:
                 if any(s.shape.rank is None for s in specs):
                     raise ValueError("pad_to_bucket_boundary needs elements of known rank")
@@ -926,7 +927,10 @@ def _stacked_spec(spec: Any) -> Any:
 def _int_scalar_fn(func: Callable[..., Any], structure: Structure, what: str) -> Any:
     """``func`` (giving one integer) traced into a graph, or wrapped to run as Python."""
     graph = _tracing.trace_scalar(
-        func, structure, lambda d: d.is_integer, f"{what} must return one scalar integer"
+        function_arg(what, func),
+        structure,
+        lambda d: d.is_integer,
+        f"{what} must return one scalar integer",
     )
     return graph or _functions.int_scalar_fn(func, structure, what)
 
@@ -981,27 +985,34 @@ def _as_value(value: Any) -> Any:
     return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
 
 
-def _shape_list(shape: Any) -> list[int | None] | None:
+def _shape_list(shape: Any, what: str) -> list[int | None] | None:
     if shape is None:
         return None
-    ts = TensorShape(shape) if not isinstance(shape, TensorShape) else shape
+    try:
+        ts = TensorShape(shape) if not isinstance(shape, TensorShape) else shape
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(f"{what}: {shape!r} is not a shape: {e}") from None
     return None if ts.rank is None else ts.as_list()
 
 
-def _flatten_shapes(shapes: Any, structure: Any) -> list[list[int | None] | None]:
-    """Flattens ``shapes`` following ``structure``: where the structure has a component, the
-    value in ``shapes`` is that component's shape (a list or tuple of dims, or None)."""
+def _flatten_shapes(shapes: Any, structure: Any, what: str) -> list[list[int | None] | None]:
+    """Flattens ``shapes`` (the argument ``what``) following ``structure``: where the
+    structure has a component, the value in ``shapes`` is that component's shape (a list or
+    tuple of dims, or None)."""
     if not _nest.is_nested(structure):
-        return [_shape_list(shapes)]
+        return [_shape_list(shapes, what)]
     if isinstance(structure, Mapping):
         if not isinstance(shapes, Mapping):
-            raise InvalidArgumentError(f"expected a dict of shapes, got {shapes!r}")
-        return [x for k in sorted(structure) for x in _flatten_shapes(shapes[k], structure[k])]
+            raise InvalidArgumentError(f"{what}: expected a dict of shapes, got {shapes!r}")
+        return [
+            x for k in sorted(structure) for x in _flatten_shapes(shapes[k], structure[k], what)
+        ]
     if not isinstance(shapes, (tuple, list)) or len(shapes) != len(structure):
         raise InvalidArgumentError(
-            f"expected {len(structure)} shapes matching the element structure, got {shapes!r}"
+            f"{what}: expected {len(structure)} shapes matching the element structure, "
+            f"got {shapes!r}"
         )
-    return [x for sh, st in zip(shapes, structure) for x in _flatten_shapes(sh, st)]
+    return [x for sh, st in zip(shapes, structure) for x in _flatten_shapes(sh, st, what)]
 
 
 def _padding_values(padding_values: Any, spec: Any, specs: list[TensorSpec]) -> list[Any]:

@@ -14,7 +14,7 @@ from .._lib import NativeColumnarSource
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
 from ..io._tfrecord import TFRecordOptions
-from ._args import AUTOTUNE, count_arg, cpu_count, parallel_reads
+from ._args import buffer_arg, count_arg, cpu_count, parallel_reads, path_list
 from ._arrow import columnar_native, file_list
 from ._structure import Structure
 from .dataset import Dataset
@@ -28,9 +28,7 @@ def _filenames_dataset(filenames: Any) -> Dataset:
                 f"`filenames` must be a Dataset of scalar strings, got elements {spec!r}"
             )
         return filenames
-    if isinstance(filenames, (str, bytes, os.PathLike)):
-        filenames = [filenames]
-    names = [os.fsencode(f) for f in filenames]
+    names = [os.fsencode(f) for f in path_list(filenames)]
     if not names:
         raise InvalidArgumentError("`filenames` must name at least one file")
     arr = np.empty(len(names), dtype=object)
@@ -49,7 +47,7 @@ def _read_files(
     """The engine's dataset of the records of files of ``kind`` (see ``file_records``)."""
     compression = TFRecordOptions.get_compression_type_string(compression_type)
     names = _filenames_dataset(filenames)
-    buffer = None if buffer_size in (None, AUTOTUNE) else count_arg("buffer_size", buffer_size)
+    buffer = buffer_arg(buffer_size)
     cycle = parallel_reads(num_parallel_reads, autotune=cpu_count())
     return names._native.file_records(kind, compression, buffer, cycle, False, fixed)
 
@@ -73,7 +71,7 @@ class _RecordFileDataset(Dataset):
             spec = getattr(filenames, "shape", None)
             if getattr(filenames, "dtype", None) == string and spec is not None and spec.rank == 0:
                 compression = TFRecordOptions.get_compression_type_string(compression_type)
-                buffer = None if buffer_size in (None, AUTOTUNE) else int(buffer_size)
+                buffer = buffer_arg(buffer_size)
                 return _trace.SymbolicSource(
                     cls._format, filenames, slices=False, options=(compression, buffer)
                 )

@@ -10,7 +10,10 @@ use pyo3::prelude::*;
 use super::errors::IntoPyResult;
 use crate::engine::{DatasetFn, Error, Result};
 use crate::formats::compression::Compression;
+use crate::kernels::arithmetic::BinaryOp;
+use crate::kernels::color::Adjustment;
 use crate::kernels::graph::{Graph, GraphNode, GraphOp};
+use crate::kernels::unary::UnaryOp;
 use crate::ops::file_records::{record_file_fn, FileOptions};
 use crate::ops::source_fn::{GraphSourceFn, TensorSlicesFn, TensorsFn};
 
@@ -69,17 +72,14 @@ impl NativeSourceGraph {
         graph: &NativeGraph,
         kind: &str,
         compression: Option<&str>,
-        buffer_size: Option<usize>,
+        buffer_size: Option<i64>,
     ) -> PyResult<Self> {
         let source: Arc<dyn DatasetFn> = match kind {
             "tensors" => Arc::new(TensorsFn),
             "tensor_slices" => Arc::new(TensorSlicesFn),
             "tfrecord" | "text_line" => {
-                let options = FileOptions {
-                    compression: Compression::parse(compression.unwrap_or("")).py_err(py)?,
-                    buffer_size,
-                    ..FileOptions::default()
-                };
+                let compression = Compression::parse(compression.unwrap_or("")).py_err(py)?;
+                let options = FileOptions::buffered(compression, buffer_size).py_err(py)?;
                 record_file_fn(kind, options).py_err(py)?
             }
             other => return Err(Error::invalid(format!("no traced source {other:?}"))).py_err(py),
@@ -120,14 +120,32 @@ fn node_from_py(
     Ok(GraphNode { op, inputs })
 }
 
-/// The names of every op a traced graph may hold, for the check that Python's tracing
-/// emits no op the engine lacks and the engine has none that Python never emits.
+/// Ops whose attribute names one of several operations, and those names.
+fn sub_ops() -> [(&'static str, Vec<&'static str>); 5] {
+    fn names<T>(table: &[(&'static str, T)]) -> Vec<&'static str> {
+        table.iter().map(|(name, _)| *name).collect()
+    }
+    [
+        ("binary", names(BinaryOp::NAMES)),
+        ("unary", names(UnaryOp::NAMES)),
+        ("adjust", names(Adjustment::NAMES)),
+        ("random_adjust", names(Adjustment::NAMES)),
+        ("strings", names(string_ops::STRING_MAPS)),
+    ]
+}
+
+/// The names of every op a traced graph may hold, and of the operations an op's attribute
+/// names (as `op:name`), for the check that Python's tracing emits none the engine lacks and
+/// the engine has none that Python never emits.
 #[pyfunction]
-pub fn graph_op_names() -> Vec<&'static str> {
-    FAMILIES
+pub fn graph_op_names() -> Vec<String> {
+    let ops = FAMILIES
         .iter()
-        .flat_map(|(names, _)| names.iter().copied())
-        .collect()
+        .flat_map(|(names, _)| names.iter().map(|name| name.to_string()));
+    let sub_ops = sub_ops()
+        .into_iter()
+        .flat_map(|(op, names)| names.into_iter().map(move |name| format!("{op}:{name}")));
+    ops.chain(sub_ops).collect()
 }
 
 #[pymethods]

@@ -4,30 +4,35 @@
 use pyo3::prelude::*;
 
 use crate::engine::{DType, Error, Result};
+use crate::kernels::by_name;
 use crate::kernels::graph::GraphOp;
 use crate::kernels::re2::{Pattern, Rewrite};
 use crate::kernels::strings::StringMap;
 
-/// The per-string operation `name`, with its two integer arguments and its flag (whether
+/// Builds a per-string operation from its two integer arguments and its flag (whether
 /// lengths and positions count UTF-8 characters, for most).
+type StringMapFn = fn(i64, i64, bool) -> StringMap;
+
+/// The `strings` op's operations, by name.
+pub(super) const STRING_MAPS: &[(&str, StringMapFn)] = &[
+    ("lower", |_, _, utf8| StringMap::Lower { utf8 }),
+    ("upper", |_, _, utf8| StringMap::Upper { utf8 }),
+    ("strip", |_, _, _| StringMap::Strip),
+    ("length", |_, _, utf8| StringMap::Length { utf8 }),
+    ("substr", |pos, len, utf8| StringMap::Substr {
+        pos,
+        len,
+        utf8,
+    }),
+    ("as_string", |precision, _, _| StringMap::AsString {
+        precision,
+    }),
+];
+
 fn string_map(name: &str, a: i64, b: i64, flag: bool) -> Result<StringMap> {
-    Ok(match name {
-        "lower" => StringMap::Lower { utf8: flag },
-        "upper" => StringMap::Upper { utf8: flag },
-        "strip" => StringMap::Strip,
-        "length" => StringMap::Length { utf8: flag },
-        "substr" => StringMap::Substr {
-            pos: a,
-            len: b,
-            utf8: flag,
-        },
-        "as_string" => StringMap::AsString { precision: a },
-        other => {
-            return Err(Error::InvalidArgument(format!(
-                "no string operation {other:?}"
-            )))
-        }
-    })
+    let make = by_name(STRING_MAPS, name)
+        .ok_or_else(|| Error::InvalidArgument(format!("no string operation {name:?}")))?;
+    Ok(make(a, b, flag))
 }
 
 op_family!(|py, inputs, attr, wrong| {
