@@ -33,3 +33,17 @@ pub(crate) fn tune_allocator() {
     // SAFETY: setting an option is thread-safe and takes effect for later purges.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000) };
 }
+
+/// Reserves address space for the allocator 256 MiB at a time instead of mimalloc's 1 GiB:
+/// under an address-space limit (as clusters impose) a 1 GiB reservation fails while room
+/// is left, and the allocation that needed it aborts the process.
+#[cfg(feature = "python")]
+pub(crate) fn limit_allocator_reservations() {
+    // `mi_option_arena_reserve` in mimalloc.h's `mi_option_e` (v2 and v3), in KiB.
+    const ARENA_RESERVE: libmimalloc_sys::mi_option_t = 23;
+    if std::env::var_os("MIMALLOC_ARENA_RESERVE").is_some() {
+        return;
+    }
+    // SAFETY: setting an option is thread-safe and takes effect for later reservations.
+    unsafe { libmimalloc_sys::mi_option_set(ARENA_RESERVE, 256 * 1024) };
+}

@@ -270,3 +270,33 @@ def test_resize_preserving_the_aspect_ratio_matches_tensorflow():
     assert ff.image.resize(batch, (10, 100), preserve_aspect_ratio=True).shape == (2, 10, 8, 3)
     with pytest.raises(ff.errors.InvalidArgumentError, match="resize method"):
         ff.image.resize(golden["input"], (4, 4), method="cubic")
+
+
+@pytest.mark.parametrize("name", ["rgb_420.jpg", "progressive.jpg", "gray.jpg"])
+def test_truncated_jpegs_are_refused_as_tensorflow_refuses_them(fixtures, name):
+    # TensorFlow's decode_jpeg (try_recover_truncated=False) refuses every file cut short;
+    # decoding the rest as gray would hand a training loop a wrong image without a word.
+    data = (fixtures / "images" / name).read_bytes()
+    for cut in range(2, len(data) - 1, 23):
+        with pytest.raises(ff.errors.InvalidArgumentError, match="Invalid JPEG data"):
+            ff.io.decode_jpeg(data[:cut], channels=3)
+    whole = np.load(fixtures / "images" / f"{name}.decoded.npy")
+    assert ff.io.decode_jpeg(data + b"trailing bytes", channels=3).shape == whole.shape
+
+
+def test_jpegs_wider_than_16384_pixels_decode_as_pillow_decodes_them():
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = np.repeat(rng.integers(0, 255, (4, 17000 // 8, 3), dtype=np.uint8), 8, axis=1)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, format="JPEG", quality=95)
+    reference = np.asarray(Image.open(io.BytesIO(encoded.getvalue())).convert("RGB"))
+    decoded = ff.io.decode_jpeg(encoded.getvalue(), channels=3)
+    assert decoded.shape == reference.shape == (4, 17000, 3)
+    # The tolerance of test_jpeg_decodes_within_idct_tolerance: decoders differ by IDCT
+    # rounding and chroma upsampling.
+    diff = np.abs(decoded.astype(int) - reference.astype(int))
+    assert diff.mean() <= 1.5 and np.percentile(diff, 99.9) <= 6

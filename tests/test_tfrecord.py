@@ -156,3 +156,24 @@ def test_records_arrive_without_python_objects_per_record(fixtures):
         batch,
         np.array(list(TFRecordDataset(str(fixtures / "tfrecord/examples.tfrecord"))), dtype=object),
     )
+
+
+@pytest.mark.parametrize("suffix, compression", [(".gz", "GZIP"), (".zlib", "ZLIB")])
+@pytest.mark.parametrize("damage", ["header", "stream", "cut"])
+def test_a_damaged_compressed_stream_is_data_loss_naming_the_file(
+    fixtures, tmp_path, suffix, compression, damage
+):
+    data = bytearray((fixtures / "tfrecord" / f"examples.tfrecord{suffix}").read_bytes())
+    if damage == "header":
+        data[0] ^= 0xFF
+    elif damage == "stream":
+        for i in range(len(data) // 2, len(data) // 2 + 16):
+            data[i] ^= 0x5A
+    else:
+        data = data[: len(data) // 2]
+    path = tmp_path / f"damaged{suffix}"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ff.errors.DataLossError, match="damaged"):
+        list(TFRecordDataset(str(path), compression_type=compression))
+    with pytest.raises(ff.errors.DataLossError, match="damaged"):
+        list(ff.data.TextLineDataset(str(path), compression_type=compression))

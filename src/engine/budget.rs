@@ -3,7 +3,7 @@
 //! nothing ready (the stage is the bottleneck and more buffering or parallelism would help),
 //! up to its maximum and within the pipeline's RAM budget.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
@@ -62,6 +62,9 @@ const UNKNOWN: u64 = u64::MAX;
 /// State both sides of a budget reach: either may find the moment to grow it.
 struct Shared {
     tokens: Sender<()>,
+    /// Tokens of the initial grant not yet put in the channel: a buffer the user sized in
+    /// the billions is granted as the producer uses it, not allocated up front.
+    unsent: AtomicUsize,
     /// (tokens granted, bytes reserved from the RAM budget for the tokens beyond the first)
     granted: Mutex<(usize, u64)>,
     max: usize,
@@ -108,6 +111,9 @@ impl Shared {
     }
 }
 
+/// How many of the initial grant's tokens go in the channel at a time.
+const UNSENT_CHUNK: usize = 64;
+
 /// The consumer's side of a budget.
 pub struct TokenBudget {
     shared: Arc<Shared>,
@@ -124,11 +130,9 @@ impl TokenBudget {
     ) -> (Self, TokenWait) {
         let (tokens, rx) = unbounded();
         let granted = if autotune { 1 } else { initial.max(1) };
-        for _ in 0..granted {
-            let _ = tokens.send(());
-        }
         let shared = Arc::new(Shared {
             tokens,
+            unsent: AtomicUsize::new(granted),
             granted: Mutex::new((granted, 0)),
             max: max.max(granted),
             autotune,
@@ -182,11 +186,27 @@ impl TokenWait {
     /// The channel to wait on for the next token; when none is there, the producer is held
     /// back, and the budget grows if the consumer is waiting too.
     pub fn channel(&self) -> &Receiver<()> {
+        if self.tokens.len() < UNSENT_CHUNK {
+            self.send_unsent();
+        }
         if self.tokens.is_empty() {
             self.shared.producer_blocked.store(true, Ordering::SeqCst);
             self.shared.grow_if_held_back();
         }
         &self.tokens
+    }
+
+    /// Puts up to a chunk of the initial grant's unsent tokens in the channel.
+    fn send_unsent(&self) {
+        let unsent = &self.shared.unsent;
+        let taken = unsent
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n - n.min(UNSENT_CHUNK))
+            })
+            .map_or(0, |before| before.min(UNSENT_CHUNK));
+        for _ in 0..taken {
+            let _ = self.shared.tokens.send(());
+        }
     }
 
     /// The producer has its token: it is no longer held back.
@@ -238,6 +258,18 @@ mod tests {
         b.consumer_waiting(false);
         while wait.channel().try_recv().is_ok() {}
         assert_eq!(b.granted(), 6);
+    }
+
+    #[test]
+    fn a_huge_fixed_budget_is_granted_as_it_is_used() {
+        let ram = Arc::new(RamBudget::new(u64::MAX));
+        let (b, wait) = TokenBudget::new(1 << 40, 1 << 40, false, ram);
+        assert_eq!(b.granted(), 1 << 40);
+        // Tokens come a chunk at a time, as many as the producer takes.
+        let taken = (0..1000)
+            .filter(|_| wait.channel().try_recv().is_ok())
+            .count();
+        assert_eq!(taken, 1000);
     }
 
     #[test]

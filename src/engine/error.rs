@@ -61,6 +61,7 @@ impl Error {
     pub fn io(context: impl fmt::Display, err: std::io::Error) -> Self {
         match err.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("{context}: {err}")),
+            std::io::ErrorKind::InvalidData => Error::DataLoss(format!("{context}: {err}")),
             _ => Error::Io(format!("{context}: {err}")),
         }
     }

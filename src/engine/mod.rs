@@ -8,6 +8,7 @@ pub mod dtype;
 pub mod error;
 pub mod instrumented;
 pub mod io_runtime;
+pub mod memory;
 pub mod pool;
 pub mod random;
 pub mod serialize;

@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+
+use crate::engine::memory::probe;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -48,6 +50,12 @@ pub fn spawn_thread(
 /// Most threads one pool will start, whatever parallelism is asked for.
 pub const MAX_POOL_THREADS: usize = 256;
 
+/// Address space a pool thread comes to use once it runs jobs: its stack, its allocator
+/// segment and, when it runs Python, the C library's arena for its thread.
+const THREAD_COST: usize = 96 << 20;
+/// Address space left free for the rest of the process when the pool grows.
+const POOL_HEADROOM: usize = 256 << 20;
+
 pub struct WorkerPool {
     hooks: Option<ThreadHooks>,
     /// `None` once shut down.
@@ -89,14 +97,29 @@ impl WorkerPool {
         self.hooks = Some(hooks);
     }
 
-    /// Grows the pool to at least `n` threads (at most `MAX_POOL_THREADS`).
+    /// Grows the pool to at least `n` threads (at most `MAX_POOL_THREADS`), or as many as
+    /// the memory left allows: the calls then share fewer threads.
     pub fn ensure_threads(&self, n: usize) {
         let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        let mut started = 0;
         while *threads < n.min(MAX_POOL_THREADS) {
+            // Under an address-space limit, threads started past what is left make the
+            // process abort on a later allocation. The threads started now take their memory
+            // only once they run jobs, so the check counts them all.
+            let needed = (started + 1) * THREAD_COST + POOL_HEADROOM;
+            if *threads > 0 && probe(needed, &String::new).is_err() {
+                break;
+            }
+            started += 1;
             let queue = self.queue.clone();
+            let (started_tx, started) = bounded::<()>(1);
             // Ends when the pool shuts down or is dropped and the queue is empty.
             let spawned = spawn_thread("ferroflow-worker", self.hooks.clone(), move || {
                 ON_POOL_THREAD.with(|f| f.set(true));
+                // The thread's first allocation sets up its allocator heap: done before the
+                // next thread's headroom is checked, so that check sees this one's cost.
+                drop(std::hint::black_box(Box::new(0u64)));
+                let _ = started_tx.send(());
                 while let Ok(job) = queue.recv() {
                     job();
                 }
@@ -104,6 +127,8 @@ impl WorkerPool {
             if spawned.is_err() {
                 break;
             }
+            // A thread that fails to start (it panicked in its start hook) sends nothing.
+            let _ = started.recv();
             *threads += 1;
         }
     }

@@ -53,11 +53,12 @@ impl Compression {
             // Multi-member so that concatenated gzip files (`cat a.gz b.gz`) read as one stream.
             Compression::Gzip => Box::new(BufReader::with_capacity(
                 buffer_size,
-                MultiGzDecoder::new(raw),
+                Damage::new(MultiGzDecoder::new(raw), self),
             )),
-            Compression::Zlib => {
-                Box::new(BufReader::with_capacity(buffer_size, ZlibDecoder::new(raw)))
-            }
+            Compression::Zlib => Box::new(BufReader::with_capacity(
+                buffer_size,
+                Damage::new(ZlibDecoder::new(raw), self),
+            )),
         }
     }
 
@@ -67,6 +68,50 @@ impl Compression {
             Compression::None => Encoder::Plain(output),
             Compression::Gzip => Encoder::Gzip(GzEncoder::new(output, level)),
             Compression::Zlib => Encoder::Zlib(ZlibEncoder::new(output, level)),
+        }
+    }
+}
+
+/// A decompressor whose complaints about its input (a corrupt or cut-off stream) read as
+/// `InvalidData`, which `Error::io` reports as data loss; the file's own I/O errors pass
+/// through as they are.
+struct Damage<R> {
+    decoder: R,
+    compression: Compression,
+    /// Decompressed bytes delivered so far, where the damage shows.
+    delivered: u64,
+}
+
+impl<R: Read> Damage<R> {
+    fn new(decoder: R, compression: Compression) -> Self {
+        Damage {
+            decoder,
+            compression,
+            delivered: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Damage<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.decoder.read(buf) {
+            Ok(n) => {
+                self.delivered += n as u64;
+                Ok(n)
+            }
+            Err(e) => match e.kind() {
+                io::ErrorKind::InvalidInput
+                | io::ErrorKind::InvalidData
+                | io::ErrorKind::UnexpectedEof => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "damaged {} stream after {} decompressed bytes: {e}",
+                        self.compression.name(),
+                        self.delivered
+                    ),
+                )),
+                _ => Err(e),
+            },
         }
     }
 }

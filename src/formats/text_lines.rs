@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::compression::Compression;
 use super::open_records;
+use crate::engine::memory::reserve;
 use crate::engine::{Error, Result};
 
 pub struct TextLineReader {
@@ -88,11 +89,21 @@ impl TextLineReader {
             });
             let Some(at) = end else {
                 let len = buf.len();
-                record.extend_from_slice(buf);
+                reserve(record, len, &|| self.growing(self.record_line))?;
+                let buf = self
+                    .input
+                    .fill_buf()
+                    .map_err(|e| Error::io(&self.name, e))?;
+                record.extend_from_slice(&buf[..len]);
                 self.input.consume(len);
                 continue;
             };
             let line_break = buf[at];
+            reserve(record, at, &|| self.growing(self.record_line))?;
+            let buf = self
+                .input
+                .fill_buf()
+                .map_err(|e| Error::io(&self.name, e))?;
             record.extend_from_slice(&buf[..at]);
             self.input.consume(at + 1);
             if line_break == b'\r' && self.next_byte_is(b'\n')? {
@@ -118,9 +129,34 @@ impl TextLineReader {
 
     /// Appends the bytes up to and including the next `\n`; 0 at the end of the input.
     fn read_chunk(&mut self, out: &mut Vec<u8>) -> Result<usize> {
-        self.input
-            .read_until(b'\n', out)
-            .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))
+        let start = out.len();
+        loop {
+            let buf = self
+                .input
+                .fill_buf()
+                .map_err(|e| Error::io(format!("{} (after line {})", self.name, self.lines), e))?;
+            let (len, ended) = match memchr::memchr(b'\n', buf) {
+                Some(at) => (at + 1, true),
+                None => (buf.len(), buf.is_empty()),
+            };
+            // A line is as long as the data makes it (/dev/zero has no end of line): its
+            // growth fails with an error, not an abort, when memory runs out.
+            reserve(out, len, &|| self.growing(self.lines + 1))?;
+            let buf = self
+                .input
+                .fill_buf()
+                .map_err(|e| Error::io(&self.name, e))?;
+            out.extend_from_slice(&buf[..len]);
+            self.input.consume(len);
+            if ended {
+                return Ok(out.len() - start);
+            }
+        }
+    }
+
+    /// Names a line that grew past the memory left.
+    fn growing(&self, line: u64) -> String {
+        format!("{}, line {line}", self.name)
     }
 }
 

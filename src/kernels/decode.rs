@@ -6,6 +6,7 @@ use zune_jpeg::zune_core::colorspace::ColorSpace;
 use zune_jpeg::zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
+use crate::engine::memory::{bytes_of, filled, probe};
 use crate::engine::{Error, Result, Tensor};
 
 /// Which decoder `decode_image` uses, from the file's first bytes.
@@ -153,15 +154,58 @@ fn image_tensor(
     }
 }
 
+/// libjpeg's largest width or height (JPEG_MAX_DIMENSION), which TensorFlow decodes.
+const JPEG_MAX_DIMENSION: usize = 65500;
+
+/// Bytes a decode may hold at its peak per pixel and output channel: the decoder's samples
+/// and its progressive coefficients (i16), the converted samples, and float32 output.
+const DECODE_BYTES_PER_SAMPLE: usize = 1 + 2 + 1 + 4;
+
+/// Checks that an image of `pixels` pixels and `channels` channels can be decoded within the
+/// address space the process may still use (the decoders' own allocations cannot fail
+/// softly).
+fn probe_decode(pixels: usize, channels: usize, what: &dyn Fn() -> String) -> Result<()> {
+    let samples = bytes_of(pixels, channels.max(3), what)?;
+    probe(bytes_of(samples, DECODE_BYTES_PER_SAMPLE, what)?, what)
+}
+
+/// Whether a JPEG's data is whole: an end-of-image marker follows its last scan. A file cut
+/// short lacks one; libjpeg then fails where TensorFlow does not ask it to recover.
+fn has_end_of_image(data: &[u8]) -> bool {
+    const END_OF_IMAGE: [u8; 2] = [0xFF, 0xD9];
+    const START_OF_SCAN: [u8; 2] = [0xFF, 0xDA];
+    // Searched from the end, where a whole file has it, so a whole file costs a few bytes.
+    match memchr::memmem::rfind(data, &END_OF_IMAGE) {
+        // An embedded thumbnail ends before the main image's scans begin.
+        Some(at) => memchr::memmem::find(&data[at..], &START_OF_SCAN).is_none(),
+        None => false,
+    }
+}
+
 /// Decodes a JPEG into [height, width, channels] of `depth` (`channels` 0 keeps the file's).
 pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
+    if !has_end_of_image(data) {
+        return Err(bad(format!(
+            "premature end of JPEG data, data size {}",
+            data.len()
+        )));
+    }
     // RGB output; the decoder itself switches to one channel for a grayscale file, so one
     // header pass serves both.
     let options = DecoderOptions::default()
         .set_strict_mode(true)
+        .set_max_width(JPEG_MAX_DIMENSION)
+        .set_max_height(JPEG_MAX_DIMENSION)
         .jpeg_set_out_colorspace(ColorSpace::RGB);
     let mut decoder = JpegDecoder::new_with_options(data, options);
+    decoder
+        .decode_headers()
+        .map_err(|e| bad(format!("{e:?}")))?;
+    if let Some(info) = decoder.info() {
+        let (w, h) = (usize::from(info.width), usize::from(info.height));
+        probe_decode(w * h, channels, &|| format!("decode_jpeg: a {w}x{h} image"))?;
+    }
     let pixels = decoder.decode().map_err(|e| bad(format!("{e:?}")))?;
     let info = decoder
         .info()
@@ -190,7 +234,16 @@ pub fn decode_png(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> 
     let mut decoder = png::Decoder::new(Cursor::new(data));
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
-    let mut bytes = vec![0u8; reader.output_buffer_size()];
+    let (w, h) = (reader.info().width, reader.info().height);
+    // TensorFlow's bounds, from before it allocates.
+    if w == 0 || h == 0 || w >= 1 << 27 || h >= 1 << 27 || u64::from(w) * u64::from(h) >= 1 << 29 {
+        return Err(Error::InvalidArgument(format!(
+            "PNG size too large for int: {w} by {h}"
+        )));
+    }
+    let what = || format!("decode_png: a {w}x{h} image");
+    probe_decode(w as usize * h as usize, channels.max(4), &what)?;
+    let mut bytes = filled(reader.output_buffer_size(), 0u8, &what)?;
     let frame = reader
         .next_frame(&mut bytes)
         .map_err(|e| bad(e.to_string()))?;

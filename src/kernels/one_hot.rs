@@ -2,6 +2,7 @@
 
 use super::cast::cast;
 use super::shape::normalize_axis;
+use crate::engine::memory::{bytes_of, probe};
 use crate::engine::{Buffer, DType, Error, Result, Tensor};
 
 /// `depth`-long one-hot vectors for integer `indices`, `on` where the index points and `off`
@@ -35,7 +36,14 @@ pub fn one_hot(
     let idx = as_i64.as_slice::<i64>().expect("cast to int64");
     let outer: usize = indices.shape()[..axis].iter().product();
     let inner: usize = indices.shape()[axis..].iter().product();
-    let mut out = Buffer::with_capacity(on.dtype(), idx.len() * depth);
+    // `depth` is an argument: its product with the indices is checked before it is
+    // allocated.
+    let what = || format!("one_hot: {} indices of depth {depth}", idx.len());
+    let values = bytes_of(idx.len(), depth, &what)?;
+    // A string is counted at the size of its offset.
+    let item = on.dtype().item_size().unwrap_or(8);
+    probe(bytes_of(values, item, &what)?, &what)?;
+    let mut out = Buffer::with_capacity(on.dtype(), values);
     for o in 0..outer {
         for d in 0..depth {
             for i in 0..inner {

@@ -5,6 +5,7 @@
 
 use super::image::{as_f32, dims, out_shape};
 use super::sampling::{scale_taps, SamplingKernel};
+use crate::engine::memory::{bytes_of, probe};
 use crate::engine::{Buffer, Error, Result, Tensor};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,12 @@ impl ResizeMethod {
 /// tf.image.resize: float32 output, except nearest neighbour, which keeps the input dtype.
 pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "resize")?;
+    // The output size is an argument: checked before it is allocated.
+    let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
+    let samples = [n, out_h, out_w, c]
+        .into_iter()
+        .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
+    probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
     if method == ResizeMethod::Nearest {
         return nearest(t, (n, h, w, c), (out_h, out_w));
     }
