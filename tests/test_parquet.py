@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -369,3 +370,51 @@ def test_a_file_that_is_not_arrow_ipc_is_refused_without_reading_it_as_lengths(t
     pq.write_table(pa.table({"a": [1, 2, 3]}), other)
     with pytest.raises(ff.errors.DataLossError, match="table.parquet: not a readable Arrow IPC"):
         ff.data.ArrowIPCDataset(str(other))
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_a_file_replaced_or_deleted_during_a_read_is_read_whole_as_it_was(tmp_path, kind):
+    def write(path, offset):
+        table = pa.table({"x": np.arange(10_000, dtype=np.int64) + offset})
+        if kind == "parquet":
+            pq.write_table(table, path, row_group_size=1000)
+        else:
+            _write_ipc(path, table.to_batches(max_chunksize=1000))
+
+    def dataset(path):
+        if kind == "parquet":
+            return ff.data.ParquetDataset(str(path))
+        return ff.data.ArrowIPCDataset(str(path))
+
+    path, other = tmp_path / f"t.{kind}", tmp_path / f"other.{kind}"
+    write(path, 0)
+    write(other, 1_000_000)
+    it = iter(dataset(path))
+    seen = [int(next(it)["x"])]
+    os.replace(other, path)  # a new version lands while the old one is read
+    seen += [int(e["x"]) for e in it]
+    assert seen == list(range(10_000))
+
+    it = iter(dataset(path))
+    seen = [int(next(it)["x"])]
+    os.remove(path)
+    seen += [int(e["x"]) for e in it]
+    assert seen == list(range(1_000_000, 1_010_000))
+
+
+def test_parquet_page_checksums_are_verified(tmp_path):
+    values = np.arange(1000, dtype=np.int64) * 7919
+    path = tmp_path / "checked.parquet"
+    pq.write_table(
+        pa.table({"x": values}),
+        path,
+        write_page_checksum=True,
+        compression="none",
+        use_dictionary=False,
+    )
+    assert [int(e["x"]) for e in ff.data.ParquetDataset(str(path))] == values.tolist()
+    data = bytearray(path.read_bytes())
+    data[data.index(int(values[500]).to_bytes(8, "little"))] ^= 1  # one bit of one value
+    path.write_bytes(bytes(data))
+    with pytest.raises(ff.errors.DataLossError, match="checked.parquet"):
+        list(ff.data.ParquetDataset(str(path)))

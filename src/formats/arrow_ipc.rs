@@ -4,8 +4,7 @@
 //! stream format has no index of its batches, so it is one unit read whole. Lengths read
 //! from a file are checked against its size before anything is allocated for them.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,13 +14,15 @@ use arrow_ipc::reader::{read_footer_length, FileDecoder, StreamDecoder};
 use arrow_ipc::Block;
 use arrow_schema::{ArrowError, Schema, SchemaRef};
 
-use super::open_file;
 use super::schema::CommonSchema;
+use super::shared_file::SharedFile;
 use crate::engine::{Error, Result};
 use crate::formats::batch_source::BatchSource;
 
 struct IpcFile {
     path: PathBuf,
+    /// Open for the source's life: every batch is read from the file as it was opened.
+    file: SharedFile,
     roots: Vec<usize>,
     /// The file format's index; `None` for the stream format.
     index: Option<FileIndex>,
@@ -39,20 +40,17 @@ struct FileIndex {
 /// What a file in the IPC file format starts (and ends) with; a stream has no magic.
 const FILE_MAGIC: &[u8; 6] = b"ARROW1";
 
-/// Whether `file` starts with the file format's magic; leaves it at its start.
-fn is_file_format(file: &mut File) -> std::io::Result<bool> {
+/// Whether `file` starts with the file format's magic.
+fn is_file_format(file: &SharedFile) -> bool {
     let mut head = [0u8; 6];
-    file.seek(SeekFrom::Start(0))?;
-    let magic = file.read_exact(&mut head).is_ok() && &head == FILE_MAGIC;
-    file.seek(SeekFrom::Start(0))?;
-    Ok(magic)
+    file.read_exact_at(&mut head, 0).is_ok() && &head == FILE_MAGIC
 }
 
 /// Feeds an IPC stream to a decoder a chunk at a time (the decoder holds no more than what
 /// it was given, whatever lengths a damaged stream claims), handing each record batch to
 /// `batch` until it returns false; then returns the decoder, with the schema it read.
 fn decode_stream(
-    mut file: File,
+    mut file: impl Read,
     mut batch: impl FnMut(RecordBatch) -> bool,
 ) -> std::result::Result<StreamDecoder, ArrowError> {
     const CHUNK: usize = 1 << 20;
@@ -76,7 +74,7 @@ fn decode_stream(
 }
 
 /// The schema of an IPC stream, from its first message.
-fn stream_schema(file: File) -> std::result::Result<SchemaRef, ArrowError> {
+fn stream_schema(file: impl Read) -> std::result::Result<SchemaRef, ArrowError> {
     let decoder = decode_stream(file, |_| false)?;
     decoder
         .schema()
@@ -100,7 +98,7 @@ fn guarded<T>(
 
 /// The bytes of one block (message metadata and body) of an IPC file.
 fn read_block(
-    file: &mut File,
+    file: &SharedFile,
     block: &Block,
     size: u64,
 ) -> std::result::Result<Buffer, ArrowError> {
@@ -119,27 +117,29 @@ fn read_block(
         )));
     }
     let mut bytes = vec![0u8; length as usize];
-    file.seek(SeekFrom::Start(start))?;
-    file.read_exact(&mut bytes)?;
+    file.read_exact_at(&mut bytes, start)?;
     Ok(Buffer::from_vec(bytes))
 }
 
 /// The schema, decoder (with the file's dictionaries read) and record batch blocks of an
 /// IPC file, from its footer.
-fn read_footer(file: &mut File) -> std::result::Result<(Schema, FileIndex), ArrowError> {
+fn read_footer(file: &SharedFile) -> std::result::Result<(Schema, FileIndex), ArrowError> {
+    let size = file.size();
     let mut trailer = [0u8; 10];
-    file.seek(SeekFrom::End(-10))?;
-    file.read_exact(&mut trailer)?;
+    let Some(trailer_at) = size.checked_sub(10) else {
+        return Err(ArrowError::ParseError(
+            "the file is too short for a footer".into(),
+        ));
+    };
+    file.read_exact_at(&mut trailer, trailer_at)?;
     let length = read_footer_length(trailer)?;
-    let size = file.metadata()?.len();
     if length as u64 + 10 > size {
         return Err(ArrowError::ParseError(format!(
             "the footer length {length} is larger than the file"
         )));
     }
     let mut bytes = vec![0u8; length];
-    file.seek(SeekFrom::End(-10 - length as i64))?;
-    file.read_exact(&mut bytes)?;
+    file.read_exact_at(&mut bytes, trailer_at - length as u64)?;
     let footer = arrow_ipc::root_as_footer(&bytes)
         .map_err(|e| ArrowError::ParseError(format!("unreadable footer: {e}")))?;
     let ipc_schema = footer
@@ -196,16 +196,15 @@ impl ArrowIpcSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let mut handle = open_file(path)?;
-            let file_format =
-                is_file_format(&mut handle).map_err(|e| Error::io(path.display(), e))?;
-            let (full, index) = if file_format {
+            let handle = SharedFile::open(path)?;
+            let (full, index) = if is_file_format(&handle) {
                 let (full, index) =
-                    guarded(|| read_footer(&mut handle)).map_err(|e| ipc_error(path, e))?;
+                    guarded(|| read_footer(&handle)).map_err(|e| ipc_error(path, e))?;
                 (Arc::new(full), Some(index))
             } else {
                 (
-                    guarded(|| stream_schema(handle)).map_err(|e| ipc_error(path, e))?,
+                    guarded(|| stream_schema(handle.reader_at(0)))
+                        .map_err(|e| ipc_error(path, e))?,
                     None,
                 )
             };
@@ -218,6 +217,7 @@ impl ArrowIpcSource {
             });
             files.push(IpcFile {
                 path: path.clone(),
+                file: handle,
                 roots,
                 index,
             });
@@ -258,8 +258,7 @@ impl BatchSource for ArrowIpcSource {
                         file.path.display()
                     )),
                 };
-                let handle = &mut open_file(&file.path)?;
-                let bytes = read_block(handle, block, index.size).map_err(in_batch)?;
+                let bytes = read_block(&file.file, block, index.size).map_err(in_batch)?;
                 let decoded =
                     guarded(|| index.decoder.read_record_batch(block, &bytes)).and_then(|batch| {
                         batch.ok_or_else(|| ArrowError::ParseError("it holds no data".into()))
@@ -267,10 +266,9 @@ impl BatchSource for ArrowIpcSource {
                 Ok(vec![decoded.map_err(in_batch)?])
             }
             None => {
-                let handle = open_file(&file.path)?;
                 let mut batches = Vec::new();
                 guarded(|| {
-                    decode_stream(handle, |b| {
+                    decode_stream(file.file.reader_at(0), |b| {
                         batches.push(b);
                         true
                     })

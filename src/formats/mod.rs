@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod parquet;
 pub mod protowire;
 mod schema;
+pub mod shared_file;
 pub mod text_lines;
 pub mod tfrecord;
 

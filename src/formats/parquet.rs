@@ -15,13 +15,15 @@ use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
-use super::open_file;
 use super::schema::{same_schema, CommonSchema};
+use super::shared_file::SharedFile;
 use crate::engine::{Error, Result};
 use crate::formats::batch_source::BatchSource;
 
 struct ParquetFile {
     path: PathBuf,
+    /// Open for the source's life: every row group is read from the file as it was opened.
+    file: SharedFile,
     metadata: ArrowReaderMetadata,
     /// The top-level columns to read, as indices into the file's schema.
     roots: Vec<usize>,
@@ -55,7 +57,7 @@ impl ParquetSource {
         let mut units = Vec::new();
         let mut schema = CommonSchema::default();
         for path in paths {
-            let file = open_file(path)?;
+            let file = SharedFile::open(path)?;
             let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
                 .map_err(|e| parquet_error(path, e))?;
             let roots = schema.add(metadata.schema(), columns, path)?;
@@ -63,6 +65,7 @@ impl ParquetSource {
             units.extend((0..row_groups).map(|rg| (files.len(), rg)));
             files.push(ParquetFile {
                 path: path.clone(),
+                file,
                 metadata,
                 roots,
             });
@@ -95,7 +98,7 @@ impl BatchSource for ParquetSource {
         let (f, rg) = self.units[unit];
         let file = &self.files[f];
         let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
-        let handle = open_file(&file.path)?;
+        let handle = file.file.clone();
         let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
         let rows = decode_rows(file.metadata.metadata().row_group(rg));
         let reader =
