@@ -102,6 +102,9 @@ def test_ctrl_c_interrupts_a_blocked_iteration():
 
     ds = Dataset.from_generator(gen, output_signature=ff.TensorSpec([], ff.int64)).prefetch(1)
     it = iter(ds)
+    # Python's own Ctrl-C handler, whatever the runner left: a process started in the
+    # background by a shell inherits SIGINT ignored, and then Python installs none.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     start = time.monotonic()
     timer.start()
@@ -111,6 +114,7 @@ def test_ctrl_c_interrupts_a_blocked_iteration():
         assert time.monotonic() - start < 0.3 + 0.5
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
         release.set()
         it.close()
 

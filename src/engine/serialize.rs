@@ -163,7 +163,11 @@ impl<R: Read> ElementReader<R> {
             return Err(self.corrupt("string data longer than the file"));
         }
         let lengths = (0..count).map(|_| self.u64()).collect::<Result<Vec<_>>>()?;
-        if lengths.iter().sum::<u64>() != total {
+        // Summed without wrapping: lengths that overflow are damage, not a match.
+        let sum = lengths
+            .iter()
+            .try_fold(0u64, |acc, &len| acc.checked_add(len));
+        if sum != Some(total) {
             return Err(self.corrupt("string lengths disagree with their total"));
         }
         let values = self.bytes(total)?;

@@ -396,8 +396,10 @@ impl NativeDataset {
         ))
     }
 
-    fn cache(&self, filename: &str) -> Self {
-        wrap(CacheNode::new(self.node.clone(), filename))
+    /// `description` names the elements a cache file must hold to be replayed.
+    #[pyo3(signature = (filename, description=""))]
+    fn cache(&self, filename: &str, description: &str) -> Self {
+        wrap(CacheNode::new(self.node.clone(), filename, description))
     }
 
     /// `buffer_size` -1 is AUTOTUNE.

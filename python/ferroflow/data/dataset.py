@@ -697,8 +697,15 @@ class Dataset:
 
     def cache(self, filename: str = "", name: str | None = None) -> Dataset:
         """Keeps the elements of the first complete iteration, in memory or (with
-        ``filename``) in the file ``filename + ".ffcache"``, and replays them afterwards."""
-        return self._derive(self._native.cache(os.fspath(filename)))
+        ``filename``) in the file ``filename + ".ffcache"``, and replays them afterwards.
+
+        A cache file names the element structure it holds and checks every element, and it
+        is complete only once its end is written: a file of another pipeline, one cut short
+        or one damaged raises ``DataLossError`` naming it (delete it to rebuild the cache)
+        instead of being replayed."""
+        spec = self._structure.peek()
+        description = "" if spec is None else repr(spec)
+        return self._derive(self._native.cache(os.fspath(filename), description))
 
     def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
         """Produces up to ``buffer_size`` elements ahead on a background thread, so the
