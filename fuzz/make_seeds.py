@@ -4,6 +4,9 @@
 seeds/tfrecord_framing/: small whole .tfrecord files (plain, gzip, zlib, damaged).
 seeds/example_parser/:   single serialized Examples and SequenceExamples taken out of
                          examples.tfrecord and sequence.tfrecord, plus one two-record batch.
+seeds/image_decoders/:   the shared JPEG and PNG fixtures, each after a byte choosing the
+                         channels and depth.
+seeds/cache_reader/:     cache files ferroflow writes (needs ferroflow installed).
 
 Usage: python3 fuzz/make_seeds.py [FIXTURES_DIR]
 """
@@ -66,6 +69,37 @@ def main():
         (parser / f"sequence_{i}.pb").write_bytes(sequences[i])
     (parser / "example_batch.pb").write_bytes(examples[0] + SEPARATOR + examples[1])
     (parser / "sequence_batch.pb").write_bytes(sequences[1] + SEPARATOR + sequences[3])
+    image_seeds(FIXTURES.parent / "images", HERE / "seeds/image_decoders")
+    cache_seeds(HERE / "seeds/cache_reader")
+
+
+def image_seeds(images, out):
+    out.mkdir(parents=True, exist_ok=True)
+    for choice, name in enumerate(["gray.jpg", "rgb_420.jpg", "progressive.jpg", "gray.png"]):
+        (out / name).write_bytes(bytes([choice * 5]) + (images / name).read_bytes())
+
+
+def cache_seeds(out):
+    """Cache files of int64 scalars and of string vectors, as the fuzz target replays them
+    (with an empty pipeline description)."""
+    import tempfile
+
+    import numpy as np
+
+    from ferroflow._lib import NativeDataset
+
+    out.mkdir(parents=True, exist_ok=True)
+    sources = {
+        "range": NativeDataset.range(0, 5, 1, "int64"),
+        "strings": NativeDataset.from_tensor_slices([np.array([b"ab", b"", b"cde"], dtype=object)]),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, source in sources.items():
+            prefix = f"{tmp}/{name}"
+            it = source.cache(prefix, "").iter()
+            while it.next() is not None:
+                pass
+            (out / f"{name}.ffcache").write_bytes(Path(f"{prefix}.ffcache").read_bytes())
 
 
 if __name__ == "__main__":
