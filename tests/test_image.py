@@ -300,3 +300,13 @@ def test_jpegs_wider_than_16384_pixels_decode_as_pillow_decodes_them():
     # rounding and chroma upsampling.
     diff = np.abs(decoded.astype(int) - reference.astype(int))
     assert diff.mean() <= 1.5 and np.percentile(diff, 99.9) <= 6
+
+
+def test_a_malformed_progressive_scan_is_invalid_data_not_a_broken_kernel():
+    # Found by fuzzing: zune-jpeg panics inside its progressive MCU decoding on this file.
+    data = (Path(__file__).parent / "data" / "malformed_progressive.jpg").read_bytes()
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Invalid JPEG data"):
+        ff.io.decode_jpeg(data, channels=3)
+    images = ff.data.Dataset.from_tensors(data).map(lambda d: ff.io.decode_jpeg(d, channels=3))
+    with pytest.raises(ff.errors.InvalidArgumentError, match="Invalid JPEG data"):
+        list(images)

@@ -206,7 +206,11 @@ pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor>
         let (w, h) = (usize::from(info.width), usize::from(info.height));
         probe_decode(w * h, channels, &|| format!("decode_jpeg: a {w}x{h} image"))?;
     }
-    let pixels = decoder.decode().map_err(|e| bad(format!("{e:?}")))?;
+    // zune-jpeg panics on some malformed progressive scans (an unwrap in its MCU code):
+    // that is bad data, reported as such, not a broken kernel.
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode()))
+        .map_err(|_| bad("the decoder found malformed scan data".into()))?;
+    let pixels = decoded.map_err(|e| bad(format!("{e:?}")))?;
     let info = decoder
         .info()
         .ok_or_else(|| bad("no image information".into()))?;
