@@ -37,7 +37,9 @@ pub struct ParquetSource {
     schema: SchemaRef,
 }
 
-fn parquet_error(path: &Path, err: ParquetError) -> Error {
+/// A Parquet reader's error as ours: I/O errors as I/O, anything else as damage naming
+/// the file.
+pub(crate) fn parquet_error(path: &Path, err: ParquetError) -> Error {
     match err {
         ParquetError::External(e) => match e.downcast::<std::io::Error>() {
             Ok(io) => Error::io(path.display(), *io),

@@ -89,23 +89,12 @@ impl TextLineReader {
             });
             let Some(at) = end else {
                 let len = buf.len();
-                reserve(record, len, &|| self.growing(self.record_line))?;
-                let buf = self
-                    .input
-                    .fill_buf()
-                    .map_err(|e| Error::io(&self.name, e))?;
-                record.extend_from_slice(&buf[..len]);
-                self.input.consume(len);
+                self.take_buffered(record, len, self.record_line)?;
                 continue;
             };
             let line_break = buf[at];
-            reserve(record, at, &|| self.growing(self.record_line))?;
-            let buf = self
-                .input
-                .fill_buf()
-                .map_err(|e| Error::io(&self.name, e))?;
-            record.extend_from_slice(&buf[..at]);
-            self.input.consume(at + 1);
+            self.take_buffered(record, at, self.record_line)?;
+            self.input.consume(1);
             if line_break == b'\r' && self.next_byte_is(b'\n')? {
                 self.input.consume(1);
             }
@@ -139,24 +128,26 @@ impl TextLineReader {
                 Some(at) => (at + 1, true),
                 None => (buf.len(), buf.is_empty()),
             };
-            // A line is as long as the data makes it (/dev/zero has no end of line): its
-            // growth fails with an error, not an abort, when memory runs out.
-            reserve(out, len, &|| self.growing(self.lines + 1))?;
-            let buf = self
-                .input
-                .fill_buf()
-                .map_err(|e| Error::io(&self.name, e))?;
-            out.extend_from_slice(&buf[..len]);
-            self.input.consume(len);
+            self.take_buffered(out, len, self.lines + 1)?;
             if ended {
                 return Ok(out.len() - start);
             }
         }
     }
 
-    /// Names a line that grew past the memory left.
-    fn growing(&self, line: u64) -> String {
-        format!("{}, line {line}", self.name)
+    /// Moves the first `len` buffered bytes to `out`, part of line `line`. A line is as
+    /// long as the data makes it (/dev/zero has no end of line): its growth fails with an
+    /// error naming the line, not an abort, when memory runs out.
+    fn take_buffered(&mut self, out: &mut Vec<u8>, len: usize, line: u64) -> Result<()> {
+        reserve(out, len, &|| format!("{}, line {line}", self.name))?;
+        // Already buffered: this hands back the bytes the caller looked at.
+        let buf = self
+            .input
+            .fill_buf()
+            .map_err(|e| Error::io(&self.name, e))?;
+        out.extend_from_slice(&buf[..len]);
+        self.input.consume(len);
+        Ok(())
     }
 }
 

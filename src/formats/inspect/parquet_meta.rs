@@ -11,7 +11,8 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::ColumnChunkMetaData;
 
 use super::{fields, Field};
-use crate::engine::{Error, Result};
+use crate::engine::Result;
+use crate::formats::parquet::parquet_error;
 
 /// One leaf column over all row groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,19 +61,6 @@ fn push_unique(list: &mut Vec<String>, item: &str) {
     }
 }
 
-fn footer_error(path: &Path, err: ParquetError) -> Error {
-    match err {
-        ParquetError::External(e) => match e.downcast::<std::io::Error>() {
-            Ok(io) => Error::io(path.display(), *io),
-            Err(e) => Error::DataLoss(format!("{}: {e}", path.display())),
-        },
-        other => Error::DataLoss(format!(
-            "{}: not a readable Parquet file: {other}",
-            path.display()
-        )),
-    }
-}
-
 fn add_chunk(column: &mut ParquetColumn, chunk: &ColumnChunkMetaData) {
     push_unique(&mut column.codecs, codec_name(chunk.compression()));
     column.compressed_bytes += chunk.compressed_size().max(0) as u64;
@@ -86,7 +74,7 @@ pub(super) fn read(path: &Path, file: File) -> Result<ParquetReport> {
     let loaded =
         std::panic::catch_unwind(|| ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()))
             .unwrap_or_else(|_| Err(ParquetError::General("malformed metadata".into())));
-    let metadata = loaded.map_err(|e| footer_error(path, e))?;
+    let metadata = loaded.map_err(|e| parquet_error(path, e))?;
     let parquet = metadata.metadata();
     let mut columns: Vec<ParquetColumn> = parquet
         .file_metadata()
@@ -126,6 +114,7 @@ pub(super) fn read(path: &Path, file: File) -> Result<ParquetReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Error;
     use crate::formats::open_file;
     use crate::formats::testdata::fixture;
 
