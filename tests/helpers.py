@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,3 +56,19 @@ def settle(baseline: int, timeout: float = 5.0) -> int:
     while thread_count() > baseline and time.monotonic() < deadline:
         time.sleep(0.01)
     return thread_count()
+
+
+def run_limited(argv: list[str], address_space: int, timeout: float) -> subprocess.CompletedProcess:
+    """Runs `python argv...` in a child process under an address-space limit (as clusters
+    and containers impose), capturing its output as text."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    return subprocess.run(
+        [sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )

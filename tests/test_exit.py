@@ -3,11 +3,9 @@ generator) exits normally: with its own status, not a CPython abort."""
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
-
 import pytest
+
+from helpers import run_limited
 
 PIPELINES = {
     "parallel map": "ff.data.Dataset.range(10).map(slow, num_parallel_calls=2)",
@@ -36,23 +34,12 @@ time.sleep(0.3)
 """
 
 
-def _limit_memory() -> None:
-    # Clusters run jobs under an address-space limit; the exit must hold there too.
-    four_gib = 4 << 30
-    resource.setrlimit(resource.RLIMIT_AS, (four_gib, four_gib))
-
-
 @pytest.mark.parametrize("ending", ["", "del it", "raise SystemExit(3)"])
 @pytest.mark.parametrize("pipeline", sorted(PIPELINES))
 def test_exit_while_python_runs_on_a_pipeline_thread(pipeline, ending):
     program = PROGRAM.format(pipeline=PIPELINES[pipeline], ending=ending)
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_limit_memory,
-    )
+    # Clusters run jobs under an address-space limit; the exit must hold there too.
+    result = run_limited(["-c", program], address_space=4 << 30, timeout=120)
     expected = 3 if "SystemExit" in ending else 0
     assert result.returncode == expected, result.stderr
     assert result.stdout == "0\n"

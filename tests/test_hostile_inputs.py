@@ -6,14 +6,11 @@ format has checksums."""
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, run_limited
 
 CASES = 300
 SEED = 2026
@@ -33,23 +30,13 @@ FORMATS = [
 ]
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
-
-
 @pytest.mark.skipif(
     not FIXTURES.exists(), reason="the shared fixtures are not beside this checkout"
 )
 @pytest.mark.parametrize("name", FORMATS)
 def test_damaged_inputs_fail_cleanly(name):
     script = Path(__file__).with_name("hostile_cases.py")
-    result = subprocess.run(
-        [sys.executable, str(script), name, str(CASES), str(SEED)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        preexec_fn=_limit_address_space,
-    )
+    result = run_limited([str(script), name, str(CASES), str(SEED)], LIMIT, timeout=600)
     lines = result.stdout.splitlines()
     last = lines[-1] if lines else "no case ran"
     assert result.returncode == 0, f"after {last!r}: {result.stderr[-3000:]}"

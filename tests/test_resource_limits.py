@@ -5,20 +5,16 @@ Each case runs in a child process of its own under that limit."""
 
 from __future__ import annotations
 
-import resource
 import struct
 import subprocess
-import sys
 import textwrap
 import zlib
 
 import pytest
 
+from helpers import run_limited
+
 LIMIT = 3 << 30
-
-
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
 
 
 def _png_header(width: int, height: int) -> bytes:
@@ -88,13 +84,7 @@ print("then:", [int(x) for x in ff.data.Dataset.range(3).map(lambda x: x * 2)])
 
 
 def _run(program: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(program)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        preexec_fn=_limit_address_space,
-    )
+    return run_limited(["-c", textwrap.dedent(program)], address_space=LIMIT, timeout=300)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
