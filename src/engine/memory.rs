@@ -38,6 +38,12 @@ pub fn reserve<T>(v: &mut Vec<T>, additional: usize, what: &dyn Fn() -> String) 
 /// promise what can. It asks the system allocator, which maps so large a block from the
 /// kernel, rather than the global one, which may hand out room it reserved long ago.
 pub fn probe(bytes: usize, what: &dyn Fn() -> String) -> Result<()> {
+    // Decoders and kernels probe on every call: sizes this small are not worth a trip to the
+    // system allocator.
+    const WORTH_PROBING: usize = 64 << 20;
+    if bytes < WORTH_PROBING {
+        return Ok(());
+    }
     let Ok(layout) = Layout::from_size_align(bytes.max(1), 1) else {
         return Err(exhausted(bytes, what));
     };
