@@ -16,7 +16,9 @@ static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
 /// Engine threads inside (or about to enter) Python.
 static INSIDE: AtomicUsize = AtomicUsize::new(0);
 
-struct Inside;
+/// Leave to touch the interpreter from an engine thread, held for as long as the thread may
+/// take or hold the GIL; `shut_down` waits until every one is dropped.
+pub struct Inside(());
 
 impl Drop for Inside {
     fn drop(&mut self) {
@@ -24,16 +26,24 @@ impl Drop for Inside {
     }
 }
 
+/// Leave to enter the interpreter, or `None` once it is shutting down. Any engine thread that
+/// takes the GIL, or restores or creates a thread state, holds one for the whole time: a
+/// thread that asks CPython for the GIL during finalization is ended by a forced unwind
+/// through Rust frames, which crashes the process.
+pub fn enter() -> Option<Inside> {
+    // Counted before the flag is read: `shut_down` sets the flag, then waits for the count,
+    // so a caller either sees the flag or is waited for.
+    INSIDE.fetch_add(1, Ordering::SeqCst);
+    let inside = Inside(());
+    (!shutting_down()).then_some(inside)
+}
+
 /// Runs `f` with the GIL on an engine thread; refused with `Cancelled` once the interpreter
 /// is shutting down.
 pub fn attach<R>(f: impl for<'py> FnOnce(Python<'py>) -> Result<R>) -> Result<R> {
-    // Counted before the flag is read: `shut_down` sets the flag, then waits for the count,
-    // so a call either sees the flag or is waited for.
-    INSIDE.fetch_add(1, Ordering::SeqCst);
-    let _inside = Inside;
-    if shutting_down() {
+    let Some(_inside) = enter() else {
         return Err(Error::Cancelled);
-    }
+    };
     Python::attach(f)
 }
 

@@ -17,10 +17,13 @@ thread_local! {
 }
 
 fn keep_thread_state() {
+    let Some(_inside) = interpreter::enter() else {
+        return;
+    };
     // SAFETY: called once on a fresh engine thread that holds no GIL; the state is released at
     // once and restored by `drop_thread_state` on the same thread.
     unsafe {
-        if ffi::Py_IsInitialized() == 0 || interpreter::shutting_down() {
+        if ffi::Py_IsInitialized() == 0 {
             return;
         }
         let gil = ffi::PyGILState_Ensure();
@@ -31,12 +34,15 @@ fn keep_thread_state() {
 
 fn drop_thread_state() {
     if let Some((gil, state)) = KEPT.with(Cell::take) {
-        // SAFETY: the pair saved by `keep_thread_state` on this thread, restored once. Once
-        // the interpreter is gone the state was freed with it: it is left alone then.
         // Once the interpreter is exiting, its finalization may free the state at any
         // moment: it is left to it (a thread state is all that leaks, at exit).
+        let Some(_inside) = interpreter::enter() else {
+            return;
+        };
+        // SAFETY: the pair saved by `keep_thread_state` on this thread, restored once, and
+        // the interpreter cannot begin to finalize while `_inside` is held.
         unsafe {
-            if ffi::Py_IsInitialized() == 0 || interpreter::shutting_down() {
+            if ffi::Py_IsInitialized() == 0 {
                 return;
             }
             ffi::PyEval_RestoreThread(state);
