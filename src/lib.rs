@@ -14,6 +14,9 @@ mod python;
 
 /// Decoding allocates and frees large buffers at a high rate; mimalloc keeps freed pages for
 /// reuse where the system allocator returns them to the kernel and faults them in again.
+/// Version 3: version 2 did not reuse the large blocks freed by a thread other than the one
+/// that allocated them (every element handed from a map worker to the batch stage), and a
+/// parallel map over 4 MiB elements grew to gigabytes; `benches/bench_memory.py` measures it.
 #[cfg(feature = "python")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -116,3 +116,28 @@ def test_many_parallel_calls_under_a_memory_limit():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == f"{sum(range(1, 1001))}\n"
+
+
+def test_a_parallel_map_over_large_elements_stays_near_its_buffers():
+    # 8 parallel calls, batch(8), prefetch(2) over 4 MiB elements: 24 elements in flight,
+    # waiting or being batched and 4 batches copied, prefetched or held, 224 MiB in all. The
+    # elements are freed on another thread than the one that allocated them, which the
+    # allocator must reuse: it once held on to them, gigabytes over 300 elements.
+    live = (2 * 8 + 8) * (4 << 20) + (1 + 2 + 1) * 8 * (4 << 20)
+    result = _run(
+        """
+        import resource
+        import ferroflow as ff
+        def fill(x):
+            return ff.fill([1 << 20], ff.cast(x, ff.float32))
+        ds = ff.data.Dataset.range(300).map(fill, num_parallel_calls=8).batch(8).prefetch(2)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        total = sum(float(b[:, 0].sum()) for b in ds)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(int(total), (after - before) * 1024)
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    total, growth = map(int, result.stdout.split())
+    assert total == sum(range(300))
+    assert growth < 1.5 * live + (64 << 20), f"peak grew by {growth / 1e6:.0f} MB"
