@@ -63,6 +63,16 @@ def test_another_pipelines_file_is_refused(tmp_path):
         _values(_cached(tmp_path / "c"))
 
 
+def test_a_file_of_the_same_elements_from_another_definition_is_refused(tmp_path):
+    # Same element type and count: only the pipelines' fingerprints tell them apart.
+    assert _values(_cached(tmp_path / "c")) == [3 * i for i in range(10)]
+    other = ff.data.Dataset.range(10).map(lambda x: x * 4).cache(str(tmp_path / "c"))
+    with pytest.raises(ff.errors.DataLossError, match="c.ffcache.*another pipeline"):
+        _values(other)
+    # The same definition, made again, reads the file.
+    assert _values(_cached(tmp_path / "c")) == [3 * i for i in range(10)]
+
+
 def test_a_link_at_the_old_temporary_name_is_left_alone(tmp_path):
     victim = tmp_path / "victim"
     victim.write_bytes(b"precious")

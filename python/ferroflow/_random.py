@@ -28,3 +28,10 @@ def get_seed(op_seed: int | None) -> int | None:
             op_seed = _op_counter
             _op_counter += 1
         return (_global_seed * 0x9E3779B97F4A7C15 + int(op_seed)) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def seed_context() -> tuple[int, int] | None:
+    """The global seed and the next op seed it gives, or None without a global seed: what
+    decides the seeds of the ops made next."""
+    with _lock:
+        return None if _global_seed is None else (_global_seed, _op_counter)

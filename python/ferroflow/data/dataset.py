@@ -21,8 +21,8 @@ from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
-from ..errors import InvalidArgumentError
-from . import _functions, _report, _structure, _tracing
+from ..errors import InternalError, InvalidArgumentError
+from . import _fingerprint, _functions, _report, _structure, _tracing
 from ._args import AUTOTUNE, count_arg, cpu_count, function_arg, parallelism
 from ._structure import Structure
 from .options import Options
@@ -55,6 +55,23 @@ class Dataset:
         self._structure = structure
         self._options = options
         self._prefetched = False
+        # Set by the public call that made this dataset (see `_fingerprint.install`).
+        self._fingerprint: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            _fingerprint.install(cls, ["__init__"])
+
+    def fingerprint(self) -> str:
+        """A digest (32 hex digits) of this dataset's definition: its sources, every
+        transformation and argument, the code of its functions and the seeds in effect. Two
+        definitions that yield the same elements the same way have the same fingerprint, in
+        any process; a cache file and an iterator's state record it, to be refused by
+        another pipeline."""
+        if self._fingerprint is None:
+            raise InternalError("this dataset was made by no public call and has no fingerprint")
+        return self._fingerprint
 
     def _derive(self, native: NativeDataset, structure: Structure | None = None) -> Dataset:
         return Dataset(native, self._structure if structure is None else structure, self._options)
@@ -704,7 +721,7 @@ class Dataset:
         or one damaged raises ``DataLossError`` naming it (delete it to rebuild the cache)
         instead of being replayed."""
         spec = self._structure.peek()
-        description = "" if spec is None else repr(spec)
+        description = f"pipeline {self.fingerprint()}, elements {spec!r}"
         return self._derive(self._native.cache(os.fspath(filename), description))
 
     def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
@@ -811,6 +828,11 @@ class Dataset:
     def __repr__(self) -> str:
         spec = self._structure.peek()
         return f"<Dataset element_spec={spec!r}>" if spec is not None else "<Dataset>"
+
+
+# Every public method that makes a dataset records its call in that dataset's fingerprint;
+# `apply` only hands the dataset to a function whose own calls do.
+_fingerprint.install(Dataset, [m for m in _fingerprint.dataset_methods(Dataset) if m != "apply"])
 
 
 class Iterator(_PyIterator):

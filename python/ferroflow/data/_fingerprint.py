@@ -1,0 +1,204 @@
+"""Fingerprints of dataset definitions: a digest of the operation that made a dataset, its
+arguments and its input datasets' fingerprints. The same definition has the same fingerprint
+in every process (no address, no per-process hash); a cache file and an iterator's saved
+state carry it, so that they are refused by a pipeline that is not theirs.
+
+A function argument is digested by its code, its default arguments, the values it closes
+over and the module-level values its code names, so editing a map function changes the
+fingerprint. An object that prints its memory address counts by its type alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import os
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _random
+
+# How deep functions and containers are followed; what lies deeper counts by its type alone.
+_MAX_DEPTH = 6
+_SIMPLE = (type(None), bool, int, float, complex, str)
+
+
+class _Digest:
+    """blake2b over tagged, length-prefixed fields, so that no two values share a stream."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.blake2b(digest_size=16)
+        self._seen: set[int] = set()
+
+    def field(self, tag: str, payload: bytes = b"") -> None:
+        self._hash.update(tag.encode())
+        self._hash.update(len(payload).to_bytes(8, "little"))
+        self._hash.update(payload)
+
+    def value(self, value: Any, depth: int = 0) -> None:
+        if isinstance(value, _SIMPLE):
+            self.field(type(value).__name__, repr(value).encode())
+        elif isinstance(value, bytes | bytearray | memoryview):
+            self.field("bytes", bytes(value))
+        elif isinstance(getattr(value, "_fingerprint", None), str):
+            self.field("dataset", value._fingerprint.encode())
+        elif isinstance(value, np.ndarray | np.generic):
+            self._array(np.asarray(value), depth)
+        elif isinstance(value, os.PathLike):
+            self.field("path", os.fspath(value).encode(errors="surrogateescape"))
+        elif depth >= _MAX_DEPTH or id(value) in self._seen:
+            self.field("deep", _type_name(value).encode())
+        else:
+            self._seen.add(id(value))
+            self._composite(value, depth + 1)
+            self._seen.discard(id(value))
+
+    def _array(self, array: np.ndarray, depth: int) -> None:
+        self.field("ndarray", f"{array.dtype.str} {array.shape}".encode())
+        if array.dtype.hasobject:
+            for item in array.ravel().tolist():
+                self.value(item, depth + 1)
+        else:
+            self.field("data", np.ascontiguousarray(array).tobytes())
+
+    def _composite(self, value: Any, depth: int) -> None:
+        if isinstance(value, list | tuple):
+            self.field(type(value).__name__, str(len(value)).encode())
+            for item in value:
+                self.value(item, depth)
+        elif isinstance(value, dict):
+            self.field("dict", str(len(value)).encode())
+            for key, item in value.items():
+                self.value(key, depth)
+                self.value(item, depth)
+        elif isinstance(value, set | frozenset):
+            self.field("set", b"".join(sorted(fingerprint_of(v).encode() for v in value)))
+        elif isinstance(value, functools.partial):
+            self.field("partial")
+            for part in (value.func, value.args, value.keywords):
+                self.value(part, depth)
+        elif isinstance(value, types.FunctionType):
+            self._function(value, depth)
+        elif isinstance(value, types.MethodType):
+            self.field("method")
+            self.value(value.__func__, depth)
+            self.value(value.__self__, depth)
+        elif isinstance(value, types.CodeType):
+            self._code(value, depth)
+        elif isinstance(value, types.ModuleType | type | types.BuiltinFunctionType):
+            self.field("named", _qualified_name(value).encode())
+        else:
+            self._object(value)
+
+    def _function(self, fn: types.FunctionType, depth: int) -> None:
+        # By its name and code, not its module: the same function in a script and in the
+        # module it moved to defines the same pipeline.
+        self.field("function", fn.__qualname__.encode())
+        self._code(fn.__code__, depth)
+        self.value(fn.__defaults__, depth)
+        self.value(fn.__kwdefaults__, depth)
+        for cell in fn.__closure__ or ():
+            try:
+                self.value(cell.cell_contents, depth)
+            except ValueError:  # a cell not yet filled
+                self.field("empty cell")
+        for name in sorted(_global_names(fn.__code__)):
+            if name in fn.__globals__:
+                self.field("global", name.encode())
+                self.value(fn.__globals__[name], depth)
+
+    def _code(self, code: types.CodeType, depth: int) -> None:
+        self.field("code", code.co_code)
+        self.field("names", " ".join(code.co_names + code.co_varnames).encode())
+        for const in code.co_consts:
+            self.value(const, depth)
+
+    def _object(self, value: Any) -> None:
+        text = repr(value)
+        if " at 0x" in text or len(text) > 100_000:
+            self.field("object", _type_name(value).encode())
+        else:
+            self.field("object", f"{_type_name(value)} {text}".encode())
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def _type_name(value: Any) -> str:
+    return _qualified_name(type(value))
+
+
+def _qualified_name(value: Any) -> str:
+    module = getattr(value, "__module__", None) or ""
+    return f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def fingerprint_of(value: Any) -> str:
+    """The digest of one value, as it enters a dataset's fingerprint."""
+    digest = _Digest()
+    digest.value(value)
+    return digest.hexdigest()
+
+
+def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps a method that makes a dataset so that the dataset it makes (or, for
+    ``__init__``, the one it initializes) gets the fingerprint of this call. The outermost
+    call sets it last, so a dataset built from others inside a method is named by that
+    method's call."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        seeds = _random.seed_context()
+        result = method(*args, **kwargs)
+        made = args[0] if name.endswith("__init__") else result
+        if made is None or (result is not None and args and result is args[0]):
+            return result  # a no-op that returned its own receiver keeps its fingerprint
+        bound = signature.bind(*args, **kwargs)
+        digest = _Digest()
+        digest.field("op", name.encode())
+        digest.value(seeds)
+        for key, value in bound.arguments.items():
+            if key == "name":  # an op's name labels it and changes nothing it yields
+                continue
+            digest.field("argument", key.encode())
+            digest.value(value)
+        made._fingerprint = digest.hexdigest()
+        return result
+
+    return wrapper
+
+
+def install(cls: type, methods: list[str]) -> None:
+    """Wraps ``cls``'s methods named in ``methods`` (static ones included)."""
+    for attr in methods:
+        raw = cls.__dict__[attr]
+        qualname = f"{cls.__name__}.{attr}"
+        if isinstance(raw, staticmethod):
+            setattr(cls, attr, staticmethod(_defining(qualname, raw.__func__)))
+        else:
+            setattr(cls, attr, _defining(qualname, raw))
+
+
+def dataset_methods(cls: type) -> list[str]:
+    """The public methods of ``cls`` that return a new dataset."""
+    names = []
+    for attr, raw in cls.__dict__.items():
+        func = raw.__func__ if isinstance(raw, staticmethod) else raw
+        if attr.startswith("_") or not inspect.isfunction(func):
+            continue
+        if func.__annotations__.get("return") == "Dataset":
+            names.append(attr)
+    return names
