@@ -137,6 +137,7 @@ class NativeDataset:
         deterministic: bool = True,
         ram_budget: int = 0,
         timeline: bool = False,
+        state: Any = None,
     ) -> NativeIterator: ...
 
 @final
@@ -144,6 +145,7 @@ class NativeIterator:
     """One pass over a NativeDataset."""
 
     def next(self) -> list[Any] | None: ...
+    def save_state(self) -> Any: ...
     def next_record_batch(self, paths: list[list[str]]) -> RecordBatch | None: ...
     def write_parquet(
         self,

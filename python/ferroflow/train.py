@@ -1,6 +1,7 @@
 """``ferroflow.train``: tf.train's Example protos (Example, Features, Feature, BytesList,
 FloatList, Int64List, SequenceExample, FeatureLists, FeatureList), built like TensorFlow's and
-serialised by the Rust wire codec. No protobuf dependency.
+serialised by the Rust wire codec, with no protobuf dependency; and ``Checkpoint``,
+``CheckpointManager`` and ``latest_checkpoint`` for iterator states.
 
 Features keep the order they were added (or decoded) in, so re-serialising a decoded record
 gives back its exact bytes.
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _lib
+from ._checkpoint import Checkpoint, CheckpointLoadStatus, CheckpointManager, latest_checkpoint
 
 
 class _Message:
@@ -319,6 +321,9 @@ class SequenceExample(_Message):
 
 __all__ = [
     "BytesList",
+    "Checkpoint",
+    "CheckpointLoadStatus",
+    "CheckpointManager",
     "Example",
     "Feature",
     "FeatureList",
@@ -327,4 +332,5 @@ __all__ = [
     "FloatList",
     "Int64List",
     "SequenceExample",
+    "latest_checkpoint",
 ]

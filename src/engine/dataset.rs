@@ -11,6 +11,7 @@ use super::budget::{default_ram_budget, RamBudget};
 use super::error::{Error, Result};
 use super::instrumented::Instrumented;
 use super::pool::{spawn_thread, ThreadHooks, WorkerPool};
+use super::state::{not_saveable, State};
 use super::stats::{StageStats, StatsRegistry};
 use super::tensor::{Element, Tensor};
 
@@ -51,6 +52,18 @@ pub trait DatasetNode: Send + Sync {
     /// A remark for the stage's statistics (say, that its function runs as Python).
     fn note(&self) -> Option<&str> {
         None
+    }
+
+    /// Starts a pass at `state`, saved by `DatasetIterator::save` of a pass over an equal
+    /// node. With `replay` the pass only re-produces a few elements a buffer held: stages
+    /// that would run ahead on threads run inline instead.
+    fn restore(
+        &self,
+        _ctx: &Arc<Context>,
+        _state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        Err(not_saveable(self.name()))
     }
 
     /// The stage's name in statistics: the node type's name without its `Node` suffix.
@@ -173,6 +186,27 @@ pub trait DatasetIterator: Send {
         }
         Ok(n)
     }
+
+    /// Like `skip`, but an operation may pass over elements without making them where that
+    /// cannot change what comes after (a map does not call its function). Restoring a state
+    /// uses it to get back to the few elements a buffer held.
+    fn pass_over(&mut self, ctx: &Context, n: u64) -> Result<u64> {
+        self.skip(ctx, n)
+    }
+
+    /// This pass's position after the last element it gave, for `DatasetNode::restore` to go
+    /// on from there.
+    fn save(&self) -> Result<State> {
+        Err(Error::Unimplemented(NOT_SAVEABLE.into()))
+    }
+}
+
+/// The message of the default `save`, which `Instrumented` replaces with the stage's name.
+pub(crate) const NOT_SAVEABLE: &str = "not saveable";
+
+/// The state of an input that may have ended (`None`), for `Context::restore_maybe`.
+pub fn save_maybe(input: &Option<Box<dyn DatasetIterator>>) -> Result<State> {
+    Ok(State::maybe(input.as_ref().map(|i| i.save()).transpose()?))
 }
 
 /// Up to `n` next elements of `input`, and whether it ended before giving `n`.
@@ -328,7 +362,38 @@ impl Context {
             inner,
             stats,
             self.stats.clone(),
+            node.name(),
         )))
+    }
+
+    /// Opens `node` at a saved `state` (see `DatasetNode::restore`), instrumented as `open`.
+    pub fn restore(
+        self: &Arc<Self>,
+        node: &Arc<dyn DatasetNode>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let stats = self.stats.stage(node.name());
+        let mut inner = self
+            .stats
+            .measure(&stats, || node.restore(self, state, replay))?;
+        inner.set_stats(stats.clone());
+        Ok(Box::new(Instrumented::new(
+            inner,
+            stats,
+            self.stats.clone(),
+            node.name(),
+        )))
+    }
+
+    /// `restore` for an input saved by `save_maybe`: `None` where it had ended.
+    pub fn restore_maybe(
+        self: &Arc<Self>,
+        node: &Arc<dyn DatasetNode>,
+        state: Option<&State>,
+        replay: bool,
+    ) -> Result<Option<Box<dyn DatasetIterator>>> {
+        state.map(|s| self.restore(node, s, replay)).transpose()
     }
 
     /// The statistics of this pass.

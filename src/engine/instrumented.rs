@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use super::dataset::{Batch, Context, DatasetIterator};
-use super::error::Result;
+use super::dataset::{Batch, Context, DatasetIterator, NOT_SAVEABLE};
+use super::error::{Error, Result};
+use super::state::{not_saveable, State};
 use super::stats::{StageStats, StatsRegistry};
 use super::tensor::Element;
 
@@ -12,6 +13,7 @@ pub struct Instrumented {
     inner: Box<dyn DatasetIterator>,
     stats: Arc<StageStats>,
     registry: Arc<StatsRegistry>,
+    name: &'static str,
 }
 
 impl Instrumented {
@@ -19,11 +21,13 @@ impl Instrumented {
         inner: Box<dyn DatasetIterator>,
         stats: Arc<StageStats>,
         registry: Arc<StatsRegistry>,
+        name: &'static str,
     ) -> Self {
         Instrumented {
             inner,
             stats,
             registry,
+            name,
         }
     }
 }
@@ -82,5 +86,17 @@ impl DatasetIterator for Instrumented {
 
     fn set_stats(&mut self, stats: Arc<StageStats>) {
         self.inner.set_stats(stats);
+    }
+
+    fn pass_over(&mut self, ctx: &Context, n: u64) -> Result<u64> {
+        let (inner, stats) = (&mut self.inner, &self.stats);
+        self.registry.measure(stats, || inner.pass_over(ctx, n))
+    }
+
+    fn save(&self) -> Result<State> {
+        self.inner.save().map_err(|e| match e {
+            Error::Unimplemented(m) if m == NOT_SAVEABLE => not_saveable(self.name),
+            e => e,
+        })
     }
 }

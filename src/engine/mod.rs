@@ -12,15 +12,17 @@ pub mod memory;
 pub mod pool;
 pub mod random;
 pub mod serialize;
+pub mod state;
 pub mod stats;
 pub mod storage;
 pub mod tensor;
 
-pub use dataset::take_up_to;
+pub use dataset::{save_maybe, take_up_to};
 pub use dataset::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, ElementFn,
     PipelineOptions, Position,
 };
 pub use dtype::{DType, NativeType};
 pub use error::{Error, Result};
+pub use state::State;
 pub use tensor::{Buffer, Element, StringBuf, Tensor};

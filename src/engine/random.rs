@@ -9,23 +9,47 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// A reproducible random stream.
-pub struct RandomStream(Xoshiro256PlusPlus);
+/// A reproducible random stream, which knows its seed and how many numbers it gave so that
+/// an iterator's saved state can put it back where it was.
+pub struct RandomStream {
+    rng: Xoshiro256PlusPlus,
+    seed: u64,
+    draws: u64,
+}
 
 impl RandomStream {
     pub fn new(seed: u64) -> Self {
-        RandomStream(Xoshiro256PlusPlus::seed_from_u64(seed))
+        RandomStream {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            seed,
+            draws: 0,
+        }
+    }
+
+    /// The stream of `seed` after `draws` numbers (generating them: about a nanosecond each).
+    pub fn at(seed: u64, draws: u64) -> Self {
+        let mut stream = RandomStream::new(seed);
+        for _ in 0..draws {
+            stream.next_u64();
+        }
+        stream
+    }
+
+    /// The seed and the count of numbers drawn, which `at` takes back.
+    pub fn position(&self) -> (u64, u64) {
+        (self.seed, self.draws)
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.draws += 1;
+        self.rng.next_u64()
     }
 
     /// A uniform integer in `0..n` (n > 0), by Lemire's multiply-shift with rejection.
     pub fn below(&mut self, n: u64) -> u64 {
         let threshold = n.wrapping_neg() % n;
         loop {
-            let m = (self.0.next_u64() as u128) * (n as u128);
+            let m = (self.next_u64() as u128) * (n as u128);
             if (m as u64) >= threshold {
                 return (m >> 64) as u64;
             }
@@ -34,7 +58,7 @@ impl RandomStream {
 
     /// A uniform float in [0, 1).
     pub fn unit_f64(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
@@ -51,7 +75,9 @@ pub fn entropy_seed() -> u64 {
 
 /// Hands out seeds for successive iterations of one dataset.
 pub struct SeedGenerator {
-    seed: u64,
+    seed: AtomicU64,
+    /// Whether the user chose the seed; one picked at random is replaced by a restored one.
+    chosen: bool,
     reshuffle_each_iteration: bool,
     iterations: AtomicU64,
 }
@@ -60,7 +86,8 @@ impl SeedGenerator {
     /// `seed = None` picks one at random, once, for this dataset.
     pub fn new(seed: Option<u64>, reshuffle_each_iteration: bool) -> Self {
         SeedGenerator {
-            seed: seed.unwrap_or_else(entropy_seed),
+            seed: AtomicU64::new(seed.unwrap_or_else(entropy_seed)),
+            chosen: seed.is_some(),
             reshuffle_each_iteration,
             iterations: AtomicU64::new(0),
         }
@@ -69,12 +96,48 @@ impl SeedGenerator {
     /// The stream for the next iteration: a new one per iteration when reshuffling, else
     /// the same one every time.
     pub fn next_stream(&self) -> RandomStream {
+        self.next_iteration().1
+    }
+
+    /// The next iteration's number and stream, the number for an iterator's saved state.
+    pub fn next_iteration(&self) -> (u64, RandomStream) {
         let iteration = if self.reshuffle_each_iteration {
             self.iterations.fetch_add(1, Ordering::Relaxed)
         } else {
             0
         };
-        RandomStream::new(mix(self.seed, iteration))
+        (iteration, self.stream_of(iteration))
+    }
+
+    fn stream_of(&self, iteration: u64) -> RandomStream {
+        RandomStream::new(mix(self.seed(), iteration))
+    }
+
+    /// The dataset's seed, chosen or picked at random.
+    pub fn seed(&self) -> u64 {
+        self.seed.load(Ordering::Relaxed)
+    }
+
+    /// Puts the generator where a saved iteration left it and returns that iteration's
+    /// stream after `draws` numbers. A seed picked at random is replaced by the saved one;
+    /// a chosen seed that differs is refused.
+    pub fn restore(&self, seed: u64, iteration: u64, draws: u64) -> Result<RandomStream, String> {
+        if self.chosen && self.seed.load(Ordering::Relaxed) != seed {
+            return Err(format!(
+                "the state was saved with seed {seed}, this dataset has seed {}",
+                self.seed.load(Ordering::Relaxed)
+            ));
+        }
+        self.seed.store(seed, Ordering::Relaxed);
+        if self.reshuffle_each_iteration {
+            self.iterations.store(iteration + 1, Ordering::Relaxed);
+        }
+        let iteration = if self.reshuffle_each_iteration {
+            iteration
+        } else {
+            0
+        };
+        Ok(RandomStream::at(mix(seed, iteration), draws))
     }
 }
 

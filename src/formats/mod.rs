@@ -49,8 +49,19 @@ pub(crate) fn open_records(
     compression: compression::Compression,
     buffer_size: Option<usize>,
 ) -> Result<RecordStream> {
+    open_records_at(path, compression, buffer_size, 0)
+}
+
+/// `open_records` positioned `at` bytes into the uncompressed stream: a plain file seeks
+/// there, a compressed one is decompressed from its start up to there.
+pub(crate) fn open_records_at(
+    path: &Path,
+    compression: compression::Compression,
+    buffer_size: Option<usize>,
+    at: u64,
+) -> Result<RecordStream> {
     let name = path.display().to_string();
-    let file = open_file(path)?;
+    let mut file = open_file(path)?;
     let plain_len = match compression {
         compression::Compression::None => {
             Some(file.metadata().map_err(|e| Error::io(&name, e))?.len())
@@ -60,8 +71,31 @@ pub(crate) fn open_records(
     let buffer_size = buffer_size
         .unwrap_or(DEFAULT_READ_BUFFER)
         .max(MIN_READ_BUFFER);
+    let short = |got: u64| {
+        Error::DataLoss(format!(
+            "{name}: the saved position {at} lies past the end of the file ({got} bytes)"
+        ))
+    };
+    if plain_len.is_some() && at > 0 {
+        if plain_len < Some(at) {
+            return Err(short(plain_len.unwrap_or(0)));
+        }
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(at))
+            .map_err(|e| Error::io(&name, e))?;
+    }
+    let mut input = compression.decoder(Box::new(file), buffer_size);
+    if plain_len.is_none() && at > 0 {
+        let skipped = std::io::copy(
+            &mut std::io::Read::take(&mut input, at),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| Error::io(&name, e))?;
+        if skipped < at {
+            return Err(short(skipped));
+        }
+    }
     Ok(RecordStream {
-        input: compression.decoder(Box::new(file), buffer_size),
+        input,
         name,
         plain_len,
     })

@@ -6,7 +6,7 @@ use std::io::{BufRead, Read};
 use std::path::Path;
 
 use super::compression::Compression;
-use super::open_records;
+use super::open_records_at;
 use crate::engine::memory::reserve;
 use crate::engine::{Error, Result};
 
@@ -17,6 +17,8 @@ pub struct TextLineReader {
     lines: u64,
     /// The line (from 1) the last record read starts on.
     record_line: u64,
+    /// Bytes of the uncompressed stream read so far.
+    offset: u64,
 }
 
 impl TextLineReader {
@@ -26,8 +28,26 @@ impl TextLineReader {
         compression: Compression,
         buffer_size: Option<usize>,
     ) -> Result<TextLineReader> {
-        let stream = open_records(path, compression, buffer_size)?;
-        Ok(TextLineReader::new(stream.input, stream.name))
+        TextLineReader::open_at(path, compression, buffer_size, (0, 0))
+    }
+
+    /// Opens `path` where an earlier reader of it stood: `(offset, lines)` of its `tell()`.
+    pub fn open_at(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+        (offset, lines): (u64, u64),
+    ) -> Result<TextLineReader> {
+        let stream = open_records_at(path, compression, buffer_size, offset)?;
+        let mut reader = TextLineReader::new(stream.input, stream.name);
+        reader.offset = offset;
+        reader.lines = lines;
+        Ok(reader)
+    }
+
+    /// The bytes of the uncompressed stream read so far and the line breaks among them.
+    pub fn tell(&self) -> (u64, u64) {
+        (self.offset, self.lines)
     }
 
     /// Reads from any byte source; `name` is what error messages call it.
@@ -46,6 +66,7 @@ impl TextLineReader {
             name,
             lines: 0,
             record_line: 0,
+            offset: 0,
         }
     }
 
@@ -95,8 +116,10 @@ impl TextLineReader {
             let line_break = buf[at];
             self.take_buffered(record, at, self.record_line)?;
             self.input.consume(1);
+            self.offset += 1;
             if line_break == b'\r' && self.next_byte_is(b'\n')? {
                 self.input.consume(1);
+                self.offset += 1;
             }
             self.lines += 1 + count_line_breaks(record);
             return Ok(true);
@@ -147,6 +170,7 @@ impl TextLineReader {
             .map_err(|e| Error::io(&self.name, e))?;
         out.extend_from_slice(&buf[..len]);
         self.input.consume(len);
+        self.offset += len as u64;
         Ok(())
     }
 }

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use super::parallel::{ParallelStage, Unit, UnitSource};
+use super::parallel::{inline_run, saved_parallel, ParallelStage, Unit, UnitSource};
 use super::parallel_map::parallel_budget;
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{
-    take_up_to, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
+    save_maybe, take_up_to, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element,
+    Error, Result, State,
 };
 
 pub struct BatchNode {
@@ -92,7 +93,7 @@ impl DatasetNode for BatchNode {
             let budget = parallel_budget(parallelism, ctx);
             let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
             let source = BatchAssembly {
-                input: ctx.open(&self.input)?,
+                input: Some(ctx.open(&self.input)?),
                 batch_size: self.batch_size,
                 drop_remainder: self.drop_remainder,
                 done: false,
@@ -115,6 +116,47 @@ impl DatasetNode for BatchNode {
             self.batch_size,
             self.drop_remainder,
         )
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let Some(parallelism) = self.parallel else {
+            let input = state.fields("Batch", 1)?.maybe(0)?;
+            return Ok(Box::new(BatchIterator {
+                input: ctx.restore_maybe(&self.input, input, replay)?,
+                batch_size: self.batch_size,
+                drop_remainder: self.drop_remainder,
+                ragged: self.ragged.clone(),
+            }));
+        };
+        let (assembly, beyond) = saved_parallel(state)?;
+        let input =
+            ctx.restore_maybe(&self.input, assembly.fields("Batch", 1)?.maybe(0)?, replay)?;
+        if replay {
+            inline_run(&beyond)?;
+            return Ok(Box::new(BatchIterator {
+                input,
+                batch_size: self.batch_size,
+                drop_remainder: self.drop_remainder,
+                ragged: self.ragged.clone(),
+            }));
+        }
+        let source = BatchAssembly {
+            done: input.is_none(),
+            input,
+            batch_size: self.batch_size,
+            drop_remainder: self.drop_remainder,
+            ragged: self.ragged.clone(),
+        };
+        let budget = parallel_budget(parallelism, ctx);
+        let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
+        let stage =
+            ParallelStage::resume(Box::new(source), budget, deterministic, ctx.clone(), beyond)?;
+        Ok(Box::new(stage))
     }
 }
 
@@ -143,11 +185,16 @@ impl DatasetIterator for BatchIterator {
             }
         }
     }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("Batch", vec![save_maybe(&self.input)?]))
+    }
 }
 
 /// Gathers a batch's elements on the dispatcher; stacking them (the copy) runs on the pool.
 struct BatchAssembly {
-    input: Box<dyn DatasetIterator>,
+    /// `None` once the input ended.
+    input: Option<Box<dyn DatasetIterator>>,
     batch_size: usize,
     drop_remainder: bool,
     done: bool,
@@ -156,11 +203,14 @@ struct BatchAssembly {
 
 impl UnitSource for BatchAssembly {
     fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
-        if self.done {
+        let Some(input) = self.input.as_mut().filter(|_| !self.done) else {
             return Ok(None);
+        };
+        let (elements, ended) = take_up_to(&mut **input, ctx, self.batch_size)?;
+        if ended {
+            self.done = true;
+            self.input = None;
         }
-        let (elements, ended) = take_up_to(&mut *self.input, ctx, self.batch_size)?;
-        self.done = ended;
         if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }
@@ -168,5 +218,9 @@ impl UnitSource for BatchAssembly {
         Ok(Some(Unit::Work(Box::new(move || {
             Batch::ragged(&elements, &ragged).map(|b| b.tensors)
         }))))
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("Batch", vec![save_maybe(&self.input)?]))
     }
 }

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::args::non_negative;
+use crate::engine::state::not_saveable;
 use crate::engine::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
-    StringBuf, Tensor,
+    State, StringBuf, Tensor,
 };
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::{FixedLayout, FixedLengthReader};
@@ -28,6 +29,17 @@ pub trait RecordFormat: Send + Sync + 'static {
     fn position(_reader: &Self::Reader) -> i64 {
         0
     }
+
+    /// Where the reader stands, `(bytes, lines)`, for an iterator's saved state; `None`
+    /// where a reader of this kind cannot be reopened at a position.
+    fn tell(_reader: &Self::Reader) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// Opens the file with its reader where `tell` said an earlier one stood.
+    fn open_at(_path: &Path, _options: &FileOptions, _at: (u64, u64)) -> Result<Self::Reader> {
+        Err(not_saveable(Self::DATASET))
+    }
 }
 
 /// TFRecord files: each record's length and data CRC checked.
@@ -43,6 +55,14 @@ impl RecordFormat for TfRecords {
 
     fn read_into(reader: &mut TfRecordReader, record: &mut Vec<u8>) -> Result<bool> {
         reader.read_record_into(record)
+    }
+
+    fn tell(reader: &TfRecordReader) -> Option<(u64, u64)> {
+        Some((reader.offset(), 0))
+    }
+
+    fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<TfRecordReader> {
+        TfRecordReader::open_at(path, options.compression, options.buffer_size, at.0)
     }
 }
 
@@ -64,6 +84,15 @@ impl RecordFormat for CsvRecords {
 
     fn position((lines, _): &Self::Reader) -> i64 {
         lines.record_line() as i64
+    }
+
+    fn tell((lines, _): &Self::Reader) -> Option<(u64, u64)> {
+        Some(lines.tell())
+    }
+
+    fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<Self::Reader> {
+        let lines = TextLineReader::open_at(path, options.compression, options.buffer_size, at)?;
+        Ok((lines, options.csv))
     }
 }
 
@@ -99,6 +128,14 @@ impl RecordFormat for TextLines {
 
     fn read_into(reader: &mut TextLineReader, record: &mut Vec<u8>) -> Result<bool> {
         reader.read_line_into(record)
+    }
+
+    fn tell(reader: &TextLineReader) -> Option<(u64, u64)> {
+        Some(reader.tell())
+    }
+
+    fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<TextLineReader> {
+        TextLineReader::open_at(path, options.compression, options.buffer_size, at)
     }
 }
 
@@ -165,7 +202,37 @@ impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
     fn cardinality(&self) -> Cardinality {
         Cardinality::Unknown
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields(F::DATASET, 3)?;
+        let at = (fields.count(1)?, fields.count(2)?);
+        let reader = match fields.int(0)? {
+            NOT_OPENED => return self.make_iterator(ctx),
+            READING => Some(F::open_at(&self.path, &self.options, at)?),
+            ENDED => None,
+            _ => return Err(fields.malformed("field 0 is not a reading phase")),
+        };
+        Ok(Box::new(RecordFileIterator::<F> {
+            reader: Some(reader),
+            node: RecordFileNode::new(self.path.clone(), self.options),
+            scratch: Vec::new(),
+            file_name: self
+                .options
+                .located
+                .then(|| self.path.display().to_string()),
+        }))
+    }
 }
+
+/// The phases of a file's reading in its saved state.
+const NOT_OPENED: i64 = 0;
+const READING: i64 = 1;
+const ENDED: i64 = 2;
 
 /// Opens the file on the first `next`, as tf.data does, so building a pipeline over many
 /// files opens none of them.
@@ -240,6 +307,28 @@ impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
                 Batch::stack(&elements).map(Some)
             };
         }
+        self.read_batch(max)
+    }
+
+    fn save(&self) -> Result<State> {
+        let (phase, (bytes, lines)) = match &self.reader {
+            None => (NOT_OPENED, (0, 0)),
+            Some(None) => (ENDED, (0, 0)),
+            Some(Some(reader)) => (
+                READING,
+                F::tell(reader).ok_or_else(|| not_saveable(F::DATASET))?,
+            ),
+        };
+        Ok(State::op(
+            F::DATASET,
+            vec![State::int(phase), State::count(bytes), State::count(lines)],
+        ))
+    }
+}
+
+impl<F: RecordFormat> RecordFileIterator<F> {
+    /// Up to `max` records stacked into one batch of scalar strings.
+    fn read_batch(&mut self, max: usize) -> Result<Option<Batch>> {
         self.read(|reader, scratch| {
             let mut records = StringBuf::with_capacity(max, 0);
             let mut rows = 0;

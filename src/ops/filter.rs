@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Error, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Error, Result, State,
 };
 
 pub struct FilterNode {
@@ -43,6 +43,19 @@ impl DatasetNode for FilterNode {
             _ => Cardinality::Unknown,
         }
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let input = state.fields("Filter", 1)?.state(0);
+        Ok(Box::new(FilterIterator {
+            input: ctx.restore(&self.input, input, replay)?,
+            predicate: self.predicate.clone(),
+        }))
+    }
 }
 
 struct FilterIterator {
@@ -58,5 +71,9 @@ impl DatasetIterator for FilterIterator {
             }
         }
         Ok(None)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("Filter", vec![self.input.save()?]))
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Result,
+    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result, State,
 };
 
 pub struct FlatMapNode {
@@ -38,6 +38,35 @@ impl DatasetNode for FlatMapNode {
         }))
     }
 
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("FlatMap", 2)?;
+        let current = match fields.maybe(1)? {
+            None => None,
+            Some(saved) => {
+                let (before, inner) = match saved {
+                    State::List(pair) if pair.len() == 2 => (&pair[0], &pair[1]),
+                    _ => return Err(fields.malformed("field 1 is not a pair of states")),
+                };
+                let (node, input_before) = reopen_element(ctx, &self.input, &*self.func, before)?;
+                Some(Current {
+                    iterator: ctx.restore(&node, inner, replay)?,
+                    input_before,
+                })
+            }
+        };
+        Ok(Box::new(FlatMapIterator {
+            input: ctx.restore(&self.input, fields.state(0), replay)?,
+            func: self.func.clone(),
+            current,
+            ctx: ctx.clone(),
+        }))
+    }
+
     fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }
@@ -50,10 +79,35 @@ impl DatasetNode for FlatMapNode {
     }
 }
 
+/// The dataset made from the input element that follows `before` (an input state saved
+/// before it), made again: restored inline, the input gives that element once more.
+pub(crate) fn reopen_element(
+    ctx: &Arc<Context>,
+    input: &Arc<dyn DatasetNode>,
+    func: &dyn DatasetFn,
+    before: &State,
+) -> Result<(Arc<dyn DatasetNode>, State)> {
+    let mut replayed = ctx.restore(input, before, true)?;
+    let element = replayed.next(ctx)?.ok_or_else(|| {
+        Error::InvalidArgument(
+            "the state does not fit this dataset: it reads a dataset made from an input \
+             element the input does not have"
+                .into(),
+        )
+    })?;
+    Ok((func.call(element)?, before.clone()))
+}
+
+/// The dataset being read, and the input's state before the element it was made from.
+pub(crate) struct Current {
+    pub iterator: Box<dyn DatasetIterator>,
+    pub input_before: State,
+}
+
 struct FlatMapIterator {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn DatasetFn>,
-    current: Option<Box<dyn DatasetIterator>>,
+    current: Option<Current>,
     ctx: Arc<Context>,
 }
 
@@ -61,15 +115,34 @@ impl DatasetIterator for FlatMapIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         loop {
             if let Some(current) = self.current.as_mut() {
-                if let Some(element) = current.next(ctx)? {
+                if let Some(element) = current.iterator.next(ctx)? {
                     return Ok(Some(element));
                 }
                 self.current = None;
             }
+            // Saved only for a checkpoint; an input that cannot save fails `save`, not this.
+            let before = self.input.save().unwrap_or(State::Int(-1));
             match self.input.next(ctx)? {
-                Some(element) => self.current = Some(self.ctx.open(&self.func.call(element)?)?),
+                Some(element) => {
+                    self.current = Some(Current {
+                        iterator: self.ctx.open(&self.func.call(element)?)?,
+                        input_before: before,
+                    })
+                }
                 None => return Ok(None),
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        let input = self.input.save()?;
+        let current = match &self.current {
+            None => None,
+            Some(c) => Some(State::list(vec![
+                c.input_before.clone(),
+                c.iterator.save()?,
+            ])),
+        };
+        Ok(State::op("FlatMap", vec![input, State::maybe(current)]))
     }
 }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+    Tensor,
 };
 
 pub struct FromTensorSlicesNode {
@@ -51,6 +52,27 @@ impl DatasetNode for FromTensorSlicesNode {
     fn cardinality(&self) -> Cardinality {
         Cardinality::Finite(self.rows as u64)
     }
+
+    fn restore(
+        &self,
+        _ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("FromTensorSlices", 2)?;
+        let (next, rows) = (fields.count(0)?, fields.count(1)?);
+        if rows != self.rows as u64 || next > rows {
+            return Err(fields.malformed(&format!(
+                "is at row {next} of {rows}, where this dataset has {} rows",
+                self.rows
+            )));
+        }
+        Ok(Box::new(SlicesIterator {
+            components: self.components.clone(),
+            rows: self.rows,
+            next: next as usize,
+        }))
+    }
 }
 
 struct SlicesIterator {
@@ -94,5 +116,15 @@ impl DatasetIterator for SlicesIterator {
         let n = (n as usize).min(self.rows - self.next.min(self.rows));
         self.next += n;
         Ok(n as u64)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "FromTensorSlices",
+            vec![
+                State::count(self.next as u64),
+                State::count(self.rows as u64),
+            ],
+        ))
     }
 }

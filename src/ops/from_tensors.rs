@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State};
 
 pub struct FromTensorsNode {
     element: Element,
@@ -24,6 +24,18 @@ impl DatasetNode for FromTensorsNode {
     fn cardinality(&self) -> Cardinality {
         Cardinality::Finite(1)
     }
+
+    fn restore(
+        &self,
+        _ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let given = state.fields("FromTensors", 1)?.flag(0)?;
+        Ok(Box::new(FromTensorsIterator {
+            element: (!given).then(|| self.element.clone()),
+        }))
+    }
 }
 
 struct FromTensorsIterator {
@@ -33,5 +45,12 @@ struct FromTensorsIterator {
 impl DatasetIterator for FromTensorsIterator {
     fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
         Ok(self.element.take())
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "FromTensors",
+            vec![State::flag(self.element.is_none())],
+        ))
     }
 }

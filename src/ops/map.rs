@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Position, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Position, Result, State,
 };
 
 pub struct MapNode {
@@ -51,12 +51,72 @@ impl DatasetNode for MapNode {
     fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let (position, input) = restore_calls("Map", &self.passes, state)?;
+        Ok(Box::new(MapIterator {
+            input: ctx.restore(&self.input, input, replay)?,
+            func: self.func.clone(),
+            position,
+        }))
+    }
 }
 
-struct MapIterator {
+/// The position of a map's calls and its input's state, saved by `save_calls`. The node's
+/// pass counter moves past the restored pass, so later epochs draw what they drew before.
+pub(crate) fn restore_calls<'a>(
+    name: &str,
+    passes: &AtomicU64,
+    state: &'a State,
+) -> Result<(Position, &'a State)> {
+    let fields = state.fields(name, 3)?;
+    let position = Position {
+        pass: fields.count(0)?,
+        index: fields.count(1)?,
+    };
+    passes.store(position.pass + 1, Ordering::Relaxed);
+    Ok((position, fields.state(2)))
+}
+
+/// A map's state: where its calls are, and its input's state.
+pub(crate) fn save_calls(
+    name: &str,
+    position: Position,
+    input: &dyn DatasetIterator,
+) -> Result<State> {
+    Ok(State::op(
+        name,
+        vec![
+            State::count(position.pass),
+            State::count(position.index),
+            input.save()?,
+        ],
+    ))
+}
+
+pub(crate) struct MapIterator {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn ElementFn>,
     position: Position,
+}
+
+impl MapIterator {
+    pub(crate) fn new(
+        input: Box<dyn DatasetIterator>,
+        func: Arc<dyn ElementFn>,
+        position: Position,
+    ) -> Self {
+        MapIterator {
+            input,
+            func,
+            position,
+        }
+    }
 }
 
 impl DatasetIterator for MapIterator {
@@ -69,5 +129,15 @@ impl DatasetIterator for MapIterator {
             }
             None => Ok(None),
         }
+    }
+
+    fn pass_over(&mut self, ctx: &Context, n: u64) -> Result<u64> {
+        let passed = self.input.pass_over(ctx, n)?;
+        self.position.index += passed;
+        Ok(passed)
+    }
+
+    fn save(&self) -> Result<State> {
+        save_calls("Map", self.position, &*self.input)
     }
 }

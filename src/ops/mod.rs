@@ -3,6 +3,8 @@
 pub mod batch;
 pub mod bucket_by_length;
 pub mod cache;
+#[cfg(test)]
+mod checkpoint_tests;
 mod chunked;
 pub mod columnar;
 pub mod concatenate;

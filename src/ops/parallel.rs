@@ -3,8 +3,14 @@
 //! the pipeline's worker pool (a map call, a batch assembly). A token budget bounds how many
 //! units are in flight or buffered; the consumer takes results in input order
 //! (deterministic) or as they finish, and gives the token back.
+//!
+//! The dispatcher saves its source's state after each unit and sends it with the unit's
+//! result, so the stage's own state is its source's after the units the consumer took:
+//! in input order that is the last one's; out of order, the state after the longest run
+//! of taken units from the start, with the units taken beyond it, to be passed over when
+//! restored.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -13,7 +19,7 @@ use crossbeam_channel::{unbounded, Receiver};
 
 use crate::engine::budget::TokenBudget;
 use crate::engine::stats::{StageStats, StatsRegistry};
-use crate::engine::{Context, DatasetIterator, Element, Error, Result};
+use crate::engine::{Context, DatasetIterator, Element, Error, Result, State};
 
 /// Work for the pool: computes one output element.
 pub(crate) type Work = Box<dyn FnOnce() -> Result<Element> + Send>;
@@ -26,6 +32,9 @@ pub(crate) enum Unit {
 /// What the dispatcher pulls from the input.
 pub(crate) trait UnitSource: Send {
     fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>>;
+
+    /// The source's position after the units it gave.
+    fn save(&self) -> Result<State>;
 }
 
 /// How many units may be in flight: a fixed number, or autotuned up to a maximum.
@@ -52,11 +61,121 @@ fn run_work(
     }
 }
 
-/// A unit's input position and its result; `Ok(None)` marks the end of the input there.
-type Outcome = (u64, Result<Option<Element>>);
+/// A unit's input position, its result (`Ok(None)` marks the end of the input there), and
+/// the source's state after it (`None` once a state could not be saved).
+type Outcome = (u64, Result<Option<Element>>, Option<Result<State>>);
+
+/// Where the consumer stands, as a state: the source's state after the longest run of units
+/// taken from the start, and the units taken beyond that run.
+struct Taken {
+    /// The source's state after unit `prefix - 1` (before any unit: at the start).
+    prefix_state: Result<State>,
+    prefix: u64,
+    beyond: BTreeSet<u64>,
+    /// Where the input ended, once known.
+    end: Option<u64>,
+    /// The source's states after units not yet part of the run.
+    states: BTreeMap<u64, Result<State>>,
+}
+
+impl Taken {
+    fn new(start: Result<State>) -> Self {
+        Taken {
+            prefix_state: start,
+            prefix: 0,
+            beyond: BTreeSet::new(),
+            end: None,
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// Keeps the state after unit `seq`; none comes after the first that failed, which
+    /// stays the stage's state once the run reaches it.
+    fn record(&mut self, seq: u64, state: Option<Result<State>>) {
+        if let Some(state) = state {
+            self.states.insert(seq, state);
+        }
+    }
+
+    /// Unit `seq` was handed out (or passed over).
+    fn take(&mut self, seq: u64) {
+        self.beyond.insert(seq);
+        self.advance();
+    }
+
+    /// The input ended at `seq`: once every unit before it is taken, so is the end.
+    fn end_at(&mut self, seq: u64) {
+        self.end = Some(seq);
+        self.advance();
+    }
+
+    fn advance(&mut self) {
+        while self.beyond.remove(&self.prefix) || self.end == Some(self.prefix) {
+            if let Some(state) = self.states.remove(&self.prefix) {
+                if self.prefix_state.is_ok() {
+                    self.prefix_state = state;
+                }
+            }
+            // (A unit without a state follows a failed save, already the stage's state.)
+            self.prefix += 1;
+        }
+        // States of units before the run's end are no longer needed.
+        while let Some((&first, _)) = self.states.first_key_value() {
+            if first >= self.prefix {
+                break;
+            }
+            self.states.pop_first();
+        }
+    }
+
+    fn save(&self) -> Result<State> {
+        let beyond = self
+            .beyond
+            .iter()
+            .map(|&seq| State::count(seq - self.prefix))
+            .collect();
+        Ok(State::op(
+            "Parallel",
+            vec![self.prefix_state.clone()?, State::list(beyond)],
+        ))
+    }
+}
+
+/// A parallel stage's saved state: its source's state, and the units after it that the
+/// consumer had already taken.
+pub(crate) fn saved_parallel(state: &State) -> Result<(&State, BTreeSet<u64>)> {
+    let fields = state.fields("Parallel", 2)?;
+    let beyond = fields
+        .list(1)?
+        .iter()
+        .map(|s| match s {
+            State::Int(n) if *n > 0 => Ok(*n as u64),
+            _ => Err(fields.malformed("lists a unit that is not a positive count")),
+        })
+        .collect::<Result<BTreeSet<u64>>>()?;
+    Ok((fields.state(0), beyond))
+}
+
+/// Checks that a parallel stage restored to run inline (its results re-produced in input
+/// order) had no results taken out of order, which inline replay cannot pass over.
+pub(crate) fn inline_run(beyond: &BTreeSet<u64>) -> Result<()> {
+    if beyond.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Unimplemented(
+        "the iterator's state cannot be restored: a buffer holds elements that came through \
+         a non-deterministic parallel stage"
+            .into(),
+    ))
+}
 
 pub(crate) struct ParallelStage {
     results: Receiver<Outcome>,
+    taken: Taken,
+    /// Units to drop when they arrive: taken before the state this stage was restored from.
+    pass_over: BTreeSet<u64>,
+    /// Units of `pass_over` that arrived, dropped in their turn.
+    passed: BTreeSet<u64>,
     budget: TokenBudget,
     ready: BTreeMap<u64, Result<Element>>,
     next_seq: u64,
@@ -71,11 +190,25 @@ pub(crate) struct ParallelStage {
 
 impl ParallelStage {
     pub(crate) fn start(
-        mut source: Box<dyn UnitSource>,
+        source: Box<dyn UnitSource>,
         budget: Budget,
         deterministic: bool,
         ctx: Arc<Context>,
     ) -> Result<Self> {
+        Self::resume(source, budget, deterministic, ctx, BTreeSet::new())
+    }
+
+    /// Starts the stage over a restored `source`, dropping the units in `pass_over` (counted
+    /// from the source's restored position), which the consumer took before.
+    pub(crate) fn resume(
+        mut source: Box<dyn UnitSource>,
+        budget: Budget,
+        deterministic: bool,
+        ctx: Arc<Context>,
+        pass_over: BTreeSet<u64>,
+    ) -> Result<Self> {
+        let start_state = source.save();
+        let mut saving = start_state.is_ok();
         let (results_tx, results) = unbounded::<Outcome>();
         let (budget, token_rx) = TokenBudget::new(
             budget.initial,
@@ -105,25 +238,28 @@ impl ParallelStage {
                     source.next_unit(&ctx)
                 }))
                 .unwrap_or_else(|_| Err(Error::Internal("a pipeline stage panicked".into())));
+                // Saved until the first failure; after it the stage's state is an error.
+                let state = saving.then(|| source.save());
+                saving = matches!(state, Some(Ok(_)));
                 match unit {
                     Ok(Some(Unit::Ready(element))) => {
-                        let _ = results_tx.send((seq, Ok(Some(element))));
+                        let _ = results_tx.send((seq, Ok(Some(element)), state));
                     }
                     Ok(Some(Unit::Work(work))) => {
                         let (tx, at) = (results_tx.clone(), seq);
                         let (registry, stats) = (ctx.stats().clone(), dispatcher_stats.clone());
                         ctx.pool().execute(move || {
                             let result = run_work(work, &registry, stats.get());
-                            let _ = tx.send((at, result.map(Some)));
+                            let _ = tx.send((at, result.map(Some), state));
                         });
                     }
                     Ok(None) => {
-                        let _ = results_tx.send((seq, Ok(None)));
+                        let _ = results_tx.send((seq, Ok(None), state));
                         return;
                     }
                     Err(e) => {
                         let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
-                        if results_tx.send((seq, Err(e))).is_err() || stopping {
+                        if results_tx.send((seq, Err(e), state)).is_err() || stopping {
                             return;
                         }
                     }
@@ -133,6 +269,9 @@ impl ParallelStage {
         })?;
         Ok(ParallelStage {
             results,
+            taken: Taken::new(start_state),
+            pass_over,
+            passed: BTreeSet::new(),
             budget,
             ready: BTreeMap::new(),
             next_seq: 0,
@@ -145,15 +284,40 @@ impl ParallelStage {
         })
     }
 
+    /// Drops the units to pass over that are next (in order) or have arrived (out of order).
+    fn drop_passed(&mut self) {
+        loop {
+            let seq = if self.deterministic {
+                self.next_seq
+            } else {
+                match self.passed.first() {
+                    Some(&seq) => seq,
+                    None => return,
+                }
+            };
+            if !self.passed.remove(&seq) {
+                return;
+            }
+            if self.deterministic {
+                self.next_seq += 1;
+            }
+            self.taken.take(seq);
+            self.delivered += 1;
+            self.budget.give_back(self.last_bytes);
+        }
+    }
+
     /// The next result that may be handed out now, in the order this stage promises.
     fn take_ready(&mut self) -> Option<Result<Element>> {
-        let result = if self.deterministic {
+        self.drop_passed();
+        let (seq, result) = if self.deterministic {
             let r = self.ready.remove(&self.next_seq)?;
             self.next_seq += 1;
-            r
+            (self.next_seq - 1, r)
         } else {
-            self.ready.pop_first()?.1
+            self.ready.pop_first()?
         };
+        self.taken.take(seq);
         self.delivered += 1;
         if let Ok(element) = &result {
             self.last_bytes = crate::engine::tensor::element_bytes(element);
@@ -167,13 +331,20 @@ impl ParallelStage {
 }
 
 impl ParallelStage {
-    fn accept(&mut self, outcome: Outcome) {
-        match outcome {
-            (seq, Ok(None)) => self.end_seq = Some(seq),
-            (seq, Ok(Some(element))) => {
+    fn accept(&mut self, (seq, result, state): Outcome) {
+        self.taken.record(seq, state);
+        match result {
+            Ok(None) => {
+                self.end_seq = Some(seq);
+                self.taken.end_at(seq);
+            }
+            _ if self.pass_over.remove(&seq) => {
+                self.passed.insert(seq);
+            }
+            Ok(Some(element)) => {
                 self.ready.insert(seq, Ok(element));
             }
-            (seq, Err(e)) => {
+            Err(e) => {
                 self.ready.insert(seq, Err(e));
             }
         }
@@ -195,6 +366,10 @@ impl DatasetIterator for ParallelStage {
         stats.mark_asynchronous();
         stats.set_buffer(0, self.budget.granted());
         let _ = self.stats.set(stats);
+    }
+
+    fn save(&self) -> Result<State> {
+        self.taken.save()
     }
 
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {

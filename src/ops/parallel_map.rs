@@ -6,10 +6,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
+use super::map::{restore_calls, save_calls, MapIterator};
+use super::parallel::{inline_run, saved_parallel, Budget, ParallelStage, Unit, UnitSource};
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Position, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Position, Result, State,
 };
 
 pub struct ParallelMapNode {
@@ -101,6 +102,41 @@ impl DatasetNode for ParallelMapNode {
     fn note(&self) -> Option<&str> {
         self.note.as_deref()
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let (calls, beyond) = saved_parallel(state)?;
+        let (position, input) = restore_calls("MapCalls", &self.passes, calls)?;
+        let input = ctx.restore(&self.input, input, replay)?;
+        if replay {
+            // The same calls in the same order, inline: the elements a parallel map gives
+            // in input order are the sequential map's.
+            inline_run(&beyond)?;
+            return Ok(Box::new(MapIterator::new(
+                input,
+                self.func.clone(),
+                position,
+            )));
+        }
+        let source = MapCalls {
+            input,
+            func: self.func.clone(),
+            position,
+        };
+        let budget = parallel_budget(self.parallelism, ctx);
+        let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
+        Ok(Box::new(ParallelStage::resume(
+            Box::new(source),
+            budget,
+            deterministic,
+            ctx.clone(),
+            beyond,
+        )?))
+    }
 }
 
 struct MapCalls {
@@ -116,5 +152,9 @@ impl UnitSource for MapCalls {
             self.position.index += 1;
             Unit::Work(Box::new(move || func.call_at(element, at)))
         }))
+    }
+
+    fn save(&self) -> Result<State> {
+        save_calls("MapCalls", self.position, &*self.input)
     }
 }

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
-use super::parallel::{Budget, ParallelStage, Unit, UnitSource};
+use std::collections::BTreeSet;
+
+use super::parallel::{inline_run, saved_parallel, Budget, ParallelStage, Unit, UnitSource};
 use crate::engine::args::positive_or_autotune;
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Result};
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Result, State};
 
 /// The most elements an autotuned prefetch buffer grows to.
 const MAX_AUTOTUNED_BUFFER: usize = 1024;
@@ -36,6 +38,26 @@ impl DatasetNode for PrefetchNode {
     fn cardinality(&self) -> Cardinality {
         self.input.cardinality()
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let (input_state, beyond) = saved_parallel(state)?;
+        let input = ctx.restore(&self.input, input_state, replay)?;
+        if replay {
+            inline_run(&beyond)?;
+            return Ok(input);
+        }
+        Ok(Box::new(resume_prefetching(
+            input,
+            self.buffer_size,
+            ctx.clone(),
+            beyond,
+        )?))
+    }
 }
 
 /// Runs `input` on its own thread, `buffer_size` elements ahead (`None`: autotuned).
@@ -44,7 +66,11 @@ pub(crate) fn prefetching(
     buffer_size: Option<usize>,
     ctx: Arc<Context>,
 ) -> Result<ParallelStage> {
-    let budget = match buffer_size {
+    resume_prefetching(input, buffer_size, ctx, BTreeSet::new())
+}
+
+fn prefetch_budget(buffer_size: Option<usize>) -> Budget {
+    match buffer_size {
         Some(n) => Budget {
             initial: n,
             max: n,
@@ -55,8 +81,23 @@ pub(crate) fn prefetching(
             max: MAX_AUTOTUNED_BUFFER,
             autotune: true,
         },
-    };
-    ParallelStage::start(Box::new(Pull(input)), budget, true, ctx)
+    }
+}
+
+/// `prefetching`, over an input restored from a state, passing over the elements in `beyond`.
+fn resume_prefetching(
+    input: Box<dyn DatasetIterator>,
+    buffer_size: Option<usize>,
+    ctx: Arc<Context>,
+    beyond: BTreeSet<u64>,
+) -> Result<ParallelStage> {
+    ParallelStage::resume(
+        Box::new(Pull(input)),
+        prefetch_budget(buffer_size),
+        true,
+        ctx,
+        beyond,
+    )
 }
 
 struct Pull(Box<dyn DatasetIterator>);
@@ -64,5 +105,9 @@ struct Pull(Box<dyn DatasetIterator>);
 impl UnitSource for Pull {
     fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
         Ok(self.0.next(ctx)?.map(Unit::Ready))
+    }
+
+    fn save(&self) -> Result<State> {
+        self.0.save()
     }
 }

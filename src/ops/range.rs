@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::engine::{
     Batch, Buffer, Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error,
-    Result, Tensor,
+    Result, State, Tensor,
 };
 
 pub struct RangeNode {
@@ -58,6 +58,30 @@ impl DatasetNode for RangeNode {
 
     fn cardinality(&self) -> Cardinality {
         Cardinality::Finite(self.len_from(self.start))
+    }
+
+    fn restore(
+        &self,
+        _ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Range", 2)?;
+        let (next, remaining) = (fields.int(0)?, fields.count(1)?);
+        let total = self.len_from(self.start);
+        let taken = total.checked_sub(remaining);
+        let expected = taken.map(|t| self.start.wrapping_add(self.step.wrapping_mul(t as i64)));
+        if expected != Some(next) {
+            return Err(fields.malformed(&format!(
+                "is at {next} with {remaining} left, which this range never is"
+            )));
+        }
+        Ok(Box::new(RangeIterator {
+            next,
+            remaining,
+            step: self.step,
+            dtype: self.dtype,
+        }))
     }
 }
 
@@ -124,5 +148,12 @@ impl DatasetIterator for RangeIterator {
         self.next = self.next.wrapping_add(self.step.wrapping_mul(n as i64));
         self.remaining -= n;
         Ok(n)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Range",
+            vec![State::int(self.next), State::count(self.remaining)],
+        ))
     }
 }

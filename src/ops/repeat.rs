@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{
+    save_maybe, Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State,
+};
 
 pub struct RepeatNode {
     input: Arc<dyn DatasetNode>,
@@ -38,6 +40,26 @@ impl DatasetNode for RepeatNode {
             (None, _) => Cardinality::Infinite,
             (Some(k), c) => c.map(|n| n.saturating_mul(k)),
         }
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Repeat", 3)?;
+        let epochs_left = match fields.int(0)? {
+            -1 => None,
+            n => Some(u64::try_from(n).map_err(|_| fields.malformed("field 0 is below -1"))?),
+        };
+        Ok(Box::new(RepeatIterator {
+            input: self.input.clone(),
+            ctx: ctx.clone(),
+            current: ctx.restore_maybe(&self.input, fields.maybe(2)?, replay)?,
+            epochs_left,
+            epoch_was_empty: fields.flag(1)?,
+        }))
     }
 }
 
@@ -75,5 +97,19 @@ impl DatasetIterator for RepeatIterator {
                 }
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        let epochs_left = self
+            .epochs_left
+            .map_or(-1, |n| n.min(i64::MAX as u64) as i64);
+        Ok(State::op(
+            "Repeat",
+            vec![
+                State::int(epochs_left),
+                State::flag(self.epoch_was_empty),
+                save_maybe(&self.current)?,
+            ],
+        ))
     }
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{
+    save_maybe, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State,
+};
 
 pub struct SkipNode {
     input: Arc<dyn DatasetNode>,
@@ -36,6 +38,19 @@ impl DatasetNode for SkipNode {
             None => Cardinality::Finite(0),
             Some(count) => self.input.cardinality().map(|n| n.saturating_sub(count)),
         }
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Skip", 2)?;
+        Ok(Box::new(SkipIterator {
+            input: ctx.restore_maybe(&self.input, fields.maybe(1)?, replay)?,
+            to_skip: fields.count(0)?,
+        }))
     }
 }
 
@@ -74,5 +89,12 @@ impl DatasetIterator for SkipIterator {
             Some(input) => input.next_batch(ctx, max),
             None => Ok(None),
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Skip",
+            vec![State::count(self.to_skip), save_maybe(&self.input)?],
+        ))
     }
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{
+    save_maybe, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State,
+};
 
 pub struct TakeNode {
     input: Arc<dyn DatasetNode>,
@@ -41,6 +43,19 @@ impl DatasetNode for TakeNode {
             Cardinality::Unknown => Cardinality::Unknown,
         }
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Take", 2)?;
+        Ok(Box::new(TakeIterator {
+            input: ctx.restore_maybe(&self.input, fields.maybe(1)?, replay)?,
+            remaining: fields.bits(0)?,
+        }))
+    }
 }
 
 struct TakeIterator {
@@ -73,5 +88,12 @@ impl DatasetIterator for TakeIterator {
         let batch = input.next_batch(ctx, want)?;
         self.remaining -= batch.as_ref().map_or(0, |b| b.rows as u64);
         Ok(batch)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Take",
+            vec![State::bits(self.remaining), save_maybe(&self.input)?],
+        ))
     }
 }

@@ -11,6 +11,7 @@ use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::graph::{NativeGraph, NativeSourceGraph};
 use super::iterator::NativeIterator;
+use super::state::state_from_py;
 use crate::engine::args::positive;
 use crate::engine::{DType, DatasetFn, DatasetNode, ElementFn, PipelineOptions, Result};
 use crate::formats::compression::Compression;
@@ -487,7 +488,7 @@ impl NativeDataset {
     }
 
     /// Starts a pass; `cpu_budget` 0 means every core.
-    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0, timeline=false))]
+    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0, timeline=false, state=None))]
     fn iter(
         &self,
         py: Python<'_>,
@@ -495,13 +496,15 @@ impl NativeDataset {
         deterministic: bool,
         ram_budget: u64,
         timeline: bool,
+        state: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<NativeIterator> {
+        let state = state.map(state_from_py).transpose().py_err(py)?;
         let options = PipelineOptions {
             cpu_budget,
             deterministic,
             ram_budget,
             timeline,
         };
-        NativeIterator::start(py, &self.node, options)
+        NativeIterator::start(py, &self.node, options, state)
     }
 }

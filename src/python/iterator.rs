@@ -11,23 +11,30 @@ use super::arrow::NativeRecordBatch;
 use super::convert::element_to_py;
 use super::errors::IntoPyResult;
 use super::interpreter;
+use super::state::state_to_py;
 use super::threads::python_thread_hooks;
 use crate::engine::error::ExternalError;
-use crate::engine::{take_up_to, Context, DatasetIterator, DatasetNode, Error, PipelineOptions};
+use crate::engine::{
+    take_up_to, Context, DatasetIterator, DatasetNode, Error, PipelineOptions, State,
+};
 use crate::formats::arrow_write::{batch_to_record_batch, rows_to_record_batch};
 use crate::formats::parquet::{self, ParquetSink};
 
 #[pyclass(frozen, module = "ferroflow._lib")]
 pub struct NativeIterator {
     tree: Mutex<Option<Box<dyn DatasetIterator>>>,
+    /// The pass's state when it ended (or failed) and its tree was dropped.
+    final_state: Mutex<Option<crate::engine::Result<State>>>,
     ctx: Arc<Context>,
 }
 
 impl NativeIterator {
+    /// Starts a pass over `node`, at `state` (saved by `save_state`) when given.
     pub fn start(
         py: Python<'_>,
         node: &Arc<dyn DatasetNode>,
         options: PipelineOptions,
+        state: Option<State>,
     ) -> PyResult<Self> {
         let interrupt = Box::new(|| {
             interpreter::attach(|py| {
@@ -37,9 +44,15 @@ impl NativeIterator {
         });
         let ctx = Context::with_options(Some(interrupt), options);
         let ctx = Arc::new(ctx.with_thread_hooks(python_thread_hooks()));
-        let tree = py.detach(|| ctx.open(node)).py_err(py)?;
+        let tree = py
+            .detach(|| match &state {
+                Some(state) => ctx.restore(node, state, false),
+                None => ctx.open(node),
+            })
+            .py_err(py)?;
         Ok(NativeIterator {
             tree: Mutex::new(Some(tree)),
+            final_state: Mutex::new(None),
             ctx,
         })
     }
@@ -60,6 +73,8 @@ impl NativeIterator {
                     let item = step(it.as_mut(), &self.ctx);
                     if !matches!(item, Ok(Some(_))) {
                         let done = tree.take();
+                        *self.final_state.lock().unwrap_or_else(|p| p.into_inner()) =
+                            done.as_ref().map(|it| it.save());
                         self.ctx.cancel();
                         drop(done);
                     }
@@ -124,6 +139,26 @@ impl NativeIterator {
         })?;
         py.detach(|| sink.finish()).py_err(py)?;
         Ok(written)
+    }
+
+    /// The pass's position after the last element it gave, as nested lists of ints and
+    /// strings; `start` with it goes on from there.
+    fn save_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = py
+            .detach(|| {
+                let tree = self.tree.lock().unwrap_or_else(|p| p.into_inner());
+                match tree.as_ref() {
+                    Some(it) => it.save(),
+                    None => self
+                        .final_state
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .clone()
+                        .unwrap_or_else(|| Err(Error::Internal("the pass has no state".into()))),
+                }
+            })
+            .py_err(py)?;
+        state_to_py(py, &state)
     }
 
     /// Per-stage statistics: one dict per stage, in the order the stages were opened.

@@ -11,6 +11,7 @@ mod graph;
 mod inspect;
 mod interpreter;
 mod iterator;
+mod state;
 mod tfrecord;
 mod threads;
 

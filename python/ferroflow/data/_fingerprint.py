@@ -5,7 +5,9 @@ state carry it, so that they are refused by a pipeline that is not theirs.
 
 A function argument is digested by its code, its default arguments, the values it closes
 over and the module-level values its code names, so editing a map function changes the
-fingerprint. An object that prints its memory address counts by its type alone.
+fingerprint; a list, dict or set it reads from outside counts by its type alone (it is
+most often a counter or a log the function appends to). An object that prints its memory
+address counts by its type alone.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _random
+from .. import _random, _trace
 
 # How deep functions and containers are followed; what lies deeper counts by its type alone.
 _MAX_DEPTH = 6
@@ -103,13 +105,21 @@ class _Digest:
         self.value(fn.__kwdefaults__, depth)
         for cell in fn.__closure__ or ():
             try:
-                self.value(cell.cell_contents, depth)
+                self._outside(cell.cell_contents, depth)
             except ValueError:  # a cell not yet filled
                 self.field("empty cell")
         for name in sorted(_global_names(fn.__code__)):
             if name in fn.__globals__:
                 self.field("global", name.encode())
-                self.value(fn.__globals__[name], depth)
+                self._outside(fn.__globals__[name], depth)
+
+    def _outside(self, value: Any, depth: int) -> None:
+        """A value a function reads from outside: a list, dict or set there is most often
+        something the function appends to (a counter, a log), so it counts by its type."""
+        if isinstance(value, list | dict | set | bytearray):
+            self.field("mutable", _type_name(value).encode())
+        else:
+            self.value(value, depth)
 
     def _code(self, code: types.CodeType, depth: int) -> None:
         self.field("code", code.co_code)
@@ -166,6 +176,10 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         made = args[0] if name.endswith("__init__") else result
         if made is None or (result is not None and args and result is args[0]):
             return result  # a no-op that returned its own receiver keeps its fingerprint
+        if _trace.current() is not None:
+            # Made while a function is traced, from symbols: the traced function's own code
+            # is in the fingerprint of the dataset that calls it.
+            return result
         bound = signature.bind(*args, **kwargs)
         digest = _Digest()
         digest.field("op", name.encode())
@@ -176,9 +190,36 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             digest.field("argument", key.encode())
             digest.value(value)
         made._fingerprint = digest.hexdigest()
+        made._steps = _steps(name, made, bound.arguments)
         return result
 
     return wrapper
+
+
+def _steps(name: str, made: Any, arguments: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The calls along a dataset's first input, each with a digest of its own arguments,
+    to say which call differs when two fingerprints do."""
+    values = list(arguments.values())
+    receiver = values[0] if values else None
+    if receiver is made or not isinstance(getattr(receiver, "_steps", None), tuple):
+        receiver = None  # a source, or a constructor's own `self`
+    own = [
+        (k, v) for k, v in arguments.items() if k != "name" and v is not receiver and v is not made
+    ]
+    earlier = receiver._steps if receiver is not None else ()
+    return (*earlier, (name, fingerprint_of(own)))
+
+
+def first_difference(saved: list[Any], current: tuple[tuple[str, str], ...]) -> str:
+    """Where a dataset's calls (`_steps`) differ from those saved with a state, in words."""
+    for i, (was, now) in enumerate(zip(saved, current)):
+        if list(was) != list(now):
+            if was[0] != now[0]:
+                return f"call {i + 1} was {was[0]}, it is {now[0]} in this dataset"
+            return f"call {i + 1}, {now[0]}, had other arguments"
+    if len(saved) != len(current):
+        return f"the state's pipeline has {len(saved)} calls, this dataset {len(current)}"
+    return "a function, seed or input dataset of the pipeline differs"
 
 
 def install(cls: type, methods: list[str]) -> None:

@@ -27,6 +27,9 @@ from ._args import AUTOTUNE, count_arg, cpu_count, function_arg, parallelism
 from ._structure import Structure
 from .options import Options
 
+_STATE_FORMAT = "ferroflow_iterator_state"
+_STATE_VERSION = 1
+
 INFINITE_CARDINALITY = -1
 """What ``cardinality()`` returns for an infinite dataset."""
 UNKNOWN_CARDINALITY = -2
@@ -57,6 +60,7 @@ class Dataset:
         self._prefetched = False
         # Set by the public call that made this dataset (see `_fingerprint.install`).
         self._fingerprint: str | None = None
+        self._steps: tuple[tuple[str, str], ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -847,14 +851,23 @@ class Iterator(_PyIterator):
         if options._inject_prefetch() and not dataset._prefetched:
             # As tf.data does by default: the pipeline runs ahead of the training loop.
             native = native.prefetch(AUTOTUNE)
-        self._native: NativeIterator = native.iter(
-            cpu_budget, deterministic, ram_budget, self._timeline
-        )
+        self._settings = (cpu_budget, deterministic, ram_budget, self._timeline)
+        self._native_dataset = native
+        self._dataset = dataset
+        # Started on first use, so that `set_state` on a new iterator starts the pass where
+        # the state says instead of starting one to throw away.
+        self._pass: NativeIterator | None = None
         self._structure = dataset._structure
         self._pack: Callable[[list[Any]], Any] | None = None
         self._started = time.perf_counter()
         self._returned_at: float | None = None
         self._consumer: list[tuple[float, float]] = []
+
+    @property
+    def _native(self) -> NativeIterator:
+        if self._pass is None:
+            self._pass = self._native_dataset.iter(*self._settings)
+        return self._pass
 
     def __iter__(self) -> Iterator:
         return self
@@ -892,6 +905,53 @@ class Iterator(_PyIterator):
     def close(self) -> None:
         """Stops the pass now; background threads exit after their current element."""
         self._native.close()
+
+    def get_state(self) -> dict[str, Any]:
+        """Where this pass stands: after the last element this iterator returned, never an
+        element still in a buffer. A small JSON-serializable dict (positions, counters and
+        seeds, not elements); ``set_state`` on a new iterator of the same dataset goes on
+        exactly from there. See "Checkpoints" in docs/api.md for what each operation keeps."""
+        return {
+            _STATE_FORMAT: _STATE_VERSION,
+            "fingerprint": self._dataset.fingerprint(),
+            "calls": [list(step) for step in self._dataset._steps],
+            "position": self._native.save_state(),
+        }
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Moves this iterator to ``state`` (from ``get_state`` of an iterator of the same
+        dataset definition, in this process or another): the next element is the one that
+        followed there. A state of another definition, or a malformed one, raises
+        ``InvalidArgumentError`` saying what differs."""
+        if not isinstance(state, Mapping) or state.get(_STATE_FORMAT) != _STATE_VERSION:
+            raise InvalidArgumentError(
+                "malformed iterator state: expected the dict get_state returns "
+                f"({_STATE_FORMAT!r}: {_STATE_VERSION}), got {type(state).__name__}"
+            )
+        fingerprint = self._dataset.fingerprint()
+        if state.get("fingerprint") != fingerprint:
+            calls = state.get("calls")
+            where = (
+                _fingerprint.first_difference(calls, self._dataset._steps)
+                if isinstance(calls, list)
+                else "its calls are not recorded"
+            )
+            raise InvalidArgumentError(
+                "the iterator state was saved from another dataset definition "
+                f"(fingerprint {state.get('fingerprint')!r}, this dataset's {fingerprint!r}): "
+                f"{where}"
+            )
+        if self._pass is not None:
+            self._pass.close()
+        self._pass = self._native_dataset.iter(*self._settings, state=state.get("position"))
+
+    def state_dict(self) -> dict[str, Any]:
+        """``get_state`` under the name PyTorch's stateful loaders use."""
+        return self.get_state()
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """``set_state`` under the name PyTorch's stateful loaders use."""
+        self.set_state(state_dict)
 
     def stats(self) -> list[dict[str, Any]]:
         """Per-stage statistics of this pass so far, outermost stage first: ``elements``

@@ -7,7 +7,7 @@ use super::{masked_crc, FOOTER_LEN, HEADER_LEN};
 use crate::engine::error::{Error, Result};
 use crate::engine::tensor::StringBuf;
 use crate::formats::compression::Compression;
-use crate::formats::open_records;
+use crate::formats::open_records_at;
 
 /// Reads the records of one TFRecord stream in order.
 ///
@@ -31,12 +31,21 @@ impl TfRecordReader {
         compression: Compression,
         buffer_size: Option<usize>,
     ) -> Result<TfRecordReader> {
-        let stream = open_records(path, compression, buffer_size)?;
-        Ok(TfRecordReader::new(
-            stream.input,
-            stream.name,
-            stream.plain_len,
-        ))
+        TfRecordReader::open_at(path, compression, buffer_size, 0)
+    }
+
+    /// Opens `path` with the next record at byte `offset` of the uncompressed stream (an
+    /// `offset()` of an earlier reader of the file).
+    pub fn open_at(
+        path: &Path,
+        compression: Compression,
+        buffer_size: Option<usize>,
+        offset: u64,
+    ) -> Result<TfRecordReader> {
+        let stream = open_records_at(path, compression, buffer_size, offset)?;
+        let mut reader = TfRecordReader::new(stream.input, stream.name, stream.plain_len);
+        reader.offset = offset;
+        Ok(reader)
     }
 
     /// Reads from any byte source; `name` is what error messages call it.
