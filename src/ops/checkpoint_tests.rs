@@ -9,6 +9,7 @@ use super::filter::FilterNode;
 use super::flat_map::FlatMapNode;
 use super::from_tensor_slices::FromTensorSlicesNode;
 use super::from_tensors::FromTensorsNode;
+use super::interleave::InterleaveNode;
 use super::map::MapNode;
 use super::parallel_map::ParallelMapNode;
 use super::prefetch::PrefetchNode;
@@ -190,6 +191,37 @@ fn files_of_records_plain_and_compressed() {
             ))
         });
     }
+}
+
+#[test]
+fn interleaved_files_in_turn_and_in_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = (0..5)
+        .map(|i| {
+            let path = dir.path().join(format!("f{i}.tfrecord"));
+            write_records(&path, Compression::None, 3 + 2 * i);
+            path.display().to_string()
+        })
+        .collect();
+    let names = StringsNode::of(&paths);
+    let read = || record_file_fn("tfrecord", FileOptions::default()).unwrap();
+    round_trips(|| Arc::new(InterleaveNode::new(names.clone(), read(), 2, 2).unwrap()));
+    round_trips(|| {
+        Arc::new(
+            InterleaveNode::new(names.clone(), read(), 3, 1)
+                .unwrap()
+                .parallel(2),
+        )
+    });
+    // Under a shuffle, whose buffer is refilled by replaying the interleave inline.
+    round_trips(|| {
+        let interleaved: Node = Arc::new(
+            InterleaveNode::new(names.clone(), read(), 3, 1)
+                .unwrap()
+                .parallel(2),
+        );
+        Arc::new(ShuffleNode::new(interleaved, 7, Some(5), true).unwrap())
+    });
 }
 
 #[test]

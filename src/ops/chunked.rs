@@ -4,6 +4,9 @@
 //! sends each element as soon as it is made. The input runs as short jobs, one per run of
 //! chunks the consumer has room for, so it never holds a runtime thread while it waits for
 //! the consumer.
+//!
+//! Each chunk comes with its input's state before it, so the position after any element
+//! handed out is that state and a count of elements to pass over from it.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender, TryRecvError};
 
 use crate::engine::io_runtime::runtime;
-use crate::engine::{Context, DatasetIterator, Element, Error, Result};
+use crate::engine::{Context, DatasetIterator, Element, Error, Result, State};
 
 /// Elements per chunk at most.
 const CHUNK: usize = 32;
@@ -32,8 +35,9 @@ pub(crate) fn inside_reading_job() -> bool {
     IN_READING_JOB.with(Cell::get)
 }
 
-/// A chunk of results and whether the input ended after them.
-type Chunk = (Vec<Result<Element>>, bool);
+/// A chunk of results, whether the input ended after them, and the input's state before
+/// them (`None` once a state could not be saved).
+type Chunk = (Vec<Result<Element>>, bool, Option<Result<State>>);
 
 /// What the consumer and the reading jobs share.
 struct Shared {
@@ -43,6 +47,8 @@ struct Shared {
     credits: AtomicUsize,
     /// A reading job is queued or running.
     scheduled: AtomicBool,
+    /// The input's states can be saved (until one cannot).
+    saving: AtomicBool,
     stop: AtomicBool,
     ctx: Arc<Context>,
 }
@@ -73,8 +79,8 @@ impl Shared {
                 if self.stop.load(Ordering::Acquire) {
                     return;
                 }
-                let (chunk, ended, stopping) = self.produce();
-                if self.tx.send((chunk, ended)).is_err() || ended || stopping {
+                let (chunk, ended, stopping, before) = self.produce();
+                if self.tx.send((chunk, ended, before)).is_err() || ended || stopping {
                     return;
                 }
             }
@@ -89,8 +95,12 @@ impl Shared {
         }
     }
 
-    fn produce(&self) -> (Vec<Result<Element>>, bool, bool) {
+    fn produce(&self) -> (Vec<Result<Element>>, bool, bool, Option<Result<State>>) {
         let mut input = self.input.lock().unwrap_or_else(|p| p.into_inner());
+        let before = self.saving.load(Ordering::Relaxed).then(|| input.save());
+        if matches!(before, Some(Err(_))) {
+            self.saving.store(false, Ordering::Relaxed);
+        }
         let (mut chunk, started) = (Vec::new(), Instant::now());
         while chunk.len() < CHUNK {
             let next =
@@ -100,18 +110,18 @@ impl Shared {
                     });
             match next {
                 Ok(Some(element)) => chunk.push(Ok(element)),
-                Ok(None) => return (chunk, true, false),
+                Ok(None) => return (chunk, true, false, before),
                 Err(e) => {
                     let stopping = matches!(e, Error::Cancelled | Error::Interrupted(_));
                     chunk.push(Err(e));
-                    return (chunk, false, stopping);
+                    return (chunk, false, stopping, before);
                 }
             }
             if started.elapsed() >= CHUNK_LATENCY {
                 break;
             }
         }
-        (chunk, false, false)
+        (chunk, false, false, before)
     }
 }
 
@@ -119,6 +129,11 @@ pub(crate) struct ChunkedPrefetch {
     shared: Arc<Shared>,
     rx: Receiver<Chunk>,
     ready: VecDeque<Result<Element>>,
+    /// The input's state before each chunk in `ready`, the chunk's length, and how many of
+    /// its elements were taken (only the first chunk's can be more than 0).
+    chunk_states: VecDeque<(Option<Result<State>>, usize, usize)>,
+    /// The state before the chunk elements were last taken from, and how many were taken.
+    taken: (Option<Result<State>>, usize),
     finished: bool,
 }
 
@@ -130,7 +145,9 @@ impl ChunkedPrefetch {
         ctx: Arc<Context>,
     ) -> Result<Self> {
         let (tx, rx) = unbounded::<Chunk>();
+        let start = input.save();
         let shared = Arc::new(Shared {
+            saving: AtomicBool::new(start.is_ok()),
             input: Mutex::new(input),
             tx,
             credits: AtomicUsize::new(chunks.max(1)),
@@ -143,11 +160,16 @@ impl ChunkedPrefetch {
             shared,
             rx,
             ready: VecDeque::new(),
+            chunk_states: VecDeque::new(),
+            taken: (Some(start), 0),
             finished: false,
         })
     }
 
-    fn accept(&mut self, (chunk, ended): Chunk) {
+    fn accept(&mut self, (chunk, ended, before): Chunk) {
+        if !chunk.is_empty() {
+            self.chunk_states.push_back((before, chunk.len(), 0));
+        }
         self.ready.extend(chunk);
         self.finished |= ended;
         if !ended {
@@ -157,10 +179,48 @@ impl ChunkedPrefetch {
     }
 }
 
+impl ChunkedPrefetch {
+    /// The next element received, moving `taken` along.
+    fn pop_ready(&mut self) -> Option<Result<Element>> {
+        let result = self.ready.pop_front()?;
+        let front = self
+            .chunk_states
+            .front_mut()
+            .expect("a chunk for every element");
+        if front.2 == 0 {
+            self.taken = (front.0.take(), 0);
+        }
+        front.2 += 1;
+        self.taken.1 += 1;
+        if front.2 == front.1 {
+            self.chunk_states.pop_front();
+        }
+        Some(result)
+    }
+}
+
 impl DatasetIterator for ChunkedPrefetch {
+    /// `["Chunked", state before the last chunk taken from, elements taken from it]`.
+    fn save(&self) -> Result<State> {
+        let state = match &self.taken.0 {
+            Some(state) => state.clone()?,
+            None => {
+                return Err(Error::Unimplemented(
+                    "the iterator's state cannot be saved: an input of a parallel interleave \
+                     cannot save its state"
+                        .into(),
+                ))
+            }
+        };
+        Ok(State::op(
+            "Chunked",
+            vec![state, State::count(self.taken.1 as u64)],
+        ))
+    }
+
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         loop {
-            if let Some(result) = self.ready.pop_front() {
+            if let Some(result) = self.pop_ready() {
                 return result.map(Some);
             }
             if self.finished {
@@ -175,7 +235,7 @@ impl DatasetIterator for ChunkedPrefetch {
 
     fn try_next(&mut self, _ctx: &Context) -> Option<Result<Option<Element>>> {
         loop {
-            if let Some(result) = self.ready.pop_front() {
+            if let Some(result) = self.pop_ready() {
                 return Some(result.map(Some));
             }
             if self.finished {

@@ -5,10 +5,12 @@
 use std::sync::Arc;
 
 use super::chunked::{inside_reading_job, ChunkedPrefetch};
+use super::flat_map::reopen_element;
+use super::parallel::{inline_run, saved_parallel};
 use super::prefetch::prefetching;
 use crate::engine::args::{positive, positive_or_autotune};
 use crate::engine::{
-    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Result,
+    Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Result, State,
 };
 
 pub struct InterleaveNode {
@@ -93,6 +95,57 @@ impl DatasetNode for InterleaveNode {
         }))
     }
 
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Interleave", 5)?;
+        let saved_slots = fields.list(4)?;
+        if saved_slots.len() != self.cycle_length {
+            return Err(fields.malformed(&format!(
+                "has {} slots, this interleave's cycle has {}",
+                saved_slots.len(),
+                self.cycle_length
+            )));
+        }
+        // Inline when replayed: the slots' elements are re-produced in order, no thread ahead.
+        let parallel_buffer = self.parallel_buffer.filter(|_| !replay);
+        let mut slots = Vec::with_capacity(self.cycle_length);
+        for saved in saved_slots {
+            let slot = match saved {
+                State::List(pair) if pair.is_empty() => None,
+                State::List(pair) if pair.len() == 2 => {
+                    let (node, before) = reopen_element(ctx, &self.input, &*self.func, &pair[0])?;
+                    let iterator = restore_slot(ctx, &node, &pair[1], parallel_buffer, replay)?;
+                    Some(Slot { iterator, before })
+                }
+                _ => return Err(fields.malformed("holds a slot that is not a pair of states")),
+            };
+            slots.push(slot);
+        }
+        let cycle_index = fields.count(1)? as usize;
+        let block_index = fields.count(2)? as usize;
+        if cycle_index >= self.cycle_length || block_index >= self.block_length {
+            return Err(fields.malformed("is at a place outside the cycle"));
+        }
+        Ok(Box::new(InterleaveIterator {
+            input: ctx.restore(&self.input, fields.state(0), replay)?,
+            func: self.func.clone(),
+            num_open: slots.iter().filter(|s| s.is_some()).count(),
+            slots,
+            block_length: self.block_length,
+            cycle_index,
+            block_index,
+            end_of_input: fields.flag(3)?,
+            parallel_buffer,
+            any_ready: parallel_buffer.is_some()
+                && !self.deterministic.unwrap_or_else(|| ctx.deterministic()),
+            ctx: ctx.clone(),
+        }))
+    }
+
     fn cardinality(&self) -> Cardinality {
         match self.input.cardinality() {
             Cardinality::Finite(0) => Cardinality::Finite(0),
@@ -101,10 +154,53 @@ impl DatasetNode for InterleaveNode {
     }
 }
 
+/// Restores one slot's reading: inline, or ahead on the shared runtime (a `Chunked` state)
+/// or on a thread of its own (a `Parallel` state, when nested in another interleave).
+fn restore_slot(
+    ctx: &Arc<Context>,
+    node: &Arc<dyn DatasetNode>,
+    state: &State,
+    parallel_buffer: Option<usize>,
+    replay: bool,
+) -> Result<Box<dyn DatasetIterator>> {
+    let (inner, passed) = match state {
+        State::List(items) if matches!(items.first(), Some(State::Text(t)) if &**t == "Chunked") => {
+            let fields = state.fields("Chunked", 2)?;
+            (fields.state(0), fields.count(1)?)
+        }
+        State::List(items) if matches!(items.first(), Some(State::Text(t)) if &**t == "Parallel") =>
+        {
+            let (inner, beyond) = saved_parallel(state)?;
+            inline_run(&beyond)?;
+            (inner, 0)
+        }
+        _ => (state, 0),
+    };
+    let mut iterator = ctx.restore(node, inner, replay)?;
+    if iterator.pass_over(ctx, passed)? < passed {
+        return Err(crate::engine::Error::InvalidArgument(
+            "the state does not fit this dataset: an interleaved input has fewer elements \
+             than the state says were taken"
+                .into(),
+        ));
+    }
+    Ok(match parallel_buffer {
+        None => iterator,
+        Some(_) if inside_reading_job() => Box::new(prefetching(iterator, None, ctx.clone())?),
+        Some(buffer) => Box::new(ChunkedPrefetch::start(iterator, buffer, ctx.clone())?),
+    })
+}
+
+/// An open input of the cycle, and the input's state before the element it was made from.
+struct Slot {
+    iterator: Box<dyn DatasetIterator>,
+    before: State,
+}
+
 struct InterleaveIterator {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn DatasetFn>,
-    slots: Vec<Option<Box<dyn DatasetIterator>>>,
+    slots: Vec<Option<Slot>>,
     block_length: usize,
     cycle_index: usize,
     block_index: usize,
@@ -120,6 +216,8 @@ impl InterleaveIterator {
     /// Fills `slot` with the dataset of the next input element (running on its own thread
     /// when parallel), or notes the end of the input.
     fn open_slot(&mut self, slot: usize, ctx: &Context) -> Result<()> {
+        // Kept for a checkpoint; an input that cannot save fails `save`, not this.
+        let before = self.input.save().unwrap_or(State::Int(-1));
         match self.input.next(ctx)? {
             Some(element) => {
                 let dataset = self.func.call(element)?;
@@ -132,7 +230,10 @@ impl InterleaveIterator {
                         Box::new(ChunkedPrefetch::start(opened, buffer, self.ctx.clone())?)
                     };
                 }
-                self.slots[slot] = Some(opened);
+                self.slots[slot] = Some(Slot {
+                    iterator: opened,
+                    before,
+                });
                 self.num_open += 1;
             }
             None => self.end_of_input = true,
@@ -166,7 +267,7 @@ impl InterleaveIterator {
             let Some(input) = self.slots[slot].as_mut() else {
                 continue;
             };
-            match input.try_next(ctx) {
+            match input.iterator.try_next(ctx) {
                 Some(Ok(Some(element))) => {
                     if k == 0 {
                         self.block_index += 1;
@@ -206,7 +307,7 @@ impl DatasetIterator for InterleaveIterator {
         }
         while !self.end_of_input || self.num_open > 0 {
             if let Some(current) = self.slots[self.cycle_index].as_mut() {
-                if let Some(element) = current.next(ctx)? {
+                if let Some(element) = current.iterator.next(ctx)? {
                     self.block_index += 1;
                     if self.block_index == self.block_length {
                         self.advance_to_next_in_cycle();
@@ -226,5 +327,28 @@ impl DatasetIterator for InterleaveIterator {
             }
         }
         Ok(None)
+    }
+
+    fn save(&self) -> Result<State> {
+        let slots = self
+            .slots
+            .iter()
+            .map(|slot| {
+                Ok(match slot {
+                    None => State::list(Vec::new()),
+                    Some(s) => State::list(vec![s.before.clone(), s.iterator.save()?]),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(State::op(
+            "Interleave",
+            vec![
+                self.input.save()?,
+                State::count(self.cycle_index as u64),
+                State::count(self.block_index as u64),
+                State::flag(self.end_of_input),
+                State::list(slots),
+            ],
+        ))
     }
 }
