@@ -101,6 +101,7 @@ def test_seeds_count_and_op_names_do_not():
 
 def test_files_and_array_contents_count(tmp_path):
     a = ff.data.TFRecordDataset([str(tmp_path / "a")]).fingerprint()
+    assert ff.data.TextLineDataset([str(tmp_path / "a")]).fingerprint() != a
     assert ff.data.TFRecordDataset([str(tmp_path / "b")]).fingerprint() != a
     assert ff.data.TFRecordDataset([str(tmp_path / "a")]).fingerprint() == a
     x = np.arange(100.0)

@@ -181,8 +181,10 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             # is in the fingerprint of the dataset that calls it.
             return result
         bound = signature.bind(*args, **kwargs)
+        # A constructor shared by several dataset classes is named by the class it made.
+        op = type(made).__qualname__ if name.endswith("__init__") else name
         digest = _Digest()
-        digest.field("op", name.encode())
+        digest.field("op", op.encode())
         digest.value(seeds)
         for key, value in bound.arguments.items():
             if key == "name":  # an op's name labels it and changes nothing it yields
@@ -190,7 +192,7 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             digest.field("argument", key.encode())
             digest.value(value)
         made._fingerprint = digest.hexdigest()
-        made._steps = _steps(name, made, bound.arguments)
+        made._steps = _steps(op, made, bound.arguments)
         return result
 
     return wrapper
