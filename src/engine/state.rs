@@ -12,16 +12,31 @@ use super::error::{Error, Result};
 pub enum State {
     Int(i64),
     Text(Arc<str>),
+    /// An operation's name as saved (no allocation); read back as `Text`.
+    Name(&'static str),
     List(Arc<[State]>),
 }
 
 impl State {
-    /// `[name, fields...]`, the state of one operation.
-    pub fn op(name: &str, fields: Vec<State>) -> State {
-        let mut all = Vec::with_capacity(fields.len() + 1);
-        all.push(State::Text(name.into()));
-        all.extend(fields);
-        State::List(all.into())
+    /// `[name, fields...]`, the state of one operation, in one allocation: iterators save
+    /// it for every element some stages buffer.
+    pub fn op(name: &'static str, fields: Vec<State>) -> State {
+        let all: Arc<[State]> = std::iter::once(State::Name(name)).chain(fields).collect();
+        State::List(all)
+    }
+
+    /// The text of a `Text` or `Name`.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            State::Text(t) => Some(t),
+            State::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the state of operation `name`.
+    pub fn is_op(&self, name: &str) -> bool {
+        matches!(self, State::List(items) if items.first().and_then(State::as_text) == Some(name))
     }
 
     pub fn int(v: i64) -> State {
@@ -57,15 +72,15 @@ impl State {
             State::List(items) => items,
             _ => return Err(malformed(name, "is not a list")),
         };
-        match items.first() {
-            Some(State::Text(found)) if &**found == name => {}
-            Some(State::Text(found)) => {
+        match items.first().and_then(State::as_text) {
+            Some(found) if found == name => {}
+            Some(found) => {
                 return Err(Error::InvalidArgument(format!(
                     "the state does not fit this dataset: it holds a {found} where the \
                      dataset has a {name}"
                 )))
             }
-            _ => return Err(malformed(name, "has no operation name")),
+            None => return Err(malformed(name, "has no operation name")),
         }
         if items.len() != count + 1 {
             return Err(malformed(
@@ -119,10 +134,9 @@ impl<'a> Fields<'a> {
     }
 
     pub fn text(&self, i: usize) -> Result<&'a str> {
-        match &self.items[i] {
-            State::Text(v) => Ok(v),
-            _ => Err(malformed(&self.name, &format!("field {i} is not a string"))),
-        }
+        self.items[i]
+            .as_text()
+            .ok_or_else(|| malformed(&self.name, &format!("field {i} is not a string")))
     }
 
     pub fn list(&self, i: usize) -> Result<&'a [State]> {

@@ -164,12 +164,11 @@ fn restore_slot(
     replay: bool,
 ) -> Result<Box<dyn DatasetIterator>> {
     let (inner, passed) = match state {
-        State::List(items) if matches!(items.first(), Some(State::Text(t)) if &**t == "Chunked") => {
+        s if s.is_op("Chunked") => {
             let fields = state.fields("Chunked", 2)?;
             (fields.state(0), fields.count(1)?)
         }
-        State::List(items) if matches!(items.first(), Some(State::Text(t)) if &**t == "Parallel") =>
-        {
+        s if s.is_op("Parallel") => {
             let (inner, beyond) = saved_parallel(state)?;
             inline_run(&beyond)?;
             (inner, 0)

@@ -85,7 +85,7 @@ pub(crate) fn restore_calls<'a>(
 
 /// A map's state: where its calls are, and its input's state.
 pub(crate) fn save_calls(
-    name: &str,
+    name: &'static str,
     position: Position,
     input: &dyn DatasetIterator,
 ) -> Result<State> {

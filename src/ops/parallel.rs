@@ -66,16 +66,15 @@ fn run_work(
 type Outcome = (u64, Result<Option<Element>>, Option<Result<State>>);
 
 /// Where the consumer stands, as a state: the source's state after the longest run of units
-/// taken from the start, and the units taken beyond that run.
+/// taken from the start, and the units taken beyond that run (only out of order).
 struct Taken {
     /// The source's state after unit `prefix - 1` (before any unit: at the start).
     prefix_state: Result<State>,
     prefix: u64,
-    beyond: BTreeSet<u64>,
-    /// Where the input ended, once known.
-    end: Option<u64>,
-    /// The source's states after units not yet part of the run.
-    states: BTreeMap<u64, Result<State>>,
+    /// Units taken beyond the run, with the source's state after each.
+    beyond: BTreeMap<u64, Option<Result<State>>>,
+    /// Where the input ended, once known, and the source's state there.
+    end: Option<(u64, Option<Result<State>>)>,
 }
 
 impl Taken {
@@ -83,55 +82,51 @@ impl Taken {
         Taken {
             prefix_state: start,
             prefix: 0,
-            beyond: BTreeSet::new(),
+            beyond: BTreeMap::new(),
             end: None,
-            states: BTreeMap::new(),
         }
     }
 
-    /// Keeps the state after unit `seq`; none comes after the first that failed, which
-    /// stays the stage's state once the run reaches it.
-    fn record(&mut self, seq: u64, state: Option<Result<State>>) {
-        if let Some(state) = state {
-            self.states.insert(seq, state);
+    /// Unit `seq`, after which the source's state was `state`, was handed out (or passed
+    /// over). No state follows a failed save: that failure stays the stage's state.
+    fn take(&mut self, seq: u64, state: Option<Result<State>>) {
+        if seq != self.prefix {
+            self.beyond.insert(seq, state);
+            return;
+        }
+        self.extend(state);
+        loop {
+            if let Some(state) = self.beyond.remove(&self.prefix) {
+                self.extend(state);
+            } else if self.end.as_ref().is_some_and(|(at, _)| *at == self.prefix) {
+                let (_, state) = self.end.take().expect("checked");
+                self.extend(state);
+            } else {
+                return;
+            }
         }
     }
 
-    /// Unit `seq` was handed out (or passed over).
-    fn take(&mut self, seq: u64) {
-        self.beyond.insert(seq);
-        self.advance();
+    fn extend(&mut self, state: Option<Result<State>>) {
+        if let (Some(state), true) = (state, self.prefix_state.is_ok()) {
+            self.prefix_state = state;
+        }
+        self.prefix += 1;
     }
 
     /// The input ended at `seq`: once every unit before it is taken, so is the end.
-    fn end_at(&mut self, seq: u64) {
-        self.end = Some(seq);
-        self.advance();
-    }
-
-    fn advance(&mut self) {
-        while self.beyond.remove(&self.prefix) || self.end == Some(self.prefix) {
-            if let Some(state) = self.states.remove(&self.prefix) {
-                if self.prefix_state.is_ok() {
-                    self.prefix_state = state;
-                }
-            }
-            // (A unit without a state follows a failed save, already the stage's state.)
-            self.prefix += 1;
-        }
-        // States of units before the run's end are no longer needed.
-        while let Some((&first, _)) = self.states.first_key_value() {
-            if first >= self.prefix {
-                break;
-            }
-            self.states.pop_first();
+    fn end_at(&mut self, seq: u64, state: Option<Result<State>>) {
+        if seq == self.prefix {
+            self.take(seq, state);
+        } else {
+            self.end = Some((seq, state));
         }
     }
 
     fn save(&self) -> Result<State> {
         let beyond = self
             .beyond
-            .iter()
+            .keys()
             .map(|&seq| State::count(seq - self.prefix))
             .collect();
         Ok(State::op(
@@ -174,10 +169,11 @@ pub(crate) struct ParallelStage {
     taken: Taken,
     /// Units to drop when they arrive: taken before the state this stage was restored from.
     pass_over: BTreeSet<u64>,
-    /// Units of `pass_over` that arrived, dropped in their turn.
-    passed: BTreeSet<u64>,
+    /// Units of `pass_over` that arrived, dropped in their turn, with their states.
+    passed: BTreeMap<u64, Option<Result<State>>>,
     budget: TokenBudget,
-    ready: BTreeMap<u64, Result<Element>>,
+    /// Results not handed out yet, with the source's state after each.
+    ready: BTreeMap<u64, (Result<Element>, Option<Result<State>>)>,
     next_seq: u64,
     delivered: u64,
     end_seq: Option<u64>,
@@ -271,7 +267,7 @@ impl ParallelStage {
             results,
             taken: Taken::new(start_state),
             pass_over,
-            passed: BTreeSet::new(),
+            passed: BTreeMap::new(),
             budget,
             ready: BTreeMap::new(),
             next_seq: 0,
@@ -290,18 +286,18 @@ impl ParallelStage {
             let seq = if self.deterministic {
                 self.next_seq
             } else {
-                match self.passed.first() {
-                    Some(&seq) => seq,
+                match self.passed.first_key_value() {
+                    Some((&seq, _)) => seq,
                     None => return,
                 }
             };
-            if !self.passed.remove(&seq) {
+            let Some(state) = self.passed.remove(&seq) else {
                 return;
-            }
+            };
             if self.deterministic {
                 self.next_seq += 1;
             }
-            self.taken.take(seq);
+            self.taken.take(seq, state);
             self.delivered += 1;
             self.budget.give_back(self.last_bytes);
         }
@@ -310,14 +306,14 @@ impl ParallelStage {
     /// The next result that may be handed out now, in the order this stage promises.
     fn take_ready(&mut self) -> Option<Result<Element>> {
         self.drop_passed();
-        let (seq, result) = if self.deterministic {
+        let (seq, (result, state)) = if self.deterministic {
             let r = self.ready.remove(&self.next_seq)?;
             self.next_seq += 1;
             (self.next_seq - 1, r)
         } else {
             self.ready.pop_first()?
         };
-        self.taken.take(seq);
+        self.taken.take(seq, state);
         self.delivered += 1;
         if let Ok(element) = &result {
             self.last_bytes = crate::engine::tensor::element_bytes(element);
@@ -332,20 +328,19 @@ impl ParallelStage {
 
 impl ParallelStage {
     fn accept(&mut self, (seq, result, state): Outcome) {
-        self.taken.record(seq, state);
         match result {
             Ok(None) => {
                 self.end_seq = Some(seq);
-                self.taken.end_at(seq);
+                self.taken.end_at(seq, state);
             }
             _ if self.pass_over.remove(&seq) => {
-                self.passed.insert(seq);
+                self.passed.insert(seq, state);
             }
             Ok(Some(element)) => {
-                self.ready.insert(seq, Ok(element));
+                self.ready.insert(seq, (Ok(element), state));
             }
             Err(e) => {
-                self.ready.insert(seq, Err(e));
+                self.ready.insert(seq, (Err(e), state));
             }
         }
     }

@@ -1,7 +1,14 @@
 //! `Dataset.shuffle(buffer_size, seed, reshuffle_each_iteration)`: fills a buffer of
 //! `buffer_size` elements, then outputs a uniformly chosen one and refills its slot from the
 //! input, as tf.data does. A buffer of 1 keeps the input order.
+//!
+//! Which input element sits in which slot depends only on the seed and on how many elements
+//! were pulled and given out, so the saved state holds those counts, not the buffer: a
+//! restore runs the slot choices again on input indexes (nanoseconds each), then re-reads
+//! the buffered elements from an input state saved at or before the earliest of them. Such
+//! states are kept every `MARK_EVERY` pulls; saving costs the same whatever the buffer size.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::engine::random::{RandomStream, SeedGenerator};
@@ -41,12 +48,14 @@ impl DatasetNode for ShuffleNode {
         Ok(Box::new(ShuffleIterator {
             input: Some(ctx.open(&self.input)?),
             buffer: Vec::new(),
-            origins: Vec::new(),
+            indexes: Vec::new(),
             buffer_size: self.buffer_size,
             rng,
             seed: self.seeds.seed(),
             iteration,
-            pulled: 0,
+            counts: Counts::default(),
+            held: Held::default(),
+            marks: VecDeque::new(),
             unsaveable: None,
         }))
     }
@@ -61,56 +70,63 @@ impl DatasetNode for ShuffleNode {
         state: &State,
         replay: bool,
     ) -> Result<Box<dyn DatasetIterator>> {
-        let fields = state.fields("Shuffle", 7)?;
-        let (seed, iteration, draws) = (fields.bits(0)?, fields.count(1)?, fields.count(2)?);
-        let rng = self
+        let fields = state.fields("Shuffle", 8)?;
+        let (seed, iteration) = (fields.bits(0)?, fields.count(1)?);
+        let counts = Counts {
+            emitted: fields.count(2)?,
+            pulled: fields.count(3)?,
+            ended: fields.flag(4)?,
+        };
+        let mut rng = self
             .seeds
-            .restore(seed, iteration, draws)
+            .restore(seed, iteration, 0)
             .map_err(Error::InvalidArgument)?;
-        let indexes = fields
-            .list(5)?
-            .iter()
-            .map(|s| match s {
-                State::Int(n) if *n >= 0 => Ok(*n as u64),
-                _ => Err(fields.malformed("lists a buffered element that is not a count")),
-            })
-            .collect::<Result<Vec<u64>>>()?;
-        if indexes.len() > self.buffer_size {
-            return Err(fields.malformed(&format!(
-                "holds {} elements, more than the buffer's {}",
-                indexes.len(),
-                self.buffer_size
-            )));
-        }
-        let (buffer, origins) = match fields.maybe(6)? {
-            Some(earliest) => self.refill(ctx, earliest, &indexes)?,
-            None if indexes.is_empty() => (Vec::new(), Vec::new()),
-            None => return Err(fields.malformed("holds elements but no input position")),
+        let slots = replay_choices(self.buffer_size, &counts, &mut rng)
+            .ok_or_else(|| fields.malformed("counts elements the buffer never gave out"))?;
+        let mark = fields.maybe(7)?;
+        let (buffer, held, marks) = match (slots.iter().min(), mark) {
+            (None, _) => (
+                Vec::new(),
+                Held::starting_at(counts.pulled),
+                VecDeque::new(),
+            ),
+            (Some(&earliest), Some(mark)) => {
+                let at = fields.count(6)?;
+                if at > earliest {
+                    return Err(fields.malformed("marks an input position after the buffer's"));
+                }
+                let buffer = self.refill(ctx, (at, mark), &slots)?;
+                let held = Held::holding(&slots, counts.pulled);
+                (buffer, held, VecDeque::from([(at, mark.clone())]))
+            }
+            (Some(_), None) => return Err(fields.malformed("holds elements but no input position")),
         };
         Ok(Box::new(ShuffleIterator {
-            input: ctx.restore_maybe(&self.input, fields.maybe(4)?, replay)?,
+            input: ctx.restore_maybe(&self.input, fields.maybe(5)?, replay)?,
             buffer,
-            origins,
+            indexes: slots,
             buffer_size: self.buffer_size,
             rng,
             seed,
             iteration,
-            pulled: fields.count(3)?,
+            counts,
+            held,
+            marks,
             unsaveable: None,
         }))
     }
 }
 
 impl ShuffleNode {
-    /// Re-produces the buffered elements, at input `indexes` (in buffer order), from the
-    /// input's state `earliest` before the first of them: passing over the elements between
-    /// them (a map's function is not called for those), producing only the buffered ones.
+    /// Re-produces the elements at input `indexes` (in slot order) from `mark`, the input's
+    /// state before index `mark.0`: passing over the elements between them (a map's function
+    /// is not called for those), producing only the buffered ones.
     fn refill(
         &self,
         ctx: &Arc<Context>,
-        earliest: &State,
+        mark: (u64, &State),
         indexes: &[u64],
-    ) -> Result<(Vec<Element>, Vec<Origin>)> {
+    ) -> Result<Vec<Element>> {
         let misfit = || {
             Error::InvalidArgument(
                 "the state does not fit this dataset: its shuffle buffer holds elements the \
@@ -120,78 +136,171 @@ impl ShuffleNode {
         };
         let mut order: Vec<usize> = (0..indexes.len()).collect();
         order.sort_by_key(|&i| indexes[i]);
-        let mut input = ctx.restore(&self.input, earliest, true)?;
-        let mut at = indexes[order[0]];
-        let mut slots: Vec<Option<(Element, Origin)>> = (0..indexes.len()).map(|_| None).collect();
+        let mut input = ctx.restore(&self.input, mark.1, true)?;
+        let mut at = mark.0;
+        let mut slots: Vec<Option<Element>> = (0..indexes.len()).map(|_| None).collect();
         for i in order {
-            let gap = indexes[i].checked_sub(at).ok_or_else(misfit)?;
+            let gap = indexes[i] - at;
             if input.pass_over(ctx, gap)? < gap {
                 return Err(misfit());
             }
-            let before = input.save()?;
-            let element = input.next(ctx)?.ok_or_else(misfit)?;
-            slots[i] = Some((
-                element,
-                Origin {
-                    index: indexes[i],
-                    before,
-                },
-            ));
+            slots[i] = Some(input.next(ctx)?.ok_or_else(misfit)?);
             at = indexes[i] + 1;
         }
         Ok(slots
             .into_iter()
             .map(|s| s.expect("every slot filled"))
-            .unzip())
+            .collect())
     }
 }
 
-/// Where a buffered element came from: its index in the input and the input's state before
-/// it, from which a restored iterator produces it again.
-#[derive(Clone)]
-struct Origin {
-    index: u64,
-    before: State,
+/// Input states are kept before every this many pulls, to re-read a buffer from.
+const MARK_EVERY: u64 = 64;
+
+/// How far a pass got: elements given out and pulled, and whether the input ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Counts {
+    emitted: u64,
+    pulled: u64,
+    ended: bool,
+}
+
+/// The slot choices of a pass that got to `target`, run again on input indexes: the index
+/// in each slot of the buffer then, with `rng` where the pass left it. `None` when the counts
+/// are not ones a pass reaches.
+fn replay_choices(buffer_size: usize, target: &Counts, rng: &mut RandomStream) -> Option<Vec<u64>> {
+    let available = if target.ended {
+        target.pulled
+    } else {
+        u64::MAX
+    };
+    let mut slots: Vec<u64> = Vec::new();
+    let mut pulled = 0u64;
+    let pull = |pulled: &mut u64| {
+        (*pulled < available).then(|| {
+            *pulled += 1;
+            *pulled - 1
+        })
+    };
+    for _ in 0..target.emitted {
+        while slots.len() < buffer_size {
+            match pull(&mut pulled) {
+                Some(index) => slots.push(index),
+                None => break,
+            }
+        }
+        if slots.is_empty() {
+            return None;
+        }
+        let i = rng.below(slots.len() as u64) as usize;
+        match pull(&mut pulled) {
+            Some(index) => slots[i] = index,
+            None => {
+                slots.swap_remove(i);
+            }
+        }
+    }
+    (pulled == target.pulled).then_some(slots)
+}
+
+/// Which input indexes the buffer holds, as a window from the oldest: finding the oldest
+/// after any element leaves costs O(1) on average.
+#[derive(Default)]
+struct Held {
+    /// The index of `present[0]`.
+    start: u64,
+    present: VecDeque<bool>,
+}
+
+impl Held {
+    fn starting_at(next: u64) -> Self {
+        Held {
+            start: next,
+            present: VecDeque::new(),
+        }
+    }
+
+    /// The window of a restored buffer holding `indexes`, `pulled` elements in.
+    fn holding(indexes: &[u64], pulled: u64) -> Self {
+        let start = indexes.iter().copied().min().unwrap_or(pulled);
+        let mut present: VecDeque<bool> = (start..pulled).map(|_| false).collect();
+        for &i in indexes {
+            present[(i - start) as usize] = true;
+        }
+        Held { start, present }
+    }
+
+    fn push(&mut self) {
+        self.present.push_back(true);
+    }
+
+    fn remove(&mut self, index: u64) {
+        self.present[(index - self.start) as usize] = false;
+        while self.present.front() == Some(&false) {
+            self.present.pop_front();
+            self.start += 1;
+        }
+    }
+
+    /// The oldest index held, or the next to be pulled when none is.
+    fn oldest(&self) -> u64 {
+        self.start
+    }
 }
 
 struct ShuffleIterator {
     input: Option<Box<dyn DatasetIterator>>,
     buffer: Vec<Element>,
-    /// The buffered elements' origins, slot for slot; empty once a state could not be saved.
-    origins: Vec<Origin>,
+    /// The input index of each buffered element, slot for slot.
+    indexes: Vec<u64>,
     buffer_size: usize,
     rng: RandomStream,
     seed: u64,
     iteration: u64,
-    /// Input elements pulled in this pass.
-    pulled: u64,
+    counts: Counts,
+    held: Held,
+    /// Input states before some pulls `(index, state)`, oldest first: the last one at or
+    /// before the oldest element held, and those after it.
+    marks: VecDeque<(u64, State)>,
     /// Why this pass's state cannot be saved, once an input state could not be.
     unsaveable: Option<Error>,
 }
 
 impl ShuffleIterator {
-    fn pull(&mut self, ctx: &Context) -> Result<Option<(Element, Option<Origin>)>> {
+    /// The next input element, and its index.
+    fn pull(&mut self, ctx: &Context) -> Result<Option<Element>> {
         let Some(input) = self.input.as_mut() else {
             return Ok(None);
         };
-        let before = match &self.unsaveable {
-            None => match input.save() {
-                Ok(state) => Some(state),
+        if self.counts.pulled % MARK_EVERY == 0 && self.unsaveable.is_none() {
+            match input.save() {
+                Ok(state) => self.marks.push_back((self.counts.pulled, state)),
                 Err(e) => {
                     self.unsaveable = Some(e);
-                    self.origins.clear();
-                    None
+                    self.marks.clear();
                 }
-            },
-            Some(_) => None,
-        };
-        let next = input.next(ctx)?;
-        if next.is_none() {
-            self.input = None;
+            }
         }
-        let index = self.pulled;
-        self.pulled += next.is_some() as u64;
-        Ok(next.map(|e| (e, before.map(|before| Origin { index, before }))))
+        let next = input.next(ctx)?;
+        match next {
+            Some(_) => {
+                self.counts.pulled += 1;
+                self.held.push();
+            }
+            None => {
+                self.input = None;
+                self.counts.ended = true;
+            }
+        }
+        Ok(next)
+    }
+
+    /// Drops the marks no longer needed: all but the last at or before the oldest element.
+    fn prune_marks(&mut self) {
+        let oldest = self.held.oldest();
+        while self.marks.len() > 1 && self.marks[1].0 <= oldest {
+            self.marks.pop_front();
+        }
     }
 }
 
@@ -199,9 +308,9 @@ impl DatasetIterator for ShuffleIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         while self.buffer.len() < self.buffer_size {
             match self.pull(ctx)? {
-                Some((e, origin)) => {
+                Some(e) => {
                     self.buffer.push(e);
-                    self.origins.extend(origin);
+                    self.indexes.push(self.counts.pulled - 1);
                 }
                 None => break,
             }
@@ -210,20 +319,20 @@ impl DatasetIterator for ShuffleIterator {
             return Ok(None);
         }
         let i = self.rng.below(self.buffer.len() as u64) as usize;
+        let gone = self.indexes[i];
         let out = match self.pull(ctx)? {
-            Some((replacement, origin)) => {
-                if let Some(origin) = origin {
-                    self.origins[i] = origin;
-                }
+            Some(replacement) => {
+                self.indexes[i] = self.counts.pulled - 1;
                 std::mem::replace(&mut self.buffer[i], replacement)
             }
             None => {
-                if !self.origins.is_empty() {
-                    self.origins.swap_remove(i);
-                }
+                self.indexes.swap_remove(i);
                 self.buffer.swap_remove(i)
             }
         };
+        self.held.remove(gone);
+        self.prune_marks();
+        self.counts.emitted += 1;
         Ok(Some(out))
     }
 
@@ -231,18 +340,20 @@ impl DatasetIterator for ShuffleIterator {
         if let Some(e) = &self.unsaveable {
             return Err(e.clone());
         }
-        let (_, draws) = self.rng.position();
-        let earliest = self.origins.iter().min_by_key(|o| o.index);
+        let oldest = self.held.oldest();
+        let mark = self.marks.iter().rev().find(|(at, _)| *at <= oldest);
+        let holds_any = !self.buffer.is_empty();
         Ok(State::op(
             "Shuffle",
             vec![
                 State::bits(self.seed),
                 State::count(self.iteration),
-                State::count(draws),
-                State::count(self.pulled),
+                State::count(self.counts.emitted),
+                State::count(self.counts.pulled),
+                State::flag(self.counts.ended),
                 save_maybe(&self.input)?,
-                State::list(self.origins.iter().map(|o| State::count(o.index)).collect()),
-                State::maybe(earliest.map(|o| o.before.clone())),
+                State::count(mark.map_or(0, |m| m.0)),
+                State::maybe(mark.filter(|_| holds_any).map(|m| m.1.clone())),
             ],
         ))
     }

@@ -13,6 +13,7 @@ pub fn state_to_py<'py>(py: Python<'py>, state: &State) -> PyResult<Bound<'py, P
     Ok(match state {
         State::Int(v) => v.into_pyobject(py)?.into_any(),
         State::Text(s) => PyString::new(py, s).into_any(),
+        State::Name(s) => PyString::new(py, s).into_any(),
         State::List(items) => {
             let list = PyList::empty(py);
             for item in items.iter() {
