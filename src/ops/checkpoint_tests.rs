@@ -4,20 +4,25 @@
 use std::sync::Arc;
 
 use super::batch::BatchNode;
+use super::concatenate::ConcatenateNode;
 use super::file_records::{record_file_fn, FileOptions};
 use super::filter::FilterNode;
 use super::flat_map::FlatMapNode;
 use super::from_tensor_slices::FromTensorSlicesNode;
 use super::from_tensors::FromTensorsNode;
+use super::ignore_errors::IgnoreErrorsNode;
 use super::interleave::InterleaveNode;
 use super::map::MapNode;
 use super::parallel_map::ParallelMapNode;
 use super::prefetch::PrefetchNode;
 use super::range::RangeNode;
 use super::repeat::RepeatNode;
+use super::shard::ShardNode;
 use super::shuffle::ShuffleNode;
 use super::skip::SkipNode;
 use super::take::TakeNode;
+use super::take_while::TakeWhileNode;
+use super::zip::ZipNode;
 use crate::engine::{Context, DType, DatasetNode, Element, Error, Result, State, Tensor};
 use crate::formats::compression::Compression;
 use crate::formats::tfrecord::TfRecordWriter;
@@ -132,6 +137,22 @@ fn counting() {
         )
     });
     round_trips(|| Arc::new(PrefetchNode::new(range(15), 3).unwrap()));
+}
+
+#[test]
+fn combining() {
+    round_trips(|| Arc::new(ZipNode::new(vec![range(5), range(7)])));
+    round_trips(|| Arc::new(ConcatenateNode::new(range(4), range(3))));
+    round_trips(|| {
+        Arc::new(TakeWhileNode::new(
+            range(10),
+            Arc::new(|e: Element| -> Result<Element> {
+                Ok(vec![Tensor::scalar(e[0].as_slice::<i64>().unwrap()[0] < 6)])
+            }),
+        ))
+    });
+    round_trips(|| Arc::new(ShardNode::new(range(17), 3, 1).unwrap()));
+    round_trips(|| Arc::new(IgnoreErrorsNode::new(range(6), false)));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State};
 
 pub struct ConcatenateNode {
     first: Arc<dyn DatasetNode>,
@@ -20,6 +20,22 @@ impl DatasetNode for ConcatenateNode {
         Ok(Box::new(ConcatenateIterator {
             current: ctx.open(&self.first)?,
             second: Some(self.second.clone()),
+            ctx: ctx.clone(),
+        }))
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Concatenate", 2)?;
+        let on_second = fields.flag(0)?;
+        let node = if on_second { &self.second } else { &self.first };
+        Ok(Box::new(ConcatenateIterator {
+            current: ctx.restore(node, fields.state(1), replay)?,
+            second: (!on_second).then(|| self.second.clone()),
             ctx: ctx.clone(),
         }))
     }
@@ -51,5 +67,12 @@ impl DatasetIterator for ConcatenateIterator {
                 None => return Ok(None),
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Concatenate",
+            vec![State::flag(self.second.is_none()), self.current.save()?],
+        ))
     }
 }

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+};
 
 pub struct IgnoreErrorsNode {
     input: Arc<dyn DatasetNode>,
@@ -31,6 +33,19 @@ impl DatasetNode for IgnoreErrorsNode {
             _ => Cardinality::Unknown,
         }
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let input = state.fields("IgnoreErrors", 1)?.state(0);
+        Ok(Box::new(IgnoreErrorsIterator {
+            input: ctx.restore(&self.input, input, replay)?,
+            log_warning: self.log_warning,
+        }))
+    }
 }
 
 struct IgnoreErrorsIterator {
@@ -53,5 +68,9 @@ impl DatasetIterator for IgnoreErrorsIterator {
                 ok => return ok,
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("IgnoreErrors", vec![self.input.save()?]))
     }
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+};
 
 pub struct ShardNode {
     input: Arc<dyn DatasetNode>,
@@ -45,6 +47,24 @@ impl DatasetNode for ShardNode {
             .cardinality()
             .map(|c| c / n + u64::from(c % n > i))
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Shard", 2)?;
+        let gap = fields.count(0)?;
+        if gap >= self.num_shards {
+            return Err(fields.malformed("skips more than a round of shards"));
+        }
+        Ok(Box::new(ShardIterator {
+            input: ctx.restore(&self.input, fields.state(1), replay)?,
+            gap,
+            num_shards: self.num_shards,
+        }))
+    }
 }
 
 struct ShardIterator {
@@ -61,5 +81,12 @@ impl DatasetIterator for ShardIterator {
         }
         self.gap = self.num_shards - 1;
         self.input.next(ctx)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Shard",
+            vec![State::count(self.gap), self.input.save()?],
+        ))
     }
 }

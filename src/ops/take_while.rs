@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use super::filter::holds;
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Result,
+    save_maybe, Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Result,
+    State,
 };
 
 pub struct TakeWhileNode {
@@ -32,6 +33,19 @@ impl DatasetNode for TakeWhileNode {
             _ => Cardinality::Unknown,
         }
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let input = state.fields("TakeWhile", 1)?.maybe(0)?;
+        Ok(Box::new(TakeWhileIterator {
+            input: ctx.restore_maybe(&self.input, input, replay)?,
+            predicate: self.predicate.clone(),
+        }))
+    }
 }
 
 struct TakeWhileIterator {
@@ -51,5 +65,9 @@ impl DatasetIterator for TakeWhileIterator {
                 Ok(None)
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("TakeWhile", vec![save_maybe(&self.input)?]))
     }
 }

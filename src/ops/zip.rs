@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result};
+use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Result, State};
 
 pub struct ZipNode {
     inputs: Vec<Arc<dyn DatasetNode>>,
@@ -20,6 +20,30 @@ impl DatasetNode for ZipNode {
             .inputs
             .iter()
             .map(|n| ctx.open(n))
+            .collect::<Result<_>>()?;
+        Ok(Box::new(ZipIterator { inputs }))
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Zip", 1)?;
+        let saved = fields.list(0)?;
+        if saved.len() != self.inputs.len() {
+            return Err(fields.malformed(&format!(
+                "has {} inputs, this zip {}",
+                saved.len(),
+                self.inputs.len()
+            )));
+        }
+        let inputs = self
+            .inputs
+            .iter()
+            .zip(saved)
+            .map(|(n, s)| ctx.restore(n, s, replay))
             .collect::<Result<_>>()?;
         Ok(Box::new(ZipIterator { inputs }))
     }
@@ -52,5 +76,14 @@ impl DatasetIterator for ZipIterator {
             }
         }
         Ok(Some(out))
+    }
+
+    fn save(&self) -> Result<State> {
+        let inputs = self
+            .inputs
+            .iter()
+            .map(|i| i.save())
+            .collect::<Result<_>>()?;
+        Ok(State::op("Zip", vec![State::list(inputs)]))
     }
 }
