@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from harness import optional
+from harness import optional, spread
 
 ELEMENT_FLOATS = 1 << 20
 LARGE_ELEMENTS = 400
@@ -146,11 +145,6 @@ def run_child(workload: str, system: str) -> dict | None:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def spread(values: list[float], scale: float, fmt: str) -> str:
-    lo, mid, hi = min(values) / scale, statistics.median(values) / scale, max(values) / scale
-    return f"{mid:{fmt}} ({lo:{fmt}}-{hi:{fmt}})"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
@@ -176,7 +170,7 @@ def main() -> None:
                 continue
 
             def column(key: str, scale: float, fmt: str, results=results) -> str:
-                return spread([r[key] for r in results], scale, fmt)
+                return spread([r[key] for r in results], fmt, scale)
 
             print(
                 f"  {system:<10} first epoch {column('first_peak', 1e6, '.0f')}"
@@ -186,7 +180,7 @@ def main() -> None:
             )
             if workload == "large":
                 ratio = [r["peak"] / LARGE_LIVE_BYTES for r in results]
-                print(f"  {'':<10} peak / live buffers {spread(ratio, 1, '.2f')}")
+                print(f"  {'':<10} peak / live buffers {spread(ratio, '.2f')}")
 
 
 if __name__ == "__main__":

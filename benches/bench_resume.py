@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import spread
 
 FRACTION = 0.9
 
@@ -68,10 +69,6 @@ def _child(mode: str, state_path: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _spread(values: list[float], fmt: str) -> str:
-    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -89,9 +86,9 @@ def main() -> None:
             size.append(saved["state_bytes"])
             first.append(_child("resume", state_path)["first_s"])
     print(f"image pipeline, shuffle(1000), state saved at {FRACTION:.0%} of the first epoch")
-    print(f"  reaching that point:          {_spread(reach, '.3f')} s")
-    print(f"  set_state to first element:   {_spread(first, '.3f')} s")
-    print(f"  state size:                   {_spread(size, '.0f')} bytes")
+    print(f"  reaching that point:          {spread(reach, '.3f')} s")
+    print(f"  set_state to first element:   {spread(first, '.3f')} s")
+    print(f"  state size:                   {spread(size, '.0f')} bytes")
 
 
 if __name__ == "__main__":

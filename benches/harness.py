@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,3 +54,10 @@ def report(title: str, results: list[Result], unit: str = "elements") -> None:
         if base is not None and r is not base and not r.system.startswith("ferroflow"):
             ratio = f"   ferroflow is {base.rate / r.rate:6.2f}x"
         print(f"  {r.system:<22} {r.rate:14,.0f} {unit}/s  ({r.seconds:.3f} s){ratio}")
+
+
+def spread(values: list[float], fmt: str, scale: float = 1.0) -> str:
+    """The median of ``values`` with their range, as ``median (low-high)``, each divided by
+    ``scale`` and formatted with ``fmt``."""
+    lo, mid, hi = min(values) / scale, statistics.median(values) / scale, max(values) / scale
+    return f"{mid:{fmt}} ({lo:{fmt}}-{hi:{fmt}})"

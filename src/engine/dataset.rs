@@ -352,11 +352,20 @@ impl Context {
 
     /// Opens `node` as a stage of this pass: its iterator, instrumented for statistics.
     pub fn open(self: &Arc<Self>, node: &Arc<dyn DatasetNode>) -> Result<Box<dyn DatasetIterator>> {
+        self.instrumented(node, || node.make_iterator(self))
+    }
+
+    /// The iterator `start` makes for `node`, as a stage of this pass.
+    fn instrumented(
+        &self,
+        node: &Arc<dyn DatasetNode>,
+        start: impl FnOnce() -> Result<Box<dyn DatasetIterator>>,
+    ) -> Result<Box<dyn DatasetIterator>> {
         let stats = self.stats.stage(node.name());
         if let Some(note) = node.note() {
             stats.note(note);
         }
-        let mut inner = self.stats.measure(&stats, || node.make_iterator(self))?;
+        let mut inner = self.stats.measure(&stats, start)?;
         inner.set_stats(stats.clone());
         Ok(Box::new(Instrumented::new(
             inner,
@@ -373,17 +382,7 @@ impl Context {
         state: &State,
         replay: bool,
     ) -> Result<Box<dyn DatasetIterator>> {
-        let stats = self.stats.stage(node.name());
-        let mut inner = self
-            .stats
-            .measure(&stats, || node.restore(self, state, replay))?;
-        inner.set_stats(stats.clone());
-        Ok(Box::new(Instrumented::new(
-            inner,
-            stats,
-            self.stats.clone(),
-            node.name(),
-        )))
+        self.instrumented(node, || node.restore(self, state, replay))
     }
 
     /// `restore` for an input saved by `save_maybe`: `None` where it had ended.

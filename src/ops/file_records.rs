@@ -188,15 +188,7 @@ impl<F: RecordFormat> RecordFileNode<F> {
 
 impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
     fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        Ok(Box::new(RecordFileIterator::<F> {
-            reader: None,
-            node: RecordFileNode::new(self.path.clone(), self.options),
-            scratch: Vec::new(),
-            file_name: self
-                .options
-                .located
-                .then(|| self.path.display().to_string()),
-        }))
+        Ok(Box::new(self.iterator(None)))
     }
 
     fn cardinality(&self) -> Cardinality {
@@ -217,15 +209,22 @@ impl<F: RecordFormat> DatasetNode for RecordFileNode<F> {
             ENDED => None,
             _ => return Err(fields.malformed("field 0 is not a reading phase")),
         };
-        Ok(Box::new(RecordFileIterator::<F> {
-            reader: Some(reader),
+        Ok(Box::new(self.iterator(Some(reader))))
+    }
+}
+
+impl<F: RecordFormat> RecordFileNode<F> {
+    /// An iterator over this file with `reader` (`None`: not opened yet).
+    fn iterator(&self, reader: Option<Option<F::Reader>>) -> RecordFileIterator<F> {
+        RecordFileIterator::<F> {
+            reader,
             node: RecordFileNode::new(self.path.clone(), self.options),
             scratch: Vec::new(),
             file_name: self
                 .options
                 .located
                 .then(|| self.path.display().to_string()),
-        }))
+        }
     }
 }
 
