@@ -22,6 +22,7 @@ use super::shuffle::ShuffleNode;
 use super::skip::SkipNode;
 use super::take::TakeNode;
 use super::take_while::TakeWhileNode;
+use super::unbatch::UnbatchNode;
 use super::zip::ZipNode;
 use crate::engine::{Context, DType, DatasetNode, Element, Error, Result, State, Tensor};
 use crate::formats::compression::Compression;
@@ -137,6 +138,10 @@ fn counting() {
         )
     });
     round_trips(|| Arc::new(PrefetchNode::new(range(15), 3).unwrap()));
+    round_trips(|| {
+        let batched: Node = Arc::new(BatchNode::new(range(14), 4, false).unwrap());
+        Arc::new(UnbatchNode::new(batched))
+    });
 }
 
 #[test]

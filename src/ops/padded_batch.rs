@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::batch::{batched_cardinality, check_batch_size, is_batch};
 use crate::engine::{
-    take_up_to, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    save_maybe, take_up_to, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error,
+    Result, State, Tensor,
 };
 
 /// The shape to pad one component to: `None` dimensions take the largest size in the batch.
@@ -130,6 +131,21 @@ impl DatasetNode for PaddedBatchNode {
             self.drop_remainder,
         )
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let input = state.fields("PaddedBatch", 1)?.maybe(0)?;
+        Ok(Box::new(PaddedBatchIterator {
+            input: ctx.restore_maybe(&self.input, input, replay)?,
+            batch_size: self.batch_size,
+            padding: self.padding.clone(),
+            drop_remainder: self.drop_remainder,
+        }))
+    }
 }
 
 struct PaddedBatchIterator {
@@ -152,5 +168,9 @@ impl DatasetIterator for PaddedBatchIterator {
             return Ok(None);
         }
         self.padding.batch(&elements, None).map(Some)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("PaddedBatch", vec![save_maybe(&self.input)?]))
     }
 }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+    Tensor,
 };
 
 pub struct UnbatchNode {
@@ -21,8 +22,40 @@ impl DatasetNode for UnbatchNode {
         Ok(Box::new(UnbatchIterator {
             input: ctx.open(&self.input)?,
             current: Vec::new(),
+            current_before: None,
             rows: 0,
             next_row: 0,
+        }))
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Unbatch", 3)?;
+        let next_row = fields.count(1)? as usize;
+        let (current, before) = match fields.maybe(2)? {
+            None => (Vec::new(), None),
+            Some(before) => {
+                let mut replayed = ctx.restore(&self.input, before, true)?;
+                let batch = replayed
+                    .next(ctx)?
+                    .ok_or_else(|| fields.malformed("is inside a batch its input does not have"))?;
+                (batch, Some(before.clone()))
+            }
+        };
+        let rows = current.first().map(Tensor::rows).transpose()?.unwrap_or(0);
+        if next_row > rows {
+            return Err(fields.malformed("is past the end of its batch"));
+        }
+        Ok(Box::new(UnbatchIterator {
+            input: ctx.restore(&self.input, fields.state(0), replay)?,
+            current,
+            current_before: before,
+            rows,
+            next_row,
         }))
     }
 
@@ -38,6 +71,8 @@ impl DatasetNode for UnbatchNode {
 struct UnbatchIterator {
     input: Box<dyn DatasetIterator>,
     current: Element,
+    /// The input's state before `current`, to make it again when restored.
+    current_before: Option<State>,
     rows: usize,
     next_row: usize,
 }
@@ -46,9 +81,12 @@ impl UnbatchIterator {
     /// Makes sure rows are available; false at the end of the input.
     fn fill(&mut self, ctx: &Context) -> Result<bool> {
         while self.next_row >= self.rows {
+            // Kept for a checkpoint; an input that cannot save fails `save`, not this.
+            let before = self.input.save().ok();
             let Some(element) = self.input.next(ctx)? else {
                 return Ok(false);
             };
+            self.current_before = before;
             let rows = element.first().map(Tensor::rows).transpose()?.unwrap_or(0);
             for (i, t) in element.iter().enumerate() {
                 if t.rows()? != rows {
@@ -104,5 +142,26 @@ impl DatasetIterator for UnbatchIterator {
             .map(|c| Tensor::concat_rows(&pieces.iter().map(|p| p[c].clone()).collect::<Vec<_>>()))
             .collect::<Result<_>>()?;
         Ok(Some(Batch { rows, tensors }))
+    }
+
+    fn save(&self) -> Result<State> {
+        let mid_batch = self.next_row < self.rows;
+        let before = match (&self.current_before, mid_batch) {
+            (Some(before), true) => Some(before.clone()),
+            (None, true) => {
+                return Err(self.input.save().err().unwrap_or_else(|| {
+                    crate::engine::Error::Internal("unbatch lost its batch's position".into())
+                }))
+            }
+            (_, false) => None,
+        };
+        Ok(State::op(
+            "Unbatch",
+            vec![
+                self.input.save()?,
+                State::count(if mid_batch { self.next_row as u64 } else { 0 }),
+                State::maybe(before),
+            ],
+        ))
     }
 }
