@@ -125,6 +125,31 @@ def test_record_files_resume_at_their_byte_offsets(tmp_path, compression, reads)
         assert resumed == reference
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_parquet_resumes_at_its_row_group_and_row(tmp_path, shuffled):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = []
+    for i in range(3):
+        path = str(tmp_path / f"part-{i}.parquet")
+        ids = np.arange(i * 100, i * 100 + 37 + 5 * i)
+        pq.write_table(pa.table({"id": ids, "sq": ids * ids}), path, row_group_size=8)
+        paths.append(path)
+
+    def make():
+        return (
+            ff.data.ParquetDataset(paths, num_parallel_reads=2, shuffle_row_groups=shuffled, seed=4)
+            .shuffle(10, seed=1)
+            .batch(7)
+            .repeat(2)
+        )
+
+    for cut in (0, 1, 9, 18, 30, 36):
+        reference, resumed = _cut_and_resume(make, cut)
+        assert resumed == reference
+
+
 def test_text_lines_resume(tmp_path):
     path = tmp_path / "lines.txt"
     path.write_text("".join(f"line {i}\r\n" for i in range(40)))

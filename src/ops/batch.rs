@@ -107,6 +107,7 @@ impl DatasetNode for BatchNode {
             batch_size: self.batch_size,
             drop_remainder: self.drop_remainder,
             ragged: self.ragged.clone(),
+            ended: false,
         }))
     }
 
@@ -131,6 +132,7 @@ impl DatasetNode for BatchNode {
                 batch_size: self.batch_size,
                 drop_remainder: self.drop_remainder,
                 ragged: self.ragged.clone(),
+                ended: false,
             }));
         };
         let (assembly, beyond) = saved_parallel(state)?;
@@ -143,6 +145,7 @@ impl DatasetNode for BatchNode {
                 batch_size: self.batch_size,
                 drop_remainder: self.drop_remainder,
                 ragged: self.ragged.clone(),
+                ended: false,
             }));
         }
         let source = BatchAssembly {
@@ -162,6 +165,7 @@ impl DatasetNode for BatchNode {
 
 struct BatchIterator {
     input: Option<Box<dyn DatasetIterator>>,
+    ended: bool,
     batch_size: usize,
     drop_remainder: bool,
     ragged: Arc<[bool]>,
@@ -169,18 +173,18 @@ struct BatchIterator {
 
 impl DatasetIterator for BatchIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        let Some(input) = self.input.as_mut() else {
+        let Some(input) = self.input.as_mut().filter(|_| !self.ended) else {
             return Ok(None);
         };
+        // An ended input is kept: its state still holds the seeds and passes of the stages
+        // under it, which the epochs after a restored one need.
         match input.next_ragged_batch(ctx, self.batch_size, &self.ragged)? {
             Some(batch) if is_batch(batch.rows, self.batch_size, self.drop_remainder) => {
-                if batch.rows < self.batch_size {
-                    self.input = None;
-                }
+                self.ended = batch.rows < self.batch_size;
                 Ok(Some(batch.tensors))
             }
             _ => {
-                self.input = None;
+                self.ended = true;
                 Ok(None)
             }
         }
@@ -207,10 +211,8 @@ impl UnitSource for BatchAssembly {
             return Ok(None);
         };
         let (elements, ended) = take_up_to(&mut **input, ctx, self.batch_size)?;
-        if ended {
-            self.done = true;
-            self.input = None;
-        }
+        // The ended input is kept, as `BatchIterator` keeps it.
+        self.done = ended;
         if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }

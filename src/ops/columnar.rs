@@ -2,6 +2,9 @@
 //! is split into units (row groups, record batches) that are the unit of parallel reading,
 //! sharding and shuffling; rows are cut from the units' Arrow columns, and `batch(n)` slices
 //! `n` consecutive rows of each column at once instead of stacking rows.
+//!
+//! A pass's state is its unit order's seed and iteration, and the place in that order and
+//! the row in that unit of the next row to give; restoring reads from that unit on.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -10,9 +13,11 @@ use arrow_array::ArrayRef;
 use crossbeam_channel::{bounded, Receiver};
 
 use crate::engine::pool::on_pool_thread;
+use crate::engine::random::RandomStream;
 use crate::engine::random::SeedGenerator;
 use crate::engine::{
-    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+    Tensor,
 };
 use crate::formats::arrow_read::{
     leaf_arrays, row_to_tensor, rows_to_ragged, rows_to_tensor, LeafSpec, NullPolicy,
@@ -69,27 +74,78 @@ impl ColumnarNode {
         let (count, index) = self.order.shard;
         (index..self.source.units()).step_by(count)
     }
-}
 
-impl DatasetNode for ColumnarNode {
-    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+    /// A pass over the units in the order `stream` shuffles them into (`None`: in file
+    /// order), from the `from`-th on.
+    fn iterator(
+        &self,
+        stream: Option<RandomStream>,
+        seed: (u64, u64),
+        from: usize,
+    ) -> ColumnarIterator {
         let mut units: Vec<usize> = self.selected_units().collect();
-        if let Some(seeds) = &self.order.shuffle {
-            let mut stream = seeds.next_stream();
+        if let Some(mut stream) = stream {
             for i in (1..units.len()).rev() {
                 units.swap(i, stream.below(i as u64 + 1) as usize);
             }
         }
-        Ok(Box::new(ColumnarIterator {
+        let total = units.len();
+        ColumnarIterator {
             source: self.source.clone(),
             leaves: self.leaves.clone(),
             fills: self.fills.clone(),
             parallel_reads: self.order.parallel_reads,
-            unread: units.into(),
+            unread: units.into_iter().enumerate().skip(from).collect(),
             reading: VecDeque::new(),
             loaded: VecDeque::new(),
             pos: 0,
-        }))
+            seed,
+            total,
+            next_row: (from, 0),
+        }
+    }
+}
+
+impl DatasetNode for ColumnarNode {
+    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+        let (seed, iteration, stream) = match &self.order.shuffle {
+            Some(seeds) => {
+                let (iteration, stream) = seeds.next_iteration();
+                (seeds.seed(), iteration, Some(stream))
+            }
+            None => (0, 0, None),
+        };
+        Ok(Box::new(self.iterator(stream, (seed, iteration), 0)))
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Columnar", 5)?;
+        let (seed, iteration) = (fields.bits(0)?, fields.count(1)?);
+        let (units, at, row) = (fields.count(2)?, fields.count(3)?, fields.count(4)?);
+        let count = self.selected_units().count() as u64;
+        if units != count || at > units {
+            return Err(fields.malformed(&format!(
+                "is at unit {at} of {units}, where this dataset reads {count} units"
+            )));
+        }
+        let stream = match &self.order.shuffle {
+            Some(seeds) => Some(
+                seeds
+                    .restore(seed, iteration, 0)
+                    .map_err(Error::InvalidArgument)?,
+            ),
+            None => None,
+        };
+        let mut it = self.iterator(stream, (seed, iteration), at as usize);
+        if it.skip(ctx, row)? < row {
+            return Err(fields.malformed("is at a row its unit does not have"));
+        }
+        Ok(Box::new(it))
     }
 
     fn cardinality(&self) -> Cardinality {
@@ -107,6 +163,8 @@ impl DatasetNode for ColumnarNode {
 /// A record batch of a unit with its leaf columns found.
 struct Loaded {
     unit: usize,
+    /// The unit's place in the pass's order.
+    place: usize,
     /// The batch's first row within its unit.
     first_row: u64,
     rows: usize,
@@ -120,14 +178,25 @@ struct ColumnarIterator {
     leaves: Arc<Vec<LeafSpec>>,
     fills: Arc<HashMap<String, Tensor>>,
     parallel_reads: usize,
-    unread: VecDeque<usize>,
+    /// The units not read yet, with their places in the pass's order.
+    unread: VecDeque<(usize, usize)>,
     reading: VecDeque<Reading>,
     loaded: VecDeque<Loaded>,
     /// The next row of `loaded.front()`.
     pos: usize,
+    /// The unit order's seed and iteration, for the saved state.
+    seed: (u64, u64),
+    /// Units in the pass.
+    total: usize,
+    /// The place in the order and the row in that unit of the next row to give.
+    next_row: (usize, u64),
 }
 
-fn load(source: &dyn BatchSource, leaves: &[LeafSpec], unit: usize) -> Result<Vec<Loaded>> {
+fn load(
+    source: &dyn BatchSource,
+    leaves: &[LeafSpec],
+    (place, unit): (usize, usize),
+) -> Result<Vec<Loaded>> {
     let mut first_row = 0;
     let mut out = Vec::new();
     for batch in source.read(unit)? {
@@ -135,6 +204,7 @@ fn load(source: &dyn BatchSource, leaves: &[LeafSpec], unit: usize) -> Result<Ve
             .map_err(|e| Error::invalid(format!("{}: {e}", source.locate(unit, first_row))))?;
         out.push(Loaded {
             unit,
+            place,
             first_row,
             rows: batch.num_rows(),
             columns,
@@ -203,6 +273,13 @@ impl ColumnarIterator {
         }
     }
 
+    /// Records where the next row is, after rows of `loaded.front()` were given.
+    fn note_position(&mut self) {
+        if let Some(front) = self.loaded.front() {
+            self.next_row = (front.place, front.first_row + self.pos as u64);
+        }
+    }
+
     fn policy<'a>(&'a self, locate: &'a dyn Fn(usize) -> String) -> NullPolicy<'a> {
         NullPolicy {
             fills: &self.fills,
@@ -227,6 +304,7 @@ impl DatasetIterator for ColumnarIterator {
             .map(|(array, leaf)| row_to_tensor(array, leaf, row, &policy))
             .collect::<Result<Element>>()?;
         self.pos += 1;
+        self.note_position();
         Ok(Some(element))
     }
 
@@ -263,6 +341,7 @@ impl DatasetIterator for ColumnarIterator {
             }
             rows += end - start;
             self.pos = end;
+            self.note_position();
         }
         if rows == 0 {
             return Ok(None);
@@ -293,8 +372,22 @@ impl DatasetIterator for ColumnarIterator {
             let step = ((front.rows - self.pos) as u64).min(n - done);
             self.pos += step as usize;
             done += step;
+            self.note_position();
         }
         Ok(done)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Columnar",
+            vec![
+                State::bits(self.seed.0),
+                State::count(self.seed.1),
+                State::count(self.total as u64),
+                State::count(self.next_row.0 as u64),
+                State::count(self.next_row.1),
+            ],
+        ))
     }
 }
 

@@ -121,6 +121,7 @@ impl DatasetNode for PaddedBatchNode {
             batch_size: self.batch_size,
             padding: self.padding.clone(),
             drop_remainder: self.drop_remainder,
+            ended: false,
         }))
     }
 
@@ -144,12 +145,14 @@ impl DatasetNode for PaddedBatchNode {
             batch_size: self.batch_size,
             padding: self.padding.clone(),
             drop_remainder: self.drop_remainder,
+            ended: false,
         }))
     }
 }
 
 struct PaddedBatchIterator {
     input: Option<Box<dyn DatasetIterator>>,
+    ended: bool,
     batch_size: usize,
     padding: Arc<Padding>,
     drop_remainder: bool,
@@ -157,13 +160,12 @@ struct PaddedBatchIterator {
 
 impl DatasetIterator for PaddedBatchIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        let Some(input) = self.input.as_mut() else {
+        let Some(input) = self.input.as_mut().filter(|_| !self.ended) else {
             return Ok(None);
         };
         let (elements, ended) = take_up_to(&mut **input, ctx, self.batch_size)?;
-        if ended {
-            self.input = None;
-        }
+        // The ended input is kept, as `BatchIterator` keeps it.
+        self.ended = ended;
         if !is_batch(elements.len(), self.batch_size, self.drop_remainder) {
             return Ok(None);
         }

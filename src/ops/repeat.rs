@@ -23,13 +23,18 @@ impl RepeatNode {
 
 impl DatasetNode for RepeatNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        Ok(Box::new(RepeatIterator {
+        let mut it = RepeatIterator {
             input: self.input.clone(),
             ctx: ctx.clone(),
             current: None,
+            current_ended: false,
             epochs_left: self.count,
             epoch_was_empty: false,
-        }))
+        };
+        // Opened now, not on the first `next`: a state saved before any element then holds
+        // the seeds the input's stages picked, and a restored pass uses them.
+        it.open_epoch()?;
+        Ok(Box::new(it))
     }
 
     fn cardinality(&self) -> Cardinality {
@@ -48,7 +53,7 @@ impl DatasetNode for RepeatNode {
         state: &State,
         replay: bool,
     ) -> Result<Box<dyn DatasetIterator>> {
-        let fields = state.fields("Repeat", 3)?;
+        let fields = state.fields("Repeat", 4)?;
         let epochs_left = match fields.int(0)? {
             -1 => None,
             n => Some(u64::try_from(n).map_err(|_| fields.malformed("field 0 is below -1"))?),
@@ -56,7 +61,8 @@ impl DatasetNode for RepeatNode {
         Ok(Box::new(RepeatIterator {
             input: self.input.clone(),
             ctx: ctx.clone(),
-            current: ctx.restore_maybe(&self.input, fields.maybe(2)?, replay)?,
+            current: ctx.restore_maybe(&self.input, fields.maybe(3)?, replay)?,
+            current_ended: fields.flag(2)?,
             epochs_left,
             epoch_was_empty: fields.flag(1)?,
         }))
@@ -66,30 +72,42 @@ impl DatasetNode for RepeatNode {
 struct RepeatIterator {
     input: Arc<dyn DatasetNode>,
     ctx: Arc<Context>,
+    /// The epoch being read; once it ends it is kept until the next one opens, because its
+    /// state still holds the seeds and passes of the stages under it.
     current: Option<Box<dyn DatasetIterator>>,
+    current_ended: bool,
     epochs_left: Option<u64>,
     epoch_was_empty: bool,
+}
+
+impl RepeatIterator {
+    /// Opens the next epoch; false when none is left.
+    fn open_epoch(&mut self) -> Result<bool> {
+        match &mut self.epochs_left {
+            Some(0) => return Ok(false),
+            Some(k) => *k -= 1,
+            None => {}
+        }
+        self.current = Some(self.ctx.open(&self.input)?);
+        self.current_ended = false;
+        self.epoch_was_empty = true;
+        Ok(true)
+    }
 }
 
 impl DatasetIterator for RepeatIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         loop {
-            if self.current.is_none() {
-                match &mut self.epochs_left {
-                    Some(0) => return Ok(None),
-                    Some(k) => *k -= 1,
-                    None => {}
-                }
-                self.current = Some(self.ctx.open(&self.input)?);
-                self.epoch_was_empty = true;
+            if (self.current.is_none() || self.current_ended) && !self.open_epoch()? {
+                return Ok(None);
             }
-            match self.current.as_mut().expect("set above").next(ctx)? {
+            match self.current.as_mut().expect("opened above").next(ctx)? {
                 Some(element) => {
                     self.epoch_was_empty = false;
                     return Ok(Some(element));
                 }
                 None => {
-                    self.current = None;
+                    self.current_ended = true;
                     // An empty input would otherwise be restarted forever.
                     if self.epoch_was_empty {
                         self.epochs_left = Some(0);
@@ -108,6 +126,7 @@ impl DatasetIterator for RepeatIterator {
             vec![
                 State::int(epochs_left),
                 State::flag(self.epoch_was_empty),
+                State::flag(self.current_ended),
                 save_maybe(&self.current)?,
             ],
         ))

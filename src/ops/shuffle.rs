@@ -269,7 +269,7 @@ struct ShuffleIterator {
 impl ShuffleIterator {
     /// The next input element, and its index.
     fn pull(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        let Some(input) = self.input.as_mut() else {
+        let Some(input) = self.input.as_mut().filter(|_| !self.counts.ended) else {
             return Ok(None);
         };
         if self.counts.pulled % MARK_EVERY == 0 && self.unsaveable.is_none() {
@@ -287,10 +287,9 @@ impl ShuffleIterator {
                 self.counts.pulled += 1;
                 self.held.push();
             }
-            None => {
-                self.input = None;
-                self.counts.ended = true;
-            }
+            // The ended input is kept: its state still holds the seeds and passes of the
+            // stages under it, which the epochs after a restored one need.
+            None => self.counts.ended = true,
         }
         Ok(next)
     }
