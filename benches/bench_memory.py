@@ -21,13 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
-from harness import optional, spread
+from harness import optional, run_fresh, spread
 
 ELEMENT_FLOATS = 1 << 20
 LARGE_ELEMENTS = 400
@@ -134,17 +131,6 @@ def child(workload: str, system: str) -> None:
     )
 
 
-def run_child(workload: str, system: str) -> dict | None:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", workload, system],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
@@ -159,7 +145,7 @@ def main() -> None:
         runs: dict[str, list[dict]] = {s: [] for s in systems}
         for _ in range(args.runs):
             for system in systems:  # alternated, so that drift hits every system alike
-                result = run_child(workload, system)
+                result = run_fresh(__file__, workload, system)
                 if result is not None:
                     runs[system].append(result)
         print(f"\n{workload}: peak resident memory above the process's baseline, MB")

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from harness import spread
+from harness import run_fresh, spread
 
 FRACTION = 0.9
 
@@ -58,17 +56,6 @@ def resume_child(state_path: str) -> None:
     print(json.dumps({"first_s": time.perf_counter() - start}))
 
 
-def _child(mode: str, state_path: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, state_path],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parent,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -81,10 +68,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         state_path = str(Path(tmp) / "state.json")
         for _ in range(args.runs):
-            saved = _child("save", state_path)
+            saved = run_fresh(__file__, "save", state_path)
             reach.append(saved["reach_s"])
             size.append(saved["state_bytes"])
-            first.append(_child("resume", state_path)["first_s"])
+            first.append(run_fresh(__file__, "resume", state_path)["first_s"])
     print(f"image pipeline, shuffle(1000), state saved at {FRACTION:.0%} of the first epoch")
     print(f"  reaching that point:          {spread(reach, '.3f')} s")
     print(f"  set_state to first element:   {spread(first, '.3f')} s")

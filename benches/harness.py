@@ -4,11 +4,16 @@ is installed, in one process, and print rates with ratios against ferroflow."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -61,3 +66,16 @@ def spread(values: list[float], fmt: str, scale: float = 1.0) -> str:
     ``scale`` and formatted with ``fmt``."""
     lo, mid, hi = min(values) / scale, statistics.median(values) / scale, max(values) / scale
     return f"{mid:{fmt}} ({lo:{fmt}}-{hi:{fmt}})"
+
+
+def run_fresh(script: str, *args: str) -> Any:
+    """Runs ``python script --child args...`` in a fresh process and returns the JSON value
+    the child printed last."""
+    out = subprocess.run(
+        [sys.executable, script, "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(script).parent,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])

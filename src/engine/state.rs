@@ -133,12 +133,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn text(&self, i: usize) -> Result<&'a str> {
-        self.items[i]
-            .as_text()
-            .ok_or_else(|| malformed(&self.name, &format!("field {i} is not a string")))
-    }
-
     pub fn list(&self, i: usize) -> Result<&'a [State]> {
         match &self.items[i] {
             State::List(v) => Ok(v),

@@ -98,7 +98,8 @@ pub(crate) fn reopen_element(
     Ok((func.call(element)?, before.clone()))
 }
 
-/// The dataset being read, and the input's state before the element it was made from.
+/// A dataset being read (by a flat_map, or in an interleave's slot), and the input's state
+/// before the element it was made from.
 pub(crate) struct Current {
     pub iterator: Box<dyn DatasetIterator>,
     pub input_before: State,

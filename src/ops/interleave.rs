@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::chunked::{inside_reading_job, ChunkedPrefetch};
-use super::flat_map::reopen_element;
+use super::flat_map::{reopen_element, Current};
 use super::parallel::{inline_run, saved_parallel};
 use super::prefetch::prefetching;
 use crate::engine::args::{positive, positive_or_autotune};
@@ -117,9 +117,13 @@ impl DatasetNode for InterleaveNode {
             let slot = match saved {
                 State::List(pair) if pair.is_empty() => None,
                 State::List(pair) if pair.len() == 2 => {
-                    let (node, before) = reopen_element(ctx, &self.input, &*self.func, &pair[0])?;
+                    let (node, input_before) =
+                        reopen_element(ctx, &self.input, &*self.func, &pair[0])?;
                     let iterator = restore_slot(ctx, &node, &pair[1], parallel_buffer, replay)?;
-                    Some(Slot { iterator, before })
+                    Some(Current {
+                        iterator,
+                        input_before,
+                    })
                 }
                 _ => return Err(fields.malformed("holds a slot that is not a pair of states")),
             };
@@ -190,16 +194,10 @@ fn restore_slot(
     })
 }
 
-/// An open input of the cycle, and the input's state before the element it was made from.
-struct Slot {
-    iterator: Box<dyn DatasetIterator>,
-    before: State,
-}
-
 struct InterleaveIterator {
     input: Box<dyn DatasetIterator>,
     func: Arc<dyn DatasetFn>,
-    slots: Vec<Option<Slot>>,
+    slots: Vec<Option<Current>>,
     block_length: usize,
     cycle_index: usize,
     block_index: usize,
@@ -229,9 +227,9 @@ impl InterleaveIterator {
                         Box::new(ChunkedPrefetch::start(opened, buffer, self.ctx.clone())?)
                     };
                 }
-                self.slots[slot] = Some(Slot {
+                self.slots[slot] = Some(Current {
                     iterator: opened,
-                    before,
+                    input_before: before,
                 });
                 self.num_open += 1;
             }
@@ -335,7 +333,7 @@ impl DatasetIterator for InterleaveIterator {
             .map(|slot| {
                 Ok(match slot {
                     None => State::list(Vec::new()),
-                    Some(s) => State::list(vec![s.before.clone(), s.iterator.save()?]),
+                    Some(s) => State::list(vec![s.input_before.clone(), s.iterator.save()?]),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

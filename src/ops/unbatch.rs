@@ -146,19 +146,15 @@ impl DatasetIterator for UnbatchIterator {
 
     fn save(&self) -> Result<State> {
         let mid_batch = self.next_row < self.rows;
-        let before = match (&self.current_before, mid_batch) {
-            (Some(before), true) => Some(before.clone()),
-            (None, true) => {
-                return Err(self.input.save().err().unwrap_or_else(|| {
-                    crate::engine::Error::Internal("unbatch lost its batch's position".into())
-                }))
-            }
-            (_, false) => None,
-        };
+        let input = self.input.save()?;
+        let before = self.current_before.clone().filter(|_| mid_batch);
+        if mid_batch && before.is_none() {
+            return Err(Error::Internal("unbatch lost its batch's position".into()));
+        }
         Ok(State::op(
             "Unbatch",
             vec![
-                self.input.save()?,
+                input,
                 State::count(if mid_batch { self.next_row as u64 } else { 0 }),
                 State::maybe(before),
             ],

@@ -183,33 +183,35 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         bound = signature.bind(*args, **kwargs)
         # A constructor shared by several dataset classes is named by the class it made.
         op = type(made).__qualname__ if name.endswith("__init__") else name
+        receiver, own = _split(made, bound.arguments)
+        # Digested once, for both the fingerprint and the call chain: arrays by content.
+        arguments = fingerprint_of(own)
         digest = _Digest()
         digest.field("op", op.encode())
         digest.value(seeds)
-        for key, value in bound.arguments.items():
-            if key == "name":  # an op's name labels it and changes nothing it yields
-                continue
-            digest.field("argument", key.encode())
-            digest.value(value)
+        if receiver is not None:
+            digest.field("input", receiver._fingerprint.encode())
+        digest.field("arguments", arguments.encode())
         made._fingerprint = digest.hexdigest()
-        made._steps = _steps(op, made, bound.arguments)
+        made._steps = (*(receiver._steps if receiver is not None else ()), (op, arguments))
         return result
 
     return wrapper
 
 
-def _steps(name: str, made: Any, arguments: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The calls along a dataset's first input, each with a digest of its own arguments,
-    to say which call differs when two fingerprints do."""
+def _split(made: Any, arguments: dict[str, Any]) -> tuple[Any, list[tuple[str, Any]]]:
+    """The dataset a method was called on (None for a source or a constructor's own
+    ``self``), and the call's other arguments but ``name`` (an op's name labels it and
+    changes nothing it yields). The receiver starts the call chain (``_steps``) that says
+    which call differs when two fingerprints do."""
     values = list(arguments.values())
     receiver = values[0] if values else None
-    if receiver is made or not isinstance(getattr(receiver, "_steps", None), tuple):
-        receiver = None  # a source, or a constructor's own `self`
+    if receiver is made or not isinstance(getattr(receiver, "_fingerprint", None), str):
+        receiver = None
     own = [
         (k, v) for k, v in arguments.items() if k != "name" and v is not receiver and v is not made
     ]
-    earlier = receiver._steps if receiver is not None else ()
-    return (*earlier, (name, fingerprint_of(own)))
+    return receiver, own
 
 
 def first_difference(saved: list[Any], current: tuple[tuple[str, str], ...]) -> str:
