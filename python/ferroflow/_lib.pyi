@@ -138,6 +138,7 @@ class NativeDataset:
         ram_budget: int = 0,
         timeline: bool = False,
         state: Any = None,
+        probe: bool = False,
     ) -> NativeIterator: ...
 
 @final

@@ -294,6 +294,10 @@ pub struct PipelineOptions {
     pub ram_budget: u64,
     /// Whether to record a timeline of every stage call.
     pub timeline: bool,
+    /// A pass that only looks at the first element (to learn the element structure): it
+    /// takes no epoch of the datasets' seeds and pass counters, so the passes a program
+    /// iterates get the same ones with or without it, before or after a restore.
+    pub probe: bool,
 }
 
 impl Default for PipelineOptions {
@@ -303,6 +307,7 @@ impl Default for PipelineOptions {
             deterministic: true,
             ram_budget: 0,
             timeline: false,
+            probe: false,
         }
     }
 }
@@ -408,6 +413,11 @@ impl Context {
     /// The worker pool the pipeline's parallel stages share.
     pub fn pool(&self) -> &WorkerPool {
         &self.pool
+    }
+
+    /// Whether this pass only probes the first element (see `PipelineOptions::probe`).
+    pub fn probing(&self) -> bool {
+        self.options.probe
     }
 
     /// How many threads of CPU work the pipeline may use.

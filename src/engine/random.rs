@@ -93,18 +93,14 @@ impl SeedGenerator {
         }
     }
 
-    /// The stream for the next iteration: a new one per iteration when reshuffling, else
-    /// the same one every time.
-    pub fn next_stream(&self) -> RandomStream {
-        self.next_iteration().1
-    }
-
-    /// The next iteration's number and stream, the number for an iterator's saved state.
-    pub fn next_iteration(&self) -> (u64, RandomStream) {
-        let iteration = if self.reshuffle_each_iteration {
-            self.iterations.fetch_add(1, Ordering::Relaxed)
-        } else {
-            0
+    /// The next iteration's number and stream, the number for an iterator's saved state:
+    /// a new one per iteration when reshuffling, else the same one every time. A probing
+    /// pass (`Context::probing`) gets the next iteration's stream without taking it.
+    pub fn next_iteration(&self, probing: bool) -> (u64, RandomStream) {
+        let iteration = match (self.reshuffle_each_iteration, probing) {
+            (false, _) => 0,
+            (true, false) => self.iterations.fetch_add(1, Ordering::Relaxed),
+            (true, true) => self.iterations.load(Ordering::Relaxed),
         };
         (iteration, self.stream_of(iteration))
     }
@@ -169,16 +165,16 @@ mod tests {
     fn seeded_generators_repeat_and_reshuffle() {
         let a = SeedGenerator::new(Some(1), true);
         let b = SeedGenerator::new(Some(1), true);
-        let (mut a0, mut b0) = (a.next_stream(), b.next_stream());
+        let (mut a0, mut b0) = (a.next_iteration(false).1, b.next_iteration(false).1);
         assert_eq!(a0.next_u64(), b0.next_u64());
         assert_ne!(
-            a.next_stream().next_u64(),
+            a.next_iteration(false).1.next_u64(),
             RandomStream::new(mix(1, 0)).next_u64()
         );
         let fixed = SeedGenerator::new(Some(1), false);
         assert_eq!(
-            fixed.next_stream().next_u64(),
-            fixed.next_stream().next_u64()
+            fixed.next_iteration(false).1.next_u64(),
+            fixed.next_iteration(false).1.next_u64()
         );
     }
 }

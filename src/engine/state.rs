@@ -6,7 +6,12 @@
 
 use std::sync::Arc;
 
+use base64::engine::general_purpose::STANDARD_NO_PAD as BASE64;
+use base64::Engine;
+
 use super::error::{Error, Result};
+use super::serialize::{write_element, ElementReader};
+use super::tensor::Element;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
@@ -58,6 +63,19 @@ impl State {
 
     pub fn list(items: Vec<State>) -> State {
         State::List(items.into())
+    }
+
+    /// Bytes an operation must keep (a key it has seen), as base64 text.
+    pub fn bytes(v: &[u8]) -> State {
+        State::Text(BASE64.encode(v).into())
+    }
+
+    /// Values an operation carries from element to element (a scan's state): small tensors,
+    /// serialized as a cache file holds them.
+    pub fn element(element: &Element) -> State {
+        let mut out = Vec::new();
+        write_element(&mut out, element).expect("writing to memory");
+        State::bytes(&out)
     }
 
     /// An optional state: an empty list for none, a one-item list for some.
@@ -140,6 +158,44 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field saved by `State::bytes`.
+    pub fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        bytes_of(&self.items[i])
+            .ok_or_else(|| malformed(&self.name, &format!("field {i} is not base64 text")))
+    }
+
+    /// A list field of items saved by `State::bytes`.
+    pub fn bytes_list(&self, i: usize) -> Result<Vec<Vec<u8>>> {
+        self.list(i)?
+            .iter()
+            .map(|item| {
+                bytes_of(item).ok_or_else(|| {
+                    malformed(
+                        &self.name,
+                        &format!("field {i} holds an item not base64 text"),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A field saved by `State::element`.
+    pub fn element(&self, i: usize) -> Result<Element> {
+        let bytes = self.bytes(i)?;
+        let what = format!("field {i} of the {} state", self.name);
+        let mut reader = ElementReader::new(&bytes[..], bytes.len() as u64, what);
+        let element = reader
+            .read_element()
+            .map_err(|e| malformed(&self.name, &format!("field {i} is no element: {e}")))?;
+        if reader.remaining() != 0 {
+            return Err(malformed(
+                &self.name,
+                &format!("field {i} holds more than an element"),
+            ));
+        }
+        Ok(element)
+    }
+
     /// A field saved by `State::maybe`.
     pub fn maybe(&self, i: usize) -> Result<Option<&'a State>> {
         match self.list(i)? {
@@ -152,10 +208,28 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A field listing states saved by `State::maybe`, one per input.
+    pub fn maybes(&self, i: usize) -> Result<Vec<Option<&'a State>>> {
+        self.list(i)?
+            .iter()
+            .map(|item| match item {
+                State::List(v) if v.len() <= 1 => Ok(v.first()),
+                _ => Err(malformed(
+                    &self.name,
+                    &format!("field {i} holds an item that is not an optional state"),
+                )),
+            })
+            .collect()
+    }
+
     /// Fails naming this operation.
     pub fn malformed(&self, what: &str) -> Error {
         malformed(&self.name, what)
     }
+}
+
+fn bytes_of(state: &State) -> Option<Vec<u8>> {
+    BASE64.decode(state.as_text()?).ok()
 }
 
 fn malformed(name: &str, what: &str) -> Error {

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::compression::Compression;
-use super::open_records;
+use super::{open_records, open_records_at};
 use crate::engine::{Error, Result};
 
 /// Where the records lie in a file.
@@ -65,6 +65,49 @@ impl FixedLengthReader {
             stream.name,
             layout,
         ))
+    }
+
+    /// Opens `path` with the next record at byte `offset` of the uncompressed stream (an
+    /// `offset()` of an earlier reader of the file).
+    pub fn open_at(
+        path: &Path,
+        layout: FixedLayout,
+        compression: Compression,
+        buffer_size: Option<usize>,
+        offset: u64,
+    ) -> Result<FixedLengthReader> {
+        if offset == 0 {
+            return FixedLengthReader::open(path, layout, compression, buffer_size);
+        }
+        let header = layout.header_bytes as u64;
+        let record = layout.record_bytes as u64;
+        let records = offset
+            .checked_sub(header)
+            .filter(|body| body % record == 0)
+            .map(|body| body / record)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "malformed iterator state: byte {offset} of {} is not where a record \
+                     starts",
+                    path.display()
+                ))
+            })?;
+        let stream = open_records_at(path, compression, buffer_size, offset)?;
+        if let Some(size) = stream.plain_len {
+            check_body(&stream.name, layout, size)?;
+        }
+        let mut reader = FixedLengthReader::from_reader(stream.input, stream.name, layout);
+        reader.header_skipped = true;
+        reader.records = records;
+        Ok(reader)
+    }
+
+    /// The byte offset of the next record in the uncompressed stream.
+    pub fn offset(&self) -> u64 {
+        if !self.header_skipped {
+            return 0;
+        }
+        self.layout.header_bytes as u64 + self.records * self.layout.record_bytes as u64
     }
 
     /// Reads from an uncompressed, buffered byte source; `name` is what error messages call

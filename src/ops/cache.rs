@@ -1,6 +1,17 @@
 //! `Dataset.cache(filename="")`: the first complete pass over the input is kept, in memory or
 //! in a file, and every later pass reads it back instead of recomputing. A pass that stops
-//! early keeps nothing, as in tf.data.
+//! early keeps nothing, as in tf.data. Every pass that fills the cache starts its input
+//! where the first one began, so the cache's order does not depend on which of two passes
+//! running at once finishes first (where tf.data's next pass after an abandoned one would
+//! reshuffle, this one repeats the first pass's order).
+//!
+//! A saved pass that was reading the cache holds its place in it; one that was filling it
+//! holds its input's position and the input's state when that first pass began. A restored
+//! filling pass goes on from its input without keeping anything (the elements before the
+//! cut are gone with the process); the next pass then fills the cache from that first-pass
+//! state, so it holds the order the first pass had. A restored reading pass whose cache is
+//! gone (a memory cache in a new process) fills it that way before going on, which costs
+//! one pass over the input.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -10,17 +21,27 @@ use std::sync::{Arc, Mutex};
 use tempfile::NamedTempFile;
 
 use crate::engine::serialize::{write_element, ElementReader};
-use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result};
+use crate::engine::state::Fields;
+use crate::engine::{
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+};
 
 const MAGIC: &[u8] = b"FFCACHE2";
+
+/// A finished memory cache.
+type Elements = Arc<Vec<Element>>;
 
 pub struct CacheNode {
     input: Arc<dyn DatasetNode>,
     store: Store,
+    /// The input's state when the first pass that filled the cache began: every pass that
+    /// fills it starts there, so the cache holds that pass's order whichever pass keeps it,
+    /// and a restored pipeline fills it in that order again.
+    first_pass: Arc<Mutex<Option<State>>>,
 }
 
 enum Store {
-    Memory(Arc<Mutex<Option<Arc<Vec<Element>>>>>),
+    Memory(Arc<Mutex<Option<Elements>>>),
     /// The finished cache file and the description of the pipeline it caches (its element
     /// structure), which a file must carry to be replayed.
     File {
@@ -28,6 +49,10 @@ enum Store {
         description: String,
     },
 }
+
+/// A saved pass's phase.
+const FILLING: i64 = 0;
+const READING: i64 = 1;
 
 impl CacheNode {
     /// `filename` empty caches in memory; `description` names what a cache file holds.
@@ -40,74 +65,266 @@ impl CacheNode {
                 description: description.to_string(),
             }
         };
-        CacheNode { input, store }
+        CacheNode {
+            input,
+            store,
+            first_pass: Arc::default(),
+        }
+    }
+
+    fn first_pass(&self) -> Option<State> {
+        self.first_pass.lock().expect("cache lock").clone()
+    }
+
+    /// A reader of the finished cache at element `index` (and, in a file, byte `offset`),
+    /// or `None` when the cache is not finished.
+    fn reader_at(
+        &self,
+        index: u64,
+        offset: Option<u64>,
+    ) -> Result<Option<Box<dyn DatasetIterator>>> {
+        let first_pass = self.first_pass();
+        match &self.store {
+            Store::Memory(slot) => {
+                let Some(elements) = slot.lock().expect("cache lock").clone() else {
+                    return Ok(None);
+                };
+                if index > elements.len() as u64 {
+                    return Err(Error::InvalidArgument(format!(
+                        "the state does not fit this dataset: it reads element {index} of a \
+                         cache of {}",
+                        elements.len()
+                    )));
+                }
+                Ok(Some(Box::new(MemoryReader {
+                    elements,
+                    next: index as usize,
+                    first_pass,
+                })))
+            }
+            Store::File { path, description } if path.exists() => {
+                let mut reader = FileCacheReader::open(path, description, first_pass)?;
+                if let Some(offset) = offset {
+                    reader.seek(index, offset)?;
+                }
+                Ok(Some(Box::new(reader)))
+            }
+            Store::File { .. } => Ok(None),
+        }
+    }
+
+    /// A pass that fills the cache (or, without `keep`, only passes its input on), from
+    /// `input` when given, else from the first pass's state when one is known.
+    fn filler(
+        &self,
+        ctx: &Arc<Context>,
+        input: Option<Box<dyn DatasetIterator>>,
+        given: u64,
+        keep: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        // Every filling pass starts where the first one began, so whichever finishes first
+        // (two may run at once) keeps the same elements in the same order.
+        let mut first = self.first_pass.lock().expect("cache lock");
+        let input = match (input, first.clone()) {
+            (Some(input), _) => input,
+            (None, Some(state)) => ctx.restore(&self.input, &state, false)?,
+            (None, None) => {
+                let input = ctx.open(&self.input)?;
+                *first = input.save().ok();
+                input
+            }
+        };
+        let start = match first.clone() {
+            Some(state) => Ok(state),
+            None => input.save(),
+        };
+        drop(first);
+        let sink: Option<Box<dyn Sink>> = match (&self.store, keep) {
+            (_, false) => None,
+            (Store::Memory(slot), true) => Some(Box::new(MemorySink {
+                elements: Vec::new(),
+                slot: slot.clone(),
+            })),
+            (Store::File { path, description }, true) => {
+                Some(Box::new(FileSink::create(path, description)?))
+            }
+        };
+        Ok(Box::new(Filling {
+            input,
+            sink,
+            given,
+            start,
+        }))
     }
 }
 
 impl DatasetNode for CacheNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        match &self.store {
-            Store::Memory(slot) => {
-                if let Some(done) = slot.lock().expect("cache lock").clone() {
-                    return Ok(Box::new(MemoryReader {
-                        elements: done,
-                        next: 0,
-                    }));
-                }
-                Ok(Box::new(MemoryWriter {
-                    input: ctx.open(&self.input)?,
-                    elements: Vec::new(),
-                    slot: slot.clone(),
-                }))
-            }
-            Store::File { path, description } if path.exists() => {
-                Ok(Box::new(FileCacheReader::open(path, description)?))
-            }
-            Store::File { path, description } => Ok(Box::new(FileCacheWriter::create(
-                path,
-                description,
-                ctx.open(&self.input)?,
-            )?)),
+        match self.reader_at(0, None)? {
+            Some(reader) => Ok(reader),
+            None => self.filler(ctx, None, 0, true),
         }
     }
 
     fn cardinality(&self) -> Cardinality {
         self.input.cardinality()
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Cache", 5)?;
+        let (index, offset) = (fields.count(1)?, fields.count(2)?);
+        if let Some(first) = fields.maybe(3)? {
+            self.first_pass
+                .lock()
+                .expect("cache lock")
+                .get_or_insert_with(|| first.clone());
+        }
+        match fields.int(0)? {
+            FILLING => {
+                let saved = fields
+                    .maybe(4)?
+                    .ok_or_else(|| fields.malformed("fills the cache with no input"))?;
+                let input = ctx.restore(&self.input, saved, replay)?;
+                self.filler(ctx, Some(input), index, false)
+            }
+            READING => self.restore_reader(ctx, &fields, index, offset),
+            _ => Err(fields.malformed("has no phase 0 or 1")),
+        }
+    }
+}
+
+impl CacheNode {
+    /// A reader at a saved place, filling the cache first when it is gone.
+    fn restore_reader(
+        &self,
+        ctx: &Arc<Context>,
+        fields: &Fields<'_>,
+        index: u64,
+        offset: u64,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        if let Some(reader) = self.reader_at(index, Some(offset))? {
+            return Ok(reader);
+        }
+        if self.first_pass().is_none() {
+            return Err(fields
+                .malformed("reads a cache that is gone and holds no state to fill it again from"));
+        }
+        let mut filler = self.filler(ctx, None, 0, true)?;
+        while filler.next(ctx)?.is_some() {}
+        self.reader_at(index, Some(offset))?
+            .ok_or_else(|| Error::Internal("a cache just filled is not there".into()))
+    }
+}
+
+/// The state of a pass over a cache.
+fn cache_state(
+    phase: i64,
+    index: u64,
+    offset: u64,
+    first_pass: Option<State>,
+    input: Option<State>,
+) -> State {
+    State::op(
+        "Cache",
+        vec![
+            State::int(phase),
+            State::count(index),
+            State::count(offset),
+            State::maybe(first_pass),
+            State::maybe(input),
+        ],
+    )
 }
 
 struct MemoryReader {
-    elements: Arc<Vec<Element>>,
+    elements: Elements,
     next: usize,
+    first_pass: Option<State>,
 }
 
 impl DatasetIterator for MemoryReader {
     fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
         let element = self.elements.get(self.next).cloned();
-        self.next += 1;
+        self.next = (self.next + 1).min(self.elements.len());
         Ok(element)
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(cache_state(
+            READING,
+            self.next as u64,
+            0,
+            self.first_pass.clone(),
+            None,
+        ))
     }
 }
 
-struct MemoryWriter {
-    input: Box<dyn DatasetIterator>,
-    elements: Vec<Element>,
-    slot: Arc<Mutex<Option<Arc<Vec<Element>>>>>,
+/// Where a filling pass keeps the elements; `finish` makes the cache whole.
+trait Sink: Send {
+    fn add(&mut self, element: &Element) -> Result<()>;
+    fn finish(&mut self) -> Result<()>;
 }
 
-impl DatasetIterator for MemoryWriter {
+/// A pass over the input that keeps what it gives in a sink, if it has one.
+struct Filling {
+    input: Box<dyn DatasetIterator>,
+    sink: Option<Box<dyn Sink>>,
+    given: u64,
+    /// The input's state when the first filling began (why it cannot be saved, if so).
+    start: Result<State>,
+}
+
+impl DatasetIterator for Filling {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         match self.input.next(ctx)? {
             Some(element) => {
-                self.elements.push(element.clone());
+                if let Some(sink) = self.sink.as_mut() {
+                    sink.add(&element)?;
+                }
+                self.given += 1;
                 Ok(Some(element))
             }
             None => {
-                let done = Arc::new(std::mem::take(&mut self.elements));
-                self.slot.lock().expect("cache lock").get_or_insert(done);
+                if let Some(mut sink) = self.sink.take() {
+                    sink.finish()?;
+                }
                 Ok(None)
             }
         }
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(cache_state(
+            FILLING,
+            self.given,
+            0,
+            Some(self.start.clone()?),
+            Some(self.input.save()?),
+        ))
+    }
+}
+
+struct MemorySink {
+    elements: Vec<Element>,
+    slot: Arc<Mutex<Option<Elements>>>,
+}
+
+impl Sink for MemorySink {
+    fn add(&mut self, element: &Element) -> Result<()> {
+        self.elements.push(element.clone());
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        let done = Arc::new(std::mem::take(&mut self.elements));
+        self.slot.lock().expect("cache lock").get_or_insert(done);
+        Ok(())
     }
 }
 
@@ -135,13 +352,16 @@ struct FileCacheReader {
     /// Where the next block starts, and where the blocks end (the trailer's offset).
     offset: u64,
     end: u64,
+    /// Where the blocks start.
+    start: u64,
     /// Elements read, and the count the trailer promises.
     read: u64,
     count: u64,
+    first_pass: Option<State>,
 }
 
 impl FileCacheReader {
-    fn open(path: &Path, description: &str) -> Result<Self> {
+    fn open(path: &Path, description: &str, first_pass: Option<State>) -> Result<Self> {
         let name = path.display().to_string();
         let damaged = |what: String| {
             Error::DataLoss(format!("{name}: {what}; delete it to rebuild the cache"))
@@ -193,9 +413,29 @@ impl FileCacheReader {
             name,
             offset: blocks_start,
             end: len - TRAILER,
+            start: blocks_start,
             read: 0,
             count,
+            first_pass,
         })
+    }
+
+    /// Goes to element `index`, whose block starts at byte `offset` (as a saved pass found
+    /// them); the blocks' checksums catch a place that is not one.
+    fn seek(&mut self, index: u64, offset: u64) -> Result<()> {
+        if offset < self.start || offset > self.end || index > self.count {
+            return Err(Error::InvalidArgument(format!(
+                "the state does not fit this dataset: it reads element {index} at byte \
+                 {offset} of {}, which holds {} elements in bytes {}..{}",
+                self.name, self.count, self.start, self.end
+            )));
+        }
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&self.name, e))?;
+        self.offset = offset;
+        self.read = index;
+        Ok(())
     }
 
     fn damaged(&self, what: &str) -> Error {
@@ -241,20 +481,29 @@ impl DatasetIterator for FileCacheReader {
         self.read += 1;
         Ok(Some(value))
     }
+
+    fn save(&self) -> Result<State> {
+        Ok(cache_state(
+            READING,
+            self.read,
+            self.offset,
+            self.first_pass.clone(),
+            None,
+        ))
+    }
 }
 
-struct FileCacheWriter {
-    input: Box<dyn DatasetIterator>,
-    /// Written under a temporary name of its own in the cache's folder, created anew (never
-    /// a file or link already there), and renamed to `path` once complete.
+/// A cache file being written: under a temporary name of its own in the cache's folder,
+/// created anew (never a file or link already there), and renamed to `path` once complete.
+struct FileSink {
     out: Option<BufWriter<NamedTempFile>>,
     path: PathBuf,
     block: Vec<u8>,
     count: u64,
 }
 
-impl FileCacheWriter {
-    fn create(path: &Path, description: &str, input: Box<dyn DatasetIterator>) -> Result<Self> {
+impl FileSink {
+    fn create(path: &Path, description: &str) -> Result<Self> {
         let folder = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -275,16 +524,17 @@ impl FileCacheWriter {
         head.extend_from_slice(&crc32c::crc32c(description).to_le_bytes());
         out.write_all(&head)
             .map_err(|e| Error::io(path.display(), e))?;
-        Ok(FileCacheWriter {
-            input,
+        Ok(FileSink {
             out: Some(out),
             path: path.to_path_buf(),
             block: Vec::new(),
             count: 0,
         })
     }
+}
 
-    fn write(&mut self, element: &Element) -> Result<()> {
+impl Sink for FileSink {
+    fn add(&mut self, element: &Element) -> Result<()> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -308,20 +558,5 @@ impl FileCacheWriter {
             temp.persist(&self.path).map_err(|e| io(e.error))?;
         }
         Ok(())
-    }
-}
-
-impl DatasetIterator for FileCacheWriter {
-    fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        match self.input.next(ctx)? {
-            Some(element) => {
-                self.write(&element)?;
-                Ok(Some(element))
-            }
-            None => {
-                self.finish()?;
-                Ok(None)
-            }
-        }
     }
 }

@@ -28,23 +28,29 @@ use crate::engine::{Context, DType, DatasetNode, Element, Error, Result, State, 
 use crate::formats::compression::Compression;
 use crate::formats::tfrecord::TfRecordWriter;
 
-type Node = Arc<dyn DatasetNode>;
+pub(super) type Node = Arc<dyn DatasetNode>;
 
-fn values(element: &Element) -> Vec<i64> {
+/// An element's integers, and one number per string drawn from its bytes.
+pub(super) fn values(element: &Element) -> Vec<i64> {
+    let of_bytes = |b: &[u8]| {
+        b.iter().fold(b.len() as i64, |h, &x| {
+            h.wrapping_mul(31).wrapping_add(x as i64)
+        })
+    };
     element
         .iter()
         .flat_map(|t| match t.as_slice::<i64>() {
             Some(v) => v.to_vec(),
             None => t
                 .as_strings()
-                .map(|s| (0..s.len()).map(|i| s.get(i).len() as i64).collect())
+                .map(|s| (0..s.len()).map(|i| of_bytes(s.get(i))).collect())
                 .unwrap_or_default(),
         })
         .collect()
 }
 
 /// Every element of a pass, cut after `cut`: the state then, and what followed.
-fn cut_at(node: &Node, cut: usize) -> (State, Vec<Vec<i64>>) {
+pub(super) fn cut_at(node: &Node, cut: usize) -> (State, Vec<Vec<i64>>) {
     let ctx = Arc::new(Context::default());
     let mut it = ctx.open(node).unwrap();
     for _ in 0..cut {
@@ -59,7 +65,7 @@ fn cut_at(node: &Node, cut: usize) -> (State, Vec<Vec<i64>>) {
     (state, rest)
 }
 
-fn resumed(node: &Node, state: &State) -> Vec<Vec<i64>> {
+pub(super) fn resumed(node: &Node, state: &State) -> Vec<Vec<i64>> {
     let ctx = Arc::new(Context::default());
     let mut it = ctx.restore(node, state, false).unwrap();
     let mut rest = Vec::new();
@@ -72,7 +78,7 @@ fn resumed(node: &Node, state: &State) -> Vec<Vec<i64>> {
 
 /// Cuts a pass of `make()` at every point, restores each state into a new `make()` and
 /// compares.
-fn round_trips(make: impl Fn() -> Node) {
+pub(super) fn round_trips(make: impl Fn() -> Node) {
     let ctx = Arc::new(Context::default());
     let mut it = ctx.open(&make()).unwrap();
     let mut total = 0;
@@ -86,11 +92,11 @@ fn round_trips(make: impl Fn() -> Node) {
     }
 }
 
-fn range(n: i64) -> Node {
+pub(super) fn range(n: i64) -> Node {
     Arc::new(RangeNode::new(0, n, 1, DType::Int64).unwrap())
 }
 
-fn times(k: i64) -> Arc<dyn crate::engine::ElementFn> {
+pub(super) fn times(k: i64) -> Arc<dyn crate::engine::ElementFn> {
     Arc::new(move |e: Element| -> Result<Element> {
         let v = e[0].as_slice::<i64>().unwrap()[0];
         Ok(vec![Tensor::scalar(v * k)])
@@ -276,10 +282,10 @@ fn a_state_of_another_pipeline_is_refused() {
 }
 
 /// A dataset of file names.
-struct StringsNode;
+pub(super) struct StringsNode;
 
 impl StringsNode {
-    fn of(names: &[String]) -> Node {
+    pub(super) fn of(names: &[String]) -> Node {
         let mut buf = crate::engine::StringBuf::with_capacity(names.len(), 0);
         for n in names {
             buf.push(n.as_bytes());

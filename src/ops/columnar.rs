@@ -107,10 +107,10 @@ impl ColumnarNode {
 }
 
 impl DatasetNode for ColumnarNode {
-    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         let (seed, iteration, stream) = match &self.order.shuffle {
             Some(seeds) => {
-                let (iteration, stream) = seeds.next_iteration();
+                let (iteration, stream) = seeds.next_iteration(ctx.probing());
                 (seeds.seed(), iteration, Some(stream))
             }
             None => (0, 0, None),

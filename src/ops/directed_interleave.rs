@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error, Result,
+    save_maybe, Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error, Result,
+    State,
 };
 
 pub struct DirectedInterleaveNode {
@@ -59,6 +60,35 @@ impl DatasetNode for DirectedInterleaveNode {
             Cardinality::Unknown
         }
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("DirectedInterleave", 2)?;
+        let saved = fields.maybes(1)?;
+        if saved.len() != self.inputs.len() {
+            return Err(fields.malformed(&format!(
+                "has {} inputs, this dataset {}",
+                saved.len(),
+                self.inputs.len()
+            )));
+        }
+        let inputs: Vec<Option<Box<dyn DatasetIterator>>> = self
+            .inputs
+            .iter()
+            .zip(saved)
+            .map(|(node, s)| ctx.restore_maybe(node, s, replay))
+            .collect::<Result<_>>()?;
+        Ok(Box::new(DirectedInterleaveIterator {
+            selector: ctx.restore(&self.selector, fields.state(0), replay)?,
+            live: inputs.iter().filter(|i| i.is_some()).count(),
+            inputs,
+            stop_on_empty: self.stop_on_empty,
+        }))
+    }
 }
 
 struct DirectedInterleaveIterator {
@@ -109,5 +139,17 @@ impl DatasetIterator for DirectedInterleaveIterator {
             self.live -= 1;
         }
         Ok(None)
+    }
+
+    fn save(&self) -> Result<State> {
+        let inputs = self
+            .inputs
+            .iter()
+            .map(save_maybe)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(State::op(
+            "DirectedInterleave",
+            vec![self.selector.save()?, State::list(inputs)],
+        ))
     }
 }

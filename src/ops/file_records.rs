@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::engine::args::non_negative;
-use crate::engine::state::not_saveable;
 use crate::engine::{
     Batch, Cardinality, Context, DatasetFn, DatasetIterator, DatasetNode, Element, Error, Result,
     State, StringBuf, Tensor,
@@ -30,16 +29,11 @@ pub trait RecordFormat: Send + Sync + 'static {
         0
     }
 
-    /// Where the reader stands, `(bytes, lines)`, for an iterator's saved state; `None`
-    /// where a reader of this kind cannot be reopened at a position.
-    fn tell(_reader: &Self::Reader) -> Option<(u64, u64)> {
-        None
-    }
+    /// Where the reader stands, `(bytes, lines)`, for an iterator's saved state.
+    fn tell(reader: &Self::Reader) -> (u64, u64);
 
     /// Opens the file with its reader where `tell` said an earlier one stood.
-    fn open_at(_path: &Path, _options: &FileOptions, _at: (u64, u64)) -> Result<Self::Reader> {
-        Err(not_saveable(Self::DATASET))
-    }
+    fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<Self::Reader>;
 }
 
 /// TFRecord files: each record's length and data CRC checked.
@@ -57,8 +51,8 @@ impl RecordFormat for TfRecords {
         reader.read_record_into(record)
     }
 
-    fn tell(reader: &TfRecordReader) -> Option<(u64, u64)> {
-        Some((reader.offset(), 0))
+    fn tell(reader: &TfRecordReader) -> (u64, u64) {
+        (reader.offset(), 0)
     }
 
     fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<TfRecordReader> {
@@ -86,8 +80,8 @@ impl RecordFormat for CsvRecords {
         lines.record_line() as i64
     }
 
-    fn tell((lines, _): &Self::Reader) -> Option<(u64, u64)> {
-        Some(lines.tell())
+    fn tell((lines, _): &Self::Reader) -> (u64, u64) {
+        lines.tell()
     }
 
     fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<Self::Reader> {
@@ -113,6 +107,17 @@ impl RecordFormat for FixedLengthRecords {
     fn read_into(reader: &mut FixedLengthReader, record: &mut Vec<u8>) -> Result<bool> {
         reader.read_record_into(record)
     }
+
+    fn tell(reader: &FixedLengthReader) -> (u64, u64) {
+        (reader.offset(), 0)
+    }
+
+    fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<FixedLengthReader> {
+        let layout = options
+            .fixed
+            .ok_or_else(|| Error::invalid("FixedLengthRecordDataset needs record_bytes"))?;
+        FixedLengthReader::open_at(path, layout, options.compression, options.buffer_size, at.0)
+    }
 }
 
 /// Text files: one record per line.
@@ -130,8 +135,8 @@ impl RecordFormat for TextLines {
         reader.read_line_into(record)
     }
 
-    fn tell(reader: &TextLineReader) -> Option<(u64, u64)> {
-        Some(reader.tell())
+    fn tell(reader: &TextLineReader) -> (u64, u64) {
+        reader.tell()
     }
 
     fn open_at(path: &Path, options: &FileOptions, at: (u64, u64)) -> Result<TextLineReader> {
@@ -313,10 +318,7 @@ impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
         let (phase, (bytes, lines)) = match &self.reader {
             None => (NOT_OPENED, (0, 0)),
             Some(None) => (ENDED, (0, 0)),
-            Some(Some(reader)) => (
-                READING,
-                F::tell(reader).ok_or_else(|| not_saveable(F::DATASET))?,
-            ),
+            Some(Some(reader)) => (READING, F::tell(reader)),
         };
         Ok(State::op(
             F::DATASET,

@@ -38,7 +38,7 @@ impl DatasetNode for MapNode {
             input: ctx.open(&self.input)?,
             func: self.func.clone(),
             position: Position {
-                pass: self.passes.fetch_add(1, Ordering::Relaxed),
+                pass: next_pass(&self.passes, ctx),
                 index: 0,
             },
         }))
@@ -64,6 +64,16 @@ impl DatasetNode for MapNode {
             func: self.func.clone(),
             position,
         }))
+    }
+}
+
+/// The number of a new pass over a map, which its functions' random operations derive
+/// from; a probing pass (`Context::probing`) does not take one.
+pub(crate) fn next_pass(passes: &AtomicU64, ctx: &Context) -> u64 {
+    if ctx.probing() {
+        passes.load(Ordering::Relaxed)
+    } else {
+        passes.fetch_add(1, Ordering::Relaxed)
     }
 }
 

@@ -4,6 +4,8 @@ pub mod batch;
 pub mod bucket_by_length;
 pub mod cache;
 #[cfg(test)]
+mod checkpoint_buffer_tests;
+#[cfg(test)]
 mod checkpoint_tests;
 mod chunked;
 pub mod columnar;
@@ -33,6 +35,7 @@ pub mod skip;
 pub mod source_fn;
 pub mod take;
 pub mod take_while;
+mod trail;
 pub mod unbatch;
 pub mod unique;
 pub mod window;

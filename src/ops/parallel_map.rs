@@ -3,10 +3,10 @@
 //! consumer waits, up to twice the CPU budget); results come in input order unless
 //! `deterministic` is false.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use super::map::{restore_calls, save_calls, MapIterator};
+use super::map::{next_pass, restore_calls, save_calls, MapIterator};
 use super::parallel::{inline_run, saved_parallel, Budget, ParallelStage, Unit, UnitSource};
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{
@@ -83,7 +83,7 @@ impl DatasetNode for ParallelMapNode {
             input: ctx.open(&self.input)?,
             func: self.func.clone(),
             position: Position {
-                pass: self.passes.fetch_add(1, Ordering::Relaxed),
+                pass: next_pass(&self.passes, ctx),
                 index: 0,
             },
         };

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use crate::engine::random::{RandomStream, SeedGenerator};
+use crate::engine::state::Fields;
 use crate::engine::{
-    Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Cardinality, Context, DType, DatasetIterator, DatasetNode, Element, Error, Result, State,
+    Tensor,
 };
 
 /// What each element draws.
@@ -67,15 +69,69 @@ impl RandomSourceNode {
 }
 
 impl DatasetNode for RandomSourceNode {
-    fn make_iterator(&self, _ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
+    fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(RandomSourceIterator {
             draw: self.draw.clone(),
-            rng: self.seeds.next_stream(),
+            rng: Drawn::new(&self.seeds, ctx.probing()),
         }))
     }
 
     fn cardinality(&self) -> Cardinality {
         Cardinality::Infinite
+    }
+
+    fn restore(
+        &self,
+        _ctx: &Arc<Context>,
+        state: &State,
+        _replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Random", 3)?;
+        Ok(Box::new(RandomSourceIterator {
+            draw: self.draw.clone(),
+            rng: Drawn::restore(&self.seeds, &fields)?,
+        }))
+    }
+}
+
+/// A pass's random stream with the iteration it belongs to: what its saved state holds
+/// (seed, iteration, draws) as the first three fields.
+struct Drawn {
+    rng: RandomStream,
+    /// The dataset's seed, which the stream's is mixed from.
+    seed: u64,
+    iteration: u64,
+}
+
+impl Drawn {
+    fn new(seeds: &SeedGenerator, probing: bool) -> Self {
+        let (iteration, rng) = seeds.next_iteration(probing);
+        Drawn {
+            rng,
+            seed: seeds.seed(),
+            iteration,
+        }
+    }
+
+    fn restore(seeds: &SeedGenerator, fields: &Fields<'_>) -> Result<Self> {
+        let (seed, iteration, draws) = (fields.bits(0)?, fields.count(1)?, fields.count(2)?);
+        let rng = seeds
+            .restore(seed, iteration, draws)
+            .map_err(Error::InvalidArgument)?;
+        Ok(Drawn {
+            rng,
+            seed,
+            iteration,
+        })
+    }
+
+    fn fields(&self) -> [State; 3] {
+        let (_, draws) = self.rng.position();
+        [
+            State::bits(self.seed),
+            State::count(self.iteration),
+            State::count(draws),
+        ]
     }
 }
 
@@ -99,18 +155,31 @@ impl DatasetNode for WeightedChoiceNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         Ok(Box::new(WeightedChoiceIterator {
             weights: ctx.open(&self.weights)?,
-            rng: self.seeds.next_stream(),
+            rng: Drawn::new(&self.seeds, ctx.probing()),
         }))
     }
 
     fn cardinality(&self) -> Cardinality {
         self.weights.cardinality()
     }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("WeightedChoice", 4)?;
+        Ok(Box::new(WeightedChoiceIterator {
+            rng: Drawn::restore(&self.seeds, &fields)?,
+            weights: ctx.restore(&self.weights, fields.state(3), replay)?,
+        }))
+    }
 }
 
 struct WeightedChoiceIterator {
     weights: Box<dyn DatasetIterator>,
-    rng: RandomStream,
+    rng: Drawn,
 }
 
 impl DatasetIterator for WeightedChoiceIterator {
@@ -129,18 +198,30 @@ impl DatasetIterator for WeightedChoiceIterator {
             }
         };
         let draw = Draw::categorical(weights.as_slice::<f64>().expect("float64"))?;
-        Ok(Some(vec![Tensor::scalar(draw.draw(&mut self.rng))]))
+        Ok(Some(vec![Tensor::scalar(draw.draw(&mut self.rng.rng))]))
+    }
+
+    fn save(&self) -> Result<State> {
+        let mut fields = self.rng.fields().to_vec();
+        fields.push(self.weights.save()?);
+        Ok(State::op("WeightedChoice", fields))
     }
 }
 
 struct RandomSourceIterator {
     draw: Arc<Draw>,
-    rng: RandomStream,
+    rng: Drawn,
 }
 
 impl DatasetIterator for RandomSourceIterator {
     fn next(&mut self, _ctx: &Context) -> Result<Option<Element>> {
-        Ok(Some(vec![Tensor::scalar(self.draw.draw(&mut self.rng))]))
+        Ok(Some(vec![Tensor::scalar(
+            self.draw.draw(&mut self.rng.rng),
+        )]))
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op("Random", self.rng.fields().to_vec()))
     }
 }
 

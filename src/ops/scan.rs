@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::engine::{
-    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Error, Result,
+    Cardinality, Context, DatasetIterator, DatasetNode, Element, ElementFn, Error, Result, State,
 };
 
 pub struct ScanNode {
@@ -39,6 +39,33 @@ impl DatasetNode for ScanNode {
 
     fn cardinality(&self) -> Cardinality {
         self.input.cardinality()
+    }
+
+    /// The carried state is saved whole (its tensors, not the elements before it).
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Scan", 2)?;
+        let carried = fields.element(0)?;
+        let fits = carried.len() == self.initial_state.len()
+            && carried
+                .iter()
+                .zip(&self.initial_state)
+                .all(|(a, b)| a.dtype() == b.dtype());
+        if !fits {
+            return Err(Error::invalid(
+                "the state does not fit this dataset: its scan state has other components \
+                 than this scan's initial state",
+            ));
+        }
+        Ok(Box::new(ScanIterator {
+            input: ctx.restore(&self.input, fields.state(1), replay)?,
+            func: self.func.clone(),
+            state: carried,
+        }))
     }
 }
 
@@ -75,5 +102,12 @@ impl DatasetIterator for ScanIterator {
         }
         self.state = out;
         Ok(Some(output))
+    }
+
+    fn save(&self) -> Result<State> {
+        Ok(State::op(
+            "Scan",
+            vec![State::element(&self.state), self.input.save()?],
+        ))
     }
 }

@@ -5,12 +5,13 @@
 //! Which input element sits in which slot depends only on the seed and on how many elements
 //! were pulled and given out, so the saved state holds those counts, not the buffer: a
 //! restore runs the slot choices again on input indexes (nanoseconds each), then re-reads
-//! the buffered elements from an input state saved at or before the earliest of them. Such
-//! states are kept every `MARK_EVERY` pulls; saving costs the same whatever the buffer size.
+//! the buffered elements from an input state kept at or before the earliest of them (see
+//! `trail`); saving costs the same whatever the buffer size.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::trail::{refill, Trail};
 use crate::engine::random::{RandomStream, SeedGenerator};
 use crate::engine::{
     save_maybe, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
@@ -44,7 +45,7 @@ impl ShuffleNode {
 
 impl DatasetNode for ShuffleNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        let (iteration, rng) = self.seeds.next_iteration();
+        let (iteration, rng) = self.seeds.next_iteration(ctx.probing());
         Ok(Box::new(ShuffleIterator {
             input: Some(ctx.open(&self.input)?),
             buffer: Vec::new(),
@@ -55,8 +56,7 @@ impl DatasetNode for ShuffleNode {
             iteration,
             counts: Counts::default(),
             held: Held::default(),
-            marks: VecDeque::new(),
-            unsaveable: None,
+            trail: Trail::new(),
         }))
     }
 
@@ -83,23 +83,16 @@ impl DatasetNode for ShuffleNode {
             .map_err(Error::InvalidArgument)?;
         let slots = replay_choices(self.buffer_size, &counts, &mut rng)
             .ok_or_else(|| fields.malformed("counts elements the buffer never gave out"))?;
-        let mark = fields.maybe(7)?;
-        let (buffer, held, marks) = match (slots.iter().min(), mark) {
-            (None, _) => (
-                Vec::new(),
-                Held::starting_at(counts.pulled),
-                VecDeque::new(),
-            ),
-            (Some(&earliest), Some(mark)) => {
-                let at = fields.count(6)?;
-                if at > earliest {
-                    return Err(fields.malformed("marks an input position after the buffer's"));
-                }
-                let buffer = self.refill(ctx, (at, mark), &slots)?;
-                let held = Held::holding(&slots, counts.pulled);
-                (buffer, held, VecDeque::from([(at, mark.clone())]))
+        let oldest = slots.iter().min().copied();
+        let mark = Trail::saved_mark(&fields, 6, oldest)?;
+        let (buffer, held) = match &mark {
+            None => (Vec::new(), Held::starting_at(counts.pulled)),
+            Some((at, state)) => {
+                let buffer = refill(ctx, &self.input, (*at, state), &slots)?
+                    .into_iter()
+                    .collect::<Result<Vec<Element>>>()?;
+                (buffer, Held::holding(&slots, counts.pulled))
             }
-            (Some(_), None) => return Err(fields.malformed("holds elements but no input position")),
         };
         Ok(Box::new(ShuffleIterator {
             input: ctx.restore_maybe(&self.input, fields.maybe(5)?, replay)?,
@@ -111,51 +104,10 @@ impl DatasetNode for ShuffleNode {
             iteration,
             counts,
             held,
-            marks,
-            unsaveable: None,
+            trail: Trail::restored(counts.pulled, mark),
         }))
     }
 }
-
-impl ShuffleNode {
-    /// Re-produces the elements at input `indexes` (in slot order) from `mark`, the input's
-    /// state before index `mark.0`: passing over the elements between them (a map's function
-    /// is not called for those), producing only the buffered ones.
-    fn refill(
-        &self,
-        ctx: &Arc<Context>,
-        mark: (u64, &State),
-        indexes: &[u64],
-    ) -> Result<Vec<Element>> {
-        let misfit = || {
-            Error::InvalidArgument(
-                "the state does not fit this dataset: its shuffle buffer holds elements the \
-                 input does not have"
-                    .into(),
-            )
-        };
-        let mut order: Vec<usize> = (0..indexes.len()).collect();
-        order.sort_by_key(|&i| indexes[i]);
-        let mut input = ctx.restore(&self.input, mark.1, true)?;
-        let mut at = mark.0;
-        let mut slots: Vec<Option<Element>> = (0..indexes.len()).map(|_| None).collect();
-        for i in order {
-            let gap = indexes[i] - at;
-            if input.pass_over(ctx, gap)? < gap {
-                return Err(misfit());
-            }
-            slots[i] = Some(input.next(ctx)?.ok_or_else(misfit)?);
-            at = indexes[i] + 1;
-        }
-        Ok(slots
-            .into_iter()
-            .map(|s| s.expect("every slot filled"))
-            .collect())
-    }
-}
-
-/// Input states are kept before every this many pulls, to re-read a buffer from.
-const MARK_EVERY: u64 = 64;
 
 /// How far a pass got: elements given out and pulled, and whether the input ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -259,11 +211,7 @@ struct ShuffleIterator {
     iteration: u64,
     counts: Counts,
     held: Held,
-    /// Input states before some pulls `(index, state)`, oldest first: the last one at or
-    /// before the oldest element held, and those after it.
-    marks: VecDeque<(u64, State)>,
-    /// Why this pass's state cannot be saved, once an input state could not be.
-    unsaveable: Option<Error>,
+    trail: Trail,
 }
 
 impl ShuffleIterator {
@@ -272,19 +220,12 @@ impl ShuffleIterator {
         let Some(input) = self.input.as_mut().filter(|_| !self.counts.ended) else {
             return Ok(None);
         };
-        if self.counts.pulled % MARK_EVERY == 0 && self.unsaveable.is_none() {
-            match input.save() {
-                Ok(state) => self.marks.push_back((self.counts.pulled, state)),
-                Err(e) => {
-                    self.unsaveable = Some(e);
-                    self.marks.clear();
-                }
-            }
-        }
+        self.trail.before_pull(&**input);
         let next = input.next(ctx)?;
         match next {
             Some(_) => {
                 self.counts.pulled += 1;
+                self.trail.count_pull();
                 self.held.push();
             }
             // The ended input is kept: its state still holds the seeds and passes of the
@@ -292,14 +233,6 @@ impl ShuffleIterator {
             None => self.counts.ended = true,
         }
         Ok(next)
-    }
-
-    /// Drops the marks no longer needed: all but the last at or before the oldest element.
-    fn prune_marks(&mut self) {
-        let oldest = self.held.oldest();
-        while self.marks.len() > 1 && self.marks[1].0 <= oldest {
-            self.marks.pop_front();
-        }
     }
 }
 
@@ -330,18 +263,15 @@ impl DatasetIterator for ShuffleIterator {
             }
         };
         self.held.remove(gone);
-        self.prune_marks();
+        self.trail.prune(self.held.oldest());
         self.counts.emitted += 1;
         Ok(Some(out))
     }
 
     fn save(&self) -> Result<State> {
-        if let Some(e) = &self.unsaveable {
-            return Err(e.clone());
-        }
-        let oldest = self.held.oldest();
-        let mark = self.marks.iter().rev().find(|(at, _)| *at <= oldest);
-        let holds_any = !self.buffer.is_empty();
+        let [mark_at, mark] = self
+            .trail
+            .save(self.held.oldest(), !self.buffer.is_empty())?;
         Ok(State::op(
             "Shuffle",
             vec![
@@ -351,8 +281,8 @@ impl DatasetIterator for ShuffleIterator {
                 State::count(self.counts.pulled),
                 State::flag(self.counts.ended),
                 save_maybe(&self.input)?,
-                State::count(mark.map_or(0, |m| m.0)),
-                State::maybe(mark.filter(|_| holds_any).map(|m| m.1.clone())),
+                mark_at,
+                mark,
             ],
         ))
     }

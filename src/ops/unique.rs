@@ -1,11 +1,13 @@
 //! `Dataset.unique()`: each distinct element once, in order of first appearance. Elements
-//! are one int32, int64 or string tensor; every distinct one seen is remembered.
+//! are one int32, int64 or string tensor; every distinct one seen is remembered, and a
+//! saved pass holds them all (the state grows with the distinct elements seen).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::engine::{
-    Buffer, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, Tensor,
+    Buffer, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
+    Tensor,
 };
 
 pub struct UniqueNode {
@@ -31,6 +33,19 @@ impl DatasetNode for UniqueNode {
             Cardinality::Infinite => Cardinality::Infinite,
             _ => Cardinality::Unknown,
         }
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Unique", 2)?;
+        Ok(Box::new(UniqueIterator {
+            seen: fields.bytes_list(0)?.into_iter().collect(),
+            input: ctx.restore(&self.input, fields.state(1), replay)?,
+        }))
     }
 }
 
@@ -80,5 +95,16 @@ impl DatasetIterator for UniqueIterator {
             }
         }
         Ok(None)
+    }
+
+    fn save(&self) -> Result<State> {
+        // Sorted, so one position always saves as one value.
+        let mut keys: Vec<&Vec<u8>> = self.seen.iter().collect();
+        keys.sort_unstable();
+        let seen = keys.into_iter().map(|k| State::bytes(k)).collect();
+        Ok(State::op(
+            "Unique",
+            vec![State::list(seen), self.input.save()?],
+        ))
     }
 }

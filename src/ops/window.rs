@@ -1,14 +1,17 @@
 //! `Dataset.window(size, shift, stride, drop_remainder)`: windows of `size` elements taken
 //! `stride` apart, starting every `shift` elements, each component stacked along a new
 //! first dimension (the Python layer hands each window out as datasets). Near the end a
-//! window holds fewer elements, unless `drop_remainder` drops it.
+//! window holds fewer elements, unless `drop_remainder` drops it. A saved pass names the
+//! input indexes its buffer holds, re-read on restore (see `trail`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use super::trail::{refill, Trail};
 use crate::engine::args::positive;
 use crate::engine::{
-    Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
+    save_maybe, Batch, Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result,
+    State,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +58,38 @@ impl DatasetNode for WindowNode {
             shape: self.shape,
             buffer: VecDeque::new(),
             skip: 0,
+            trail: Trail::new(),
+        }))
+    }
+
+    fn restore(
+        &self,
+        ctx: &Arc<Context>,
+        state: &State,
+        replay: bool,
+    ) -> Result<Box<dyn DatasetIterator>> {
+        let fields = state.fields("Window", 6)?;
+        let (pulled, held, skip) = (fields.count(0)?, fields.count(1)?, fields.count(2)?);
+        let oldest = pulled
+            .checked_sub(held)
+            .ok_or_else(|| fields.malformed("holds more elements than it pulled"))?;
+        if held > self.shape.span() as u64 || skip > self.shape.shift as u64 {
+            return Err(fields.malformed("holds more than this window spans"));
+        }
+        let mark = Trail::saved_mark(&fields, 3, (held > 0).then_some(oldest))?;
+        let buffer = match &mark {
+            Some((at, state)) => {
+                let indexes: Vec<u64> = (oldest..pulled).collect();
+                refill(ctx, &self.input, (*at, state), &indexes)?.into()
+            }
+            None => VecDeque::new(),
+        };
+        Ok(Box::new(WindowIterator {
+            input: ctx.restore_maybe(&self.input, fields.maybe(5)?, replay)?,
+            shape: self.shape,
+            buffer,
+            skip: skip as usize,
+            trail: Trail::restored(pulled, mark),
         }))
     }
 
@@ -88,6 +123,7 @@ struct WindowIterator {
     buffer: VecDeque<Result<Element>>,
     /// Input elements to pass over before the next window starts (when shift > span).
     skip: usize,
+    trail: Trail,
 }
 
 /// Errors that stop the pipeline whatever element they come from.
@@ -96,13 +132,23 @@ fn stops(e: &Error) -> bool {
 }
 
 impl WindowIterator {
+    /// The input index of the oldest element held, or of the next one when none is.
+    fn oldest(&self) -> u64 {
+        self.trail.pulled() - self.buffer.len() as u64
+    }
+
     /// Reads until the buffer holds a whole window or the input ends.
     fn fill(&mut self, ctx: &Context) -> Result<()> {
         while let Some(input) = self.input.as_mut() {
             if self.skip == 0 && self.buffer.len() >= self.shape.span() {
                 break;
             }
-            match input.next(ctx) {
+            self.trail.before_pull(&**input);
+            let next = input.next(ctx);
+            if !matches!(next, Ok(None)) {
+                self.trail.count_pull();
+            }
+            match next {
                 Err(e) if stops(&e) => return Err(e),
                 Ok(None) => self.input = None,
                 _ if self.skip > 0 => self.skip -= 1,
@@ -134,6 +180,7 @@ impl DatasetIterator for WindowIterator {
         let dropped = s.shift.min(self.buffer.len());
         self.buffer.drain(..dropped);
         self.skip = s.shift - dropped;
+        self.trail.prune(self.oldest());
         let members = members.into_iter().collect::<Result<Vec<Element>>>()?;
         let window = Batch::stack(&members).map_err(|e| {
             Error::InvalidArgument(format!(
@@ -141,5 +188,20 @@ impl DatasetIterator for WindowIterator {
             ))
         })?;
         Ok(Some(window.tensors))
+    }
+
+    fn save(&self) -> Result<State> {
+        let [mark_at, mark] = self.trail.save(self.oldest(), !self.buffer.is_empty())?;
+        Ok(State::op(
+            "Window",
+            vec![
+                State::count(self.trail.pulled()),
+                State::count(self.buffer.len() as u64),
+                State::count(self.skip as u64),
+                mark_at,
+                mark,
+                save_maybe(&self.input)?,
+            ],
+        ))
     }
 }

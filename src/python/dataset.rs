@@ -487,8 +487,10 @@ impl NativeDataset {
         self.node.cardinality().as_i64()
     }
 
-    /// Starts a pass; `cpu_budget` 0 means every core.
-    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0, timeline=false, state=None))]
+    /// Starts a pass; `cpu_budget` 0 means every core. A `probe` pass (to learn the element
+    /// structure) takes no epoch of the datasets' seeds and pass counters.
+    #[pyo3(signature = (cpu_budget=0, deterministic=true, ram_budget=0, timeline=false, state=None, probe=false))]
+    #[allow(clippy::too_many_arguments)]
     fn iter(
         &self,
         py: Python<'_>,
@@ -497,6 +499,7 @@ impl NativeDataset {
         ram_budget: u64,
         timeline: bool,
         state: Option<&Bound<'_, PyAny>>,
+        probe: bool,
     ) -> PyResult<NativeIterator> {
         let state = state.map(state_from_py).transpose().py_err(py)?;
         let options = PipelineOptions {
@@ -504,6 +507,7 @@ impl NativeDataset {
             deterministic,
             ram_budget,
             timeline,
+            probe,
         };
         NativeIterator::start(py, &self.node, options, state)
     }

@@ -121,6 +121,6 @@ def resolver(dataset: Dataset) -> Callable[[], None]:
     """Resolves a dataset's structure by pulling its first element."""
 
     def resolve() -> None:
-        dataset._native.take(1).iter().next()
+        dataset._native.take(1).iter(probe=True).next()
 
     return resolve

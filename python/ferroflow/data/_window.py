@@ -5,14 +5,14 @@ slices when a function or the caller sees it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from .. import _nest
 from .._spec import TensorShape
 from ..errors import UnimplementedError
 from ._structure import Structure
-from .dataset import Dataset
+from .dataset import Dataset, Iterator
 
 
 class DatasetSpec:
@@ -46,6 +46,14 @@ def _on_windows(func: Callable[..., Any], unpack: bool) -> Callable[..., Any]:
     return lambda stacked: func(as_datasets(stacked))
 
 
+class WindowIterator(Iterator):
+    """One pass over a dataset of windows: each element a structure of datasets. Its state
+    is saved and restored as any iterator's."""
+
+    def __next__(self) -> Any:
+        return as_datasets(super().__next__())
+
+
 class WindowDataset(Dataset):
     """A dataset whose elements are windows: a structure of datasets (one per component),
     as ``Dataset.window`` gives. Iterate it, ``flat_map`` or ``interleave`` the windows into
@@ -70,9 +78,8 @@ class WindowDataset(Dataset):
         """A structure of ``DatasetSpec``: each window component's element spec."""
         return _nest.map_structure(DatasetSpec, self._window_spec)
 
-    def __iter__(self) -> Iterator[Any]:
-        for stacked in super().__iter__():
-            yield as_datasets(stacked)
+    def __iter__(self) -> WindowIterator:
+        return WindowIterator(self)
 
     def map(self, map_func: Callable[..., Any], *args: Any, **kwargs: Any) -> Dataset:
         """``map_func`` of each window's datasets; it must return tensors."""
