@@ -194,6 +194,32 @@ def test_random_pipelines_resume_element_for_element(tmp_path, source, steps, cu
     assert resumed == reference, [name for name, _ in steps]
 
 
+@pytest.mark.parametrize("initial_dist", [None, [0.9, 0.1]])
+def test_rejection_resampling_resumes(initial_dist):
+    labels = np.array([0] * 90 + [1] * 10, np.int64)
+    np.random.default_rng(0).shuffle(labels)
+
+    def make():
+        ds = ff.data.Dataset.from_tensor_slices((np.arange(100, dtype=np.float32), labels))
+        return ds.rejection_resample(lambda f, label: label, [0.5, 0.5], initial_dist, seed=4)
+
+    for cut in (0, 3, 11, 20):
+        reference, resumed = _cut_and_resume(make, cut)
+        assert resumed == reference and resumed
+
+
+def test_padded_buckets_resume():
+    def make():
+        lengths = ff.data.Dataset.range(1, 40).shuffle(8, seed=3)
+        return lengths.map(lambda n: ff.fill([n % 9 + 1], n)).bucket_by_sequence_length(
+            lambda x: ff.shape(x)[0], [3, 6], [3, 2, 4], pad_to_bucket_boundary=False
+        )
+
+    for cut in (0, 2, 7, 12):
+        reference, resumed = _cut_and_resume(make, cut)
+        assert resumed == reference and resumed
+
+
 def test_learning_the_element_structure_takes_no_epoch_of_seeds():
     """A Python function's output structure is learned by running it on a first element;
     that look ahead takes none of the shuffle's epochs, so a Python map sees the same

@@ -14,6 +14,7 @@ use super::flat_map::FlatMapNode;
 use super::generator::{ElementSource, ElementStream, GeneratorNode};
 use super::group_by_window::{GroupNode, KeyedWindows, WindowSize};
 use super::map::MapNode;
+use super::padded_batch::{PaddedBatchNode, Padding};
 use super::random_source::{Draw, RandomSourceNode, WeightedChoiceNode};
 use super::repeat::RepeatNode;
 use super::scan::ScanNode;
@@ -24,6 +25,7 @@ use super::window::{WindowNode, WindowShape};
 use crate::engine::{Context, Element, ElementFn, Error, Result, Tensor};
 use crate::formats::compression::Compression;
 use crate::formats::fixed_length::FixedLayout;
+use crate::formats::text_lines::CsvSyntax;
 
 fn int_fn(f: impl Fn(i64) -> i64 + Send + Sync + 'static) -> Arc<dyn ElementFn> {
     Arc::new(move |e: Element| -> Result<Element> {
@@ -97,6 +99,54 @@ fn encoded(compression: Compression, body: &[u8]) -> Vec<u8> {
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             gz.write_all(body).unwrap();
             gz.finish().unwrap()
+        }
+    }
+}
+
+#[test]
+fn padded_batches() {
+    round_trips(|| {
+        // Rows of length v % 4, padded to the longest of each batch.
+        let rows: Node = Arc::new(MapNode::new(
+            range(17),
+            Arc::new(|e: Element| -> Result<Element> {
+                let v = e[0].as_slice::<i64>().unwrap()[0];
+                let n = (v % 4) as usize;
+                Ok(vec![Tensor::new(vec![n], vec![v; n]).unwrap()])
+            }),
+        ));
+        let padding = Padding::new(vec![None], vec![Tensor::scalar(-1i64)]).unwrap();
+        Arc::new(PaddedBatchNode::new(rows, 3, padding, false).unwrap())
+    });
+}
+
+#[test]
+fn text_lines_and_csv_records() {
+    let dir = tempfile::tempdir().unwrap();
+    for compression in [Compression::None, Compression::Gzip] {
+        let paths: Vec<String> = (0..2)
+            .map(|i| {
+                let path = dir.path().join(format!("t{i}-{}.csv", compression.name()));
+                let body: String = (0..5 + i)
+                    .map(|r| format!("{r},\"quoted\nline {i}\"\r\n"))
+                    .collect();
+                std::fs::write(&path, encoded(compression, body.as_bytes())).unwrap();
+                path.display().to_string()
+            })
+            .collect();
+        let names = StringsNode::of(&paths);
+        for format in ["text_line", "csv_record"] {
+            let options = FileOptions {
+                compression,
+                csv: CsvSyntax::new(b",", true).unwrap(),
+                ..FileOptions::default()
+            };
+            round_trips(|| {
+                Arc::new(FlatMapNode::new(
+                    names.clone(),
+                    record_file_fn(format, options).unwrap(),
+                ))
+            });
         }
     }
 }
