@@ -2,9 +2,11 @@
 read an item 15 ms), a 10 ms training step, and a 30 ms Python map, run through ferroflow and
 tf.data for each of the guide's scenarios, with the ideal schedule's time.
 
-    python benches/bench_guide.py [samples per file, default 20]
+    python benches/bench_guide.py [--samples 20] [--rounds 3]
 
-The same scenario code runs on both systems: it only uses the names ``import ferroflow as tf``
+Every run is one scenario of one system in a fresh process; the systems alternate, and each
+time printed is the median of the rounds with the range. The same scenario code runs on both
+systems: it only uses the names ``import ferroflow as tf``
 provides. The ideal is what a perfect scheduler reaches on this machine: stages that overlap
 cost the slowest of them per item (the guide's "max"), stages that cannot overlap cost their
 sum, plus the time to fill the pipeline once. Both systems end every pipeline with an injected
@@ -14,20 +16,20 @@ overlaps the pipeline even in the "naive" scenarios, and their ideals count it t
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import importlib.util
+import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import ferroflow
-from harness import optional
-
-tensorflow = optional("tensorflow")
+from harness import run_fresh, spread
 
 OPEN, READ, TRAIN, MAP = 0.030, 0.015, 0.010, 0.030
-SAMPLES = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 EPOCHS = 2
+SYSTEMS = {"ferroflow": "ferroflow", "tf.data": "tensorflow"}
 CPUS = os.cpu_count() or 1
 
 
@@ -78,8 +80,8 @@ class Scenario:
     ideal: float | None
 
 
-def scenarios() -> list[Scenario]:
-    n, e = SAMPLES, EPOCHS
+def scenarios(n: int) -> list[Scenario]:
+    e = EPOCHS
     map_parallelism = min(CPUS, 4)
     return [
         Scenario(
@@ -162,20 +164,40 @@ def scenarios() -> list[Scenario]:
 
 
 def main() -> None:
-    systems = [("ferroflow", ferroflow)]
-    if tensorflow is not None:
-        systems.append(("tf.data", tensorflow))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=20, help="samples per file")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", nargs=3, metavar=("SCENARIO", "SYSTEM", "SAMPLES"))
+    args = parser.parse_args()
+    if args.child:
+        index, system, samples = args.child
+        module = importlib.import_module(SYSTEMS[system])
+        print(json.dumps({"s": scenarios(int(samples))[int(index)].run(module)}))
+        return
+    systems = [s for s, m in SYSTEMS.items() if importlib.util.find_spec(m) is not None]
     print(
-        f"{SAMPLES} samples per file, {EPOCHS} epochs, {CPUS} CPUs; open {OPEN * 1e3:.0f} ms, "
-        f"read {READ * 1e3:.0f} ms, train {TRAIN * 1e3:.0f} ms, map {MAP * 1e3:.0f} ms"
+        f"{args.samples} samples per file, {EPOCHS} epochs, {CPUS} CPUs; open {OPEN * 1e3:.0f} "
+        f"ms, read {READ * 1e3:.0f} ms, train {TRAIN * 1e3:.0f} ms, map {MAP * 1e3:.0f} ms; "
+        f"{args.rounds} rounds, a fresh process per run; median (range)"
     )
-    header = f"{'scenario':<38}{'ideal s':>9}" + "".join(f"{n + ' s':>14}" for n, _ in systems)
+    header = f"{'scenario':<38}{'ideal s':>9}" + "".join(f"{n + ' s':>22}" for n in systems)
     print(header + f"{'ferroflow/ideal':>17}")
-    for s in scenarios():
-        times = [s.run(module) for _, module in systems]
-        ideal = f"{s.ideal:9.3f}" if s.ideal is not None else f"{'-':>9}"
-        ratio = f"{times[0] / s.ideal:17.2f}" if s.ideal is not None else f"{'-':>17}"
-        print(f"{s.name:<38}{ideal}" + "".join(f"{t:14.3f}" for t in times) + ratio)
+    for index, scenario in enumerate(scenarios(args.samples)):
+        times: dict[str, list[float]] = {name: [] for name in systems}
+        for round_ in range(args.rounds):
+            turn = round_ % len(systems)
+            for name in systems[turn:] + systems[:turn]:
+                got = run_fresh(__file__, str(index), name, str(args.samples))
+                times[name].append(got["s"])
+        ideal = scenario.ideal
+        shown = f"{ideal:9.3f}" if ideal is not None else f"{'-':>9}"
+        base = sorted(times["ferroflow"])[len(times["ferroflow"]) // 2]
+        ratio = f"{base / ideal:17.2f}" if ideal is not None else f"{'-':>17}"
+        print(
+            f"{scenario.name:<38}{shown}"
+            + "".join(f"{spread(times[n], '.3f'):>22}" for n in systems)
+            + ratio
+        )
 
 
 if __name__ == "__main__":

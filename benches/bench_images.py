@@ -1,26 +1,30 @@
 """The tf.data guide's image pipeline on generated TFRecord shards of 224x224 JPEGs: parse,
-decode, resize to 128x128, scale to [0, 1], shuffle(1000), batch(64), prefetch, all AUTOTUNE,
-through ferroflow and tf.data, and a PyTorch DataLoader with Pillow and 2 workers over the
-same images, when torch is installed.
+decode, resize to 128x128, scale to [0, 1], shuffle(1000), batch(64), prefetch, all AUTOTUNE.
 
-    python benches/bench_images.py
+- ferroflow: the pipeline below, batches of numpy arrays.
+- tf.data (tensors): the same code with TensorFlow, iterated as eager tensors (a TensorFlow
+  or Keras training loop's consumption); tf.data (numpy): through ``as_numpy_iterator()``,
+  which a PyTorch or JAX loop needs.
+- DataLoader: a PyTorch DataLoader with 2 workers, Pillow decoding and resizing the same
+  JPEGs (read from the records beforehand), the usual hand-written pipeline.
+- Grain (threads / processes): ``grain.MapDataset`` over the same JPEGs, shuffled, Pillow
+  decoding and resizing in ``map``, ``batch(64)``, read by its thread pool
+  (``ReadOptions``), or by 2 worker processes (``mp_prefetch``).
+
+Each system runs in fresh processes, alternating (see ``harness.py``).
+
+    python benches/bench_images.py [--rounds 5] [--burn-ms 10]
 """
 
 from __future__ import annotations
 
 import io
 
-import numpy as np
 from shards import write_shards
 
-import ferroflow as ff
-from harness import measure, optional, report
+from harness import System, Workload, main
 
-tf = optional("tensorflow")
-torch = optional("torch")
-PIL = optional("PIL.Image")
-
-SHARDS, PER_SHARD = 8, 250
+SHARDS, PER_SHARD, SIDE = 20, 500, 224
 TOTAL = SHARDS * PER_SHARD
 
 
@@ -45,48 +49,101 @@ def pipeline(module, paths):
     )
 
 
-def count(batches) -> int:
-    n = 0
-    for images, _labels in batches:
-        n += len(images)
-    return n
+def _paths() -> list[str]:
+    return write_shards(shards=SHARDS, per_shard=PER_SHARD, side=SIDE)
 
 
-def dataloader_run(paths) -> int:
-    records = [r for r in ff.data.TFRecordDataset(paths)]
+def ferroflow_epochs():
+    import ferroflow as ff
+
+    dataset = pipeline(ff, _paths())
+    return lambda: dataset
+
+
+def tf_epochs(numpy: bool):
+    def setup():
+        import tensorflow as tf
+
+        dataset = pipeline(tf, _paths())
+        return dataset.as_numpy_iterator if numpy else (lambda: dataset)
+
+    return setup
+
+
+def _jpegs() -> list[bytes]:
+    """The shards' JPEGs, read beforehand for the systems that have no TFRecord reader."""
+    import ferroflow as ff
+
     spec = {"image": ff.io.FixedLenFeature([], ff.string)}
-    jpegs = [ff.io.parse_single_example(r, spec)["image"] for r in records]
+    return [ff.io.parse_single_example(r, spec)["image"] for r in ff.data.TFRecordDataset(_paths())]
+
+
+def _pillow_preprocess(jpeg: bytes):
+    import numpy as np
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(jpeg)).convert("RGB").resize((128, 128), Image.BILINEAR)
+    return np.asarray(img, np.float32) / 255.0
+
+
+def dataloader_epochs():
+    import torch
+
+    jpegs = _jpegs()
 
     class Images(torch.utils.data.Dataset):
         def __len__(self):
             return len(jpegs)
 
         def __getitem__(self, i):
-            img = PIL.open(io.BytesIO(jpegs[i])).convert("RGB").resize((128, 128), PIL.BILINEAR)
-            return torch.from_numpy(np.asarray(img, np.float32) / 255.0), i
+            return torch.from_numpy(_pillow_preprocess(jpegs[i])), i
 
-    def run() -> int:
-        loader = torch.utils.data.DataLoader(Images(), batch_size=64, shuffle=True, num_workers=2)
-        return sum(len(x) for x, _ in loader)
-
-    return run
-
-
-def main() -> None:
-    paths = write_shards(shards=SHARDS, per_shard=PER_SHARD, side=224)
-    results = [measure("ferroflow", lambda: count(pipeline(ff, paths)))]
-    if tf is not None:
-        results.append(measure("tf.data", lambda: count(pipeline(tf, paths).as_numpy_iterator())))
-    if torch is not None and PIL is not None:
-        results.append(measure("DataLoader (2 workers)", dataloader_run(paths)))
-    assert all(r.items == TOTAL for r in results)
-    report(
-        f"{TOTAL} TFRecord JPEGs 224x224: parse, decode, resize 128x128, scale, shuffle, "
-        "batch(64), prefetch",
-        results,
-        "images",
+    return lambda: torch.utils.data.DataLoader(
+        Images(), batch_size=64, shuffle=True, num_workers=2, persistent_workers=False
     )
 
 
+def grain_epochs(processes: bool):
+    def setup():
+        import grain
+
+        jpegs = _jpegs()
+        labelled = grain.MapDataset.source(list(range(len(jpegs)))).shuffle(seed=0)
+        images = labelled.map(lambda i: (_pillow_preprocess(jpegs[i]), i)).batch(64)
+        dataset = images.to_iter_dataset(grain.ReadOptions(num_threads=4))
+        if processes:
+            dataset = dataset.mp_prefetch(grain.MultiprocessingOptions(num_workers=2))
+        return lambda: dataset
+
+    return setup
+
+
+def _images(batch) -> int:
+    return int(batch[0].shape[0])
+
+
+WORKLOADS = {
+    "images": Workload(
+        f"{TOTAL} TFRecord JPEGs {SIDE}x{SIDE}: parse, decode, resize 128x128, scale, "
+        "shuffle(1000), batch(64), prefetch",
+        "images",
+        [
+            System("ferroflow", ferroflow_epochs, _images, ("ferroflow",)),
+            System("tf.data (tensors)", tf_epochs(False), _images, ("tensorflow",)),
+            System("tf.data (numpy)", tf_epochs(True), _images, ("tensorflow",)),
+            System(
+                "DataLoader (2 workers)",
+                dataloader_epochs,
+                _images,
+                ("torch", "PIL", "ferroflow"),
+            ),
+            System("Grain (threads)", grain_epochs(False), _images, ("grain", "PIL", "ferroflow")),
+            System("Grain (processes)", grain_epochs(True), _images, ("grain", "PIL", "ferroflow")),
+        ],
+    ),
+}
+
+
 if __name__ == "__main__":
-    main()
+    write_shards(shards=SHARDS, per_shard=PER_SHARD, side=SIDE)
+    main(WORKLOADS)

@@ -8,27 +8,20 @@
 - PyTorch: a DataLoader with 2 workers over an IterableDataset that reads the files with
   pyarrow and yields rows, collated into batches of 256 (the usual hand-written pipeline).
 
-    python benches/bench_parquet.py
+Each system runs in fresh processes, alternating (see ``harness.py``).
+
+    python benches/bench_parquet.py [--rounds 5]
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-import ferroflow as ff
-from harness import measure, optional, report
-
-pa = optional("pyarrow")
-pq = optional("pyarrow.parquet")
-pads = optional("pyarrow.dataset")
-# torch is imported only for its own run: the objects its import leaves behind slow every
-# later garbage collection, which would tax the other two systems' runs.
-HAVE_TORCH = importlib.util.find_spec("torch") is not None
+from harness import System, Workload, main
 
 FILES = 8
 ROWS_PER_FILE = 32_768
@@ -43,6 +36,9 @@ def write_shards() -> list[str]:
     paths = [str(folder / f"part-{i:02d}.parquet") for i in range(FILES)]
     if all(os.path.exists(p) for p in paths):
         return paths
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     rng = np.random.default_rng(0)
     for i, path in enumerate(paths):
         n = ROWS_PER_FILE
@@ -64,36 +60,47 @@ def write_shards() -> list[str]:
     return paths
 
 
-def ferroflow_rows(paths: list[str]) -> int:
-    ds = ff.data.ParquetDataset(paths, num_parallel_reads=ff.data.AUTOTUNE).ragged_batch(BATCH)
-    rows = 0
-    for batch in ds:
-        tokens = batch["tokens"]
-        assert batch["embedding"].shape[1] == 64 and tokens.row_splits[-1] == len(
-            tokens.flat_values
-        )
-        rows += len(batch["label"])
-    return rows
+def ferroflow_epochs():
+    import ferroflow as ff
+
+    dataset = ff.data.ParquetDataset(
+        write_shards(), num_parallel_reads=ff.data.AUTOTUNE
+    ).ragged_batch(BATCH)
+
+    def epoch():
+        for batch in dataset:
+            tokens = batch["tokens"]
+            assert batch["embedding"].shape[1] == 64
+            assert tokens.row_splits[-1] == len(tokens.flat_values)
+            yield batch
+
+    return epoch
 
 
-def pyarrow_rows(paths: list[str]) -> int:
-    rows = 0
-    for rb in pads.dataset(paths, format="parquet").to_batches(batch_size=BATCH):
-        n = rb.num_rows
-        embedding = rb.column("embedding").flatten().to_numpy().reshape(n, 64)
-        tokens = rb.column("tokens")
-        batch = {
-            "label": rb.column("label").to_numpy(),
-            "embedding": embedding,
-            "tokens": (tokens.values.to_numpy(), tokens.offsets.to_numpy()),
-            "blob": rb.column("blob").to_numpy(zero_copy_only=False),
-        }
-        rows += len(batch["label"])
-    return rows
+def pyarrow_epochs():
+    import pyarrow.dataset as pads
+
+    paths = write_shards()
+
+    def epoch():
+        for rb in pads.dataset(paths, format="parquet").to_batches(batch_size=BATCH):
+            n = rb.num_rows
+            tokens = rb.column("tokens")
+            yield {
+                "label": rb.column("label").to_numpy(),
+                "embedding": rb.column("embedding").flatten().to_numpy().reshape(n, 64),
+                "tokens": (tokens.values.to_numpy(), tokens.offsets.to_numpy()),
+                "blob": rb.column("blob").to_numpy(zero_copy_only=False),
+            }
+
+    return epoch
 
 
-def torch_rows(paths: list[str]) -> int:
+def torch_epochs():
+    import pyarrow.parquet as pq
     import torch
+
+    paths = write_shards()
 
     class Rows(torch.utils.data.IterableDataset):
         def __iter__(self):
@@ -118,30 +125,34 @@ def torch_rows(paths: list[str]) -> int:
             "blob": [it["blob"] for it in items],
         }
 
-    loader = torch.utils.data.DataLoader(
+    return lambda: torch.utils.data.DataLoader(
         Rows(), batch_size=BATCH, num_workers=2, collate_fn=collate
     )
-    return sum(len(b["label"]) for b in loader)
 
 
-def main() -> None:
-    if pa is None or pq is None:
-        print("pyarrow is needed to write the shards; install ferroflow[arrow]")
-        return
-    paths = write_shards()
-    results = [measure("ferroflow", lambda: ferroflow_rows(paths))]
-    if pads is not None:
-        results.append(measure("pyarrow.dataset", lambda: pyarrow_rows(paths)))
-    if HAVE_TORCH:
-        results.append(measure("torch DataLoader(2)", lambda: torch_rows(paths), repeats=1))
-    else:
-        print("(torch is not installed: the DataLoader anchor is skipped)")
-    report(
+def _rows(batch) -> int:
+    return len(batch["label"])
+
+
+WORKLOADS = {
+    "parquet": Workload(
         f"{FILES} Parquet shards x {ROWS_PER_FILE} rows -> dicts of numpy batches of {BATCH}",
-        results,
-        unit="rows",
-    )
+        "rows",
+        [
+            System("ferroflow", ferroflow_epochs, _rows, ("ferroflow", "pyarrow")),
+            System("pyarrow.dataset", pyarrow_epochs, _rows, ("pyarrow",)),
+            System("DataLoader (2 workers)", torch_epochs, _rows, ("torch", "pyarrow")),
+        ],
+    ),
+}
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "pyarrow is needed to write the shards; install ferroflow[arrow]"
+        ) from None
+    write_shards()
+    main(WORKLOADS)

@@ -1,82 +1,119 @@
-"""TFRecord throughput on generated shards: raw records in batches of 256, and
-batch(256) + parse_example, against tf.data's TFRecordDataset(num_parallel_reads=AUTOTUNE).
+"""TFRecord throughput on generated shards (16 x 600 records, each a JPEG, an int64 label,
+64 floats and a variable-length int64 list), uncompressed and GZIP:
 
-    python benches/bench_tfrecord.py
+- raw: ``TFRecordDataset(paths, num_parallel_reads=AUTOTUNE).batch(256)``, the records as
+  they come: ferroflow's numpy arrays of ``bytes``; tf.data's string tensors (what a
+  TensorFlow loop gets) and through ``as_numpy_iterator()``.
+- parse: the same ``.map(parse_example)``: ferroflow's numpy values; tf.data's tensors
+  with every value brought to numpy (``.numpy()``, the sparse tokens' values), as a
+  PyTorch or JAX loop needs them (its ``as_numpy_iterator()`` converts SparseTensors about
+  300x slower, which would measure that instead).
+
+Each system runs in fresh processes, alternating (see ``harness.py``).
+
+    python benches/bench_tfrecord.py [raw parse raw_gzip parse_gzip] [--rounds 5]
 """
 
 from __future__ import annotations
 
-from shards import FEATURES, average_jpeg_size, write_shards
+from shards import write_shards
 
-import ferroflow as ff
-from harness import measure, optional, report
+from harness import System, Workload, main
 
-tf = optional("tensorflow")
-
-
-def _count(batches, key=None) -> int:
-    n = 0
-    for b in batches:
-        n += len(b[key] if key else b)
-    return n
+RECORDS = 16 * 600
 
 
-def run(compression: str | None) -> None:
-    paths = write_shards(compression=compression)
-    total = 16 * 600
-    label = compression or "uncompressed"
+def _batches(module, compression):
+    return module.data.TFRecordDataset(
+        write_shards(compression=compression),
+        compression_type=compression,
+        num_parallel_reads=module.data.AUTOTUNE,
+    ).batch(256)
 
-    def batches(module):
-        """The shards' records in batches of 256, read the same way by either system."""
-        return module.data.TFRecordDataset(
-            paths, compression_type=compression, num_parallel_reads=module.data.AUTOTUNE
-        ).batch(256)
 
-    def ff_raw() -> int:
-        return _count(batches(ff))
+def ferroflow_epochs(compression, parse: bool):
+    def setup():
+        from shards import FEATURES
 
-    def ff_parse() -> int:
-        return _count(batches(ff).map(lambda s: ff.io.parse_example(s, FEATURES)), "label")
+        import ferroflow as ff
 
-    raw = [measure("ferroflow", ff_raw)]
-    parsed = [measure("ferroflow", ff_parse)]
-    if tf is not None:
+        dataset = _batches(ff, compression)
+        if parse:
+            dataset = dataset.map(lambda s: ff.io.parse_example(s, FEATURES))
+        return lambda: dataset
+
+    return setup
+
+
+def tf_epochs(compression, parse: bool, numpy: bool):
+    def setup():
+        import tensorflow as tf
+
+        dataset = _batches(tf, compression)
+        if not parse:
+            return dataset.as_numpy_iterator if numpy else (lambda: dataset)
         spec = {
             "image": tf.io.FixedLenFeature([], tf.string),
             "label": tf.io.FixedLenFeature([], tf.int64),
             "embedding": tf.io.FixedLenFeature([64], tf.float32),
             "tokens": tf.io.VarLenFeature(tf.int64),
         }
+        parsed = dataset.map(lambda s: tf.io.parse_example(s, spec))
 
-        def tf_raw() -> int:
-            return _count(batches(tf).as_numpy_iterator())
+        def epoch():
+            for b in parsed:
+                yield {
+                    "label": b["label"].numpy(),
+                    "image": b["image"].numpy(),
+                    "embedding": b["embedding"].numpy(),
+                    "tokens": b["tokens"].values.numpy(),
+                }
 
-        def tf_parse() -> int:
-            ds = batches(tf).map(lambda s: tf.io.parse_example(s, spec))
-            # Each value is brought to numpy, as ferroflow hands it over; as_numpy_iterator()
-            # is avoided because its SparseTensor conversion is ~300x slower than this loop.
-            n = 0
-            for b in ds:
-                n += len(b["label"].numpy())
-                b["image"].numpy(), b["embedding"].numpy(), b["tokens"].values.numpy()
-            return n
+        return epoch
 
-        raw.append(measure("tf.data", tf_raw))
-        parsed.append(measure("tf.data", tf_parse))
-    assert all(r.items == total for r in raw + parsed)
-    report(f"{label}: TFRecordDataset(AUTOTUNE).batch(256), raw records", raw, "records")
-    report(f"{label}: ... .batch(256).map(parse_example)", parsed, "records")
+    return setup
 
 
-def main() -> None:
-    print(
-        f"16 shards x 600 records; each a ~{average_jpeg_size() // 1000} KB JPEG, an int64 "
-        f"label, 64 floats and a variable int64 list; tf.data: "
-        f"{tf.__version__ if tf else 'not installed'}"
+def _records(batch) -> int:
+    return len(batch["label"]) if isinstance(batch, dict) else int(batch.shape[0])
+
+
+def _workload(compression, parse: bool) -> Workload:
+    label = compression or "uncompressed"
+    what = ".batch(256).map(parse_example)" if parse else ".batch(256), raw records"
+    systems = [System("ferroflow", ferroflow_epochs(compression, parse), _records, ("ferroflow",))]
+    if parse:
+        systems.append(
+            System(
+                "tf.data (to numpy)",
+                tf_epochs(compression, True, True),
+                _records,
+                ("tensorflow",),
+            )
+        )
+    else:
+        systems += [
+            System(
+                "tf.data (tensors)", tf_epochs(compression, False, False), _records, ("tensorflow",)
+            ),
+            System(
+                "tf.data (numpy)", tf_epochs(compression, False, True), _records, ("tensorflow",)
+            ),
+        ]
+    return Workload(
+        f"{RECORDS} records, {label}: TFRecordDataset(AUTOTUNE){what}", "records", systems
     )
-    for compression in (None, "GZIP"):
-        run(compression)
+
+
+WORKLOADS = {
+    "raw": _workload(None, False),
+    "parse": _workload(None, True),
+    "raw_gzip": _workload("GZIP", False),
+    "parse_gzip": _workload("GZIP", True),
+}
 
 
 if __name__ == "__main__":
-    main()
+    write_shards()
+    write_shards(compression="GZIP")
+    main(WORKLOADS)

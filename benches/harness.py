@@ -1,64 +1,84 @@
-"""Shared benchmark plumbing: time the same workload through ferroflow and each anchor that
-is installed, in one process, and print rates with ratios against ferroflow."""
+"""Benchmark plumbing. A workload runs through several systems (ferroflow and the anchors
+that are installed); every measurement is a fresh process running one system, the systems
+take turns (the order rotates each round), and each system runs ``--rounds`` times. What is
+printed is the median with the range, never the best run: the time to the first batch, the
+first epoch (start-up included) and the steady state (the epochs after it) apart, with the
+CPU time and context switches per item, and ferroflow's ratio to each anchor taken round by
+round. See ``benches/README.md``.
+
+A bench script describes its workloads and calls ``main``:
+
+    WORKLOADS = {"images": Workload("...", "images", [System("ferroflow", ff_epochs), ...])}
+    if __name__ == "__main__":
+        main(WORKLOADS)
+"""
 
 from __future__ import annotations
 
-import importlib
+import argparse
+import importlib.metadata
+import importlib.util
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+@dataclass
+class System:
+    """One way of running a workload. ``setup()`` runs in the measured process (imports
+    included) and returns a function that makes one epoch's iterable of batches; ``count``
+    says how many items a batch holds. ``requires`` are the modules it imports: a system
+    whose modules are not installed is skipped."""
+
+    name: str
+    setup: Callable[[], Callable[[], Iterable[Any]]]
+    count: Callable[[Any], int] = len
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        return [m for m in self.requires if importlib.util.find_spec(m) is None]
+
+    def versions(self) -> str:
+        """The installed versions of the distributions that provide its modules."""
+        providers = importlib.metadata.packages_distributions()
+        found = []
+        for module in self.requires:
+            top = module.split(".")[0]
+            for dist in providers.get(top, [top]):
+                try:
+                    found.append(f"{dist} {importlib.metadata.version(dist)}")
+                except importlib.metadata.PackageNotFoundError:
+                    pass
+        return ", ".join(dict.fromkeys(found))
+
+
+@dataclass
+class Workload:
+    """The same job through several systems; the first is the one ratios are taken of."""
+
+    title: str
+    unit: str
+    systems: list[System]
+    epochs: int = 3
+    notes: list[str] = field(default_factory=list)
+
+
 def optional(module: str):
-    """The module if it can be imported, else None (its anchor is then skipped)."""
+    """The module if it can be imported, else None."""
     try:
         return importlib.import_module(module)
     except Exception:
         return None
-
-
-@dataclass
-class Result:
-    system: str
-    seconds: float
-    items: int
-
-    @property
-    def rate(self) -> float:
-        return self.items / self.seconds
-
-
-def measure(system: str, run: Callable[[], int], repeats: int = 3) -> Result:
-    """Runs ``run`` (which returns the number of items it produced) once to warm up, then
-    ``repeats`` times; keeps the fastest."""
-    run()
-    best, items = float("inf"), 0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        items = run()
-        best = min(best, time.perf_counter() - start)
-    return Result(system, best, items)
-
-
-def report(title: str, results: list[Result], unit: str = "elements") -> None:
-    """Prints one workload's rates; ratios are the first ferroflow result's rate over each
-    anchor's."""
-    print(f"\n{title}")
-    base = next((r for r in results if r.system.startswith("ferroflow")), None)
-    for r in results:
-        ratio = ""
-        if base is not None and r is not base and not r.system.startswith("ferroflow"):
-            ratio = f"   ferroflow is {base.rate / r.rate:6.2f}x"
-        print(f"  {r.system:<22} {r.rate:14,.0f} {unit}/s  ({r.seconds:.3f} s){ratio}")
 
 
 def spread(values: list[float], fmt: str, scale: float = 1.0) -> str:
@@ -79,3 +99,154 @@ def run_fresh(script: str, *args: str) -> Any:
         cwd=Path(script).parent,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def burn(seconds: float) -> None:
+    """Uses this thread's CPU for ``seconds``, as a training step on the CPU would."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def _usage() -> tuple[float, int]:
+    """CPU seconds and context switches so far, of this process and its reaped children."""
+    cpu, switches = 0.0, 0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        cpu += r.ru_utime + r.ru_stime
+        switches += r.ru_nvcsw + r.ru_nivcsw
+    return cpu, switches
+
+
+def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
+    """Runs ``epochs`` epochs of one system in this (fresh) process and times them: the
+    setup (imports and building the pipeline), then each epoch from the moment the loop
+    asks for its iterator, with the first batch's arrival."""
+    start = time.perf_counter()
+    make_epoch = system.setup()
+    setup = time.perf_counter() - start
+    first_batch = None
+    measured = []
+    for _ in range(epochs):
+        began = time.perf_counter()
+        cpu0, switches0 = _usage()
+        items = 0
+        for batch in make_epoch():
+            if first_batch is None:
+                first_batch = time.perf_counter() - began
+            items += system.count(batch)
+            if burn_ms:
+                burn(burn_ms / 1000)
+        cpu1, switches1 = _usage()
+        measured.append(
+            {
+                "s": time.perf_counter() - began,
+                "items": items,
+                "cpu_s": cpu1 - cpu0,
+                "switches": switches1 - switches0,
+            }
+        )
+    return {"setup_s": setup, "first_batch_s": first_batch, "epochs": measured}
+
+
+def _steady(run: dict[str, Any]) -> dict[str, float]:
+    later = run["epochs"][1:] or run["epochs"]
+    items = sum(e["items"] for e in later)
+    return {
+        "rate": items / sum(e["s"] for e in later),
+        "cpu_us": 1e6 * sum(e["cpu_s"] for e in later) / items,
+        "switches": sum(e["switches"] for e in later) / items,
+    }
+
+
+def _first_rate(run: dict[str, Any]) -> float:
+    first = run["epochs"][0]
+    return first["items"] / first["s"]
+
+
+def _report(
+    workload: Workload, runs: dict[str, list[dict[str, Any]]], epochs: int, burn_ms: float
+) -> None:
+    rounds = max(len(r) for r in runs.values())
+    print(f"\n{workload.title}")
+    busy = f"; the loop burns {burn_ms:g} ms of CPU per batch" if burn_ms else ""
+    print(
+        f"  {rounds} rounds, a fresh process per run, systems alternating; "
+        f"{epochs} epochs per run{busy}; median (range)"
+    )
+    for note in workload.notes:
+        print(f"  {note}")
+    unit = workload.unit
+    width = max(len(name) for name in runs) + 2
+    print(
+        f"  {'system':<{width}}  {'setup s':>22}  {'first batch s':>22}  "
+        f"{f'first epoch {unit}/s':>34}  {f'steady {unit}/s':>38}  {'CPU us/item':>24}  "
+        f"{'switches/item':>24}"
+    )
+    for name, got in runs.items():
+        steady = [_steady(r) for r in got]
+        print(
+            f"  {name:<{width}}  {spread([r['setup_s'] for r in got], '.3f'):>22}  "
+            f"{spread([r['first_batch_s'] for r in got], '.3f'):>22}  "
+            f"{spread([_first_rate(r) for r in got], ',.0f'):>34}  "
+            f"{spread([s['rate'] for s in steady], ',.0f'):>38}  "
+            f"{spread([s['cpu_us'] for s in steady], '.3f'):>24}  "
+            f"{spread([s['switches'] for s in steady], '.4f'):>24}"
+        )
+    base_name = workload.systems[0].name
+    base = runs.get(base_name)
+    for name, got in runs.items():
+        if base is None or name.startswith("ferroflow"):
+            continue
+        pairs = list(zip(base, got))
+        first = [_first_rate(b) / _first_rate(o) for b, o in pairs]
+        steady = [_steady(b)["rate"] / _steady(o)["rate"] for b, o in pairs]
+        print(
+            f"  {base_name} / {name}: first epoch {spread(first, '.2f')}x, "
+            f"steady {spread(steady, '.2f')}x"
+        )
+
+
+def main(workloads: dict[str, Workload]) -> None:
+    """Runs the script's workloads (or, with ``--child``, one system of one of them)."""
+    script = sys.argv[0]
+    parser = argparse.ArgumentParser(description=(sys.modules["__main__"].__doc__ or "").strip())
+    parser.add_argument("names", nargs="*", help=f"workloads to run: {', '.join(workloads)}")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, help="epochs per run (each workload has its own)")
+    parser.add_argument("--burn-ms", type=float, default=0.0, help="CPU the loop uses per batch")
+    parser.add_argument("--systems", help="comma-separated names of the systems to run")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        name, system_name, epochs, burn_ms = args.child
+        system = next(s for s in workloads[name].systems if s.name == system_name)
+        print(json.dumps(_child(system, int(epochs), float(burn_ms))))
+        return
+    unknown = set(args.names) - set(workloads)
+    if unknown:
+        parser.error(f"no such workload: {', '.join(sorted(unknown))}")
+    chosen = set(args.systems.split(",")) if args.systems else None
+    for name in args.names or list(workloads):
+        workload = workloads[name]
+        epochs = args.epochs or workload.epochs
+        systems = []
+        for s in workload.systems:
+            if chosen is not None and s.name not in chosen:
+                continue
+            if s.missing():
+                print(f"  ({s.name} skipped: {', '.join(s.missing())} not installed)")
+            else:
+                systems.append(s)
+        print(
+            "\nversions: "
+            + "; ".join(f"{s.name}: {s.versions() or 'n/a'}" for s in systems)
+            + f"; Python {sys.version.split()[0]}"
+        )
+        runs: dict[str, list[dict[str, Any]]] = {s.name: [] for s in systems}
+        for round_ in range(args.rounds):
+            turn = round_ % max(len(systems), 1)
+            for s in systems[turn:] + systems[:turn]:
+                child = (name, s.name, str(epochs), str(args.burn_ms))
+                runs[s.name].append(run_fresh(script, *child))
+        _report(workload, runs, epochs, args.burn_ms)
