@@ -140,6 +140,7 @@ WORKLOADS = {
             System("Grain (threads)", grain_epochs(False), _images, ("grain", "PIL", "ferroflow")),
             System("Grain (processes)", grain_epochs(True), _images, ("grain", "PIL", "ferroflow")),
         ],
+        files=_paths,
     ),
 }
 

@@ -73,6 +73,7 @@ WORKLOADS = {
             System("ferroflow", ferroflow_epochs(n), _rows, ("ferroflow",)),
             System("pyarrow.ipc", pyarrow_epochs(n), _rows, ("pyarrow",)),
         ],
+        files=lambda n=n: [write_file(n)],
     )
     for n in SIZES
 }

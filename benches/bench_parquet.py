@@ -143,6 +143,7 @@ WORKLOADS = {
             System("pyarrow.dataset", pyarrow_epochs, _rows, ("pyarrow",)),
             System("DataLoader (2 workers)", torch_epochs, _rows, ("torch", "pyarrow")),
         ],
+        files=write_shards,
     ),
 }
 

@@ -105,6 +105,7 @@ def _workload(title: str, make) -> Workload:
             System("tf.data (tensors)", tf_epochs(make, False), _lines, ("tensorflow",)),
             System("tf.data (numpy)", tf_epochs(make, True), _lines, ("tensorflow",)),
         ],
+        files=lambda: [write_csv()],
     )
 
 

@@ -33,13 +33,13 @@ def _batches(module, compression):
 
 def ferroflow_epochs(compression, parse: bool):
     def setup():
-        from shards import FEATURES
+        from shards import features
 
         import ferroflow as ff
 
         dataset = _batches(ff, compression)
         if parse:
-            dataset = dataset.map(lambda s: ff.io.parse_example(s, FEATURES))
+            dataset = dataset.map(lambda s: ff.io.parse_example(s, features(ff)))
         return lambda: dataset
 
     return setup
@@ -52,12 +52,9 @@ def tf_epochs(compression, parse: bool, numpy: bool):
         dataset = _batches(tf, compression)
         if not parse:
             return dataset.as_numpy_iterator if numpy else (lambda: dataset)
-        spec = {
-            "image": tf.io.FixedLenFeature([], tf.string),
-            "label": tf.io.FixedLenFeature([], tf.int64),
-            "embedding": tf.io.FixedLenFeature([64], tf.float32),
-            "tokens": tf.io.VarLenFeature(tf.int64),
-        }
+        from shards import features
+
+        spec = features(tf)
         parsed = dataset.map(lambda s: tf.io.parse_example(s, spec))
 
         def epoch():
@@ -101,7 +98,10 @@ def _workload(compression, parse: bool) -> Workload:
             ),
         ]
     return Workload(
-        f"{RECORDS} records, {label}: TFRecordDataset(AUTOTUNE){what}", "records", systems
+        f"{RECORDS} records, {label}: TFRecordDataset(AUTOTUNE){what}",
+        "records",
+        systems,
+        files=lambda: write_shards(compression=compression),
     )
 
 

@@ -1,5 +1,7 @@
 """Generated TFRecord shards shared by the benchmarks: records holding a ~20 KB JPEG, an int64
-label, 64 floats and a variable-length int64 list, written with ferroflow's own writer."""
+label, 64 floats and a variable-length int64 list, written with ferroflow's own writer.
+ferroflow is imported only to write them, so a benchmark process of another system that
+finds them written never loads it."""
 
 from __future__ import annotations
 
@@ -10,14 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-import ferroflow as ff
 
-FEATURES = {
-    "image": ff.io.FixedLenFeature([], ff.string),
-    "label": ff.io.FixedLenFeature([], ff.int64),
-    "embedding": ff.io.FixedLenFeature([64], ff.float32),
-    "tokens": ff.io.VarLenFeature(ff.int64),
-}
+def features(module) -> dict:
+    """The records' features, for ``module.io.parse_example`` (ferroflow or TensorFlow)."""
+    return {
+        "image": module.io.FixedLenFeature([], module.string),
+        "label": module.io.FixedLenFeature([], module.int64),
+        "embedding": module.io.FixedLenFeature([64], module.float32),
+        "tokens": module.io.VarLenFeature(module.int64),
+    }
 
 
 def _jpegs(count: int, side: int, rng: np.random.Generator) -> list[bytes]:
@@ -37,6 +40,8 @@ def _jpegs(count: int, side: int, rng: np.random.Generator) -> list[bytes]:
 
 
 def _example(jpeg: bytes, label: int, rng: np.random.Generator) -> bytes:
+    import ferroflow as ff
+
     feature = {
         "image": ff.train.Feature(bytes_list=ff.train.BytesList(value=[jpeg])),
         "label": ff.train.Feature(int64_list=ff.train.Int64List(value=[label])),
@@ -64,6 +69,8 @@ def write_shards(
     paths = [str(folder / f"shard-{i:03d}.tfrecord") for i in range(shards)]
     if all(Path(p).exists() for p in paths):
         return paths
+    import ferroflow as ff
+
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     jpegs = _jpegs(32, side, rng)
@@ -73,8 +80,3 @@ def write_shards(
                 w.write(_example(jpegs[(i * per_shard + j) % len(jpegs)], j % 1000, rng))
         os.replace(path + ".tmp", path)
     return paths
-
-
-def average_jpeg_size(side: int = 168) -> int:
-    """The mean size of the generated JPEGs, for the report."""
-    return int(np.mean([len(j) for j in _jpegs(8, side, np.random.default_rng(0))]))
