@@ -93,6 +93,30 @@ def to_numpy(value: Any, dtype: Any = None) -> Any:
     return arr
 
 
+# The numpy dtypes the engine takes as they are, and their scalar types.
+_ENGINE_DTYPES = frozenset(
+    np.dtype(t)
+    for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+        np.uint64, np.float16, np.float32, np.float64,
+    )
+)  # fmt: skip
+ENGINE_SCALARS = frozenset(d.type for d in _ENGINE_DTYPES)
+
+
+def engine_leaf(value: Any) -> Any:
+    """``to_numpy(value)`` for one component, with what functions mostly return (a contiguous
+    numeric array, a numpy scalar) handed over without the general conversion: a Python
+    function in ``map`` pays for it on every element."""
+    kind = type(value)
+    if kind is np.ndarray:
+        if value.dtype in _ENGINE_DTYPES and value.flags.c_contiguous:
+            return value
+    elif kind in ENGINE_SCALARS:
+        return np.asarray(value)
+    return to_numpy(value)
+
+
 def dtype_of(value: Any) -> DType:
     """The dtype of an engine value."""
     if isinstance(value, bytes):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import _nest
-from .._convert import to_numpy
+from .._convert import ENGINE_SCALARS, engine_leaf
 from ..errors import InvalidArgumentError
 from ._structure import Structure, structure_of
 
@@ -44,9 +44,13 @@ def element_fn(
 
     def run(*flat_in: Any) -> list[Any]:
         value = call(flat_in)
-        if isinstance(value, list):
-            value = tuple(value)
-        flat = [to_numpy(v) for v in _nest.flatten(value)]
+        kind = type(value)
+        if kind is np.ndarray or kind in ENGINE_SCALARS:
+            flat = [engine_leaf(value)]
+        else:
+            if kind is list:
+                value = tuple(value)
+            flat = [engine_leaf(v) for v in _nest.flatten(value)]
         if not expected:
             known = output.peek()
             if known is None:
