@@ -37,6 +37,22 @@ pub(crate) fn tune_allocator() {
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000) };
 }
 
+/// Asks the kernel for ordinary pages, not transparent huge pages: where THP is enabled on
+/// request (`madvise`, the common default), a fault on a requested huge page may compact
+/// memory first, and the first epoch of a pipeline, which faults its buffers in, stalled
+/// for up to a second in 0.2 s of work. Only mimalloc's own later mappings are affected, not
+/// the rest of the process (the environment variable would disable THP process-wide).
+#[cfg(feature = "python")]
+pub(crate) fn avoid_huge_page_faults() {
+    // `mi_option_allow_thp` in mimalloc.h's `mi_option_e` (v3).
+    const ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+        return;
+    }
+    // SAFETY: setting an option is thread-safe and takes effect for later mappings.
+    unsafe { libmimalloc_sys::mi_option_set(ALLOW_THP, 0) };
+}
+
 /// Reserves address space for the allocator 256 MiB at a time instead of mimalloc's 1 GiB:
 /// under an address-space limit (as clusters impose) a 1 GiB reservation fails while room
 /// is left, and the allocation that needed it aborts the process.
