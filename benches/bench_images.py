@@ -11,9 +11,14 @@ decode, resize to 128x128, scale to [0, 1], shuffle(1000), batch(64), prefetch, 
   decoding and resizing in ``map``, ``batch(64)``, read by its thread pool
   (``ReadOptions``), or by 2 worker processes (``mp_prefetch``).
 
+The ``decode`` workload measures the bound the pipeline works against: the decoder and
+resize alone (``decode_jpeg``, ``resize`` to 128x128, scale), one image at a time on one
+thread, through ferroflow's eager ops and through Pillow; the pipeline's bound on this
+machine is that rate times the cores.
+
 Each system runs in fresh processes, alternating (see ``harness.py``).
 
-    python benches/bench_images.py [--rounds 5] [--burn-ms 10]
+    python benches/bench_images.py [images] [decode] [--rounds 5] [--burn-ms 10]
 """
 
 from __future__ import annotations
@@ -118,6 +123,28 @@ def grain_epochs(processes: bool):
     return setup
 
 
+def ferroflow_decode_epochs():
+    import ferroflow as ff
+
+    jpegs = _jpegs()
+
+    def epoch():
+        for jpeg in jpegs:
+            image = ff.image.resize(ff.io.decode_jpeg(jpeg, channels=3), [128, 128])
+            yield ff.cast(image, ff.float32) / 255.0
+
+    return epoch
+
+
+def pillow_decode_epochs():
+    jpegs = _jpegs()
+    return lambda: (_pillow_preprocess(jpeg) for jpeg in jpegs)
+
+
+def _one(_image) -> int:
+    return 1
+
+
 def _images(batch) -> int:
     return int(batch[0].shape[0])
 
@@ -140,6 +167,16 @@ WORKLOADS = {
             System("Grain (threads)", grain_epochs(False), _images, ("grain", "PIL", "ferroflow")),
             System("Grain (processes)", grain_epochs(True), _images, ("grain", "PIL", "ferroflow")),
         ],
+        files=_paths,
+    ),
+    "decode": Workload(
+        f"{TOTAL} JPEGs {SIDE}x{SIDE}, one at a time on one thread: decode, resize 128x128, scale",
+        "images",
+        [
+            System("ferroflow ops", ferroflow_decode_epochs, _one, ("ferroflow",)),
+            System("Pillow", pillow_decode_epochs, _one, ("PIL", "ferroflow")),
+        ],
+        epochs=2,
         files=_paths,
     ),
 }
