@@ -21,48 +21,34 @@ mod python;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Keeps freed pages a second before returning them to the kernel (mimalloc's default is
-/// 10 ms): a pipeline frees a batch's buffers on one thread and allocates the next batch's
-/// on another a few milliseconds later, and zeroing fresh pages was a tenth of its time.
+/// Sets mimalloc's options for a pipeline's allocation pattern, each unless the user set it
+/// in the environment (mimalloc read that at start; it is the user's choice). The numbers
+/// are the options' places in mimalloc.h's `mi_option_e` (v3); the sys crate does not name
+/// them.
 #[cfg(feature = "python")]
 pub(crate) fn tune_allocator() {
-    // `mi_option_purge_delay` in mimalloc.h's `mi_option_e` (v2 and v3); the sys crate
-    // does not name it.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // mimalloc read its environment at start; a delay set there is the user's choice.
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: setting an option is thread-safe and takes effect for later purges.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 1000) };
+    // Keep freed pages a second before returning them to the kernel (mimalloc's default
+    // is 10 ms): a pipeline frees a batch's buffers on one thread and allocates the next
+    // batch's on another a few milliseconds later, and zeroing fresh pages was a tenth of
+    // its time.
+    set_allocator_option(15, "MIMALLOC_PURGE_DELAY", 1000);
+    // Ask for ordinary pages, not transparent huge pages: where THP is granted on request
+    // (`madvise`, the common default), a fault on a requested huge page may compact memory
+    // first, and the first epoch of a pipeline, which faults its buffers in, stalled for up
+    // to a second in 0.2 s of work. Only mimalloc's later mappings are affected, not the
+    // rest of the process (the environment variable would disable THP process-wide).
+    set_allocator_option(43, "MIMALLOC_ALLOW_THP", 0);
+    // Reserve address space 256 MiB (in KiB) at a time instead of 1 GiB: under an
+    // address-space limit (as clusters impose) a 1 GiB reservation fails while room is
+    // left, and the allocation that needed it aborts the process.
+    set_allocator_option(23, "MIMALLOC_ARENA_RESERVE", 256 * 1024);
 }
 
-/// Asks the kernel for ordinary pages, not transparent huge pages: where THP is enabled on
-/// request (`madvise`, the common default), a fault on a requested huge page may compact
-/// memory first, and the first epoch of a pipeline, which faults its buffers in, stalled
-/// for up to a second in 0.2 s of work. Only mimalloc's own later mappings are affected, not
-/// the rest of the process (the environment variable would disable THP process-wide).
 #[cfg(feature = "python")]
-pub(crate) fn avoid_huge_page_faults() {
-    // `mi_option_allow_thp` in mimalloc.h's `mi_option_e` (v3).
-    const ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
-    if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
+fn set_allocator_option(option: libmimalloc_sys::mi_option_t, variable: &str, value: i64) {
+    if std::env::var_os(variable).is_some() {
         return;
     }
-    // SAFETY: setting an option is thread-safe and takes effect for later mappings.
-    unsafe { libmimalloc_sys::mi_option_set(ALLOW_THP, 0) };
-}
-
-/// Reserves address space for the allocator 256 MiB at a time instead of mimalloc's 1 GiB:
-/// under an address-space limit (as clusters impose) a 1 GiB reservation fails while room
-/// is left, and the allocation that needed it aborts the process.
-#[cfg(feature = "python")]
-pub(crate) fn limit_allocator_reservations() {
-    // `mi_option_arena_reserve` in mimalloc.h's `mi_option_e` (v2 and v3), in KiB.
-    const ARENA_RESERVE: libmimalloc_sys::mi_option_t = 23;
-    if std::env::var_os("MIMALLOC_ARENA_RESERVE").is_some() {
-        return;
-    }
-    // SAFETY: setting an option is thread-safe and takes effect for later reservations.
-    unsafe { libmimalloc_sys::mi_option_set(ARENA_RESERVE, 256 * 1024) };
+    // SAFETY: setting an option is thread-safe and takes effect for later allocations.
+    unsafe { libmimalloc_sys::mi_option_set(option, value as _) };
 }

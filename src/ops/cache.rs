@@ -119,24 +119,23 @@ impl CacheNode {
         &self,
         ctx: &Arc<Context>,
         input: Option<Box<dyn DatasetIterator>>,
-        given: u64,
         keep: bool,
     ) -> Result<Box<dyn DatasetIterator>> {
         // Every filling pass starts where the first one began, so whichever finishes first
         // (two may run at once) keeps the same elements in the same order.
         let mut first = self.first_pass.lock().expect("cache lock");
-        let input = match (input, first.clone()) {
-            (Some(input), _) => input,
-            (None, Some(state)) => ctx.restore(&self.input, &state, false)?,
-            (None, None) => {
-                let input = ctx.open(&self.input)?;
-                *first = input.save().ok();
-                input
+        let (input, start) = match (input, first.clone()) {
+            (None, Some(state)) => (ctx.restore(&self.input, &state, false)?, Ok(state)),
+            (Some(input), Some(state)) => (input, Ok(state)),
+            (input, None) => {
+                let input = match input {
+                    Some(input) => input,
+                    None => ctx.open(&self.input)?,
+                };
+                let start = input.save();
+                *first = start.clone().ok();
+                (input, start)
             }
-        };
-        let start = match first.clone() {
-            Some(state) => Ok(state),
-            None => input.save(),
         };
         drop(first);
         let sink: Option<Box<dyn Sink>> = match (&self.store, keep) {
@@ -149,12 +148,7 @@ impl CacheNode {
                 Some(Box::new(FileSink::create(path, description)?))
             }
         };
-        Ok(Box::new(Filling {
-            input,
-            sink,
-            given,
-            start,
-        }))
+        Ok(Box::new(Filling { input, sink, start }))
     }
 }
 
@@ -162,7 +156,7 @@ impl DatasetNode for CacheNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         match self.reader_at(0, None)? {
             Some(reader) => Ok(reader),
-            None => self.filler(ctx, None, 0, true),
+            None => self.filler(ctx, None, true),
         }
     }
 
@@ -190,7 +184,7 @@ impl DatasetNode for CacheNode {
                     .maybe(4)?
                     .ok_or_else(|| fields.malformed("fills the cache with no input"))?;
                 let input = ctx.restore(&self.input, saved, replay)?;
-                self.filler(ctx, Some(input), index, false)
+                self.filler(ctx, Some(input), false)
             }
             READING => self.restore_reader(ctx, &fields, index, offset),
             _ => Err(fields.malformed("has no phase 0 or 1")),
@@ -214,7 +208,7 @@ impl CacheNode {
             return Err(fields
                 .malformed("reads a cache that is gone and holds no state to fill it again from"));
         }
-        let mut filler = self.filler(ctx, None, 0, true)?;
+        let mut filler = self.filler(ctx, None, true)?;
         while filler.next(ctx)?.is_some() {}
         self.reader_at(index, Some(offset))?
             .ok_or_else(|| Error::Internal("a cache just filled is not there".into()))
@@ -268,14 +262,13 @@ impl DatasetIterator for MemoryReader {
 /// Where a filling pass keeps the elements; `finish` makes the cache whole.
 trait Sink: Send {
     fn add(&mut self, element: &Element) -> Result<()>;
-    fn finish(&mut self) -> Result<()>;
+    fn finish(self: Box<Self>) -> Result<()>;
 }
 
 /// A pass over the input that keeps what it gives in a sink, if it has one.
 struct Filling {
     input: Box<dyn DatasetIterator>,
     sink: Option<Box<dyn Sink>>,
-    given: u64,
     /// The input's state when the first filling began (why it cannot be saved, if so).
     start: Result<State>,
 }
@@ -287,11 +280,10 @@ impl DatasetIterator for Filling {
                 if let Some(sink) = self.sink.as_mut() {
                     sink.add(&element)?;
                 }
-                self.given += 1;
                 Ok(Some(element))
             }
             None => {
-                if let Some(mut sink) = self.sink.take() {
+                if let Some(sink) = self.sink.take() {
                     sink.finish()?;
                 }
                 Ok(None)
@@ -302,7 +294,7 @@ impl DatasetIterator for Filling {
     fn save(&self) -> Result<State> {
         Ok(cache_state(
             FILLING,
-            self.given,
+            0,
             0,
             Some(self.start.clone()?),
             Some(self.input.save()?),
@@ -321,9 +313,11 @@ impl Sink for MemorySink {
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<()> {
-        let done = Arc::new(std::mem::take(&mut self.elements));
-        self.slot.lock().expect("cache lock").get_or_insert(done);
+    fn finish(self: Box<Self>) -> Result<()> {
+        let MemorySink { elements, slot } = *self;
+        slot.lock()
+            .expect("cache lock")
+            .get_or_insert(Arc::new(elements));
         Ok(())
     }
 }
@@ -496,7 +490,7 @@ impl DatasetIterator for FileCacheReader {
 /// A cache file being written: under a temporary name of its own in the cache's folder,
 /// created anew (never a file or link already there), and renamed to `path` once complete.
 struct FileSink {
-    out: Option<BufWriter<NamedTempFile>>,
+    out: BufWriter<NamedTempFile>,
     path: PathBuf,
     block: Vec<u8>,
     count: u64,
@@ -525,7 +519,7 @@ impl FileSink {
         out.write_all(&head)
             .map_err(|e| Error::io(path.display(), e))?;
         Ok(FileSink {
-            out: Some(out),
+            out,
             path: path.to_path_buf(),
             block: Vec::new(),
             count: 0,
@@ -535,9 +529,7 @@ impl FileSink {
 
 impl Sink for FileSink {
     fn add(&mut self, element: &Element) -> Result<()> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
+        let out = &mut self.out;
         let io = |e| Error::io(self.path.display(), e);
         self.block.clear();
         write_element(&mut self.block, element).map_err(io)?;
@@ -549,14 +541,18 @@ impl Sink for FileSink {
         Ok(())
     }
 
-    fn finish(&mut self) -> Result<()> {
-        if let Some(mut out) = self.out.take() {
-            let io = |e| Error::io(self.path.display(), e);
-            out.write_all(&trailer(self.count)).map_err(io)?;
-            let temp = out.into_inner().map_err(|e| io(e.into_error()))?;
-            temp.as_file().sync_all().map_err(io)?;
-            temp.persist(&self.path).map_err(|e| io(e.error))?;
-        }
+    fn finish(self: Box<Self>) -> Result<()> {
+        let FileSink {
+            mut out,
+            path,
+            count,
+            ..
+        } = *self;
+        let io = |e| Error::io(path.display(), e);
+        out.write_all(&trailer(count)).map_err(io)?;
+        let temp = out.into_inner().map_err(|e| io(e.into_error()))?;
+        temp.as_file().sync_all().map_err(io)?;
+        temp.persist(&path).map_err(|e| io(e.error))?;
         Ok(())
     }
 }

@@ -54,7 +54,8 @@ impl DatasetNode for ShuffleNode {
             rng,
             seed: self.seeds.seed(),
             iteration,
-            counts: Counts::default(),
+            emitted: 0,
+            ended: false,
             held: Held::default(),
             trail: Trail::new(),
         }))
@@ -102,14 +103,15 @@ impl DatasetNode for ShuffleNode {
             rng,
             seed,
             iteration,
-            counts,
+            emitted: counts.emitted,
+            ended: counts.ended,
             held,
             trail: Trail::restored(counts.pulled, mark),
         }))
     }
 }
 
-/// How far a pass got: elements given out and pulled, and whether the input ended.
+/// How far a saved pass got: elements given out and pulled, and whether the input ended.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 struct Counts {
     emitted: u64,
@@ -209,28 +211,30 @@ struct ShuffleIterator {
     rng: RandomStream,
     seed: u64,
     iteration: u64,
-    counts: Counts,
+    emitted: u64,
+    /// The input has ended (it is kept: see `pull`).
+    ended: bool,
     held: Held,
+    /// Counts the elements pulled, and keeps input states to re-read the buffer from.
     trail: Trail,
 }
 
 impl ShuffleIterator {
     /// The next input element, and its index.
     fn pull(&mut self, ctx: &Context) -> Result<Option<Element>> {
-        let Some(input) = self.input.as_mut().filter(|_| !self.counts.ended) else {
+        let Some(input) = self.input.as_mut().filter(|_| !self.ended) else {
             return Ok(None);
         };
         self.trail.before_pull(&**input);
         let next = input.next(ctx)?;
         match next {
             Some(_) => {
-                self.counts.pulled += 1;
                 self.trail.count_pull();
                 self.held.push();
             }
             // The ended input is kept: its state still holds the seeds and passes of the
             // stages under it, which the epochs after a restored one need.
-            None => self.counts.ended = true,
+            None => self.ended = true,
         }
         Ok(next)
     }
@@ -242,7 +246,7 @@ impl DatasetIterator for ShuffleIterator {
             match self.pull(ctx)? {
                 Some(e) => {
                     self.buffer.push(e);
-                    self.indexes.push(self.counts.pulled - 1);
+                    self.indexes.push(self.trail.pulled() - 1);
                 }
                 None => break,
             }
@@ -254,7 +258,7 @@ impl DatasetIterator for ShuffleIterator {
         let gone = self.indexes[i];
         let out = match self.pull(ctx)? {
             Some(replacement) => {
-                self.indexes[i] = self.counts.pulled - 1;
+                self.indexes[i] = self.trail.pulled() - 1;
                 std::mem::replace(&mut self.buffer[i], replacement)
             }
             None => {
@@ -264,7 +268,7 @@ impl DatasetIterator for ShuffleIterator {
         };
         self.held.remove(gone);
         self.trail.prune(self.held.oldest());
-        self.counts.emitted += 1;
+        self.emitted += 1;
         Ok(Some(out))
     }
 
@@ -277,9 +281,9 @@ impl DatasetIterator for ShuffleIterator {
             vec![
                 State::bits(self.seed),
                 State::count(self.iteration),
-                State::count(self.counts.emitted),
-                State::count(self.counts.pulled),
-                State::flag(self.counts.ended),
+                State::count(self.emitted),
+                State::count(self.trail.pulled()),
+                State::flag(self.ended),
                 save_maybe(&self.input)?,
                 mark_at,
                 mark,

@@ -20,8 +20,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     crate::tune_allocator();
-    crate::avoid_huge_page_faults();
-    crate::limit_allocator_reservations();
     crate::engine::io_runtime::set_thread_hooks(threads::python_thread_hooks());
     m.add_class::<dataset::NativeDataset>()?;
     m.add_class::<iterator::NativeIterator>()?;
