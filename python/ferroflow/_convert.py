@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._dtypes import DType, as_dtype, string
+from ._dtypes import NUMERIC_NUMPY_DTYPES, DType, as_dtype, string
 
 _INT32 = np.iinfo(np.int32)
 
@@ -93,15 +93,8 @@ def to_numpy(value: Any, dtype: Any = None) -> Any:
     return arr
 
 
-# The numpy dtypes the engine takes as they are, and their scalar types.
-_ENGINE_DTYPES = frozenset(
-    np.dtype(t)
-    for t in (
-        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-        np.uint64, np.float16, np.float32, np.float64,
-    )
-)  # fmt: skip
-ENGINE_SCALARS = frozenset(d.type for d in _ENGINE_DTYPES)
+# The numpy scalar types of the dtypes the engine takes as they are.
+ENGINE_SCALARS = frozenset(d.type for d in NUMERIC_NUMPY_DTYPES)
 
 
 def engine_leaf(value: Any) -> Any:
@@ -110,7 +103,7 @@ def engine_leaf(value: Any) -> Any:
     function in ``map`` pays for it on every element."""
     kind = type(value)
     if kind is np.ndarray:
-        if value.dtype in _ENGINE_DTYPES and value.flags.c_contiguous:
+        if value.dtype in NUMERIC_NUMPY_DTYPES and value.flags.c_contiguous:
             return value
     elif kind in ENGINE_SCALARS:
         return np.asarray(value)

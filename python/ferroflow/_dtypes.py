@@ -104,6 +104,8 @@ _BY_NAME.update(
     {"half": float16, "double": float64, "float": float32, "bytes": string, "str": string}
 )
 _BY_NUMPY = {d._np: d for d in ALL if d is not string}
+# The numeric numpy dtypes the engine takes as they are.
+NUMERIC_NUMPY_DTYPES = frozenset(_BY_NUMPY)
 
 
 def as_dtype(value: Any) -> DType:

@@ -48,7 +48,7 @@ def element_fn(
         if kind is np.ndarray or kind in ENGINE_SCALARS:
             flat = [engine_leaf(value)]
         else:
-            if kind is list:
+            if isinstance(value, list):
                 value = tuple(value)
             flat = [engine_leaf(v) for v in _nest.flatten(value)]
         if not expected:
