@@ -13,7 +13,7 @@ from ferroflow.data import TFRecordDataset
 
 
 def _examples(fixtures):
-    return list(TFRecordDataset(str(fixtures / "tfrecord/examples.tfrecord")))
+    return list(TFRecordDataset(str(fixtures / "tfrecord/examples.tfrecord")).as_numpy_iterator())
 
 
 def _expected_feature(entry):
@@ -42,7 +42,7 @@ def test_decoded_examples_match_tensorflow(fixtures):
 def test_reserialising_gives_tensorflows_bytes(fixtures):
     for raw in _examples(fixtures):
         assert ff.train.Example.FromString(raw).SerializeToString() == raw
-    for raw in TFRecordDataset(str(fixtures / "tfrecord/sequence.tfrecord")):
+    for raw in TFRecordDataset(str(fixtures / "tfrecord/sequence.tfrecord")).as_numpy_iterator():
         assert ff.train.SequenceExample.FromString(raw).SerializeToString() == raw
 
 

@@ -156,7 +156,8 @@ def test_random_flip_flips_about_half_and_keeps_pixels():
 def test_encode_png_round_trips_and_encode_jpeg_decodes(fixtures):
     truth = _truth(fixtures, "rgb.png")
     png = ff.io.encode_png(truth)
-    assert isinstance(png, bytes) and png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(png, ff.Tensor) and png.dtype == ff.string and png.shape == ()
+    assert png.numpy()[:8] == b"\x89PNG\r\n\x1a\n"
     np.testing.assert_array_equal(ff.io.decode_png(png, 3), truth)
     jpeg = ff.io.encode_jpeg(truth, quality=95)
     again = ff.io.decode_jpeg(jpeg, 3).astype(int)

@@ -15,7 +15,8 @@ def test_cast():
     x = np.array([-1.7, 0.2, 2.9], np.float32)
     assert ff.cast(x, ff.int32).tolist() == [-1, 0, 2]
     assert ff.cast(np.array([0, 3]), ff.bool).tolist() == [False, True]
-    assert ff.cast(5, ff.float64) == 5.0 and isinstance(ff.cast(5, ff.float64), np.float64)
+    five = ff.cast(5, ff.float64)
+    assert five == 5.0 and five.dtype == ff.float64 and isinstance(five.numpy(), np.float64)
     with pytest.raises(TypeError):
         ff.cast(b"1", ff.int64)
 

@@ -266,8 +266,8 @@ def test_batches_keep_primitive_columns_in_the_decoded_buffers(fixtures):
     for batch in (first, second):
         for column in ("id", "vec"):
             arr = batch[column]
-            # The array views the Arrow buffer Parquet was decoded into: no copy was made.
-            assert type(arr.base).__name__ == "ArrowValues", column
+            # The tensor views the Arrow buffer Parquet was decoded into: no copy was made.
+            assert type(arr.base.base).__name__ == "ArrowValues", column
             assert arr.flags.writeable and arr.flags.c_contiguous
     assert not np.shares_memory(first["id"], second["id"])
     np.testing.assert_array_equal(second["id"], np.arange(32, 64))

@@ -35,9 +35,11 @@ class TestRange:
         floats = list(Dataset.range(1, 5, 2, output_type=ff.float32))
         assert floats == [1.0, 3.0] and all(x.dtype == np.float32 for x in floats)
 
-    def test_elements_are_numpy_int64_scalars(self):
+    def test_elements_are_int64_scalars(self):
         first = next(iter(Dataset.range(3)))
-        assert isinstance(first, np.int64)
+        assert isinstance(first, ff.Tensor) and first.shape == () and first.dtype == ff.int64
+        assert isinstance(first.numpy(), np.int64)
+        assert isinstance(next(Dataset.range(3).as_numpy_iterator()), np.int64)
 
     def test_zero_step_is_an_error(self):
         with pytest.raises(ff.errors.InvalidArgumentError):
@@ -236,7 +238,7 @@ class TestListFiles:
         for n in ("a.x", "b.y", "c.z"):
             (tmp_path / n).write_text("")
         ds = Dataset.list_files([str(tmp_path / "*.x"), str(tmp_path / "*.y")], shuffle=False)
-        assert [p.rsplit(b"/", 1)[1] for p in ds] == [b"a.x", b"b.y"]
+        assert [p.numpy().rsplit(b"/", 1)[1] for p in ds] == [b"a.x", b"b.y"]
 
     def test_no_match_is_an_error(self, tmp_path):
         with pytest.raises(ff.errors.InvalidArgumentError, match="match at least one file"):

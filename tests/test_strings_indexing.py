@@ -187,7 +187,8 @@ def test_image_tutorial_labels_from_class_directories(tmp_path):
     for images, labels, paths in it:
         assert images.shape[1:] == (16, 16, 3) and images.dtype == np.float32
         seen += [
-            (int(lb), os.path.basename(os.path.dirname(p.decode()))) for lb, p in zip(labels, paths)
+            (int(lb), os.path.basename(os.path.dirname(p.numpy().decode())))
+            for lb, p in zip(labels, paths)
         ]
     assert len(seen) == 9
     assert all(classes[label] == directory for label, directory in seen)

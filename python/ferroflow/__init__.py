@@ -1,8 +1,9 @@
 """ferroflow: tf.data's Dataset API without TensorFlow, on a Rust engine.
 
 ``import ferroflow as tf`` runs the data-pipeline part of TensorFlow code: ``tf.data.Dataset``,
-the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as numpy values,
-ready for ``torch.from_numpy`` or ``jax.device_put``.
+the dtype names, ``tf.TensorSpec``, ``tf.py_function``. Elements come out as ``Tensor``s:
+numpy arrays with TensorFlow's ``.numpy()``, ``.shape`` and ``.dtype``, ready for
+``torch.from_numpy`` or ``jax.device_put`` without a copy.
 """
 
 import atexit as _atexit
@@ -70,6 +71,7 @@ from ._ops import (
 )
 from ._pyfunc import numpy_function, py_function
 from ._spec import TensorShape, TensorSpec
+from ._tensor import Tensor, is_tensor
 from .data import AUTOTUNE, Dataset
 
 bool = bool_  # noqa: A001 - TensorFlow's name for the dtype
@@ -109,6 +111,7 @@ __all__ = [
     "int64",
     "int8",
     "io",
+    "is_tensor",
     "less",
     "less_equal",
     "logical_and",
@@ -137,6 +140,7 @@ __all__ = [
     "string",
     "strings",
     "subtract",
+    "Tensor",
     "TensorShape",
     "TensorSpec",
     "train",

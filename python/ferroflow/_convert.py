@@ -25,6 +25,18 @@ def _has_strings(value: Any) -> bool:
     return isinstance(value, (str, bytes))
 
 
+def _plain_leaves(value: Any) -> Any:
+    """``value`` with its array leaves (tensors from iteration or ops) as plain numpy, 0-d
+    ones as their scalar or ``bytes``, so a list of them converts as a list of numbers or
+    strings does."""
+    if isinstance(value, (list, tuple)):
+        return [_plain_leaves(v) for v in value]
+    if isinstance(value, np.ndarray):
+        plain = value.view(np.ndarray)
+        return plain[()] if plain.ndim == 0 else plain
+    return value
+
+
 def _encode(item: Any) -> bytes:
     if isinstance(item, bytes):
         return item
@@ -53,6 +65,8 @@ def to_numpy(value: Any, dtype: Any = None) -> Any:
         return _encode(value)
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()
+    if isinstance(value, (list, tuple)):
+        value = _plain_leaves(value)
     if isinstance(value, np.ndarray) or isinstance(value, np.generic):
         arr = np.asarray(value)
     elif _all_python_leaves(value):

@@ -7,10 +7,32 @@ from typing import Any
 import numpy as np
 
 
-class DType:
-    """An element type, like ``tf.DType``: compares equal to its name and its numpy dtype."""
+class _DTypeKind(type):
+    """Each dtype has its own DType subclass, whose class attributes answer as its numpy
+    dtype's class does: numpy reads some (``type(a.dtype)._is_numeric``) from the class of a
+    dtype it is given, and a tensor's ``.dtype`` is a DType."""
+
+    def __getattr__(cls, name: str) -> Any:
+        numpy_class = cls.__dict__.get("_numpy_class")
+        if numpy_class is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(numpy_class, name)
+
+
+class DType(metaclass=_DTypeKind):
+    """An element type, like ``tf.DType``: compares equal to its name and its numpy dtype.
+
+    It also stands in for its numpy dtype, as a tensor's ``.dtype`` must where numpy, JAX or
+    PyTorch code reads it: ``np.dtype(d)`` converts it, and numpy's attributes (``kind``,
+    ``itemsize``, ``type`` ...) answer through it."""
 
     __slots__ = ("name", "_np")
+
+    def __new__(cls, name: str, numpy_dtype: Any) -> DType:
+        npd = np.dtype(numpy_dtype)
+        kind = _DTypeKind(f"DType_{name}", (cls,), {"__slots__": (), "_numpy_class": type(npd)})
+        kind.__module__ = cls.__module__
+        return object.__new__(kind)
 
     def __init__(self, name: str, numpy_dtype: Any) -> None:
         self.name = name
@@ -20,6 +42,16 @@ class DType:
     def as_numpy_dtype(self) -> type:
         """The numpy scalar type (``np.int64`` ...; ``object`` for strings, as in TensorFlow)."""
         return self._np.type
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype (object for strings); ``np.dtype(d)`` reads it."""
+        return self._np
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_np":
+            raise AttributeError(name)
+        return getattr(self._np, name)
 
     @property
     def is_floating(self) -> bool:
@@ -52,7 +84,10 @@ class DType:
         return np.iinfo(self._np).max if self.is_integer else np.finfo(self._np).max
 
     def __repr__(self) -> str:
-        return f"ff.{self.name}"
+        return f"tf.{self.name}"
+
+    def __str__(self) -> str:
+        return f"<dtype: {self.name!r}>"
 
     def __eq__(self, other: object) -> bool:
         try:
@@ -61,7 +96,8 @@ class DType:
             return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.name)
+        # As the numpy dtype's, so a DType finds the entries of a set or dict of numpy dtypes.
+        return hash(self._np)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (as_dtype, (self.name,))

@@ -16,10 +16,11 @@ from ._convert import dtype_of, to_numpy
 from ._dtypes import as_dtype, float32, int32, int64, string
 from ._lib import NativeGraph
 from ._spec import TensorSpec
+from ._tensor import as_tensor
 
 
 def _result(value: Any) -> Any:
-    return value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    return as_tensor(value)
 
 
 _eager_positions = itertools.count()

@@ -4,6 +4,7 @@ and made for every element at run time, under the GIL. Outputs are converted to 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,23 +13,7 @@ import numpy as np
 from . import _trace
 from ._convert import to_numpy
 from ._dtypes import as_dtype
-
-
-class EagerValue(np.ndarray):
-    """A numpy array that also answers ``.numpy()``, so functions written for
-    ``tf.py_function`` (which receive eager tensors) run unchanged."""
-
-    def numpy(self) -> Any:
-        """The value as plain numpy (a numpy scalar or ``bytes`` for 0-d values)."""
-        plain = self.view(np.ndarray)
-        return plain[()] if plain.ndim == 0 else plain
-
-
-def _eager(value: Any) -> EagerValue:
-    arr = np.empty((), dtype=object) if isinstance(value, bytes) else np.asarray(value)
-    if isinstance(value, bytes):
-        arr[()] = value
-    return arr.view(EagerValue)
+from ._tensor import as_tensor
 
 
 def _plain(value: Any) -> Any:
@@ -58,7 +43,8 @@ def _call(
     """``call`` on ``inp`` (each passed through ``wrap``) now, or recorded when tracing."""
     builder = _trace.current()
     if builder is None:
-        return _convert_outputs(call([wrap(v) for v in inp]), Tout)
+        out = _convert_outputs(call([wrap(v) for v in inp]), Tout)
+        return [as_tensor(v) for v in out] if isinstance(out, list) else as_tensor(out)
     many = isinstance(Tout, (list, tuple))
     dtypes = [as_dtype(t) for t in Tout] if many else ([] if Tout is None else [as_dtype(Tout)])
 
@@ -71,20 +57,56 @@ def _call(
     return symbols if many else (symbols[0] if symbols else None)
 
 
-def py_function(
-    func: Callable[..., Any], inp: Sequence[Any], Tout: Any, name: str | None = None
+def _decorated(
+    func: Callable[..., Any] | None, inp: Sequence[Any] | None, call: Callable[..., Any]
 ) -> Any:
-    """Calls ``func(*inp)`` with values that have ``.numpy()``, converting the result to
-    ``Tout`` (a dtype, or a list of dtypes for several results)."""
-    return _call(inp, Tout, lambda values: func(*values), lambda v: _eager(to_numpy(v)))
+    """``call(func, inp)``, or, when ``inp`` is not given, a decorator form: ``func`` (or the
+    function decorated) called with its arguments as ``inp``."""
+    if inp is not None:
+        if func is None:
+            raise TypeError("func is required when inp is given")
+        return call(func, inp)
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def wrapper(*args: Any) -> Any:
+            return call(f, list(args))
+
+        return wrapper
+
+    return decorate if func is None else decorate(func)
+
+
+def py_function(
+    func: Callable[..., Any] | None = None,
+    inp: Sequence[Any] | None = None,
+    Tout: Any = None,
+    name: str | None = None,
+) -> Any:
+    """Calls ``func(*inp)`` with ``Tensor`` values (which have ``.numpy()``), converting the
+    result to ``Tout`` (a dtype, or a list of dtypes for several results). Without ``inp``
+    it is a decorator, as in TensorFlow: ``@py_function(Tout=ff.float32)`` makes a function
+    whose calls go through ``py_function``."""
+    return _decorated(
+        func,
+        inp,
+        lambda f, args: _call(args, Tout, lambda values: f(*values), _tensor_input),
+    )
+
+
+def _tensor_input(value: Any) -> Any:
+    return as_tensor(to_numpy(value))
 
 
 def numpy_function(
-    func: Callable[..., Any],
-    inp: Sequence[Any],
-    Tout: Any,
+    func: Callable[..., Any] | None = None,
+    inp: Sequence[Any] | None = None,
+    Tout: Any = None,
     stateful: bool = True,
     name: str | None = None,
 ) -> Any:
-    """Calls ``func(*inp)`` with numpy values, converting the result to ``Tout``."""
-    return _call(inp, Tout, lambda values: func(*values), _plain)
+    """Calls ``func(*inp)`` with numpy values, converting the result to ``Tout``; without
+    ``inp``, a decorator as ``py_function`` is."""
+    return _decorated(
+        func, inp, lambda f, args: _call(args, Tout, lambda values: f(*values), _plain)
+    )

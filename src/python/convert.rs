@@ -1,16 +1,20 @@
-//! Tensors to and from Python values. In: numpy arrays of a supported dtype, object arrays of
-//! `bytes`, or `bytes` (the Python layer normalises everything else first). Out: what tf.data's
-//! `as_numpy_iterator()` yields: numpy scalars, `bytes` for scalar strings, C-contiguous arrays,
-//! object arrays of `bytes` for string tensors.
+//! Tensors to and from Python values. In: numpy arrays of a supported dtype (subclasses
+//! included), object arrays of `bytes`, or `bytes` (the Python layer normalises everything else
+//! first). Out, in one of two forms: `Form::Numpy` is what tf.data's `as_numpy_iterator()`
+//! yields (numpy scalars, `bytes` for scalar strings, C-contiguous arrays, object arrays of
+//! `bytes` for string tensors); `Form::Tensor` is the same memory as the registered numpy
+//! subclass `ferroflow.Tensor`, scalars included, as TensorFlow's eager tensors are.
 
 use half::f16;
 use numpy::ndarray::{Array, ArrayView, IxDyn};
+use numpy::npyffi::{PyArrayObject, PY_ARRAY_API};
 use numpy::{
     Element as NpElement, PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
     PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyString, PyType};
 
 use crate::engine::storage::Storage;
 use crate::engine::{Buffer, Element, Error, Result, StringBuf, Tensor};
@@ -53,7 +57,7 @@ pub fn tensor_from_py(obj: &Bound<'_, PyAny>) -> Result<Tensor> {
         let view = typed.readonly();
         let mut strings = StringBuf::new();
         for item in view.as_array().iter() {
-            let item = item.bind(py);
+            let item = string_item(item.bind(py))?;
             if let Ok(bytes) = item.cast::<PyBytes>() {
                 strings.push(bytes.as_bytes());
             } else if let Ok(text) = item.cast::<PyString>() {
@@ -77,11 +81,101 @@ pub fn tensor_from_py(obj: &Bound<'_, PyAny>) -> Result<Tensor> {
     Err(Error::InvalidArgument(format!("unsupported dtype {dtype}")))
 }
 
+/// An object array's item, with a 0-d array (a string tensor from iteration, kept in a list
+/// the user made an array of) replaced by the value it holds.
+fn string_item<'py>(item: &Bound<'py, PyAny>) -> Result<Bound<'py, PyAny>> {
+    match item.cast::<PyUntypedArray>() {
+        Ok(array) if array.ndim() == 0 => item
+            .call_method0("item")
+            .map_err(|e| Error::InvalidArgument(e.to_string())),
+        _ => Ok(item.clone()),
+    }
+}
+
 pub fn element_from_py(values: &Bound<'_, PyAny>) -> Result<Element> {
     let list = values
         .cast::<PyList>()
         .map_err(|_| Error::InvalidArgument("expected a list of component values".into()))?;
     list.iter().map(|v| tensor_from_py(&v)).collect()
+}
+
+/// Which Python values a tensor becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// `ferroflow.Tensor` (a numpy subclass) for every tensor, scalars too.
+    Tensor,
+    /// Plain numpy: scalars for 0-d numbers, `bytes` for 0-d strings, arrays otherwise.
+    Numpy,
+}
+
+static TENSOR_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Registers the numpy subclass `Form::Tensor` values are made of; called once, when the
+/// Python package is imported.
+#[pyfunction]
+pub fn use_tensor_type(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<()> {
+    if !cls.is_subclass_of::<PyUntypedArray>()? {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "the tensor type must subclass numpy.ndarray",
+        ));
+    }
+    TENSOR_TYPE
+        .set(py, cls.unbind())
+        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the tensor type is already set"))
+}
+
+/// The registered tensor type, when `form` asks for tensors and one is registered.
+fn tensor_type(py: Python<'_>, form: Form) -> Option<*mut pyo3::ffi::PyTypeObject> {
+    match form {
+        Form::Tensor => TENSOR_TYPE.get(py).map(|t| t.as_ptr().cast()),
+        Form::Numpy => None,
+    }
+}
+
+/// `array` seen as the tensor type, sharing its memory (`array.view(Tensor)`).
+fn view_as<'py>(
+    array: Bound<'py, PyAny>,
+    subtype: *mut pyo3::ffi::PyTypeObject,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = array.py();
+    // SAFETY: `array` is a numpy array (every caller made it one); PyArray_View returns a
+    // new reference or null with an exception set.
+    unsafe {
+        let view = PY_ARRAY_API.PyArray_View(
+            py,
+            array.as_ptr().cast::<PyArrayObject>(),
+            std::ptr::null_mut(),
+            subtype,
+        );
+        Bound::from_owned_ptr_or_err(py, view)
+    }
+}
+
+/// A 0-d array of the tensor type holding `value`.
+fn scalar_tensor<'py, T: NpElement>(
+    py: Python<'py>,
+    subtype: *mut pyo3::ffi::PyTypeObject,
+    value: T,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: numpy allocates (and for object dtype zero-fills) one aligned item for a 0-d
+    // array; writing `value` there moves it in, so an object reference is owned by the array.
+    unsafe {
+        let array = PY_ARRAY_API.PyArray_NewFromDescr(
+            py,
+            subtype,
+            T::get_dtype(py).into_dtype_ptr(),
+            0,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+        );
+        let array = Bound::from_owned_ptr_or_err(py, array)?;
+        let data = (*array.as_ptr().cast::<PyArrayObject>()).fields.data;
+        std::ptr::write(data.cast::<T>(), value);
+        Ok(array)
+    }
 }
 
 /// Keeps an Arrow buffer alive while numpy arrays use its memory.
@@ -91,6 +185,21 @@ struct ArrowValues {
 }
 
 fn numeric_to_py<'py, T: NpElement + Copy>(
+    py: Python<'py>,
+    shape: &[usize],
+    values: Storage<T>,
+    form: Form,
+) -> PyResult<Bound<'py, PyAny>> {
+    let subtype = tensor_type(py, form);
+    match subtype {
+        Some(subtype) if shape.is_empty() => scalar_tensor(py, subtype, values[0]),
+        Some(subtype) => view_as(numeric_array(py, shape, values)?, subtype),
+        None => numeric_array(py, shape, values),
+    }
+}
+
+/// Plain numpy for `values`: an array, or a numpy scalar for a 0-d tensor.
+fn numeric_array<'py, T: NpElement + Copy>(
     py: Python<'py>,
     shape: &[usize],
     values: Storage<T>,
@@ -123,22 +232,22 @@ fn numeric_to_py<'py, T: NpElement + Copy>(
 }
 
 /// Hands a tensor to Python, without copying numeric data the tensor owns alone.
-pub fn tensor_to_py(py: Python<'_>, tensor: Tensor) -> PyResult<Bound<'_, PyAny>> {
+pub fn tensor_to_py(py: Python<'_>, tensor: Tensor, form: Form) -> PyResult<Bound<'_, PyAny>> {
     let (shape, buffer) = tensor.into_parts();
     match buffer {
-        Buffer::String(s) => strings_to_py(py, &shape, &s),
-        Buffer::Bool(v) => numeric_to_py(py, &shape, v),
-        Buffer::Int8(v) => numeric_to_py(py, &shape, v),
-        Buffer::Int16(v) => numeric_to_py(py, &shape, v),
-        Buffer::Int32(v) => numeric_to_py(py, &shape, v),
-        Buffer::Int64(v) => numeric_to_py(py, &shape, v),
-        Buffer::UInt8(v) => numeric_to_py(py, &shape, v),
-        Buffer::UInt16(v) => numeric_to_py(py, &shape, v),
-        Buffer::UInt32(v) => numeric_to_py(py, &shape, v),
-        Buffer::UInt64(v) => numeric_to_py(py, &shape, v),
-        Buffer::Float16(v) => numeric_to_py(py, &shape, v),
-        Buffer::Float32(v) => numeric_to_py(py, &shape, v),
-        Buffer::Float64(v) => numeric_to_py(py, &shape, v),
+        Buffer::String(s) => strings_to_py(py, &shape, &s, form),
+        Buffer::Bool(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Int8(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Int16(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Int32(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Int64(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::UInt8(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::UInt16(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::UInt32(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::UInt64(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Float16(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Float32(v) => numeric_to_py(py, &shape, v, form),
+        Buffer::Float64(v) => numeric_to_py(py, &shape, v, form),
     }
 }
 
@@ -146,9 +255,15 @@ fn strings_to_py<'py>(
     py: Python<'py>,
     shape: &[usize],
     s: &StringBuf,
+    form: Form,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let subtype = tensor_type(py, form);
     if shape.is_empty() {
-        return Ok(PyBytes::new(py, s.get(0)).into_any());
+        let bytes = PyBytes::new(py, s.get(0)).into_any();
+        return match subtype {
+            Some(subtype) => scalar_tensor(py, subtype, bytes.unbind()),
+            None => Ok(bytes),
+        };
     }
     let items: Vec<Py<PyAny>> = s
         .iter()
@@ -156,13 +271,17 @@ fn strings_to_py<'py>(
         .collect();
     let array = Array::from_shape_vec(IxDyn(shape), items)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    Ok(numpy::PyArray::from_owned_object_array(py, array).into_any())
+    let array = numpy::PyArray::from_owned_object_array(py, array).into_any();
+    match subtype {
+        Some(subtype) => view_as(array, subtype),
+        None => Ok(array),
+    }
 }
 
-pub fn element_to_py(py: Python<'_>, element: Element) -> PyResult<Bound<'_, PyList>> {
+pub fn element_to_py(py: Python<'_>, element: Element, form: Form) -> PyResult<Bound<'_, PyList>> {
     let items = element
         .into_iter()
-        .map(|t| tensor_to_py(py, t))
+        .map(|t| tensor_to_py(py, t, form))
         .collect::<PyResult<Vec<_>>>()?;
     PyList::new(py, items)
 }

@@ -6,7 +6,7 @@ use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use super::convert::{tensor_from_py, tensor_to_py};
+use super::convert::{tensor_from_py, tensor_to_py, Form};
 use super::errors::IntoPyResult;
 use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
 use crate::formats::example::{
@@ -47,7 +47,10 @@ fn feature_to_py(py: Python<'_>, feature: Feature) -> PyResult<(u8, Py<PyAny>)> 
         Feature::FloatList(v) => (2, Tensor::from_vec(vec![v.len()], v)),
         Feature::Int64List(v) => (3, Tensor::from_vec(vec![v.len()], v)),
     };
-    Ok((kind, tensor_to_py(py, tensor.py_err(py)?)?.unbind()))
+    Ok((
+        kind,
+        tensor_to_py(py, tensor.py_err(py)?, Form::Numpy)?.unbind(),
+    ))
 }
 
 fn features_from_py(py: Python<'_>, features: &[FeatureTuple]) -> Result<Vec<(String, Feature)>> {
@@ -173,7 +176,7 @@ pub(crate) fn specs_from_py(py: Python<'_>, specs: &[SpecTuple]) -> Result<Vec<F
 /// `("ragged", values, [row_splits, ...])`.
 fn parsed_to_py(py: Python<'_>, parsed: Parsed) -> PyResult<Bound<'_, PyAny>> {
     match parsed {
-        Parsed::Dense(t) => tensor_to_py(py, t),
+        Parsed::Dense(t) => tensor_to_py(py, t, Form::Tensor),
         Parsed::Sparse {
             indices,
             values,
@@ -182,9 +185,9 @@ fn parsed_to_py(py: Python<'_>, parsed: Parsed) -> PyResult<Bound<'_, PyAny>> {
             py,
             [
                 "sparse".into_pyobject(py)?.into_any(),
-                tensor_to_py(py, indices)?,
-                tensor_to_py(py, values)?,
-                tensor_to_py(py, dense_shape)?,
+                tensor_to_py(py, indices, Form::Tensor)?,
+                tensor_to_py(py, values, Form::Tensor)?,
+                tensor_to_py(py, dense_shape, Form::Tensor)?,
             ],
         )?
         .into_any()),
@@ -194,13 +197,13 @@ fn parsed_to_py(py: Python<'_>, parsed: Parsed) -> PyResult<Bound<'_, PyAny>> {
         } => {
             let splits = nested_row_splits
                 .into_iter()
-                .map(|t| tensor_to_py(py, t))
+                .map(|t| tensor_to_py(py, t, Form::Tensor))
                 .collect::<PyResult<Vec<_>>>()?;
             Ok(PyTuple::new(
                 py,
                 [
                     "ragged".into_pyobject(py)?.into_any(),
-                    tensor_to_py(py, values)?,
+                    tensor_to_py(py, values, Form::Tensor)?,
                     PyList::new(py, splits)?.into_any(),
                 ],
             )?
@@ -285,7 +288,7 @@ pub fn parse_sequence<'py>(
     let lengths = batch
         .lengths
         .into_iter()
-        .map(|t| tensor_to_py(py, t))
+        .map(|t| tensor_to_py(py, t, Form::Tensor))
         .collect::<PyResult<Vec<_>>>()?;
     let items = [
         parsed_list_to_py(py, batch.context)?.into_any(),

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::arrow::NativeRecordBatch;
-use super::convert::element_to_py;
+use super::convert::{element_to_py, Form};
 use super::errors::IntoPyResult;
 use super::interpreter;
 use super::state::state_to_py;
@@ -89,10 +89,13 @@ impl NativeIterator {
 
 #[pymethods]
 impl NativeIterator {
-    /// The next element's components, or `None` at the end.
-    fn next<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+    /// The next element's components, or `None` at the end: `ferroflow.Tensor`s, or plain
+    /// numpy values when `numpy` is true.
+    #[pyo3(signature = (numpy=false))]
+    fn next<'py>(&self, py: Python<'py>, numpy: bool) -> PyResult<Option<Bound<'py, PyList>>> {
+        let form = if numpy { Form::Numpy } else { Form::Tensor };
         match self.advance(py, |it, ctx| it.next(ctx))? {
-            Some(element) => element_to_py(py, element).map(Some),
+            Some(element) => element_to_py(py, element, form).map(Some),
             None => Ok(None),
         }
     }

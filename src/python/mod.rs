@@ -35,6 +35,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(example::parse_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::parse_sequence, m)?)?;
     m.add_function(wrap_pyfunction!(graph::graph_op_names, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::use_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(interpreter::shut_down, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -21,6 +21,7 @@ from .._convert import to_numpy
 from .._dtypes import DType, as_dtype, int64, string
 from .._lib import NativeDataset, NativeIterator
 from .._spec import TensorShape, TensorSpec
+from .._tensor import as_tensor
 from ..errors import InternalError, InvalidArgumentError
 from . import _fingerprint, _functions, _report, _structure, _tracing
 from ._args import AUTOTUNE, count_arg, cpu_count, function_arg, parallelism
@@ -791,8 +792,9 @@ class Dataset:
         return Iterator(self)
 
     def as_numpy_iterator(self) -> Iterator:
-        """An iterator of numpy values (what iterating already yields)."""
-        return Iterator(self)
+        """An iterator of plain numpy values: numpy scalars for 0-d numbers, ``bytes`` for 0-d
+        strings, arrays otherwise (iterating the dataset gives ``Tensor``s instead)."""
+        return Iterator(self, numpy=True)
 
     def as_arrow_iterator(self) -> ArrowIterator:
         """An iterator of Arrow record batches, one per element.
@@ -843,8 +845,9 @@ class Iterator(_PyIterator):
     """One pass over a dataset. Waits happen with the GIL released; closing (or dropping)
     the iterator stops any background threads."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, numpy: bool = False) -> None:
         options = dataset.options()
+        self._numpy = numpy
         cpu_budget, deterministic, ram_budget = options._engine_settings()
         self._timeline = bool(options.timeline)
         native = dataset._native
@@ -877,7 +880,7 @@ class Iterator(_PyIterator):
             now = time.perf_counter() - self._started
             self._consumer.append((self._returned_at, now))
         try:
-            flat = self._native.next()
+            flat = self._native.next(self._numpy)
         except InvalidArgumentError:
             self._structure.peek()  # raises UnimplementedError for unbatchable components
             raise
@@ -1065,13 +1068,12 @@ def _merge_options(datasets: list[Dataset]) -> Options | None:
 def _pythonic(value: Any) -> Any:
     """A generator argument as tf.data passes it: numpy scalars and bytes."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
-        return value[()]
+        return value.view(np.ndarray)[()]
     return value
 
 
 def _as_value(value: Any) -> Any:
-    v = to_numpy(value)
-    return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+    return as_tensor(to_numpy(value))
 
 
 def _shape_list(shape: Any, what: str) -> list[int | None] | None:

@@ -189,6 +189,6 @@ impl NativeGraph {
             .unwrap_or_else(|_| Err(Error::Internal("a kernel panicked".into())))
         };
         let out = py.detach(run).py_err(py)?;
-        super::convert::element_to_py(py, out)
+        super::convert::element_to_py(py, out, super::convert::Form::Tensor)
     }
 }
