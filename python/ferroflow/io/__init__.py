@@ -1,5 +1,5 @@
 """``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing, the
-``tf.train.Example`` parsers, image codecs, and Parquet writing."""
+``tf.train.Example`` parsers, image codecs, Parquet writing, and ``gfile``."""
 
 from .._ops import (
     decode_image,
@@ -11,6 +11,7 @@ from .._ops import (
     read_file,
 )
 from .._text import decode_csv
+from . import gfile
 from ._parquet import write_parquet
 from ._parsing import (
     FixedLenFeature,
@@ -23,6 +24,7 @@ from ._parsing import (
     parse_single_sequence_example,
 )
 from ._tfrecord import TFRecordOptions, TFRecordWriter
+from .gfile import write_file
 
 __all__ = [
     "FixedLenFeature",
@@ -38,10 +40,12 @@ __all__ = [
     "decode_raw",
     "encode_jpeg",
     "encode_png",
+    "gfile",
     "parse_example",
     "parse_sequence_example",
     "parse_single_example",
     "parse_single_sequence_example",
     "read_file",
+    "write_file",
     "write_parquet",
 ]
