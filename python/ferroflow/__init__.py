@@ -7,6 +7,7 @@ numpy arrays with TensorFlow's ``.numpy()``, ``.shape`` and ``.dtype``, ready fo
 """
 
 import atexit as _atexit
+from typing import Any
 
 from . import _lib, data, errors, image, io, math, random, strings, train
 from ._composite import RaggedTensor, RaggedTensorSpec, SparseTensor, SparseTensorSpec
@@ -29,6 +30,7 @@ from ._dtypes import (
     uint32,
     uint64,
 )
+from ._keras import adapter as _keras_adapter
 from ._lib import __version__
 from ._math import (
     abs,
@@ -75,6 +77,22 @@ from ._tensor import Tensor, is_tensor
 from .data import AUTOTUNE, Dataset
 
 bool = bool_  # noqa: A001 - TensorFlow's name for the dtype
+
+# Keras takes ferroflow datasets in fit / evaluate / predict once its adapters load; this
+# watches for them without importing Keras.
+_keras_adapter.install()
+
+
+def __getattr__(name: str) -> Any:
+    # ``ff.keras`` is the installed Keras 3, imported on first touch, never with ferroflow.
+    if name == "keras":
+        from . import _keras
+
+        module = _keras.load()
+        globals()["keras"] = module
+        return module
+    raise AttributeError(f"module 'ferroflow' has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
