@@ -18,7 +18,8 @@ use super::image;
 use super::one_hot::one_hot;
 use super::random::{random_tensor, Distribution};
 use super::re2::{self, Pattern, Rewrite};
-use super::reduce::arg_extreme;
+use super::rearrange::{self, PadMode};
+use super::reduce::{arg_extreme, cumulative, reduce, ReduceOp};
 use super::resize::{resize, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
@@ -146,6 +147,56 @@ pub enum GraphOp {
         height: usize,
         width: usize,
     },
+    /// `op` over `axes` (all when `None`).
+    Reduce {
+        op: ReduceOp,
+        axes: Option<Vec<i64>>,
+        keepdims: bool,
+    },
+    Cumulative {
+        product: bool,
+        axis: i64,
+        exclusive: bool,
+        reverse: bool,
+    },
+    /// Inputs: params, indices.
+    Gather(i64),
+    Reverse(Vec<i64>),
+    Roll {
+        shifts: Vec<i64>,
+        axes: Vec<i64>,
+    },
+    /// Inputs: the tensor, the multiples.
+    Tile,
+    /// Inputs: the tensor, the target shape.
+    BroadcastTo,
+    /// Inputs: the tensor, the paddings, the constant.
+    PadTensor(PadMode),
+    Squeeze(Vec<i64>),
+    ExpandDims(i64),
+    /// Inputs: condition, x, y.
+    Select,
+    /// The coordinates of the true values.
+    WhereTrue,
+    /// Inputs: the tensor, the mask.
+    BooleanMask(i64),
+    /// Inputs: the lengths, then the width when `given`.
+    SequenceMask {
+        given: bool,
+    },
+    /// Inputs: start, limit, delta.
+    Range,
+    Sort {
+        axis: i64,
+        descending: bool,
+        indices: bool,
+    },
+    /// Outputs: the distinct values, the index of each input's value.
+    Unique,
+    MatMul {
+        transpose_a: bool,
+        transpose_b: bool,
+    },
     /// A function outside the engine (`ff.py_function` in a traced function): called with its
     /// inputs, it returns exactly `outputs` values.
     External {
@@ -223,7 +274,7 @@ fn output_count(op: &GraphOp) -> usize {
             })
             .sum(),
         GraphOp::External { outputs, .. } => *outputs,
-        GraphOp::Split { .. } => 2,
+        GraphOp::Split { .. } | GraphOp::Unique => 2,
         GraphOp::DecodeCsv { columns, .. } => *columns,
         _ => 1,
     }
@@ -283,6 +334,48 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
         GraphOp::Unary(op) => vec![unary(*op, args[0])?],
+        GraphOp::Reduce { op, axes, keepdims } => {
+            vec![reduce(args[0], axes.as_deref(), *keepdims, *op)?]
+        }
+        GraphOp::Cumulative {
+            product,
+            axis,
+            exclusive,
+            reverse,
+        } => vec![cumulative(args[0], *axis, *product, *exclusive, *reverse)?],
+        GraphOp::Gather(axis) => vec![rearrange::gather(args[0], args[1], *axis)?],
+        GraphOp::Reverse(axes) => vec![rearrange::reverse(args[0], axes)?],
+        GraphOp::Roll { shifts, axes } => vec![rearrange::roll(args[0], shifts, axes)?],
+        GraphOp::Tile => vec![rearrange::tile(args[0], args[1])?],
+        GraphOp::BroadcastTo => vec![rearrange::broadcast_to(args[0], args[1])?],
+        GraphOp::PadTensor(mode) => vec![rearrange::pad(args[0], args[1], *mode, args[2])?],
+        GraphOp::Squeeze(axes) => vec![rearrange::squeeze(args[0], axes)?],
+        GraphOp::ExpandDims(axis) => vec![rearrange::expand_dims(args[0], *axis)?],
+        GraphOp::Select => vec![rearrange::select(args[0], args[1], args[2])?],
+        GraphOp::WhereTrue => vec![rearrange::where_true(args[0])?],
+        GraphOp::BooleanMask(axis) => vec![rearrange::boolean_mask(args[0], args[1], *axis)?],
+        GraphOp::SequenceMask { given } => {
+            vec![rearrange::sequence_mask(args[0], given.then(|| args[1]))?]
+        }
+        GraphOp::Range => vec![rearrange::range(args[0], args[1], args[2])?],
+        GraphOp::Sort {
+            axis,
+            descending,
+            indices,
+        } => vec![rearrange::sort(args[0], *axis, *descending, *indices)?],
+        GraphOp::Unique => {
+            let (values, index) = rearrange::unique(args[0])?;
+            vec![values, index]
+        }
+        GraphOp::MatMul {
+            transpose_a,
+            transpose_b,
+        } => vec![rearrange::matmul(
+            args[0],
+            args[1],
+            *transpose_a,
+            *transpose_b,
+        )?],
         GraphOp::Reshape(shape) => vec![reshape(args[0], shape)?],
         GraphOp::Concat(axis) => vec![concat(args, *axis)?],
         GraphOp::Stack(axis) => vec![stack(args, *axis)?],

@@ -12,6 +12,7 @@ mod number_text;
 pub mod one_hot;
 pub mod random;
 pub mod re2;
+pub mod rearrange;
 pub mod reduce;
 pub mod resize;
 pub mod sampling;

@@ -132,6 +132,77 @@ def _paths_and_labels(
     return ds.map(lambda x, y: (load(x), y), num_parallel_calls=AUTOTUNE)
 
 
+class _Listing:
+    """What Keras's directory utilities share: the arguments that choose and label files,
+    and turning the files into one dataset (or training and validation datasets)."""
+
+    def __init__(
+        self,
+        directory: Any,
+        labels: Any,
+        label_mode: Any,
+        class_names: Any,
+        follow_links: bool,
+        verbose: bool,
+    ) -> None:
+        _check_labels(labels, label_mode)
+        if labels is None or label_mode is None:
+            labels, label_mode = None, None
+        self.directory, self.labels, self.label_mode = directory, labels, label_mode
+        self.class_names, self.follow_links, self.verbose = class_names, follow_links, verbose
+
+    def datasets(
+        self,
+        formats: tuple[str, ...],
+        what: str,
+        load: Any,
+        batch_size: Any,
+        shuffle: bool,
+        seed: Any,
+        validation_split: Any,
+        subset: Any,
+        format: str,  # noqa: A002 - Keras's argument name
+    ) -> Any:
+        from keras.src.utils import dataset_utils
+
+        if format != "tf":
+            raise ValueError(
+                f'ferroflow builds its own datasets: `format` must be "tf", not {format!r}'
+            )
+        dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
+        if seed is None:
+            seed = np.random.randint(1e6)
+        paths, found, class_names = dataset_utils.index_directory(
+            self.directory,
+            self.labels,
+            formats=formats,
+            class_names=self.class_names,
+            shuffle=shuffle,
+            seed=seed,
+            follow_links=self.follow_links,
+            verbose=self.verbose,
+        )
+        if self.label_mode == "binary" and len(class_names) != 2:
+            raise ValueError(
+                'When passing `label_mode="binary"`, there must be exactly 2 '
+                f"class_names. Received: class_names={class_names}"
+            )
+        buffer = batch_size * 8 if batch_size is not None else 1024
+        parts = _split(paths, found, validation_split, subset, self.directory, what)
+        made = [
+            _paths_and_labels(
+                chosen,
+                _labels(chosen_labels, self.label_mode, len(class_names or [])),
+                load,
+                shuffle and i == 0,
+                buffer,
+                seed,
+            )
+            for i, (chosen, chosen_labels) in enumerate(parts)
+        ]
+        return _finish(made, [p for p, _ in parts], class_names, batch_size)
+
+
 def image_dataset_from_directory(
     directory: Any,
     labels: Any = "inferred",
@@ -158,11 +229,7 @@ def image_dataset_from_directory(
     ``color_mode``'s channels; ``subset="both"`` gives the training and validation datasets.
     """
     from keras.src.backend.config import standardize_data_format
-    from keras.src.utils import dataset_utils
 
-    _check_labels(labels, label_mode)
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
     if color_mode not in _CHANNELS:
         raise ValueError(
             '`color_mode` must be one of {"rgb", "rgba", "grayscale"}. '
@@ -177,52 +244,18 @@ def image_dataset_from_directory(
         raise ValueError(
             "Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`."
         )
-    if format != "tf":
-        raise ValueError(
-            f'ferroflow builds its own datasets: `format` must be "tf", not {format!r}'
-        )
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1e6)
-    paths, found, class_names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=IMAGE_FORMATS,
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
-    size = (int(image_size[0]), int(image_size[1]))
-    channels_first = standardize_data_format(data_format) == "channels_first"
     load = _image_loader(
-        size,
+        (int(image_size[0]), int(image_size[1])),
         _CHANNELS[color_mode],
         interpolation,
-        channels_first,
+        standardize_data_format(data_format) == "channels_first",
         crop_to_aspect_ratio,
         pad_to_aspect_ratio,
     )
-    buffer = batch_size * 8 if batch_size is not None else 1024
-    parts = _split(paths, found, validation_split, subset, directory, "images")
-    made = [
-        _paths_and_labels(
-            chosen,
-            _labels(chosen_labels, label_mode, len(class_names or [])),
-            load,
-            shuffle and i == 0,
-            buffer,
-            seed,
-        )
-        for i, (chosen, chosen_labels) in enumerate(parts)
-    ]
-    return _finish(made, [p for p, _ in parts], class_names, batch_size)
+    listing = _Listing(directory, labels, label_mode, class_names, follow_links, verbose)
+    return listing.datasets(
+        IMAGE_FORMATS, "images", load, batch_size, shuffle, seed, validation_split, subset, format
+    )
 
 
 def text_dataset_from_directory(
@@ -243,52 +276,15 @@ def text_dataset_from_directory(
     """A dataset of ``(text, label)`` batches from a directory of ``.txt`` files, one
     subdirectory per class (``keras.utils.text_dataset_from_directory``); texts are strings,
     cut to ``max_length`` bytes when given."""
-    from keras.src.utils import dataset_utils
-
-    _check_labels(labels, label_mode)
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-    if format != "tf":
-        raise ValueError(
-            f'ferroflow builds its own datasets: `format` must be "tf", not {format!r}'
-        )
-    dataset_utils.check_validation_split_arg(validation_split, subset, shuffle, seed)
-    if seed is None:
-        seed = np.random.randint(1e6)
-    paths, found, class_names = dataset_utils.index_directory(
-        directory,
-        labels,
-        formats=(".txt",),
-        class_names=class_names,
-        shuffle=shuffle,
-        seed=seed,
-        follow_links=follow_links,
-        verbose=verbose,
-    )
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(
-            'When passing `label_mode="binary"`, there must be exactly 2 '
-            f"class_names. Received: class_names={class_names}"
-        )
 
     def load(path: Any) -> Any:
         text = io.read_file(path)
         return strings.substr(text, 0, max_length) if max_length is not None else text
 
-    buffer = batch_size * 8 if batch_size is not None else 1024
-    parts = _split(paths, found, validation_split, subset, directory, "text files")
-    made = [
-        _paths_and_labels(
-            chosen,
-            _labels(chosen_labels, label_mode, len(class_names or [])),
-            load,
-            shuffle and i == 0,
-            buffer,
-            seed,
-        )
-        for i, (chosen, chosen_labels) in enumerate(parts)
-    ]
-    return _finish(made, [p for p, _ in parts], class_names, batch_size)
+    listing = _Listing(directory, labels, label_mode, class_names, follow_links, verbose)
+    return listing.datasets(
+        (".txt",), "text files", load, batch_size, shuffle, seed, validation_split, subset, format
+    )
 
 
 def _check_window(

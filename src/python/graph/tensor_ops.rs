@@ -6,6 +6,8 @@ use pyo3::prelude::*;
 use crate::engine::{DType, Error, Result};
 use crate::kernels::arithmetic::BinaryOp;
 use crate::kernels::graph::GraphOp;
+use crate::kernels::rearrange::PadMode;
+use crate::kernels::reduce::ReduceOp;
 use crate::kernels::slice::Index;
 use crate::kernels::unary::UnaryOp;
 use crate::python::convert::tensor_from_py;
@@ -31,6 +33,41 @@ op_family!(|py, inputs, attr, wrong| {
         GraphOp::OneHot { depth, axis }
     },
     "strided_slice" => GraphOp::StridedSlice(indices_from_py(attr)?),
+    "reduce" => {
+        let (name, axes, keepdims): (String, Option<Vec<i64>>, bool) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::Reduce { op: ReduceOp::parse(&name)?, axes, keepdims }
+    },
+    "cumulative" => {
+        let (product, axis, exclusive, reverse): (bool, i64, bool, bool) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::Cumulative { product, axis, exclusive, reverse }
+    },
+    "gather" => GraphOp::Gather(attr.extract().map_err(wrong)?),
+    "reverse" => GraphOp::Reverse(attr.extract().map_err(wrong)?),
+    "roll" => {
+        let (shifts, axes): (Vec<i64>, Vec<i64>) = attr.extract().map_err(wrong)?;
+        GraphOp::Roll { shifts, axes }
+    },
+    "tile" => GraphOp::Tile,
+    "broadcast_to" => GraphOp::BroadcastTo,
+    "pad_tensor" => GraphOp::PadTensor(PadMode::parse(&attr.extract::<String>().map_err(wrong)?)?),
+    "squeeze" => GraphOp::Squeeze(attr.extract().map_err(wrong)?),
+    "expand_dims" => GraphOp::ExpandDims(attr.extract().map_err(wrong)?),
+    "select" => GraphOp::Select,
+    "where_true" => GraphOp::WhereTrue,
+    "boolean_mask" => GraphOp::BooleanMask(attr.extract().map_err(wrong)?),
+    "sequence_mask" => GraphOp::SequenceMask { given: attr.extract().map_err(wrong)? },
+    "range" => GraphOp::Range,
+    "sort" => {
+        let (axis, descending, indices): (i64, bool, bool) = attr.extract().map_err(wrong)?;
+        GraphOp::Sort { axis, descending, indices }
+    },
+    "unique" => GraphOp::Unique,
+    "matmul" => {
+        let (transpose_a, transpose_b): (bool, bool) = attr.extract().map_err(wrong)?;
+        GraphOp::MatMul { transpose_a, transpose_b }
+    },
     "arg_extreme" => {
         let (axis, largest, output): (i64, bool, String) = attr.extract().map_err(wrong)?;
         GraphOp::ArgExtreme {
