@@ -318,23 +318,22 @@ def matmul(
 
 def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Any:
     """``x``, after checking its shape is compatible with ``shape`` (``None`` dims match
-    any size); a traced tensor takes on the dimensions ``shape`` states."""
+    any size), raising ``InvalidArgumentError`` when it is not; a traced tensor takes on the
+    dimensions ``shape`` states, and is checked for each element."""
     want = TensorShape(shape)
-    if _trace.is_symbol(x):
-        if not x.shape.is_compatible_with(want):
-            raise ValueError(f"Shape {x.shape} is incompatible with {want}")
-        if not want.is_fully_defined() or x.shape.is_fully_defined():
-            return x
-        return _apply("reshape", [x], want.as_list(), lambda s: TensorSpec(want, s[0].dtype))
-    value = as_tensor(to_numpy(x))
-    if not want.is_compatible_with(value.shape):
-        from .errors import InvalidArgumentError
+    if want.rank is None:
+        return x if _trace.is_symbol(x) else as_tensor(to_numpy(x))
+    if _trace.is_symbol(x) and not x.shape.is_compatible_with(want):
+        raise ValueError(f"Shape {x.shape} is incompatible with {want}")
 
-        raise InvalidArgumentError(
-            f"Shape of tensor x {list(value.shape)} is not compatible with expected shape "
-            f"{want.as_list() if want.rank is not None else None}."
-        )
-    return value
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        known = s[0].shape
+        if known.rank is None:
+            return TensorSpec(want, s[0].dtype)
+        merged = [w if w is not None else k for w, k in zip(want.as_list(), known.as_list())]
+        return TensorSpec(merged, s[0].dtype)
+
+    return _apply("ensure_shape", [x], want.as_list(), spec)
 
 
 def _along(value: Any, axis: int, piece: Any) -> Any:

@@ -432,12 +432,27 @@ def argmin(input: Any, axis: Any = None, output_type: Any = int64, name: str | N
     return _arg_extreme(input, axis, False, output_type)
 
 
+def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
+    """``tensor`` as the bytes of a TensorFlow ``TensorProto`` (``tf.io.serialize_tensor``):
+    TensorFlow's ``parse_tensor`` reads them, and ferroflow's reads TensorFlow's."""
+    return _apply("serialize_tensor", [tensor], None, lambda s: TensorSpec([], "string"))
+
+
+def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any:
+    """The tensor in the ``TensorProto`` bytes ``serialized``, which must hold ``out_type``
+    (``tf.io.parse_tensor``); its shape is known only once parsed."""
+    to = as_dtype(out_type)
+    return _apply("parse_tensor", [serialized], to.name, lambda s: TensorSpec(None, to))
+
+
 def read_file(filename: Any, name: str | None = None) -> Any:
     """The contents of the file ``filename`` names, as one string (``tf.io.read_file``)."""
     return _apply("read_file", [filename], None, lambda s: TensorSpec([], "string"))
 
 
 __all__ = [
+    "parse_tensor",
+    "serialize_tensor",
     "argmax",
     "argmin",
     "cast",

@@ -12,6 +12,7 @@ pub mod parquet;
 pub mod protowire;
 mod schema;
 pub mod shared_file;
+pub mod tensor_proto;
 pub mod text_lines;
 pub mod tfrecord;
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::engine::random::{mix, RandomStream};
 use crate::engine::{DType, Element, ElementFn, Error, Position, Result, Tensor};
 use crate::formats::example::{parse_example_tensor, FeatureKind, FeatureSpec, Parsed};
+use crate::formats::tensor_proto::{parse_tensor, serialize_tensor};
 
 use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
@@ -147,6 +148,12 @@ pub enum GraphOp {
         height: usize,
         width: usize,
     },
+    /// Checks the input's shape against these dimensions (`None`: any size).
+    EnsureShape(Vec<Option<usize>>),
+    /// tf.io.serialize_tensor: the TensorProto bytes of the input, as a scalar string.
+    SerializeTensor,
+    /// tf.io.parse_tensor: a scalar string of TensorProto bytes holding this dtype.
+    ParseTensor(DType),
     /// `op` over `axes` (all when `None`).
     Reduce {
         op: ReduceOp,
@@ -334,6 +341,21 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
         GraphOp::Unary(op) => vec![unary(*op, args[0])?],
+        GraphOp::EnsureShape(dims) => vec![rearrange::ensure_shape(args[0], dims)?],
+        GraphOp::SerializeTensor => vec![Tensor::scalar_bytes(&serialize_tensor(args[0]))],
+        GraphOp::ParseTensor(dtype) => {
+            let serialized = args[0]
+                .as_strings()
+                .filter(|s| args[0].rank() == 0 && s.len() == 1)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "parse_tensor: serialized must be a scalar string, got {} of shape {:?}",
+                        args[0].dtype(),
+                        args[0].shape()
+                    ))
+                })?;
+            vec![parse_tensor(serialized.get(0), *dtype)?]
+        }
         GraphOp::Reduce { op, axes, keepdims } => {
             vec![reduce(args[0], axes.as_deref(), *keepdims, *op)?]
         }

@@ -674,3 +674,24 @@ pub fn matmul(a: &Tensor, b: &Tensor, transpose_a: bool, transpose_b: bool) -> R
     );
     Tensor::new([&batch[..], &[m, n]].concat(), values)
 }
+
+/// `tf.ensure_shape`: `t` itself when its shape matches `dims` (`None` matches any size).
+pub fn ensure_shape(t: &Tensor, dims: &[Option<usize>]) -> Result<Tensor> {
+    let shape = t.shape();
+    let fits = shape.len() == dims.len()
+        && shape
+            .iter()
+            .zip(dims)
+            .all(|(&n, d)| d.is_none_or(|d| d == n));
+    if !fits {
+        let want: Vec<String> = dims
+            .iter()
+            .map(|d| d.map_or("None".into(), |d| d.to_string()))
+            .collect();
+        return Err(Error::InvalidArgument(format!(
+            "Shape of tensor {shape:?} is not compatible with expected shape [{}].",
+            want.join(", ")
+        )));
+    }
+    Ok(t.clone())
+}

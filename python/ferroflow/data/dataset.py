@@ -729,6 +729,70 @@ class Dataset:
         description = f"pipeline {self.fingerprint()}, elements {spec!r}"
         return self._derive(self._native.cache(os.fspath(filename), description))
 
+    def snapshot(
+        self,
+        path: str,
+        compression: Any = "AUTO",
+        reader_func: Any = None,
+        shard_func: Any = None,
+        name: str | None = None,
+    ) -> Dataset:
+        """Persists the elements under directory ``path`` on the first complete pass and
+        replays them on later passes and in later processes (``tf.data``'s ``snapshot``).
+        The file is keyed by this pipeline's fingerprint, so a changed pipeline writes a new
+        one; it is a ``cache`` file (``compression``, ``reader_func`` and ``shard_func`` are
+        accepted and have no effect)."""
+        directory = os.fspath(path)
+        os.makedirs(directory, exist_ok=True)
+        return self.cache(os.path.join(directory, f"snapshot-{self.fingerprint()}"))
+
+    def save(
+        self,
+        path: str,
+        compression: Any = None,
+        shard_func: Any = None,
+        checkpoint_args: Any = None,
+    ) -> None:
+        """Writes every element under directory ``path``, for ``Dataset.load``: TFRecord
+        shards (``compression`` None, ``"GZIP"`` or ``"ZLIB"``) and a ``dataset_spec.json``
+        written last. ``shard_func(*element)`` picks each element's shard (one shard when
+        None). The format is described in docs/api.md."""
+        from ._saved import save
+
+        if checkpoint_args is not None:
+            raise InvalidArgumentError("save: checkpoint_args is not supported")
+        save(self, path, compression, shard_func)
+
+    @staticmethod
+    def load(
+        path: str, element_spec: Any = None, compression: Any = None, reader_func: Any = None
+    ) -> Dataset:
+        """The dataset ``save`` wrote under ``path``: shard by shard, each in order.
+        ``reader_func`` (a function of a dataset of shard datasets) is not supported."""
+        from ._saved import load
+
+        if reader_func is not None:
+            raise InvalidArgumentError(
+                "load: reader_func is not supported; shards are read in order"
+            )
+        return load(path, element_spec, compression)
+
+    def rebatch(
+        self, batch_size: int, drop_remainder: bool = False, name: str | None = None
+    ) -> Dataset:
+        """The same values in batches of ``batch_size`` (``unbatch().batch(batch_size)``)."""
+        if np.ndim(batch_size) != 0:
+            raise InvalidArgumentError("rebatch: batch_size must be one number")
+        return self.unbatch().batch(int(batch_size), drop_remainder)
+
+    def sparse_batch(self, batch_size: int, row_shape: Any, name: str | None = None) -> Dataset:
+        """Batches elements of one rank and at most ``row_shape`` into a ``SparseTensor`` of
+        dense shape ``[batch] + row_shape`` holding every value of each element at its
+        position (``tf.data``'s ``sparse_batch``)."""
+        from ._sparse_batch import sparse_batch
+
+        return sparse_batch(self, batch_size, row_shape)
+
     def prefetch(self, buffer_size: int, name: str | None = None) -> Dataset:
         """Produces up to ``buffer_size`` elements ahead on a background thread, so the
         producer overlaps the consumer. ``AUTOTUNE`` lets the engine choose; 0 is a no-op."""
@@ -904,6 +968,16 @@ class Iterator(_PyIterator):
             from ..errors import OutOfRangeError
 
             raise OutOfRangeError("End of sequence") from None
+
+    def get_next_as_optional(self) -> Any:
+        """The next element as an ``Optional`` (``ff.data.experimental.Optional``), empty at
+        the end instead of raising."""
+        from .experimental import Optional
+
+        try:
+            return Optional(next(self), self.element_spec, True)
+        except StopIteration:
+            return Optional.empty(self.element_spec)
 
     def close(self) -> None:
         """Stops the pass now; background threads exit after their current element."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
-from .._dtypes import int64
+import numpy as np
+
+from .. import _nest
+from .._convert import to_numpy
+from .._dtypes import bool_, int64
+from .._spec import TensorSpec
+from .._tensor import as_tensor
+from ..errors import InvalidArgumentError
 from ._tracing import map_tracing, set_map_tracing
 from .csv import CsvDataset, make_csv_dataset
-from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, Iterator
+from .options import DistributeOptions, OptimizationOptions, ThreadingOptions
 
 
 def Counter(start: int = 0, step: int = 1, dtype: Any = int64, name: str | None = None) -> Dataset:  # noqa: N802
@@ -84,7 +93,211 @@ def get_single_element(dataset: Dataset) -> Any:
     return dataset.get_single_element()
 
 
+def parallel_interleave(
+    map_func: Any,
+    cycle_length: int,
+    block_length: int = 1,
+    sloppy: bool | None = False,
+    buffer_output_elements: Any = None,
+    prefetch_input_elements: Any = None,
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``interleave`` with ``cycle_length`` inputs
+    open in parallel; ``sloppy`` lets elements come in the order they are ready."""
+    return lambda dataset: dataset.interleave(
+        map_func,
+        cycle_length,
+        block_length,
+        num_parallel_calls=cycle_length,
+        deterministic=None if sloppy is None else not sloppy,
+    )
+
+
+def map_and_batch(
+    map_func: Any,
+    batch_size: int,
+    num_parallel_batches: Any = None,
+    drop_remainder: bool = False,
+    num_parallel_calls: Any = None,
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``map`` then ``batch`` (the two fused, as
+    tf.data fuses them)."""
+    calls = num_parallel_calls
+    if calls is None and num_parallel_batches is not None:
+        calls = num_parallel_batches * batch_size
+    return lambda dataset: dataset.map(map_func, num_parallel_calls=calls).batch(
+        batch_size, drop_remainder
+    )
+
+
+def dense_to_ragged_batch(
+    batch_size: int, drop_remainder: bool = False, row_splits_dtype: Any = int64
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.ragged_batch``."""
+    return lambda dataset: dataset.ragged_batch(batch_size, drop_remainder, row_splits_dtype)
+
+
+def dense_to_sparse_batch(batch_size: int, row_shape: Any) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.sparse_batch``."""
+    return lambda dataset: dataset.sparse_batch(batch_size, row_shape)
+
+
+def unbatch() -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.unbatch``."""
+    return lambda dataset: dataset.unbatch()
+
+
+def unique() -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.unique``."""
+    return lambda dataset: dataset.unique()
+
+
+def scan(initial_state: Any, scan_func: Any) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.scan``."""
+    return lambda dataset: dataset.scan(initial_state, scan_func)
+
+
+def take_while(predicate: Any) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.take_while``."""
+    return lambda dataset: dataset.take_while(predicate)
+
+
+def enumerate_dataset(start: int = 0) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.enumerate``."""
+    return lambda dataset: dataset.enumerate(start)
+
+
+def shuffle_and_repeat(buffer_size: int, count: Any = None, seed: Any = None) -> Any:
+    """A transformation for ``Dataset.apply``: ``shuffle`` (reshuffled each epoch), then
+    ``repeat(count)``."""
+    return lambda dataset: dataset.shuffle(buffer_size, seed).repeat(count)
+
+
+def prefetch_to_device(device: str, buffer_size: Any = None) -> Any:
+    """A transformation for ``Dataset.apply``: ``prefetch(buffer_size)`` (AUTOTUNE when
+    None). Elements stay in host memory; framework adapters move them to a device."""
+    return lambda dataset: dataset.prefetch(AUTOTUNE if buffer_size is None else buffer_size)
+
+
+def copy_to_device(target_device: str, source_device: str = "/cpu:0") -> Any:
+    """A transformation for ``Dataset.apply`` that leaves the dataset as it is: elements stay
+    in host memory."""
+    return lambda dataset: dataset
+
+
+def snapshot(
+    path: str, compression: Any = "AUTO", reader_func: Any = None, shard_func: Any = None
+) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.snapshot``."""
+    return lambda dataset: dataset.snapshot(path, compression, reader_func, shard_func)
+
+
+def save(dataset: Dataset, path: str, compression: Any = None, shard_func: Any = None) -> None:
+    """``dataset.save(path, compression, shard_func)``."""
+    dataset.save(path, compression, shard_func)
+
+
+def load(
+    path: str, element_spec: Any = None, compression: Any = None, reader_func: Any = None
+) -> Dataset:
+    """``Dataset.load(path, element_spec, compression, reader_func)``."""
+    return Dataset.load(path, element_spec, compression, reader_func)
+
+
+def from_list(elements: list[Any], name: str | None = None) -> Dataset:
+    """A dataset of the given elements, which share one structure and dtypes; their
+    shapes may differ (the spec keeps the dimensions all share)."""
+    if not elements:
+        raise InvalidArgumentError("from_list: elements must not be empty")
+    first = elements[0]
+    for other in elements[1:]:
+        _nest.assert_same_structure(first, other)
+    flat = [[to_numpy(v) for v in _nest.flatten(e)] for e in elements]
+    shapes = {tuple(np.shape(v) for v in row) for row in flat}
+    if len(shapes) == 1:
+        columns = [to_numpy([row[i] for row in flat]) for i in range(len(flat[0]))]
+        return Dataset.from_tensor_slices(_nest.pack_sequence_as(first, columns))
+    specs = [TensorSpec.from_value(v) for v in flat[0]]
+    for row in flat[1:]:
+        specs = [
+            s.most_specific_compatible_type(TensorSpec.from_value(v)) for s, v in zip(specs, row)
+        ]
+    signature = _nest.pack_sequence_as(first, specs)
+    values = [_nest.pack_sequence_as(first, row) for row in flat]
+    return Dataset.from_generator(lambda: iter(values), output_signature=signature)
+
+
+class Optional:
+    """A value that may be absent (``tf.experimental.Optional``)."""
+
+    def __init__(self, value: Any, element_spec: Any, present: bool) -> None:
+        self._value, self._spec, self._present = value, element_spec, present
+
+    @staticmethod
+    def from_value(value: Any) -> Optional:
+        """An optional holding ``value``."""
+        spec = _nest.map_structure(TensorSpec.from_value, value)
+        return Optional(value, spec, True)
+
+    @staticmethod
+    def empty(element_spec: Any) -> Optional:
+        """An optional holding nothing, of values described by ``element_spec``."""
+        return Optional(None, element_spec, False)
+
+    def has_value(self, name: str | None = None) -> Any:
+        """A bool tensor: whether there is a value."""
+        return as_tensor(np.asarray(self._present, bool_.as_numpy_dtype))
+
+    def get_value(self, name: str | None = None) -> Any:
+        """The value; ``InvalidArgumentError`` when there is none."""
+        if not self._present:
+            raise InvalidArgumentError("The optional has no value")
+        return self._value
+
+    @property
+    def element_spec(self) -> Any:
+        """The spec of the value."""
+        return self._spec
+
+
+def get_next_as_optional(iterator: Iterator) -> Optional:
+    """The iterator's next element as an ``Optional``, empty at the end."""
+    return iterator.get_next_as_optional()
+
+
+class AutoShardPolicy(enum.IntEnum):
+    """How ``tf.distribute`` would shard a dataset across workers: accepted in
+    ``Options().experimental_distribute.auto_shard_policy``."""
+
+    OFF = -1
+    AUTO = 0
+    FILE = 1
+    DATA = 2
+    HINT = 3
+
+
 __all__ = [
+    "AutoShardPolicy",
+    "DistributeOptions",
+    "OptimizationOptions",
+    "Optional",
+    "ThreadingOptions",
+    "copy_to_device",
+    "dense_to_ragged_batch",
+    "dense_to_sparse_batch",
+    "enumerate_dataset",
+    "from_list",
+    "get_next_as_optional",
+    "load",
+    "map_and_batch",
+    "parallel_interleave",
+    "prefetch_to_device",
+    "save",
+    "scan",
+    "shuffle_and_repeat",
+    "snapshot",
+    "take_while",
+    "unbatch",
+    "unique",
     "AUTOTUNE",
     "Counter",
     "CsvDataset",

@@ -115,6 +115,11 @@ class Options(_OptionGroup):
     def experimental_deterministic(self, value: bool | None) -> None:
         self.deterministic = value
 
+    @property
+    def experimental_threading(self) -> ThreadingOptions:
+        """The older name of ``threading``."""
+        return self.threading
+
     def merge(self, options: Options) -> Options:
         """These options with every setting ``options`` sets taking precedence."""
         return self._merged(options)  # type: ignore[return-value]
@@ -131,4 +136,10 @@ class Options(_OptionGroup):
         return int(cpu), deterministic, int(self.autotune.ram_budget or 0)
 
 
-__all__ = ["AutotuneOptions", "Options", "ThreadingOptions"]
+__all__ = [
+    "AutotuneOptions",
+    "DistributeOptions",
+    "OptimizationOptions",
+    "Options",
+    "ThreadingOptions",
+]

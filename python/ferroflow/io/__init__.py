@@ -8,7 +8,9 @@ from .._ops import (
     decode_raw,
     encode_jpeg,
     encode_png,
+    parse_tensor,
     read_file,
+    serialize_tensor,
 )
 from .._text import decode_csv
 from . import gfile
@@ -43,9 +45,11 @@ __all__ = [
     "gfile",
     "parse_example",
     "parse_sequence_example",
+    "parse_tensor",
     "parse_single_example",
     "parse_single_sequence_example",
     "read_file",
+    "serialize_tensor",
     "write_file",
     "write_parquet",
 ]

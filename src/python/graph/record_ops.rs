@@ -32,6 +32,8 @@ fn decode_csv(attr: CsvAttr, inputs: usize) -> Result<GraphOp> {
 
 op_family!(|py, inputs, attr, wrong| {
     "read_file" => GraphOp::ReadFile,
+    "serialize_tensor" => GraphOp::SerializeTensor,
+    "parse_tensor" => GraphOp::ParseTensor(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
     "decode_raw" => {
         let (dtype, little_endian): (String, bool) = attr.extract().map_err(wrong)?;
         GraphOp::DecodeRaw {

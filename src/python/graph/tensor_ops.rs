@@ -50,6 +50,7 @@ op_family!(|py, inputs, attr, wrong| {
         GraphOp::Roll { shifts, axes }
     },
     "tile" => GraphOp::Tile,
+    "ensure_shape" => GraphOp::EnsureShape(attr.extract().map_err(wrong)?),
     "broadcast_to" => GraphOp::BroadcastTo,
     "pad_tensor" => GraphOp::PadTensor(PadMode::parse(&attr.extract::<String>().map_err(wrong)?)?),
     "squeeze" => GraphOp::Squeeze(attr.extract().map_err(wrong)?),

@@ -1,0 +1,196 @@
+"""``Dataset.save`` / ``load`` / ``snapshot`` / ``rebatch`` / ``sparse_batch``,
+``serialize_tensor`` / ``parse_tensor`` against TensorFlow's bytes, and the
+``tf.data.experimental`` names input code still uses."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import ferroflow as tf
+
+E = tf.data.experimental
+
+# tf.io.serialize_tensor in TensorFlow 2.21.
+SERIALIZED = [
+    (lambda: tf.constant(3), "08031200220403000000"),
+    (lambda: tf.constant([1.5, 2.0]), "080112041202080222080000c03f00000040"),
+    (
+        lambda: tf.constant([[1, 2], [3, 4]], tf.int64),
+        "08091208120208021202080222200100000000000000020000000000000003000000000000000400000000000000",
+    ),
+    (lambda: tf.constant(b"ab"), "0807120042026162"),
+    (lambda: tf.constant([b"x", b"", b"yz"]), "080712041202080342017842004202797a"),
+    (lambda: tf.constant([True, False]), "080a12041202080222020100"),
+    (lambda: tf.constant(np.float16(1.5)), "081312002202003e"),
+    (lambda: tf.constant(np.array([1, 2], np.uint8)), "080412041202080222020102"),
+    (lambda: tf.zeros([0, 2]), "08011206120012020802"),
+    (lambda: tf.constant(np.array([7], np.uint64)), "081712041202080122080700000000000000"),
+    (lambda: tf.constant(np.array([-9], np.int16)), "08051204120208012202f7ff"),
+]
+
+
+@pytest.mark.parametrize("make,want", SERIALIZED)
+def test_serialize_tensor_writes_tensorflows_bytes_and_parse_tensor_reads_them(make, want):
+    value = make()
+    data = tf.io.serialize_tensor(value)
+    assert data.dtype is tf.string and data.numpy().hex() == want
+    back = tf.io.parse_tensor(bytes.fromhex(want), value.dtype)
+    assert back.shape == value.shape and back.dtype is value.dtype
+    np.testing.assert_array_equal(back.numpy(), value.numpy())
+
+
+def test_parse_tensor_reads_typed_fields_and_refuses_other_types():
+    # TensorProto(dtype=DT_FLOAT, shape [2], float_val=[1, 2]), written by TensorFlow.
+    floats = bytes.fromhex("08011204120208022a080000803f00000040")
+    assert tf.io.parse_tensor(floats, tf.float32).numpy().tolist() == [1.0, 2.0]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Type mismatch"):
+        tf.io.parse_tensor(tf.io.serialize_tensor(tf.constant(3)), tf.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="TensorProto"):
+        tf.io.parse_tensor(b"\xff\xff", tf.float32)
+    ds = tf.data.Dataset.range(3).map(
+        lambda x: tf.io.parse_tensor(tf.io.serialize_tensor(tf.fill([x], x)), tf.int64)
+    )
+    assert [v.tolist() for v in ds.as_numpy_iterator()] == [[], [1], [2, 2]]
+
+
+def _pipeline():
+    return tf.data.Dataset.range(10).map(
+        lambda x: {
+            "id": x,
+            "pair": (tf.cast(x, tf.float32) * 1.5, tf.strings.as_string(x)),
+            "ragged": tf.fill([x % 3], x),
+        }
+    )
+
+
+def _plain(elements):
+    return [
+        (int(e["id"]), float(e["pair"][0]), e["pair"][1], e["ragged"].tolist()) for e in elements
+    ]
+
+
+@pytest.mark.parametrize("compression", [None, "GZIP", "ZLIB"])
+def test_save_and_load_round_trip(tmp_path, compression):
+    ds = _pipeline()
+    ds.save(str(tmp_path / "saved"), compression=compression)
+    description = json.loads((tmp_path / "saved" / "dataset_spec.json").read_text())
+    assert description["elements"] == 10 and description["compression"] == compression
+    loaded = tf.data.Dataset.load(str(tmp_path / "saved"))
+    assert loaded.element_spec == ds.element_spec
+    assert _plain(loaded.as_numpy_iterator()) == _plain(ds.as_numpy_iterator())
+    it = iter(loaded)
+    next(it)
+    assert not any("Python" in n for stage in it.stats() for n in stage["notes"])
+    again = E.load(str(tmp_path / "saved"), element_spec=ds.element_spec)
+    assert len(list(again)) == 10
+
+
+def test_save_shards_by_shard_func_and_records_are_tensorprotos(tmp_path):
+    ds = tf.data.Dataset.range(9)
+    ds.save(str(tmp_path), shard_func=lambda x: x % 3)
+    shards = sorted(f for f in os.listdir(tmp_path) if f.endswith(".tfrecord"))
+    assert shards == ["shard-00000.tfrecord", "shard-00001.tfrecord", "shard-00002.tfrecord"]
+    loaded = list(tf.data.Dataset.load(str(tmp_path)).as_numpy_iterator())
+    assert loaded == [0, 3, 6, 1, 4, 7, 2, 5, 8]
+    record = next(tf.data.TFRecordDataset(str(tmp_path / shards[1])).as_numpy_iterator())
+    parts = tf.io.parse_tensor(record, tf.string)
+    assert int(tf.io.parse_tensor(parts[0], tf.int64)) == 1
+
+
+def test_load_errors_name_the_problem(tmp_path):
+    with pytest.raises(tf.errors.NotFoundError, match="no dataset_spec.json"):
+        tf.data.Dataset.load(str(tmp_path))
+    tf.data.Dataset.range(3).save(str(tmp_path))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="element_spec"):
+        tf.data.Dataset.load(str(tmp_path), element_spec=tf.TensorSpec([], tf.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="compression"):
+        tf.data.Dataset.load(str(tmp_path), compression="GZIP")
+    with pytest.raises(tf.errors.InvalidArgumentError, match="compression must be"):
+        tf.data.Dataset.range(3).save(str(tmp_path / "x"), compression="LZ4")
+
+
+def test_snapshot_persists_the_first_pass_for_later_pipelines(tmp_path):
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield from range(4)
+
+    def build():
+        source = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64))
+        return source.map(lambda x: x * 10).snapshot(str(tmp_path))
+
+    assert list(build().as_numpy_iterator()) == [0, 10, 20, 30] and len(calls) == 1
+    assert list(build().as_numpy_iterator()) == [0, 10, 20, 30] and len(calls) == 1
+    assert len(os.listdir(tmp_path)) == 1
+
+
+def test_rebatch_and_sparse_batch():
+    ds = tf.data.Dataset.range(10).batch(4)
+    assert [b.tolist() for b in ds.rebatch(3).as_numpy_iterator()] == [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+        [9],
+    ]
+    assert len(list(ds.rebatch(3, drop_remainder=True))) == 3
+    # The example of tf.data.experimental.dense_to_sparse_batch's documentation.
+    words = tf.data.Dataset.from_generator(
+        lambda: iter([[b"a", b"b", b"c"], [b"a", b"b"], [b"a", b"b", b"c", b"d"]]),
+        output_signature=tf.TensorSpec([None], tf.string),
+    )
+    first, second = list(words.apply(E.dense_to_sparse_batch(batch_size=2, row_shape=[6])))
+    assert first.indices.numpy().tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]
+    assert first.values.numpy().tolist() == [b"a", b"b", b"c", b"a", b"b"]
+    assert first.dense_shape.numpy().tolist() == [2, 6]
+    assert second.indices.numpy().tolist() == [[0, 0], [0, 1], [0, 2], [0, 3]]
+    assert second.dense_shape.numpy().tolist() == [1, 6]
+    too_long = tf.data.Dataset.range(4).map(lambda x: tf.fill([x], x)).sparse_batch(4, [2])
+    refused = r"cannot pad a tensor of shape \[3\] to shape \[2\]"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=refused):
+        list(too_long)
+
+
+def test_experimental_transformations():
+    ds = tf.data.Dataset.range(6)
+    assert [
+        b.tolist() for b in ds.apply(E.map_and_batch(lambda x: x * 2, 4)).as_numpy_iterator()
+    ] == [
+        [0, 2, 4, 6],
+        [8, 10],
+    ]
+    files = tf.data.Dataset.from_tensor_slices([b"a", b"b"])
+    woven = files.apply(
+        E.parallel_interleave(lambda f: tf.data.Dataset.from_tensors(f).repeat(2), 2)
+    )
+    assert list(woven.as_numpy_iterator()) == [b"a", b"b", b"a", b"b"]
+    ragged = ds.map(lambda x: tf.fill([x % 3], x)).apply(E.dense_to_ragged_batch(3))
+    assert [r.to_list() for r in ragged][0] == [[], [1], [2, 2]]
+    assert list(ds.apply(E.prefetch_to_device("/gpu:0")).as_numpy_iterator()) == list(range(6))
+    assert sorted(ds.apply(E.shuffle_and_repeat(6, 2, seed=1)).as_numpy_iterator()) == sorted(
+        list(range(6)) * 2
+    )
+    assert list(E.from_list([(1, "a"), (2, "b")]).as_numpy_iterator()) == [(1, b"a"), (2, b"b")]
+    uneven = E.from_list([[1, 2], [3]])
+    assert uneven.element_spec == tf.TensorSpec([None], tf.int32)
+    assert [v.tolist() for v in uneven.as_numpy_iterator()] == [[1, 2], [3]]
+
+
+def test_get_next_as_optional_and_options():
+    it = iter(tf.data.Dataset.range(1))
+    present = E.get_next_as_optional(it)
+    assert bool(present.has_value()) and int(present.get_value()) == 0
+    absent = it.get_next_as_optional()
+    assert not bool(absent.has_value()) and absent.element_spec == tf.TensorSpec([], tf.int64)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="no value"):
+        absent.get_value()
+    assert int(E.Optional.from_value(tf.constant(5)).get_value()) == 5
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = E.AutoShardPolicy.DATA
+    options.experimental_threading.private_threadpool_size = 2
+    assert options.threading.private_threadpool_size == 2
+    ds = tf.data.Dataset.range(3).with_options(options)
+    assert ds.options().experimental_distribute.auto_shard_policy == E.AutoShardPolicy.DATA
+    assert list(ds.as_numpy_iterator()) == [0, 1, 2]
