@@ -29,16 +29,16 @@ class TestMap:
         ds = Dataset.from_tensor_slices({"a": [1, 2], "b": [10, 20]})
         assert collect(ds.map(lambda d: d["a"] + d["b"])) == [11, 22]
 
-    def test_functions_receive_numpy_values(self, python_maps):
+    def test_functions_receive_tensors_for_arrays_and_numpy_scalars(self, python_maps):
         seen = []
-        ds = Dataset.from_tensor_slices((np.arange(4).reshape(2, 2), ["a", "b"]))
+        ds = Dataset.from_tensor_slices((np.arange(4).reshape(2, 2), ["a", "b"], [1, 2]))
 
-        def record(x, s):
-            seen.append((type(x), x.dtype, type(s)))
+        def record(x, s, n):
+            seen.append((type(x), x.dtype, x.shape.as_list(), type(s), type(n)))
             return x
 
         list(ds.map(record))
-        assert seen == [(np.ndarray, np.int64, bytes)] * 2
+        assert seen == [(ff.Tensor, ff.int64, [2], bytes, np.int32)] * 2
 
     def test_list_output_becomes_tuple(self):
         out = list(Dataset.range(2).map(lambda x: [x, x * 2]))

@@ -9,7 +9,23 @@ numpy arrays with TensorFlow's ``.numpy()``, ``.shape`` and ``.dtype``, ready fo
 import atexit as _atexit
 from typing import Any
 
-from . import _lib, data, dtypes, errors, image, io, linalg, math, nn, random, strings, train
+from . import (
+    _lib,
+    data,
+    distribute,
+    dtypes,
+    errors,
+    image,
+    io,
+    linalg,
+    math,
+    nn,
+    ragged,
+    random,
+    sparse,
+    strings,
+    train,
+)
 from ._array_ops import (
     argsort,
     boolean_mask,
@@ -192,6 +208,7 @@ __all__ = [
     "divide",
     "double",
     "DType",
+    "distribute",
     "dtypes",
     "einsum",
     "ensure_shape",
@@ -244,6 +261,7 @@ __all__ = [
     "py_function",
     "RaggedTensor",
     "RaggedTensorSpec",
+    "ragged",
     "random",
     "range",
     "reduce_all",
@@ -266,6 +284,7 @@ __all__ = [
     "sinh",
     "slice",
     "sort",
+    "sparse",
     "SparseTensor",
     "SparseTensorSpec",
     "split",

@@ -129,6 +129,11 @@ class SparseTensorSpec:
         self.shape = TensorShape(shape)
         self.dtype = as_dtype(dtype)
 
+    @property
+    def value_type(self) -> type:
+        """The type of the values this spec describes: ``SparseTensor``."""
+        return SparseTensor
+
     def _ff_component_specs(self) -> list[TensorSpec]:
         rank = self.shape.rank
         return [
@@ -163,6 +168,11 @@ class RaggedTensorSpec:
         self.shape = TensorShape(shape)
         self.dtype = as_dtype(dtype)
         self.ragged_rank = ragged_rank
+
+    @property
+    def value_type(self) -> type:
+        """The type of the values this spec describes: ``RaggedTensor``."""
+        return RaggedTensor
 
     def _ff_component_specs(self) -> list[TensorSpec]:
         return [TensorSpec([None], self.dtype)] + [TensorSpec([None], int64)] * self.ragged_rank

@@ -146,6 +146,24 @@ class Symbol:
         """The rank, when known."""
         return self.shape.rank
 
+    def get_shape(self) -> TensorShape:
+        """The static shape (``tf.Tensor.get_shape``)."""
+        return self.shape
+
+    def set_shape(self, shape: Any) -> None:
+        """Refines the static shape with ``shape``'s known dimensions, as TensorFlow's
+        ``set_shape`` does in a traced function; ``ValueError`` if they are incompatible."""
+        given = TensorShape(shape)
+        if not self.shape.is_compatible_with(given):
+            raise ValueError(f"Shapes {self.shape} and {given} are incompatible")
+        if given.rank is None:
+            return
+        if self.shape.rank is None:
+            self.shape = given
+            return
+        known = zip(self.shape.as_list(), given.as_list())
+        self.shape = TensorShape([a if b is None else b for a, b in known])
+
     def _operand(self, other: Any) -> Symbol:
         if isinstance(other, Symbol):
             if other.dtype != self.dtype:

@@ -54,6 +54,16 @@ class _Message:
         raise NotImplementedError
 
 
+def _varint(value: int) -> bytes:
+    """``value`` (non-negative) as a protobuf varint."""
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
 def _c_escape(data: bytes) -> str:
     """Bytes as protobuf's text format writes them: printable ASCII, else octal escapes."""
     return "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03o}" for b in data)
@@ -142,6 +152,33 @@ class Feature(_Message):
     def HasField(self, field_name: str) -> bool:
         """True when ``field_name`` is the list that is set."""
         return self._kind == field_name
+
+    def SerializeToString(self, deterministic: bool | None = None) -> bytes:
+        """The protobuf wire encoding of this one feature, as TensorFlow writes it."""
+        if self._kind is None:
+            return b""
+        field = _KINDS.index(self._kind) + 1
+        values = list(self._list.value)  # type: ignore[union-attr]
+        if self._kind == "bytes_list":
+            body = b"".join(b"\x0a" + _varint(len(v)) + bytes(v) for v in values)
+        elif self._kind == "float_list":
+            packed = np.asarray(values, "<f4").tobytes()
+            body = b"\x0a" + _varint(len(packed)) + packed if values else b""
+        else:
+            packed = b"".join(_varint(int(v) & (2**64 - 1)) for v in values)
+            body = b"\x0a" + _varint(len(packed)) + packed if values else b""
+        return bytes([field << 3 | 2]) + _varint(len(body)) + body
+
+    def ParseFromString(self, data: bytes) -> int:
+        """Replaces this feature with the decoded ``data``."""
+        data = bytes(data)
+        # Read as the only feature of an Example, by the engine's parser.
+        entry = b"\x0a\x01f\x12" + _varint(len(data)) + data
+        features = b"\x0a" + _varint(len(entry)) + entry
+        example = Example.FromString(b"\x0a" + _varint(len(features)) + features)
+        parsed = example.features.feature.get("f", Feature())
+        self._kind, self._list = parsed._kind, parsed._list
+        return len(data)
 
     def _get(self, kind: str, cls: type) -> Any:
         if self._kind == kind:

@@ -30,9 +30,7 @@ fn call_flat<'py>(
     func: &Py<PyAny>,
     input: Element,
 ) -> PyResult<Bound<'py, PyAny>> {
-    // Python functions in a pipeline get plain numpy: a numpy scalar computes an order of
-    // magnitude faster than a 0-d array, and these run once per element.
-    let args = PyTuple::new(py, element_to_py(py, input, Form::Numpy)?)?;
+    let args = PyTuple::new(py, element_to_py(py, input, Form::Python)?)?;
     func.bind(py).call1(args)
 }
 

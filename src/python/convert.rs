@@ -106,6 +106,10 @@ pub enum Form {
     Tensor,
     /// Plain numpy: scalars for 0-d numbers, `bytes` for 0-d strings, arrays otherwise.
     Numpy,
+    /// What Python functions in a pipeline get: `Numpy`'s scalars (a numpy scalar computes
+    /// an order of magnitude faster than a 0-d array, and these run once per element),
+    /// `ferroflow.Tensor` for everything else.
+    Python,
 }
 
 static TENSOR_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -124,11 +128,12 @@ pub fn use_tensor_type(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<()> {
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the tensor type is already set"))
 }
 
-/// The registered tensor type, when `form` asks for tensors and one is registered.
-fn tensor_type(py: Python<'_>, form: Form) -> Option<*mut pyo3::ffi::PyTypeObject> {
+/// The registered tensor type, when `form` asks for tensors of `rank` and one is registered.
+fn tensor_type(py: Python<'_>, form: Form, rank: usize) -> Option<*mut pyo3::ffi::PyTypeObject> {
     match form {
         Form::Tensor => TENSOR_TYPE.get(py).map(|t| t.as_ptr().cast()),
-        Form::Numpy => None,
+        Form::Python if rank > 0 => TENSOR_TYPE.get(py).map(|t| t.as_ptr().cast()),
+        Form::Python | Form::Numpy => None,
     }
 }
 
@@ -190,7 +195,7 @@ fn numeric_to_py<'py, T: NpElement + Copy>(
     values: Storage<T>,
     form: Form,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let subtype = tensor_type(py, form);
+    let subtype = tensor_type(py, form, shape.len());
     match subtype {
         Some(subtype) if shape.is_empty() => scalar_tensor(py, subtype, values[0]),
         Some(subtype) => view_as(numeric_array(py, shape, values)?, subtype),
@@ -257,7 +262,7 @@ fn strings_to_py<'py>(
     s: &StringBuf,
     form: Form,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let subtype = tensor_type(py, form);
+    let subtype = tensor_type(py, form, shape.len());
     if shape.is_empty() {
         let bytes = PyBytes::new(py, s.get(0)).into_any();
         return match subtype {
