@@ -432,6 +432,17 @@ def argmin(input: Any, axis: Any = None, output_type: Any = int64, name: str | N
     return _arg_extreme(input, axis, False, output_type)
 
 
+def encode_base64(input: Any, pad: bool = False, name: str | None = None) -> Any:  # noqa: A002
+    """Strings as web-safe base64 (``-`` and ``_``), ``=``-padded when ``pad``
+    (``tf.io.encode_base64``)."""
+    return _string_map("encode_base64", input, flag=bool(pad))
+
+
+def decode_base64(input: Any, name: str | None = None) -> Any:  # noqa: A002
+    """Web-safe base64 strings, padded or not, decoded (``tf.io.decode_base64``)."""
+    return _string_map("decode_base64", input)
+
+
 def serialize_tensor(tensor: Any, name: str | None = None) -> Any:
     """``tensor`` as the bytes of a TensorFlow ``TensorProto`` (``tf.io.serialize_tensor``):
     TensorFlow's ``parse_tensor`` reads them, and ferroflow's reads TensorFlow's."""
@@ -451,6 +462,8 @@ def read_file(filename: Any, name: str | None = None) -> Any:
 
 
 __all__ = [
+    "decode_base64",
+    "encode_base64",
     "parse_tensor",
     "serialize_tensor",
     "argmax",

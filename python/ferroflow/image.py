@@ -10,6 +10,16 @@ import numpy as np
 
 from . import _trace
 from ._dtypes import as_dtype, float32
+from ._image_boxes import (
+    crop_and_resize,
+    decode_and_crop_jpeg,
+    extract_jpeg_shape,
+    hsv_to_rgb,
+    is_jpeg,
+    rgb_to_hsv,
+    sample_distorted_bounding_box,
+    stateless_sample_distorted_bounding_box,
+)
 from ._math import floordiv, multiply, pow
 from ._ops import (  # the codecs are tf.image names too
     _apply,
@@ -439,6 +449,7 @@ def convert_image_dtype(image: Any, dtype: Any, saturate: bool = False, name: st
 
 
 __all__ = [
+    "ResizeMethod",
     "adjust_brightness",
     "adjust_contrast",
     "adjust_gamma",
@@ -446,15 +457,20 @@ __all__ = [
     "adjust_saturation",
     "central_crop",
     "convert_image_dtype",
+    "crop_and_resize",
     "crop_to_bounding_box",
+    "decode_and_crop_jpeg",
     "decode_image",
     "decode_jpeg",
     "decode_png",
     "encode_jpeg",
     "encode_png",
+    "extract_jpeg_shape",
     "flip_left_right",
     "flip_up_down",
     "grayscale_to_rgb",
+    "hsv_to_rgb",
+    "is_jpeg",
     "pad_to_bounding_box",
     "per_image_standardization",
     "random_brightness",
@@ -467,9 +483,10 @@ __all__ = [
     "resize",
     "resize_with_crop_or_pad",
     "resize_with_pad",
-    "ResizeMethod",
     "rgb_to_grayscale",
+    "rgb_to_hsv",
     "rot90",
+    "sample_distorted_bounding_box",
     "stateless_random_brightness",
     "stateless_random_contrast",
     "stateless_random_crop",
@@ -477,5 +494,6 @@ __all__ = [
     "stateless_random_flip_up_down",
     "stateless_random_hue",
     "stateless_random_saturation",
+    "stateless_sample_distorted_bounding_box",
     "transpose",
 ]

@@ -231,6 +231,26 @@ pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor>
     )
 }
 
+/// `[height, width, channels]` of a JPEG from its headers alone (tf.image.extract_jpeg_shape).
+pub fn jpeg_shape(data: &[u8]) -> Result<[usize; 3]> {
+    let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data: {e}"));
+    if !is_jpeg(data) {
+        return Err(bad("not a JPEG (no start-of-image marker)".into()));
+    }
+    let mut decoder = JpegDecoder::new(data);
+    decoder
+        .decode_headers()
+        .map_err(|e| bad(format!("{e:?}")))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| bad("no image information".into()))?;
+    Ok([
+        usize::from(info.height),
+        usize::from(info.width),
+        usize::from(info.components),
+    ])
+}
+
 /// Decodes a PNG into [height, width, channels] of `depth`; channels are converted at the
 /// file's own bit depth, as libpng does for TensorFlow.
 pub fn decode_png(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {

@@ -12,6 +12,7 @@ use crate::formats::tensor_proto::{parse_tensor, serialize_tensor};
 use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
 use super::color::{rgb_to_grayscale, Adjustment};
+use super::crop_resize::crop_and_resize;
 use super::csv::{decode_csv, CsvFormat};
 use super::decode;
 use super::encode;
@@ -147,6 +148,15 @@ pub enum GraphOp {
         left: usize,
         height: usize,
         width: usize,
+    },
+    /// [height, width, channels] of a JPEG, from its headers, as this dtype.
+    ExtractJpegShape(DType),
+    /// Inputs: images, boxes, box indices.
+    CropAndResize {
+        height: usize,
+        width: usize,
+        nearest: bool,
+        extrapolation: f32,
     },
     /// Checks the input's shape against these dimensions (`None`: any size).
     EnsureShape(Vec<Option<usize>>),
@@ -341,6 +351,34 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
         GraphOp::Unary(op) => vec![unary(*op, args[0])?],
+        GraphOp::ExtractJpegShape(dtype) => {
+            let data = args[0]
+                .as_strings()
+                .filter(|s| args[0].rank() == 0 && s.len() == 1)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(
+                        "extract_jpeg_shape: contents must be a scalar string".into(),
+                    )
+                })?;
+            let dims: Vec<i64> = decode::jpeg_shape(data.get(0))?
+                .iter()
+                .map(|&d| d as i64)
+                .collect();
+            vec![cast(&Tensor::new(vec![3], dims)?, *dtype)?]
+        }
+        GraphOp::CropAndResize {
+            height,
+            width,
+            nearest,
+            extrapolation,
+        } => vec![crop_and_resize(
+            args[0],
+            args[1],
+            args[2],
+            (*height, *width),
+            *nearest,
+            *extrapolation,
+        )?],
         GraphOp::EnsureShape(dims) => vec![rearrange::ensure_shape(args[0], dims)?],
         GraphOp::SerializeTensor => vec![Tensor::scalar_bytes(&serialize_tensor(args[0]))],
         GraphOp::ParseTensor(dtype) => {

@@ -3,6 +3,7 @@
 pub mod arithmetic;
 pub mod cast;
 pub mod color;
+pub mod crop_resize;
 pub mod csv;
 pub mod decode;
 pub mod encode;

@@ -148,6 +148,12 @@ pub enum StringMap {
     AsString {
         precision: i64,
     },
+    /// Web-safe base64 (`-` and `_`), with `=` padding when `pad` (tf.io.encode_base64).
+    Base64Encode {
+        pad: bool,
+    },
+    /// Web-safe base64 with or without padding back to bytes (tf.io.decode_base64).
+    Base64Decode,
 }
 
 /// `text` as UTF-8, or an error naming the string and the operation.
@@ -207,11 +213,34 @@ impl StringMap {
                 } => out.push(substr(b, pos, len, chars).map_err(|e| {
                     Error::InvalidArgument(format!("strings.substr: string {i}: {e}"))
                 })?),
+                StringMap::Base64Encode { pad } => {
+                    use base64::Engine;
+                    let engine = if pad {
+                        &base64::engine::general_purpose::URL_SAFE
+                    } else {
+                        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    };
+                    out.push(engine.encode(b).as_bytes())
+                }
+                StringMap::Base64Decode => out.push(&decode_base64(b).map_err(|e| {
+                    Error::InvalidArgument(format!("decode_base64: string {i}: {e}"))
+                })?),
                 StringMap::Length { .. } | StringMap::AsString { .. } => unreachable!(),
             }
         }
         Tensor::new(shape, out)
     }
+}
+
+/// Web-safe base64, padded or not, as bytes.
+fn decode_base64(text: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    use base64::Engine;
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    engine.decode(text).map_err(|e| e.to_string())
 }
 
 /// The bytes of `text` from `pos` (from the end when negative) for `len` bytes, or UTF-8

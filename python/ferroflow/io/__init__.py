@@ -1,11 +1,14 @@
 """``ferroflow.io``: the data-pipeline part of ``tf.io``: TFRecord writing, the
 ``tf.train.Example`` parsers, image codecs, Parquet writing, and ``gfile``."""
 
+from .._image_boxes import decode_and_crop_jpeg, extract_jpeg_shape, is_jpeg
 from .._ops import (
+    decode_base64,
     decode_image,
     decode_jpeg,
     decode_png,
     decode_raw,
+    encode_base64,
     encode_jpeg,
     encode_png,
     parse_tensor,
@@ -35,14 +38,19 @@ __all__ = [
     "TFRecordOptions",
     "TFRecordWriter",
     "VarLenFeature",
+    "decode_and_crop_jpeg",
+    "decode_base64",
     "decode_csv",
     "decode_image",
     "decode_jpeg",
     "decode_png",
     "decode_raw",
+    "encode_base64",
     "encode_jpeg",
+    "extract_jpeg_shape",
     "encode_png",
     "gfile",
+    "is_jpeg",
     "parse_example",
     "parse_sequence_example",
     "parse_tensor",

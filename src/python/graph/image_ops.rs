@@ -3,13 +3,19 @@
 
 use pyo3::prelude::*;
 
-use crate::engine::{Error, Result};
+use crate::engine::{DType, Error, Result};
 use crate::kernels::color::Adjustment;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::GraphOp;
 use crate::kernels::resize::ResizeMethod;
 
 op_family!(|py, inputs, attr, wrong| {
+    "extract_jpeg_shape" => GraphOp::ExtractJpegShape(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
+    "crop_and_resize" => {
+        let (height, width, nearest, extrapolation): (usize, usize, bool, f32) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::CropAndResize { height, width, nearest, extrapolation }
+    },
     "decode_image" => {
         let (format, channels, dtype): (String, usize, String) = attr.extract().map_err(wrong)?;
         GraphOp::DecodeImage {

@@ -27,6 +27,8 @@ pub(super) const STRING_MAPS: &[(&str, StringMapFn)] = &[
     ("as_string", |precision, _, _| StringMap::AsString {
         precision,
     }),
+    ("encode_base64", |_, _, pad| StringMap::Base64Encode { pad }),
+    ("decode_base64", |_, _, _| StringMap::Base64Decode),
 ];
 
 fn string_map(name: &str, a: i64, b: i64, flag: bool) -> Result<StringMap> {

@@ -1,0 +1,304 @@
+"""Image functions of Inception-style input pipelines: ``sample_distorted_bounding_box``
+(TensorFlow's algorithm), ``crop_and_resize``, ``extract_jpeg_shape``,
+``decode_and_crop_jpeg``, ``is_jpeg``, and the HSV conversions (composed of element-wise
+ops, so they trace)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from . import _random, _trace
+from ._array_ops import ensure_shape, where
+from ._convert import to_numpy
+from ._dtypes import as_dtype, int32
+from ._math import add, equal, maximum, minimum, multiply, subtract
+from ._ops import _apply, decode_jpeg
+from ._reduce import reduce_max, reduce_min
+from ._spec import TensorSpec
+from ._tensor import as_tensor
+from .errors import InvalidArgumentError
+
+
+def _channels(image: Any) -> list[Any]:
+    return [image[..., i] for i in range(3)]
+
+
+def rgb_to_hsv(images: Any, name: str | None = None) -> Any:
+    """Float RGB images (last dimension 3, values in [0, 1]) as hue, saturation and value,
+    each in [0, 1], as TensorFlow's kernel computes them."""
+    r, g, b = _channels(images)
+    value = reduce_max(images, -1)
+    spread = subtract(value, reduce_min(images, -1))
+    saturation = where(value > 0, _safe_divide(spread, value), multiply(value, 0.0))
+    norm = _safe_divide(1.0 / 6.0, spread)
+    hue = where(
+        equal(r, value),
+        multiply(norm, subtract(g, b)),
+        where(
+            equal(g, value),
+            add(multiply(norm, subtract(b, r)), 2.0 / 6.0),
+            add(multiply(norm, subtract(r, g)), 4.0 / 6.0),
+        ),
+    )
+    hue = where(spread > 0, hue, multiply(hue, 0.0))
+    hue = where(hue < 0, add(hue, 1.0), hue)
+    return _stack_last([hue, saturation, value])
+
+
+def _safe_divide(x: Any, y: Any) -> Any:
+    """``x / y``, with 0 where ``y`` is 0 (those results are replaced by the caller)."""
+    zero = equal(y, 0.0)
+    return where(zero, multiply(y, 0.0), _divide(x, where(zero, add(multiply(y, 0.0), 1.0), y)))
+
+
+def _divide(x: Any, y: Any) -> Any:
+    from ._math import divide
+
+    return divide(x, y)
+
+
+def _stack_last(parts: list[Any]) -> Any:
+    from ._ops import stack
+
+    return stack(parts, axis=-1)
+
+
+def hsv_to_rgb(images: Any, name: str | None = None) -> Any:
+    """Float HSV images (last dimension 3) as RGB, as TensorFlow's kernel computes them."""
+    from ._math import abs as magnitude
+
+    h, s, v = _channels(images)
+    dh = multiply(h, 6.0)
+
+    def ramp(center: float, rising: bool) -> Any:
+        distance = magnitude(subtract(dh, center))
+        raw = subtract(distance, 1.0) if rising else subtract(2.0, distance)
+        return minimum(maximum(raw, 0.0), 1.0)
+
+    weights = [ramp(3.0, True), ramp(2.0, False), ramp(4.0, False)]
+    plain = subtract(1.0, s)
+    return _stack_last([multiply(add(plain, multiply(s, w)), v) for w in weights])
+
+
+def crop_and_resize(
+    image: Any,
+    boxes: Any,
+    box_indices: Any,
+    crop_size: Any,
+    method: str = "bilinear",
+    extrapolation_value: float = 0.0,
+    name: str | None = None,
+) -> Any:
+    """Boxes ``[y1, x1, y2, x2]`` (normalized) cut from images ``box_indices`` of the batch
+    ``image`` and resampled to ``crop_size``, as float32 ``[boxes, height, width, channels]``;
+    samples outside the image are ``extrapolation_value``."""
+    if method not in ("bilinear", "nearest"):
+        raise ValueError(f"crop_and_resize: method must be bilinear or nearest, got {method!r}")
+    height, width = (int(v) for v in np.asarray(crop_size).reshape(-1))
+    attr = (height, width, method == "nearest", float(extrapolation_value))
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        dims = s[0].shape.as_list() if s[0].shape.rank else [None] * 4
+        count = s[1].shape.as_list()[0] if s[1].shape.rank else None
+        return TensorSpec([count, height, width, dims[-1]], "float32")
+
+    return _apply("crop_and_resize", [image, boxes, box_indices], attr, spec)
+
+
+def extract_jpeg_shape(contents: Any, output_type: Any = int32, name: str | None = None) -> Any:
+    """``[height, width, channels]`` of a JPEG, read from its headers without decoding."""
+    to = as_dtype(output_type)
+    return _apply("extract_jpeg_shape", [contents], to.name, lambda s: TensorSpec([3], to))
+
+
+def is_jpeg(contents: Any, name: str | None = None) -> Any:
+    """True when ``contents`` starts as a JPEG does."""
+    from ._ops import substr
+
+    return equal(substr(contents, 0, 3), b"\xff\xd8\xff")
+
+
+def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **options: Any) -> Any:
+    """The window ``[y, x, height, width]`` of a JPEG's pixels (the whole image is decoded,
+    then cropped)."""
+    image = decode_jpeg(contents, channels, **options)
+    if _trace.is_symbol(crop_window):
+        y, x, h, w = (crop_window[i] for i in range(4))
+        return image[y : y + h, x : x + w]
+    y, x, h, w = (int(v) for v in np.asarray(to_numpy(crop_window)).reshape(-1))
+    if min(y, x) < 0 or h <= 0 or w <= 0:
+        raise InvalidArgumentError(f"Invalid JPEG data or crop window: {[y, x, h, w]}")
+    cropped = image[y : y + h, x : x + w]
+    if _trace.is_symbol(cropped):
+        # A window past the image's edge fails here for each element, as in TensorFlow.
+        return ensure_shape(cropped, [h, w, None])
+    if cropped.shape[0] != h or cropped.shape[1] != w:
+        raise InvalidArgumentError(
+            f"Invalid JPEG data or crop window: window {[y, x, h, w]} is outside the "
+            f"{image.shape[0]}x{image.shape[1]} image"
+        )
+    return cropped
+
+
+def _random_crop_box(
+    rng: np.random.Generator,
+    size: tuple[int, int],
+    boxes: list[tuple[float, float, float, float]],
+    min_covered: float,
+    area: tuple[float, float],
+    aspect: float,
+) -> tuple[int, int, int, int] | None:
+    """TensorFlow's GenerateRandomCrop: a crop of ``aspect`` and an area in ``area`` at a
+    random place, if one covering enough of some box is drawn."""
+    height, width = size
+    lrint = round  # round half to even, as lrintf in the default rounding mode
+    min_height = int(lrint(math.sqrt(area[0] / aspect)))
+    max_height = int(lrint(math.sqrt(area[1] / aspect)))
+    if lrint(max_height * aspect) > width:
+        max_height = int((width + 0.5 - 1e-7) / aspect)
+        if lrint(max_height * aspect) > width:
+            max_height -= 1
+    max_height = min(max_height, height)
+    min_height = min(min_height, max_height)
+    crop_height = min_height
+    if max_height > min_height:
+        crop_height += int(rng.integers(0, max_height - min_height + 1))
+    crop_width = int(lrint(crop_height * aspect))
+    if crop_width * crop_height < area[0]:
+        crop_height += 1
+        crop_width = int(lrint(crop_height * aspect))
+    covered = crop_width * crop_height
+    if not (area[0] <= covered <= area[1]) or crop_width > width or crop_height > height:
+        return None
+    if crop_width <= 0 or crop_height <= 0:
+        return None
+    y = int(rng.integers(0, height - crop_height)) if crop_height < height else 0
+    x = int(rng.integers(0, width - crop_width)) if crop_width < width else 0
+    for y1, x1, y2, x2 in boxes:
+        box_area = (y2 - y1) * (x2 - x1)
+        if box_area <= 0:
+            continue
+        overlap_h = max(0.0, min(y + crop_height, y2) - max(y, y1))
+        overlap_w = max(0.0, min(x + crop_width, x2) - max(x, x1))
+        if overlap_h * overlap_w / box_area >= min_covered:
+            return y, x, crop_height, crop_width
+    return None
+
+
+def _sample_box(
+    image_size: Any,
+    bounding_boxes: Any,
+    seed: int,
+    min_object_covered: float,
+    aspect_ratio_range: Any,
+    area_range: Any,
+    max_attempts: int,
+    use_image_if_no_bounding_boxes: bool,
+) -> tuple[Any, Any, Any]:
+    dims = [int(d) for d in np.asarray(to_numpy(image_size)).reshape(-1)]
+    if len(dims) != 3 or min(dims[:2]) <= 0:
+        raise InvalidArgumentError(f"image_size must be [height, width, channels], got {dims}")
+    height, width = dims[:2]
+    found = np.asarray(to_numpy(bounding_boxes), np.float32).reshape(-1, 4)
+    boxes = [(b[0] * height, b[1] * width, b[2] * height, b[3] * width) for b in found]
+    if not boxes:
+        if not use_image_if_no_bounding_boxes:
+            raise InvalidArgumentError(
+                "No bounding boxes provided as input. One must enable "
+                "use_image_if_no_bounding_boxes=True to use the entire image"
+            )
+        boxes = [(0.0, 0.0, float(height), float(width))]
+    if not all(0 <= b[0] < b[2] <= height and 0 <= b[1] < b[3] <= width for b in boxes):
+        raise InvalidArgumentError("bounding boxes must be in [0, 1] with min < max")
+    low_ratio, high_ratio = (float(v) for v in aspect_ratio_range)
+    low_area, high_area = (float(v) * height * width for v in area_range)
+    rng = np.random.default_rng(seed % 2**64)
+    crop = None
+    for _ in range(int(max_attempts)):
+        aspect = float(rng.uniform(low_ratio, high_ratio))
+        crop = _random_crop_box(
+            rng, (height, width), boxes, float(min_object_covered), (low_area, high_area), aspect
+        )
+        if crop is not None:
+            break
+    y, x, h, w = crop if crop is not None else (0, 0, height, width)
+    begin = as_tensor(np.asarray([y, x, 0], np.int32))
+    size = as_tensor(np.asarray([h, w, -1], np.int32))
+    bbox = np.asarray([[[y / height, x / width, (y + h) / height, (x + w) / width]]], np.float32)
+    return begin, size, as_tensor(bbox)
+
+
+def sample_distorted_bounding_box(
+    image_size: Any,
+    bounding_boxes: Any,
+    seed: int | None = None,
+    min_object_covered: float = 0.1,
+    aspect_ratio_range: Any = (0.75, 1.33),
+    area_range: Any = (0.05, 1.0),
+    max_attempts: int = 100,
+    use_image_if_no_bounding_boxes: bool = False,
+    name: str | None = None,
+) -> tuple[Any, Any, Any]:
+    """A random crop for data augmentation, by TensorFlow's algorithm: up to
+    ``max_attempts`` draws of an aspect ratio in ``aspect_ratio_range`` and an area in
+    ``area_range`` (fractions of the image) until a crop covers at least
+    ``min_object_covered`` of one of ``bounding_boxes`` ([batch, N, 4], normalized), else
+    the whole image. Returns ``(begin, size, bboxes)`` for ``tf.slice``. Each call draws
+    anew; with a seed, the sequence of draws repeats. Runs as Python (a traced function
+    that calls it runs as Python)."""
+    if _trace.is_symbol(image_size) or _trace.is_symbol(bounding_boxes):
+        raise _trace.TraceUnsupported("sample_distorted_bounding_box runs as Python")
+    chosen = _random.get_seed(seed)
+    if chosen is None:
+        drawn = int(np.random.SeedSequence().entropy)
+    else:
+        # Successive calls with one seed draw anew; the sequence repeats in a new process.
+        drawn = chosen * 0x9E3779B97F4A7C15 + next(_draws.setdefault(chosen, itertools.count()))
+    return _sample_box(
+        image_size,
+        bounding_boxes,
+        drawn,
+        min_object_covered,
+        aspect_ratio_range,
+        area_range,
+        max_attempts,
+        use_image_if_no_bounding_boxes,
+    )
+
+
+_draws: dict[int, Any] = {}
+
+
+def stateless_sample_distorted_bounding_box(
+    image_size: Any,
+    bounding_boxes: Any,
+    seed: Any,
+    min_object_covered: float = 0.1,
+    aspect_ratio_range: Any = (0.75, 1.33),
+    area_range: Any = (0.05, 1.0),
+    max_attempts: int = 100,
+    use_image_if_no_bounding_boxes: bool = False,
+    name: str | None = None,
+) -> tuple[Any, Any, Any]:
+    """``sample_distorted_bounding_box`` drawn from the seed pair ``seed`` alone: the same
+    seed gives the same crop."""
+    if any(_trace.is_symbol(v) for v in (image_size, bounding_boxes, seed)):
+        raise _trace.TraceUnsupported("stateless_sample_distorted_bounding_box runs as Python")
+    pair = [int(v) for v in np.asarray(to_numpy(seed)).reshape(-1)]
+    if len(pair) != 2:
+        raise InvalidArgumentError("seed must be two integers")
+    mixed = (pair[0] & (2**64 - 1)) * 0x9E3779B97F4A7C15 + (pair[1] & (2**64 - 1))
+    return _sample_box(
+        image_size,
+        bounding_boxes,
+        mixed,
+        min_object_covered,
+        aspect_ratio_range,
+        area_range,
+        max_attempts,
+        use_image_if_no_bounding_boxes,
+    )
