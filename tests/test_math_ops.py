@@ -376,3 +376,21 @@ def test_control_flow_and_helpers(capsys):
     with tf.name_scope("block") as scope:
         assert scope == "block"
     assert tf.dtypes.as_dtype("int64") is tf.int64 and tf.dtypes.float32 is tf.float32
+
+
+def test_composed_binary_functions_match_numpy_and_trace():
+    y = np.array([1.0, -1.0, 1.0, -1.0, 0.0, 0.0, 2.0, -3.0], np.float32)
+    x = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 0.0, 0.0], np.float32)
+    np.testing.assert_allclose(tf.math.atan2(y, x), np.arctan2(y, x), atol=1e-6)
+    np.testing.assert_allclose(traced(tf.math.atan2, y, x), np.arctan2(y, x), atol=1e-6)
+    assert tf.math.divide_no_nan([1.0, 2.0], [0.0, 4.0]).numpy().tolist() == [0.0, 0.5]
+    assert tf.math.multiply_no_nan([np.inf, 2.0], [0.0, 3.0]).numpy().tolist() == [0.0, 6.0]
+    np.testing.assert_allclose(tf.math.xlogy([0.0, 2.0], [0.0, 3.0]), [0.0, 2 * np.log(3.0)])
+    assert tf.math.xdivy([0.0, 3.0], [0.0, 2.0]).numpy().tolist() == [0.0, 1.5]
+    a, b = np.array([7, -7, 7, -7, 6]), np.array([2, 2, -2, -2, 3])
+    assert tf.math.truncatediv(a, b).numpy().tolist() == np.trunc(a / b).astype(int).tolist()
+    assert tf.math.truncatemod(a, b).numpy().tolist() == np.fmod(a, b).tolist()
+    floats = np.array([7.5, -7.5], np.float32)
+    np.testing.assert_array_equal(tf.math.truncatemod(floats, 2.0), np.fmod(floats, 2.0))
+    assert int(tf.math.add_n([1, 2, 3])) == 6 and float(tf.math.squared_difference(3.0, 1.0)) == 4.0
+    assert tf.math.scalar_mul(2, tf.constant([1, 2])).numpy().tolist() == [2, 4]

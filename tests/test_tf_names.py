@@ -89,3 +89,39 @@ def test_bare_feature_serializes_as_tensorflow():
     for feature, want in cases:
         assert feature.SerializeToString().hex() == want
         assert tf.train.Feature.FromString(bytes.fromhex(want)) == feature
+
+
+def test_random_fold_in_categorical_shuffle():
+    seed = tf.random.fold_in([1, 2], 3)
+    assert (
+        seed.shape == (2,)
+        and seed.numpy().tolist() == tf.random.fold_in([1, 2], 3).numpy().tolist()
+    )
+    assert seed.numpy().tolist() != tf.random.fold_in([1, 2], 4).numpy().tolist()
+    draws = tf.random.categorical(tf.math.log([[0.1, 0.9], [0.99, 0.01]]), 4000, seed=1)
+    assert draws.shape == (2, 4000) and draws.dtype is tf.int64
+    assert abs(float(np.mean(draws.numpy()[0])) - 0.9) < 0.03
+    assert float(np.mean(draws.numpy()[1])) < 0.03
+    assert set(np.unique(draws.numpy()).tolist()) <= {0, 1}
+    shuffled = tf.random.shuffle(tf.range(50), seed=3).numpy()
+    assert sorted(shuffled.tolist()) == list(range(50)) and shuffled.tolist() != list(range(50))
+    ds = tf.data.Dataset.range(3).map(lambda x: tf.random.categorical([[0.0, 0.0, 0.0]], 4, seed=2))
+    it = iter(ds)
+    assert next(it).shape == (1, 4)
+    assert not any("runs as Python" in n for stage in it.stats() for n in stage["notes"])
+
+
+def test_random_generator_draws_a_repeatable_sequence():
+    g = tf.random.Generator.from_seed(1)
+    first, second = g.normal([3]), g.normal([3])
+    assert not np.array_equal(first, second)
+    again = tf.random.Generator.from_seed(1)
+    np.testing.assert_array_equal(again.normal([3]), first)
+    assert g.state.tolist() == [1, 2] and g.make_seeds(4).shape == (2, 4)
+    children = g.split(2)
+    assert not np.array_equal(children[0].uniform([4]), children[1].uniform([4]))
+    ints = g.uniform([100], 0, 10, dtype=tf.int32).numpy()
+    assert ints.min() >= 0 and ints.max() < 10
+    per_element = list(tf.data.Dataset.range(4).map(lambda x: g.uniform([])).as_numpy_iterator())
+    assert len(set(per_element)) == 4  # the state advances for each element
+    assert isinstance(tf.random.get_global_generator(), tf.random.Generator)

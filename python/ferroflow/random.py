@@ -110,8 +110,23 @@ def stateless_normal(
     return _random_tensor(shape, dtype, "normal", mean, stddev, seed, True)
 
 
+from ._random_more import (  # noqa: E402 - they build on the functions above
+    Generator,
+    categorical,
+    fold_in,
+    get_global_generator,
+    set_global_generator,
+    shuffle,
+)
+
 __all__ = [
+    "Generator",
+    "categorical",
+    "fold_in",
+    "get_global_generator",
     "normal",
+    "set_global_generator",
+    "shuffle",
     "set_seed",
     "split",
     "stateless_normal",
