@@ -191,3 +191,21 @@ def test_fit_with_unknown_cardinality_class_weights_and_refused_arguments():
     assert len(history.history["loss"]) == 2
     with pytest.raises(ValueError, match="`y` should not be passed"):
         model.fit(ds, labels, verbose=0)
+
+
+def test_preprocessing_layers_run_inside_map():
+    keras = ff.keras
+    images = np.random.default_rng(4).random((8, 20, 20, 3)).astype(np.float32) * 255
+    ds = ff.data.Dataset.from_tensor_slices((images, np.arange(8))).batch(4)
+    augment = keras.Sequential(
+        [
+            keras.layers.Rescaling(1 / 255.0),
+            keras.layers.Resizing(10, 12),
+            keras.layers.RandomFlip(),
+        ]
+    )
+    batches = list(ds.map(lambda x, y: (augment(x, training=True), y)).as_numpy_iterator())
+    assert [b[0].shape for b in batches] == [(4, 10, 12, 3)] * 2
+    assert all(0.0 <= b[0].min() and b[0].max() <= 1.0 for b in batches)
+    rescaled = next(ds.map(lambda x, y: keras.layers.Rescaling(0.5)(x)).as_numpy_iterator())
+    np.testing.assert_allclose(rescaled, images[:4] * 0.5, rtol=1e-6)
