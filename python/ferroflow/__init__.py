@@ -11,6 +11,7 @@ from typing import Any
 
 from . import (
     _lib,
+    compat,
     data,
     distribute,
     dtypes,
@@ -196,6 +197,7 @@ __all__ = [
     "broadcast_to",
     "cast",
     "clip_by_value",
+    "compat",
     "concat",
     "cond",
     "constant",

@@ -22,7 +22,7 @@ use super::random::{random_tensor, Distribution};
 use super::re2::{self, Pattern, Rewrite};
 use super::rearrange::{self, PadMode};
 use super::reduce::{arg_extreme, cumulative, reduce, ReduceOp};
-use super::resize::{resize, ResizeMethod};
+use super::resize::{resize, resize_v1, Grid, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
 use super::strings::{
@@ -148,6 +148,13 @@ pub enum GraphOp {
         left: usize,
         height: usize,
         width: usize,
+    },
+    /// TensorFlow 1's resize_bilinear (or resize_nearest_neighbor) on a sampling grid.
+    ResizeV1 {
+        height: usize,
+        width: usize,
+        nearest: bool,
+        grid: Grid,
     },
     /// [height, width, channels] of a JPEG, from its headers, as this dtype.
     ExtractJpegShape(DType),
@@ -351,6 +358,12 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::Cast(to) => vec![cast(args[0], *to)?],
         GraphOp::Binary(op) => vec![binary(*op, args[0], args[1])?],
         GraphOp::Unary(op) => vec![unary(*op, args[0])?],
+        GraphOp::ResizeV1 {
+            height,
+            width,
+            nearest,
+            grid,
+        } => vec![resize_v1(args[0], *height, *width, *nearest, *grid)?],
         GraphOp::ExtractJpegShape(dtype) => {
             let data = args[0]
                 .as_strings()

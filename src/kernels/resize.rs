@@ -48,6 +48,71 @@ impl ResizeMethod {
 }
 
 /// tf.image.resize: float32 output, except nearest neighbour, which keeps the input dtype.
+/// Where an output pixel samples the input: TensorFlow 2's half-pixel centres, or
+/// TensorFlow 1's corners-at-zero grid (`Asymmetric`) and `align_corners=True` grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grid {
+    HalfPixel,
+    Asymmetric,
+    AlignCorners,
+}
+
+impl Grid {
+    /// The input size over the output size, as TensorFlow computes it in float32.
+    fn scale(self, input: usize, output: usize) -> f32 {
+        match self {
+            Grid::AlignCorners if output > 1 => (input - 1) as f32 / (output - 1) as f32,
+            Grid::AlignCorners => 0.0,
+            _ => input as f32 / output as f32,
+        }
+    }
+
+    /// The input coordinate output pixel `o` samples, for bilinear interpolation.
+    fn source(self, o: usize, scale: f32) -> f32 {
+        match self {
+            Grid::HalfPixel => (o as f32 + 0.5) * scale - 0.5,
+            _ => o as f32 * scale,
+        }
+    }
+
+    /// The input pixel output pixel `o` takes, for nearest neighbour.
+    fn nearest(self, o: usize, scale: f32, size: usize) -> usize {
+        let at = match self {
+            Grid::HalfPixel => ((o as f32 + 0.5) * scale).floor(),
+            Grid::Asymmetric => (o as f32 * scale).floor(),
+            Grid::AlignCorners => (o as f32 * scale).round(),
+        };
+        (at as usize).min(size - 1)
+    }
+}
+
+/// TensorFlow 1's `resize_bilinear` (float32 out) and `resize_nearest_neighbor` (the
+/// input's dtype), on `grid`.
+pub fn resize_v1(
+    t: &Tensor,
+    out_h: usize,
+    out_w: usize,
+    nearest_neighbour: bool,
+    grid: Grid,
+) -> Result<Tensor> {
+    let (n, h, w, c) = dims(t, "resize")?;
+    let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
+    let samples = [n, out_h, out_w, c]
+        .into_iter()
+        .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
+    probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
+    if nearest_neighbour {
+        return nearest(t, (n, h, w, c), (out_h, out_w), grid);
+    }
+    let geometry = ((n, h, w, c), (out_h, out_w));
+    let out = match t.buffer() {
+        Buffer::UInt8(v) => bilinear(v, geometry, grid),
+        Buffer::Float32(v) => bilinear(v, geometry, grid),
+        _ => bilinear(&as_f32(t)?, geometry, grid),
+    };
+    Tensor::new(out_shape(t, out_h, out_w, c), out)
+}
+
 pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
     let (n, h, w, c) = dims(t, "resize")?;
     // The output size is an argument: checked before it is allocated.
@@ -57,7 +122,7 @@ pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> R
         .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
     probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
     if method == ResizeMethod::Nearest {
-        return nearest(t, (n, h, w, c), (out_h, out_w));
+        return nearest(t, (n, h, w, c), (out_h, out_w), Grid::HalfPixel);
     }
     let geometry = ((n, h, w, c), (out_h, out_w));
     // uint8 and float32 images are read where they lie; other dtypes are converted first.
@@ -73,11 +138,10 @@ fn nearest(
     t: &Tensor,
     (n, h, w, c): (usize, usize, usize, usize),
     (out_h, out_w): (usize, usize),
+    grid: Grid,
 ) -> Result<Tensor> {
-    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
-    let src = |o: usize, scale: f32, size: usize| -> usize {
-        (((o as f32 + 0.5) * scale).floor() as usize).min(size - 1)
-    };
+    let (sy, sx) = (grid.scale(h, out_h), grid.scale(w, out_w));
+    let src = |o: usize, scale: f32, size: usize| -> usize { grid.nearest(o, scale, size) };
     let xs: Vec<usize> = (0..out_w).map(|x| src(x, sx, w) * c).collect();
     let buffer = crate::match_buffer!(
         t.buffer(),
@@ -133,32 +197,36 @@ fn interpolate<T: Sample>(src: &[T], geometry: Geometry, method: ResizeMethod) -
             })
         }
         // Nearest neighbour never gets here: `resize` copies its values without converting.
-        ResizeMethod::Bilinear | ResizeMethod::Nearest => bilinear(src, geometry),
+        ResizeMethod::Bilinear | ResizeMethod::Nearest => bilinear(src, geometry, Grid::HalfPixel),
     }
 }
 
 /// Bilinear resizing, compiled a second time for AVX2 and chosen at run time where the CPU
 /// has it: eight lanes instead of SSE2's four, the same arithmetic, so the same results.
-fn bilinear<T: Sample>(src: &[T], geometry: Geometry) -> Vec<f32> {
+fn bilinear<T: Sample>(src: &[T], geometry: Geometry, grid: Grid) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { bilinear_avx2(src, geometry) };
+        return unsafe { bilinear_avx2(src, geometry, grid) };
     }
-    bilinear_portable(src, geometry)
+    bilinear_portable(src, geometry, grid)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn bilinear_avx2<T: Sample>(src: &[T], geometry: Geometry) -> Vec<f32> {
-    bilinear_portable(src, geometry)
+unsafe fn bilinear_avx2<T: Sample>(src: &[T], geometry: Geometry, grid: Grid) -> Vec<f32> {
+    bilinear_portable(src, geometry, grid)
 }
 
 #[inline(always)]
-fn bilinear_portable<T: Sample>(src: &[T], ((n, h, w, c), (out_h, out_w)): Geometry) -> Vec<f32> {
-    let (sy, sx) = (h as f32 / out_h as f32, w as f32 / out_w as f32);
+fn bilinear_portable<T: Sample>(
+    src: &[T],
+    ((n, h, w, c), (out_h, out_w)): Geometry,
+    grid: Grid,
+) -> Vec<f32> {
+    let (sy, sx) = (grid.scale(h, out_h), grid.scale(w, out_w));
     let weights = |o: usize, scale: f32, size: usize| -> (usize, usize, f32) {
-        let v = (o as f32 + 0.5) * scale - 0.5;
+        let v = grid.source(o, scale);
         let lo = v.floor();
         let lower = lo.max(0.0) as usize;
         let upper = (v.ceil() as isize).clamp(0, size as isize - 1) as usize;

@@ -7,9 +7,20 @@ use crate::engine::{DType, Error, Result};
 use crate::kernels::color::Adjustment;
 use crate::kernels::decode::Depth;
 use crate::kernels::graph::GraphOp;
-use crate::kernels::resize::ResizeMethod;
+use crate::kernels::resize::{Grid, ResizeMethod};
 
 op_family!(|py, inputs, attr, wrong| {
+    "resize_v1" => {
+        let (height, width, nearest, grid): (usize, usize, bool, String) =
+            attr.extract().map_err(wrong)?;
+        let grid = match grid.as_str() {
+            "half_pixel" => Grid::HalfPixel,
+            "align_corners" => Grid::AlignCorners,
+            "asymmetric" => Grid::Asymmetric,
+            other => return Err(Error::InvalidArgument(format!("unknown sampling grid {other:?}"))),
+        };
+        GraphOp::ResizeV1 { height, width, nearest, grid }
+    },
     "extract_jpeg_shape" => GraphOp::ExtractJpegShape(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
     "crop_and_resize" => {
         let (height, width, nearest, extrapolation): (usize, usize, bool, f32) =
