@@ -194,3 +194,24 @@ def test_get_next_as_optional_and_options():
     ds = tf.data.Dataset.range(3).with_options(options)
     assert ds.options().experimental_distribute.auto_shard_policy == E.AutoShardPolicy.DATA
     assert list(ds.as_numpy_iterator()) == [0, 1, 2]
+
+
+def test_assert_cardinality_gives_the_count_and_checks_it():
+    ds = tf.data.Dataset.range(5).filter(lambda x: x < 3)
+    assert ds.cardinality() == tf.data.UNKNOWN_CARDINALITY
+    exact = ds.apply(E.assert_cardinality(3))
+    assert exact.cardinality() == 3 and len(exact) == 3
+    assert list(exact.as_numpy_iterator()) == [0, 1, 2]
+    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 2 elements"):
+        list(ds.assert_cardinality(2))
+    with pytest.raises(tf.errors.FailedPreconditionError, match="contained only 3"):
+        list(ds.assert_cardinality(4))
+    it = iter(exact)
+    next(it)
+    state = it.get_state()
+    again = iter(exact)
+    again.set_state(state)
+    assert list(again.as_numpy_iterator() if hasattr(again, "as_numpy_iterator") else again) == [
+        1,
+        2,
+    ]

@@ -1,5 +1,6 @@
 //! Dataset operations, one file each, each with its node (the description) and its iterator.
 
+pub mod assert_cardinality;
 pub mod batch;
 pub mod bucket_by_length;
 pub mod cache;

@@ -383,6 +383,13 @@ impl NativeDataset {
         wrap(RepeatNode::new(self.node.clone(), count))
     }
 
+    fn assert_cardinality(&self, expected: u64) -> Self {
+        wrap(crate::ops::assert_cardinality::AssertCardinalityNode::new(
+            self.node.clone(),
+            expected,
+        ))
+    }
+
     fn take(&self, count: i64) -> Self {
         wrap(TakeNode::new(self.node.clone(), count))
     }

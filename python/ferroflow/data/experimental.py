@@ -112,6 +112,11 @@ def parallel_interleave(
     )
 
 
+def assert_cardinality(expected_cardinality: int) -> Any:
+    """A transformation for ``Dataset.apply``: ``Dataset.assert_cardinality``."""
+    return lambda dataset: dataset.assert_cardinality(expected_cardinality)
+
+
 def map_and_batch(
     map_func: Any,
     batch_size: int,
@@ -277,6 +282,7 @@ class AutoShardPolicy(enum.IntEnum):
 
 __all__ = [
     "AutoShardPolicy",
+    "assert_cardinality",
     "DistributeOptions",
     "OptimizationOptions",
     "Optional",
