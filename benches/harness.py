@@ -105,12 +105,13 @@ def spread(values: list[float], fmt: str, scale: float = 1.0) -> str:
 def run_fresh(script: str, *args: str) -> Any:
     """Runs ``python script --child args...`` in a fresh process and returns the JSON value
     the child printed last."""
+    path = Path(script).resolve()  # the child runs in the script's folder
     out = subprocess.run(
-        [sys.executable, script, "--child", *args],
+        [sys.executable, str(path), "--child", *args],
         check=True,
         capture_output=True,
         text=True,
-        cwd=Path(script).parent,
+        cwd=path.parent,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
