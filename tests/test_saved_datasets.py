@@ -215,3 +215,26 @@ def test_assert_cardinality_gives_the_count_and_checks_it():
         1,
         2,
     ]
+
+
+def test_group_by_reducer_folds_each_group():
+    # The even and odd numbers below 10, summed and counted per group.
+    reducer = E.Reducer(
+        init_func=lambda key: (np.int64(0), np.int64(0)),
+        reduce_func=lambda state, x: (state[0] + x, state[1] + 1),
+        finalize_func=lambda total, count: (total, count),
+    )
+    ds = tf.data.Dataset.range(10).apply(E.group_by_reducer(lambda x: x % 2, reducer))
+    assert [(int(a), int(b)) for a, b in ds.as_numpy_iterator()] == [(20, 5), (25, 5)]
+    words = tf.data.Dataset.from_tensor_slices(["a", "bb", "c", "dd", "e"])
+    joined = words.apply(
+        E.group_by_reducer(
+            lambda w: tf.strings.length(w),
+            E.Reducer(
+                lambda key: b"",
+                lambda state, w: state + w.numpy(),
+                lambda state: state,
+            ),
+        )
+    )
+    assert list(joined.as_numpy_iterator()) == [b"ace", b"bbdd"]

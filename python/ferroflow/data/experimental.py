@@ -117,6 +117,49 @@ def assert_cardinality(expected_cardinality: int) -> Any:
     return lambda dataset: dataset.assert_cardinality(expected_cardinality)
 
 
+class Reducer:
+    """How ``group_by_reducer`` folds each group: ``init_func(key)`` gives a group's first
+    state, ``reduce_func(state, element)`` the next, ``finalize_func(state)`` (a tuple
+    state unpacked into arguments) the group's output."""
+
+    def __init__(self, init_func: Any, reduce_func: Any, finalize_func: Any) -> None:
+        self.init_func, self.reduce_func, self.finalize_func = init_func, reduce_func, finalize_func
+
+
+def _unpacked(func: Any, value: Any) -> Any:
+    return func(*value) if type(value) is tuple else func(value)
+
+
+def _relaxed(value: Any) -> Any:
+    """The spec of ``value`` with every dimension unknown (a group's output may grow)."""
+    spec = TensorSpec.from_value(value)
+    return TensorSpec([None] * (spec.shape.rank or 0), spec.dtype)
+
+
+def group_by_reducer(key_func: Any, reducer: Reducer) -> Any:
+    """A transformation for ``Dataset.apply``: groups the whole input by the int64
+    ``key_func(element)``, folds each group with ``reducer``, and gives one output per
+    group, in the order groups first appeared. It reads the input to its end before the
+    first output, and runs as Python."""
+
+    def apply(dataset: Dataset) -> Dataset:
+        def groups() -> Any:
+            states: dict[int, Any] = {}
+            for element in dataset:
+                key = int(np.asarray(_unpacked(key_func, element)))
+                if key not in states:
+                    states[key] = reducer.init_func(as_tensor(np.int64(key)))
+                states[key] = reducer.reduce_func(states[key], element)
+            for state in states.values():
+                yield _unpacked(reducer.finalize_func, state)
+
+        probe = _unpacked(reducer.finalize_func, reducer.init_func(as_tensor(np.int64(0))))
+        signature = _nest.map_structure(_relaxed, probe)
+        return Dataset.from_generator(groups, output_signature=signature)
+
+    return apply
+
+
 def map_and_batch(
     map_func: Any,
     batch_size: int,
@@ -282,6 +325,8 @@ class AutoShardPolicy(enum.IntEnum):
 
 __all__ = [
     "AutoShardPolicy",
+    "Reducer",
+    "group_by_reducer",
     "assert_cardinality",
     "DistributeOptions",
     "OptimizationOptions",
