@@ -12,8 +12,8 @@ from ._array_ops import argsort, expand_dims, gather
 from ._dtypes import as_dtype, float32, int64
 from ._math import add, less, minimum
 from ._ops import cast, stack, transpose
+from ._random_tensors import split, stateless_normal, stateless_uniform, uniform
 from ._reduce import cumsum, reduce_sum, softmax
-from .random import split, stateless_normal, stateless_uniform, uniform
 
 
 def _static_dims(value: Any, what: str) -> list[int]:

@@ -86,6 +86,18 @@ impl Grid {
     }
 }
 
+/// The image's dimensions, once the output size (an argument) is known to fit in memory:
+/// checked before it is allocated.
+fn checked_dims(t: &Tensor, out_h: usize, out_w: usize) -> Result<(usize, usize, usize, usize)> {
+    let (n, h, w, c) = dims(t, "resize")?;
+    let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
+    let samples = [n, out_h, out_w, c]
+        .into_iter()
+        .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
+    probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
+    Ok((n, h, w, c))
+}
+
 /// TensorFlow 1's `resize_bilinear` (float32 out) and `resize_nearest_neighbor` (the
 /// input's dtype), on `grid`.
 pub fn resize_v1(
@@ -95,12 +107,7 @@ pub fn resize_v1(
     nearest_neighbour: bool,
     grid: Grid,
 ) -> Result<Tensor> {
-    let (n, h, w, c) = dims(t, "resize")?;
-    let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
-    let samples = [n, out_h, out_w, c]
-        .into_iter()
-        .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
-    probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
+    let (n, h, w, c) = checked_dims(t, out_h, out_w)?;
     if nearest_neighbour {
         return nearest(t, (n, h, w, c), (out_h, out_w), grid);
     }
@@ -114,13 +121,7 @@ pub fn resize_v1(
 }
 
 pub fn resize(t: &Tensor, out_h: usize, out_w: usize, method: ResizeMethod) -> Result<Tensor> {
-    let (n, h, w, c) = dims(t, "resize")?;
-    // The output size is an argument: checked before it is allocated.
-    let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
-    let samples = [n, out_h, out_w, c]
-        .into_iter()
-        .try_fold(1usize, |acc, d| bytes_of(acc, d, &what))?;
-    probe(bytes_of(samples, std::mem::size_of::<f32>(), &what)?, &what)?;
+    let (n, h, w, c) = checked_dims(t, out_h, out_w)?;
     if method == ResizeMethod::Nearest {
         return nearest(t, (n, h, w, c), (out_h, out_w), Grid::HalfPixel);
     }

@@ -25,6 +25,7 @@ from .._tensor import as_tensor
 from ..errors import InternalError, InvalidArgumentError
 from . import _fingerprint, _functions, _report, _structure, _tracing
 from ._args import AUTOTUNE, count_arg, cpu_count, function_arg, parallelism
+from ._optional import Optional
 from ._structure import Structure
 from .options import Options
 
@@ -980,8 +981,6 @@ class Iterator(_PyIterator):
     def get_next_as_optional(self) -> Any:
         """The next element as an ``Optional`` (``ff.data.experimental.Optional``), empty at
         the end instead of raising."""
-        from .experimental import Optional
-
         try:
             return Optional(next(self), self.element_spec, True)
         except StopIteration:
