@@ -187,8 +187,20 @@ def test_fit_with_unknown_cardinality_class_weights_and_refused_arguments():
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", weighted_metrics=[])
-    history = model.fit(ds, epochs=2, class_weight={0: 1.0, 1: 3.0}, verbose=0)
+    history = model.fit(ds, epochs=2, class_weight={1: 3.0}, verbose=0)
     assert len(history.history["loss"]) == 2
+    # Classes the dict leaves out weigh 1, as in Keras: the same as fitting with weights.
+    weights = np.where(labels == 1, 3.0, 1.0).astype(np.float32)
+    weighted = ff.data.Dataset.from_tensor_slices((x, labels, weights)).batch(6)
+    trained = []
+    for data, kw in ((ds, {"class_weight": {1: 3.0}}), (weighted, {})):
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(2)])
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", weighted_metrics=[])
+        m.fit(data, epochs=2, verbose=0, **kw)
+        trained.append(m.get_weights())
+    for a, b in zip(*trained):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
     with pytest.raises(ValueError, match="`y` should not be passed"):
         model.fit(ds, labels, verbose=0)
 

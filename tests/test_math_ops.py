@@ -394,3 +394,28 @@ def test_composed_binary_functions_match_numpy_and_trace():
     np.testing.assert_array_equal(tf.math.truncatemod(floats, 2.0), np.fmod(floats, 2.0))
     assert int(tf.math.add_n([1, 2, 3])) == 6 and float(tf.math.squared_difference(3.0, 1.0)) == 4.0
     assert tf.math.scalar_mul(2, tf.constant([1, 2])).numpy().tolist() == [2, 4]
+
+
+def test_edge_values_as_tensorflow_gives_them():
+    assert float(tf.reduce_logsumexp([-np.inf, -np.inf])) == -np.inf
+    assert float(tf.reduce_logsumexp([np.inf, 1.0])) == np.inf
+    assert float(tf.math.divide_no_nan(np.inf, 0.0)) == 0.0
+    assert tf.where(True).shape == (1, 0) and tf.where(False).shape == (0, 0)
+    y, idx = tf.unique([np.nan, np.nan, 1.0])
+    assert y.shape == (3,) and idx.numpy().tolist() == [0, 1, 2]  # NaN equals nothing
+    ordered = tf.sort(np.array([np.nan, -np.nan, 1.0, -2.0], np.float32)).numpy()
+    assert ordered[:2].tolist() == [-2.0, 1.0] and np.isnan(ordered[2:]).all()
+    with pytest.raises(TypeError, match="floats"):
+        tf.math.reduce_variance(np.array([1, 2]))
+    with pytest.raises(ValueError, match="matrix norm"):
+        tf.norm(np.ones((2, 2), np.float32), ord=1, axis=[0, 1])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="range"):
+        tf.range(0.0, float("inf"))
+    spec = tf.data.Dataset.from_tensors(
+        (np.ones((1, 2, 3), np.float32), np.ones((5, 3, 4), np.float32))
+    ).map(lambda a, b: tf.matmul(a, b))
+    assert spec.element_spec.shape == (5, 2, 4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="non-zero size"):
+        tf.compat.v1.image.resize_bilinear(np.zeros((0, 4, 3), np.uint8), (2, 2))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be positive"):
+        tf.image.crop_and_resize(np.zeros((1, 0, 4, 1)), [[0, 0, 1, 1]], [0], (2, 2))

@@ -78,7 +78,7 @@ def test_save_and_load_round_trip(tmp_path, compression):
     description = json.loads((tmp_path / "saved" / "dataset_spec.json").read_text())
     assert description["elements"] == 10 and description["compression"] == compression
     loaded = tf.data.Dataset.load(str(tmp_path / "saved"))
-    assert loaded.element_spec == ds.element_spec
+    assert loaded.element_spec == ds.element_spec and len(loaded) == 10
     assert _plain(loaded.as_numpy_iterator()) == _plain(ds.as_numpy_iterator())
     it = iter(loaded)
     next(it)
@@ -202,10 +202,15 @@ def test_assert_cardinality_gives_the_count_and_checks_it():
     exact = ds.apply(E.assert_cardinality(3))
     assert exact.cardinality() == 3 and len(exact) == 3
     assert list(exact.as_numpy_iterator()) == [0, 1, 2]
-    with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 2 elements"):
+    with pytest.raises(
+        tf.errors.FailedPreconditionError,
+        match="expected to contain 2 elements but contained at least 3 elements",
+    ):
         list(ds.assert_cardinality(2))
-    with pytest.raises(tf.errors.FailedPreconditionError, match="contained only 3"):
+    with pytest.raises(tf.errors.FailedPreconditionError, match="contained only 3 elements"):
         list(ds.assert_cardinality(4))
+    endless = tf.data.Dataset.range(2).repeat().assert_cardinality(tf.data.INFINITE_CARDINALITY)
+    assert endless.cardinality() == tf.data.INFINITE_CARDINALITY
     it = iter(exact)
     next(it)
     state = it.get_state()

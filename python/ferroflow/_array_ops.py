@@ -70,7 +70,7 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Any:  # no
             if any(d is None for d in dims):
                 raise _trace.TraceUnsupported("squeezing dimensions of unknown size")
             return TensorSpec([d for d in dims if d != 1], s[0].dtype)
-        drop = {a % len(dims) for a in axes}
+        drop = {a % len(dims) for a in axes} if dims else set()
         return TensorSpec([d for i, d in enumerate(dims) if i not in drop], s[0].dtype)
 
     return _apply("squeeze", [input], axes, spec)
@@ -93,7 +93,7 @@ def gather(
 
     def spec(s: list[TensorSpec]) -> TensorSpec:
         p, i = _dims(s[0]), _dims(s[1])
-        if p is None or i is None:
+        if p is None or i is None or not p:
             return TensorSpec(None, s[0].dtype)
         a = at % len(p)
         return TensorSpec(p[:a] + i + p[a + 1 :], s[0].dtype)
@@ -243,7 +243,8 @@ def range(  # noqa: A001
     length = None
     if not any(_trace.is_symbol(v) for v in args):
         s, lim, d = (float(np.asarray(v)) for v in args)
-        length = max(0, int(np.ceil((lim - s) / d))) if d else None
+        span = (lim - s) / d if d else float("nan")
+        length = max(0, int(np.ceil(span))) if np.isfinite(span) else None
     return _apply("range", args, None, lambda s: TensorSpec([length], to))
 
 
@@ -308,10 +309,13 @@ def matmul(
         x, y = _dims(s[0]), _dims(s[1])
         if x is None or y is None:
             return TensorSpec(None, s[0].dtype)
+        from ._trace import _broadcast
+
         m = x[-1] if ta else x[-2]
         n = y[-2] if tb else y[-1]
-        lead = x[:-2] if len(x) >= len(y) else y[:-2]
-        return TensorSpec([*lead, m, n], s[0].dtype)
+        lead = _broadcast(TensorShape(x[:-2]), TensorShape(y[:-2]))
+        dims = None if lead.rank is None else [*lead.as_list(), m, n]
+        return TensorSpec(dims, s[0].dtype)
 
     return _apply("matmul", [a, b], (ta, tb), spec)
 

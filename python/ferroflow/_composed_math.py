@@ -23,11 +23,13 @@ from ._math import (
     not_equal,
     subtract,
 )
+from ._ops import zeros_like
 from ._unary import atan, log, square
 
 
 def _zero(x: Any) -> Any:
-    return subtract(x, x)
+    """Zeros shaped as ``x``, whatever its values (``x - x`` would be NaN at inf)."""
+    return zeros_like(x)
 
 
 def squared_difference(x: Any, y: Any, name: str | None = None) -> Any:

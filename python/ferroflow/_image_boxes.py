@@ -147,7 +147,7 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **o
 def _random_crop_box(
     rng: np.random.Generator,
     size: tuple[int, int],
-    boxes: list[tuple[float, float, float, float]],
+    boxes: list[tuple[int, int, int, int]],
     min_covered: float,
     area: tuple[float, float],
     aspect: float,
@@ -180,10 +180,10 @@ def _random_crop_box(
     x = int(rng.integers(0, width - crop_width)) if crop_width < width else 0
     for y1, x1, y2, x2 in boxes:
         box_area = (y2 - y1) * (x2 - x1)
-        if box_area <= 0:
+        if box_area < 1:
             continue
-        overlap_h = max(0.0, min(y + crop_height, y2) - max(y, y1))
-        overlap_w = max(0.0, min(x + crop_width, x2) - max(x, x1))
+        overlap_h = max(0, min(y + crop_height, y2) - max(y, y1))
+        overlap_w = max(0, min(x + crop_width, x2) - max(x, x1))
         if overlap_h * overlap_w / box_area >= min_covered:
             return y, x, crop_height, crop_width
     return None
@@ -204,16 +204,20 @@ def _sample_box(
         raise InvalidArgumentError(f"image_size must be [height, width, channels], got {dims}")
     height, width = dims[:2]
     found = np.asarray(to_numpy(bounding_boxes), np.float32).reshape(-1, 4)
-    boxes = [(b[0] * height, b[1] * width, b[2] * height, b[3] * width) for b in found]
+    if not all(0 <= b[0] <= b[2] <= 1 and 0 <= b[1] <= b[3] <= 1 for b in found):
+        raise InvalidArgumentError("bounding boxes must be in [0, 1] with min <= max")
+    # TensorFlow keeps boxes as whole pixels (truncated).
+    boxes = [
+        (int(b[0] * height), int(b[1] * width), int(b[2] * height), int(b[3] * width))
+        for b in found
+    ]
     if not boxes:
         if not use_image_if_no_bounding_boxes:
             raise InvalidArgumentError(
                 "No bounding boxes provided as input. One must enable "
                 "use_image_if_no_bounding_boxes=True to use the entire image"
             )
-        boxes = [(0.0, 0.0, float(height), float(width))]
-    if not all(0 <= b[0] < b[2] <= height and 0 <= b[1] < b[3] <= width for b in boxes):
-        raise InvalidArgumentError("bounding boxes must be in [0, 1] with min < max")
+        boxes = [(0, 0, height, width)]
     low_ratio, high_ratio = (float(v) for v in aspect_ratio_range)
     low_area, high_area = (float(v) * height * width for v in area_range)
     rng = np.random.default_rng(seed % 2**64)

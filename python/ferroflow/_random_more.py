@@ -17,8 +17,11 @@ from ._reduce import cumsum, reduce_sum, softmax
 
 
 def _static_dims(value: Any, what: str) -> list[int]:
-    dims = value.shape.as_list() if _trace.is_symbol(value) else list(np.shape(value))
-    if dims is None or any(d is None for d in dims):
+    traced = _trace.is_symbol(value)
+    if traced and value.shape.rank is None:
+        raise _trace.TraceUnsupported(f"{what} of a tensor of unknown rank")
+    dims = value.shape.as_list() if traced else list(np.shape(value))
+    if any(d is None for d in dims):
         raise _trace.TraceUnsupported(f"{what} of a tensor whose shape varies")
     return dims
 

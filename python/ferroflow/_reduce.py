@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _math, _trace, _unary
 from ._dtypes import as_dtype, int64
-from ._ops import _apply, cast
+from ._ops import _apply, cast, zeros_like
 from ._spec import TensorSpec
 
 
@@ -70,7 +70,15 @@ reduce_any = _reduction("any", "True where any bool over ``axis`` is.")
 def reduce_variance(
     input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
 ) -> Any:
-    """The population variance over ``axis`` (floats)."""
+    """The population variance over ``axis`` (floats; integers raise ``TypeError``, as in
+    TensorFlow)."""
+    dtype = (
+        input_tensor.dtype
+        if _trace.is_symbol(input_tensor)
+        else as_dtype(np.asarray(input_tensor).dtype)
+    )
+    if not dtype.is_floating:
+        raise TypeError(f"reduce_variance takes floats, got {dtype.name}")
     mean = reduce_mean(input_tensor, axis, keepdims=True)
     return reduce_mean(_unary.square(_math.subtract(input_tensor, mean)), axis, keepdims)
 
@@ -96,7 +104,7 @@ def reduce_logsumexp(
     from ._array_ops import where
 
     def finite_or_zero(m: Any) -> Any:
-        return where(_unary.is_finite(m), m, _math.subtract(m, m))
+        return where(_unary.is_finite(m), m, zeros_like(m))
 
     shift = finite_or_zero(reduce_max(input_tensor, axis, keepdims=True))
     total = reduce_sum(_unary.exp(_math.subtract(input_tensor, shift)), axis, keepdims)
@@ -141,7 +149,10 @@ def norm(
     name: str | None = None,
 ) -> Any:
     """A vector norm over ``axis`` (``tf.norm`` / ``tf.linalg.norm``): ``"euclidean"`` (or
-    2, or ``"fro"``), 1, or ``np.inf``; over two axes ``"euclidean"`` is the Frobenius norm."""
+    2), 1, or ``np.inf``. Over two axes only ``"euclidean"`` / ``"fro"`` (the Frobenius
+    norm) is computed; matrix norms 1, 2 and inf raise ``ValueError``."""
+    if axis is not None and np.size(axis) == 2 and ord not in ("euclidean", "fro"):
+        raise ValueError(f"norm: the matrix norm ord={ord!r} is not supported")
     if ord in ("euclidean", "fro", 2, 2.0):
         return reduce_euclidean_norm(tensor, axis, keepdims)
     if ord in (1, 1.0):

@@ -47,6 +47,7 @@ acosh = _unary("acosh", "The inverse hyperbolic cosine.")
 atanh = _unary("atanh", "The inverse hyperbolic tangent.")
 round = _unary("round", "Rounds to the nearest integer, half to even (``tf.math.round``).")  # noqa: A001
 rint = _unary("round", "Rounds to the nearest integer, half to even (``tf.math.rint``).")
+rint.__name__ = rint.__qualname__ = "rint"
 floor = _unary("floor", "Rounds down.")
 ceil = _unary("ceil", "Rounds up.")
 erf = _unary("erf", "The error function.")

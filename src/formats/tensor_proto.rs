@@ -7,6 +7,7 @@
 use half::f16;
 
 use super::protowire::{put_len_prefix, put_tag, put_varint, WireReader, WireType};
+use crate::engine::memory::{bytes_of, probe};
 use crate::engine::{Buffer, DType, Error, NativeType, Result, StringBuf, Tensor};
 
 /// TensorFlow's `DataType` number of each dtype.
@@ -229,7 +230,12 @@ pub fn parse_tensor(bytes: &[u8], expected: DType) -> Result<Tensor> {
             "Type mismatch between parsed tensor ({dtype}) and dtype ({expected})"
         )));
     }
-    let count: usize = shape.iter().product();
+    // The shape is data: its size is checked before anything of that size is allocated.
+    let what = || format!("parse_tensor: a tensor of shape {shape:?}");
+    let count = shape
+        .iter()
+        .try_fold(1usize, |n, &d| bytes_of(n, d, &what))?;
+    probe(bytes_of(count, 8, &what)?, &what)?;
     if let Some(raw) = content.filter(|_| dtype != DType::String) {
         return Tensor::new(shape, from_content(dtype, raw, count)?);
     }
@@ -254,7 +260,7 @@ fn from_content(dtype: DType, raw: &[u8], count: usize) -> Result<Buffer> {
         Vec<T>: Into<Buffer>,
     {
         let width = std::mem::size_of::<T>();
-        if raw.len() != count * width {
+        if count.checked_mul(width) != Some(raw.len()) {
             return Err(malformed(format!(
                 "{} bytes of content for {count} values of {width} bytes",
                 raw.len()
@@ -369,5 +375,11 @@ mod tests {
             0x08, 0x01, 0x12, 0x04, 0x12, 0x02, 0x08, 0x09, 0x22, 0x01, 0x00,
         ];
         assert!(parse_tensor(&lying, DType::Float32).is_err());
+        // Shape [2^40] and no values: refused, not allocated.
+        let huge = [
+            0x08, 0x03, 0x12, 0x09, 0x12, 0x07, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20,
+        ];
+        let refused = parse_tensor(&huge, DType::Int32).unwrap_err().to_string();
+        assert!(refused.contains("[1099511627776]"), "{refused}");
     }
 }

@@ -22,6 +22,12 @@ pub fn crop_and_resize(
         )));
     }
     let (batch, height, width, channels) = (shape[0], shape[1], shape[2], shape[3]);
+    if height == 0 || width == 0 || size.0 == 0 || size.1 == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "crop_and_resize: image dimensions and crop_size must be positive, got image \
+             {shape:?} and crop_size {size:?}"
+        )));
+    }
     let corners = as_f32(&super::cast::cast(boxes, crate::engine::DType::Float32)?)?;
     let wide = super::cast::cast(box_indices, crate::engine::DType::Int64)?;
     let which = wide.as_slice::<i64>().expect("cast to int64");

@@ -207,7 +207,7 @@ pub fn pad(t: &Tensor, paddings: &Tensor, mode: PadMode, constant: &Tensor) -> R
                 return Err(Error::InvalidArgument(format!(
                     "pad: paddings {:?} of dimension {d} must be at most {} for {}",
                     (a, b),
-                    shape[d] - edge,
+                    shape[d].saturating_sub(edge),
                     format!("{mode:?}").to_uppercase()
                 )));
             }
@@ -372,7 +372,8 @@ pub fn where_true(condition: &Tensor) -> Result<Tensor> {
                 .map(|(&s, &n)| ((flat / s) % n.max(1)) as i64),
         );
     }
-    Tensor::new(vec![coords.len() / shape.len().max(1), shape.len()], coords)
+    let count = flags.iter().filter(|&&f| f).count();
+    Tensor::new(vec![count, shape.len()], coords)
 }
 
 /// `tf.boolean_mask(t, mask, axis)`: the slices along `axis..axis+mask.rank` where `mask`
@@ -418,6 +419,10 @@ pub fn sequence_mask(lengths: &Tensor, maxlen: Option<&Tensor>) -> Result<Tensor
     Tensor::new([lengths.shape(), &[width]].concat(), flags)
 }
 
+/// The most values `range` makes: more is a mistake (an infinite or enormous span), not a
+/// tensor to allocate.
+const MAX_RANGE: u64 = 1 << 32;
+
 /// `tf.range(start, limit, delta)`, in the inputs' dtype.
 pub fn range(start: &Tensor, limit: &Tensor, delta: &Tensor) -> Result<Tensor> {
     fn make<T: Scalar + NativeType>(start: T, limit: T, delta: T) -> Result<Vec<T>> {
@@ -430,12 +435,24 @@ pub fn range(start: &Tensor, limit: &Tensor, delta: &Tensor) -> Result<Tensor> {
                 "range: start {s} and limit {l} are in the wrong order for delta {d}"
             )));
         }
+        let too_many = |count: f64| {
+            Error::InvalidArgument(format!(
+                "range: {count} values from {s} to {l} by {d} are more than {MAX_RANGE}"
+            ))
+        };
         if T::FLOAT {
-            let count = ((l - s) / d).ceil() as usize;
+            let count = ((l - s) / d).ceil();
+            if !count.is_finite() || count > MAX_RANGE as f64 {
+                return Err(too_many(count));
+            }
+            let count = count as usize;
             return Ok((0..count).map(|i| T::from_f64(s + i as f64 * d)).collect());
         }
         let (s, l, d) = (start.to_i128(), limit.to_i128(), delta.to_i128());
         let count = ((l - s).abs() + d.abs() - 1).div_euclid(d.abs());
+        if count > MAX_RANGE as i128 {
+            return Err(too_many(count as f64));
+        }
         Ok((0..count).map(|i| T::from_i128(s + i * d)).collect())
     }
     if start.dtype() != limit.dtype() || start.dtype() != delta.dtype() {
@@ -477,9 +494,11 @@ pub fn sort(t: &Tensor, axis: i64, descending: bool, indices: bool) -> Result<Te
         descending: bool,
     ) -> Vec<usize> {
         let mut out = Vec::with_capacity(v.len());
+        // NaN (of either sign) sorts after every number.
         let key = |x: T| {
             if T::FLOAT {
-                (x.to_f64(), 0i128)
+                let v = x.to_f64();
+                (if v.is_nan() { f64::NAN.abs() } else { v }, 0i128)
             } else {
                 (0.0, x.to_i128())
             }
@@ -533,10 +552,14 @@ pub fn sort(t: &Tensor, axis: i64, descending: bool, indices: bool) -> Result<Te
     Tensor::new(shape.to_vec(), picked)
 }
 
-/// Bytes equal exactly when two values are equal (0.0 and -0.0 alike).
-fn value_key<T: Scalar>(x: T) -> Vec<u8> {
+/// Bytes equal exactly when two values are equal (0.0 and -0.0 alike); a NaN, equal to
+/// nothing, gets one of its own from its position `at`.
+fn value_key<T: Scalar>(x: T, at: usize) -> Vec<u8> {
     if T::FLOAT {
         let v = x.to_f64();
+        if v.is_nan() {
+            return [b"nan".as_slice(), &at.to_le_bytes()].concat();
+        }
         (if v == 0.0 { 0.0f64 } else { v })
             .to_bits()
             .to_le_bytes()
@@ -557,7 +580,7 @@ pub fn unique(t: &Tensor) -> Result<(Tensor, Tensor)> {
     }
     let keys: Vec<Vec<u8>> = crate::match_buffer!(
         t.buffer(),
-        v => v.iter().map(|&x| value_key(x)).collect(),
+        v => v.iter().enumerate().map(|(i, &x)| value_key(x, i)).collect(),
         s => s.iter().map(|b| b.to_vec()).collect()
     );
     let mut seen = std::collections::HashMap::new();

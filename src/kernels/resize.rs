@@ -90,6 +90,12 @@ impl Grid {
 /// checked before it is allocated.
 fn checked_dims(t: &Tensor, out_h: usize, out_w: usize) -> Result<(usize, usize, usize, usize)> {
     let (n, h, w, c) = dims(t, "resize")?;
+    if h == 0 || w == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "resize: the input image must be of non-zero size, got shape {:?}",
+            t.shape()
+        )));
+    }
     let what = || format!("resize: {n} images of {out_h}x{out_w}x{c}");
     let samples = [n, out_h, out_w, c]
         .into_iter()

@@ -9,12 +9,23 @@ use crate::engine::{
 
 pub struct AssertCardinalityNode {
     input: Arc<dyn DatasetNode>,
+    /// `u64::MAX` stands for infinite: the input must never end.
     expected: u64,
 }
 
 impl AssertCardinalityNode {
-    pub fn new(input: Arc<dyn DatasetNode>, expected: u64) -> Self {
-        AssertCardinalityNode { input, expected }
+    /// `expected` -1 asserts an infinite input.
+    pub fn new(input: Arc<dyn DatasetNode>, expected: i64) -> Result<Self> {
+        let expected = match expected {
+            -1 => u64::MAX,
+            n => u64::try_from(n).map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "assert_cardinality: expected_cardinality must be >= 0 or -1 (infinite), \
+                     got {n}"
+                ))
+            })?,
+        };
+        Ok(AssertCardinalityNode { input, expected })
     }
 }
 
@@ -28,7 +39,10 @@ impl DatasetNode for AssertCardinalityNode {
     }
 
     fn cardinality(&self) -> Cardinality {
-        Cardinality::Finite(self.expected)
+        match self.expected {
+            u64::MAX => Cardinality::Infinite,
+            n => Cardinality::Finite(n),
+        }
     }
 
     fn restore(
@@ -52,25 +66,36 @@ struct AssertCardinalityIterator {
     seen: u64,
 }
 
+fn elements(n: u64) -> String {
+    match n {
+        u64::MAX => "infinitely many elements".into(),
+        1 => "1 element".into(),
+        n => format!("{n} elements"),
+    }
+}
+
 fn mismatch(expected: u64, what: &str) -> Error {
     Error::FailedPrecondition(format!(
-        "Input dataset was expected to contain {expected} elements but contained {what}."
+        "Input dataset was expected to contain {} but contained {what}.",
+        elements(expected)
     ))
 }
 
 impl DatasetIterator for AssertCardinalityIterator {
     fn next(&mut self, ctx: &Context) -> Result<Option<Element>> {
         match self.input.next(ctx)? {
-            Some(_) if self.seen == self.expected => {
-                Err(mismatch(self.expected, "at least one more"))
-            }
+            Some(_) if self.seen == self.expected => Err(mismatch(
+                self.expected,
+                &format!("at least {}", elements(self.expected + 1)),
+            )),
             Some(element) => {
                 self.seen += 1;
                 Ok(Some(element))
             }
-            None if self.seen < self.expected => {
-                Err(mismatch(self.expected, &format!("only {}", self.seen)))
-            }
+            None if self.seen < self.expected => Err(mismatch(
+                self.expected,
+                &format!("only {}", elements(self.seen)),
+            )),
             None => Ok(None),
         }
     }

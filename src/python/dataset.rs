@@ -383,11 +383,10 @@ impl NativeDataset {
         wrap(RepeatNode::new(self.node.clone(), count))
     }
 
-    fn assert_cardinality(&self, expected: u64) -> Self {
-        wrap(crate::ops::assert_cardinality::AssertCardinalityNode::new(
-            self.node.clone(),
-            expected,
-        ))
+    fn assert_cardinality(&self, py: Python<'_>, expected: i64) -> PyResult<Self> {
+        let node =
+            crate::ops::assert_cardinality::AssertCardinalityNode::new(self.node.clone(), expected);
+        Ok(wrap(node.py_err(py)?))
     }
 
     fn take(&self, count: i64) -> Self {

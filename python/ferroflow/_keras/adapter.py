@@ -82,20 +82,24 @@ def _adapter_class() -> type:
 
 
 def _class_weight_function(class_weight: dict[int, float]) -> Any:
-    """A map function adding per-sample weights looked up from each label (an integer class
-    or a one-hot row), as Keras does for ``fit(class_weight=...)``."""
-    table = np.zeros(max(class_weight) + 1, np.float32)
+    """A map function adding per-sample weights looked up from each label, as Keras does for
+    ``fit(class_weight=...)``: classes not listed weigh 1; a label is a class index (rounded)
+    or, with several columns, a one-hot or probability row."""
+    table = np.ones(int(max(class_weight)) + 1, np.float32)
     for label, weight in class_weight.items():
         table[int(label)] = weight
 
     def weigh(x: Any, y: Any, sample_weight: Any = None) -> Any:
-        labels = np.asarray(y)
-        if labels.ndim == 2 and labels.shape[1] > 1:
-            labels = labels.argmax(axis=1)
-        weights = table[labels.reshape(labels.shape[0], -1)[:, 0].astype(np.int64)]
         if sample_weight is not None:
-            weights = weights * np.asarray(sample_weight, np.float32)
-        return x, y, weights
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        labels = np.asarray(y)
+        if labels.ndim >= 2 and labels.shape[-1] > 1:
+            classes = labels.argmax(axis=-1)
+        else:
+            classes = np.round(labels.reshape(labels.shape[0])).astype(np.int64)
+        known = (classes >= 0) & (classes < len(table))
+        weights = np.where(known, table[np.clip(classes, 0, len(table) - 1)], 1.0)
+        return x, y, weights.astype(np.float32)
 
     return weigh
 

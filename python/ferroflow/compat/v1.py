@@ -1,6 +1,6 @@
 """``tf.compat.v1`` for input code written for TensorFlow 1: its image resizing (with TF1's
 ``align_corners`` and corner-aligned grid, which differ from TF2's half-pixel centres by up
-to 114 levels on some images), one-shot iterators, and the parsing names it kept at the
+to 186 levels on noisy images), one-shot iterators, and the parsing names it kept at the
 top level."""
 
 from __future__ import annotations
@@ -80,8 +80,9 @@ def resize_images(
     preserve_aspect_ratio: bool = False,
     name: str | None = None,
 ) -> Any:
-    """``tf.compat.v1.image.resize_images``: bilinear and nearest on TF1's grid; bicubic and
-    area as ``ff.image.resize`` computes them."""
+    """``tf.compat.v1.image.resize_images``: bilinear and nearest on TF1's grid. Bicubic,
+    area and ``preserve_aspect_ratio`` go to ``ff.image.resize``, which samples on TF2's
+    grid and takes no ``align_corners``."""
     from .. import image
 
     if method in (ResizeMethod.BILINEAR, "bilinear") and not preserve_aspect_ratio:

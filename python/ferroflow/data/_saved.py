@@ -75,9 +75,9 @@ def save(dataset: Any, path: Any, compression: Any = None, shard_func: Any = Non
     os.makedirs(directory, exist_ok=True)
     if os.path.exists(os.path.join(directory, SPEC_FILE)):
         os.remove(os.path.join(directory, SPEC_FILE))
-    flat = dataset.map(lambda *e: _nest.flatten(e))
-    records = flat.map(lambda *c: _record(*c))
-    if shard_func is not None:
+    if shard_func is None:
+        records = dataset.map(lambda *e: _record(*_nest.flatten(e)))
+    else:
         records = dataset.map(lambda *e: (shard_func(*e), _record(*_nest.flatten(e))))
     options = TFRecordOptions(compression_type=compression or "")
     writers: dict[int, Any] = {}
@@ -146,4 +146,5 @@ def load(path: Any, element_spec: Any = None, compression: Any = None) -> Any:
         return _nest.pack_sequence_as(spec, flat)
 
     records = TFRecordDataset(files, compression_type=saved or "")
-    return records.map(decode)
+    # The count is known, so the loaded dataset has a length (Keras takes its steps from it).
+    return records.map(decode).assert_cardinality(int(description["elements"]))

@@ -701,12 +701,11 @@ class Dataset:
         return self._derive(self._native.repeat(n))
 
     def assert_cardinality(self, expected_cardinality: int) -> Dataset:
-        """The same elements, with ``expected_cardinality`` as the cardinality; iterating
-        raises ``FailedPreconditionError`` as soon as the input proves to have fewer or more
+        """The same elements, with ``expected_cardinality`` as the cardinality
+        (``INFINITE_CARDINALITY``, -1, for an input that never ends); iterating raises
+        ``FailedPreconditionError`` as soon as the input proves to have fewer or more
         (``tf.data.experimental.assert_cardinality`` as a method)."""
-        return self._derive(
-            self._native.assert_cardinality(count_arg("expected_cardinality", expected_cardinality))
-        )
+        return self._derive(self._native.assert_cardinality(int(expected_cardinality)))
 
     def take(self, count: int, name: str | None = None) -> Dataset:
         """The first ``count`` elements (all of them for -1)."""
