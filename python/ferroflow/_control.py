@@ -95,7 +95,7 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Any:
 
 
 def _text(value: Any, summarize: int) -> str:
-    if isinstance(value, (str, bytes)) and not isinstance(value, np.ndarray):
+    if isinstance(value, (str, bytes)):
         return value if isinstance(value, str) else repr(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {_text(v, summarize)}" for k, v in value.items()) + "}"

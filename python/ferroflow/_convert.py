@@ -37,6 +37,15 @@ def _plain_leaves(value: Any) -> Any:
     return value
 
 
+def utf8_items(values: np.ndarray) -> np.ndarray:
+    """An object array of strings with its ``str`` items as UTF-8 ``bytes`` (in place)."""
+    flat = values.reshape(-1)
+    for i, item in enumerate(flat):
+        if isinstance(item, str):
+            flat[i] = item.encode("utf-8")
+    return values
+
+
 def _encode(item: Any) -> bytes:
     if isinstance(item, bytes):
         return item

@@ -144,6 +144,14 @@ _BY_NUMPY = {d._np: d for d in ALL if d is not string}
 NUMERIC_NUMPY_DTYPES = frozenset(_BY_NUMPY)
 
 
+def of_numpy(npd: np.dtype) -> DType | None:
+    """The DType of a numpy dtype, by one lookup (``None`` for a dtype without one)."""
+    found = _BY_NUMPY.get(npd)
+    if found is None and npd.kind in "OSU":
+        return string
+    return found
+
+
 def as_dtype(value: Any) -> DType:
     """Converts a DType, a name, a numpy dtype or a Python type to a ``DType`` (tf.as_dtype)."""
     if isinstance(value, DType):

@@ -13,10 +13,12 @@ import numpy as np
 
 from . import _random, _trace
 from ._array_ops import ensure_shape, where
+from ._composed_math import divide_no_nan
 from ._convert import to_numpy
 from ._dtypes import as_dtype, int32
+from ._math import abs as abs_
 from ._math import add, equal, maximum, minimum, multiply, subtract
-from ._ops import _apply, decode_jpeg
+from ._ops import _apply, decode_jpeg, stack
 from ._reduce import reduce_max, reduce_min
 from ._spec import TensorSpec
 from ._tensor import as_tensor
@@ -33,8 +35,8 @@ def rgb_to_hsv(images: Any, name: str | None = None) -> Any:
     r, g, b = _channels(images)
     value = reduce_max(images, -1)
     spread = subtract(value, reduce_min(images, -1))
-    saturation = where(value > 0, _safe_divide(spread, value), multiply(value, 0.0))
-    norm = _safe_divide(1.0 / 6.0, spread)
+    saturation = where(value > 0, divide_no_nan(spread, value), multiply(value, 0.0))
+    norm = divide_no_nan(1.0 / 6.0, spread)
     hue = where(
         equal(r, value),
         multiply(norm, subtract(g, b)),
@@ -46,42 +48,22 @@ def rgb_to_hsv(images: Any, name: str | None = None) -> Any:
     )
     hue = where(spread > 0, hue, multiply(hue, 0.0))
     hue = where(hue < 0, add(hue, 1.0), hue)
-    return _stack_last([hue, saturation, value])
-
-
-def _safe_divide(x: Any, y: Any) -> Any:
-    """``x / y``, with 0 where ``y`` is 0 (those results are replaced by the caller)."""
-    zero = equal(y, 0.0)
-    return where(zero, multiply(y, 0.0), _divide(x, where(zero, add(multiply(y, 0.0), 1.0), y)))
-
-
-def _divide(x: Any, y: Any) -> Any:
-    from ._math import divide
-
-    return divide(x, y)
-
-
-def _stack_last(parts: list[Any]) -> Any:
-    from ._ops import stack
-
-    return stack(parts, axis=-1)
+    return stack([hue, saturation, value], axis=-1)
 
 
 def hsv_to_rgb(images: Any, name: str | None = None) -> Any:
     """Float HSV images (last dimension 3) as RGB, as TensorFlow's kernel computes them."""
-    from ._math import abs as magnitude
-
     h, s, v = _channels(images)
     dh = multiply(h, 6.0)
 
     def ramp(center: float, rising: bool) -> Any:
-        distance = magnitude(subtract(dh, center))
+        distance = abs_(subtract(dh, center))
         raw = subtract(distance, 1.0) if rising else subtract(2.0, distance)
         return minimum(maximum(raw, 0.0), 1.0)
 
     weights = [ramp(3.0, True), ramp(2.0, False), ramp(4.0, False)]
     plain = subtract(1.0, s)
-    return _stack_last([multiply(add(plain, multiply(s, w)), v) for w in weights])
+    return stack([multiply(add(plain, multiply(s, w)), v) for w in weights], axis=-1)
 
 
 def crop_and_resize(

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _trace
 from ._composite import RaggedTensor
-from ._convert import to_numpy
+from ._convert import to_numpy, utf8_items
 from ._tensor import as_tensor
 
 
@@ -21,12 +21,7 @@ def _eager(value: Any, what: str) -> np.ndarray:
         out = np.empty((), dtype=object)
         out[()] = converted
         return out
-    out = np.asarray(converted, dtype=object)
-    flat = out.reshape(-1)
-    for i, item in enumerate(flat):
-        if isinstance(item, str):
-            flat[i] = item.encode("utf-8")
-    return out
+    return utf8_items(np.array(converted, dtype=object))
 
 
 def reduce_join(

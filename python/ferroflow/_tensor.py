@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from . import _lib, _trace
-from ._dtypes import DType, as_dtype
+from ._convert import utf8_items
+from ._dtypes import DType, of_numpy
 from ._spec import TensorShape
 
 _ndarray_shape = np.ndarray.shape
@@ -132,10 +133,9 @@ class Tensor(np.ndarray, metaclass=_TensorType):
         """The element type as a ``DType`` (``.name``, ``.as_numpy_dtype``); it also stands
         in for the numpy dtype wherever numpy takes one."""
         npd = _ndarray_dtype.__get__(self)
-        try:
-            return as_dtype(npd)
-        except TypeError:
-            return npd  # a dtype numpy arithmetic made that has no TensorFlow name
+        # numpy, JAX and Keras read .dtype often: one lookup, not the general conversion.
+        found = of_numpy(npd)
+        return npd if found is None else found  # numpy arithmetic can make unnamed dtypes
 
     def get_shape(self) -> Shape:
         """The shape (``tf.Tensor.get_shape``)."""
@@ -216,9 +216,8 @@ def _string_operand(tensor: Tensor, other: Any) -> Any:
         return scalar(other.encode() if isinstance(other, str) else other, _OBJECT)
     if isinstance(other, (list, tuple)):
         out = np.empty(len(other), dtype=object)
-        for i, item in enumerate(other):
-            out[i] = item.encode() if isinstance(item, str) else item
-        return out
+        out[:] = list(other)
+        return utf8_items(out)
     return other
 
 

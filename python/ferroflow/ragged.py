@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._composite import RaggedTensor
-from ._convert import to_numpy
+from ._convert import to_numpy, utf8_items
 
 
 def constant(
@@ -35,7 +35,7 @@ def constant(
         return RaggedTensor(np.zeros(0, np.float32 if dtype is None else dtype), splits)
     values = to_numpy(level, dtype)
     if isinstance(values, np.ndarray) and values.dtype == object:
-        values = np.array([v.encode() if isinstance(v, str) else v for v in values], object)
+        values = utf8_items(values)
     return RaggedTensor(values, splits)
 
 

@@ -312,12 +312,12 @@ pub fn expand_dims(t: &Tensor, axis: i64) -> Result<Tensor> {
 
 /// `tf.where(condition, x, y)`: `x` where `condition` holds, else `y`, all broadcast.
 pub fn select(condition: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
-    let flags = condition.as_slice::<bool>().ok_or_else(|| {
-        Error::InvalidArgument(format!(
+    if condition.dtype() != DType::Bool {
+        return Err(Error::InvalidArgument(format!(
             "where: condition must be bool, got {}",
             condition.dtype()
-        ))
-    })?;
+        )));
+    }
     if x.dtype() != y.dtype() {
         return Err(Error::InvalidArgument(format!(
             "where: x and y must have one dtype, got {} and {}",
@@ -334,10 +334,7 @@ pub fn select(condition: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         shape.iter().map(|&d| d as i64).collect::<Vec<_>>(),
     )?;
     let (c, x, y) = (
-        broadcast_to(
-            &Tensor::new(condition.shape().to_vec(), flags.to_vec())?,
-            &shape_tensor,
-        )?,
+        broadcast_to(condition, &shape_tensor)?,
         broadcast_to(x, &shape_tensor)?,
         broadcast_to(y, &shape_tensor)?,
     );
