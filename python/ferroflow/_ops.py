@@ -485,7 +485,13 @@ __all__ = [
 
 
 def _decode(
-    op_format: str, contents: Any, channels: int, dtype: Any, allowed: tuple[str, ...]
+    op: str,
+    contents: Any,
+    channels: int,
+    dtype: Any,
+    allowed: tuple[str, ...],
+    rank: int | None = 3,
+    expand_animations: bool = False,
 ) -> Any:
     to = as_dtype(dtype).name
     if to not in allowed:
@@ -494,11 +500,12 @@ def _decode(
             + ", ".join(allowed)
         )
     ch = int(channels)
+    shape = None if rank is None else [None] * (rank - 1) + [ch or None]
     return _apply(
         "decode_image",
         [contents],
-        (op_format, ch, to),
-        lambda s: TensorSpec([None, None, ch or None], to),
+        (op, ch, to, bool(expand_animations)),
+        lambda s: TensorSpec(shape, to),
     )
 
 
@@ -515,7 +522,7 @@ def decode_jpeg(
     """A JPEG's pixels as uint8 [height, width, channels] (0: the file's own channels).
     ``ratio`` must be 1: scaled decoding is not available; the other options are accepted and
     ignored (the decoder uses accurate integer IDCT and fancy upsampling, TensorFlow's
-    defaults)."""
+    defaults). As in TensorFlow, a PNG, a one-frame GIF or a WebP decodes too."""
     if int(ratio) != 1:
         from .errors import UnimplementedError
 
@@ -528,8 +535,32 @@ def decode_png(
 ) -> Any:
     """A PNG's pixels as [height, width, channels] (0: the file's own channels) of ``dtype``,
     uint8 or uint16: 16-bit files narrow to their high byte, 8-bit ones widen by 257, as
-    ``tf.io.decode_png`` does."""
+    ``tf.io.decode_png`` does. As in TensorFlow, a JPEG, a one-frame GIF or a WebP decodes
+    too."""
     return _decode("png", contents, channels, dtype, ("uint8", "uint16"))
+
+
+def decode_gif(contents: Any, name: str | None = None) -> Any:
+    """A GIF's frames as uint8 [frames, height, width, 3], as ``tf.io.decode_gif`` composes
+    them: each frame drawn over the one before, transparent pixels keeping what is under them
+    (disposal methods are not applied). A JPEG or PNG gives one frame."""
+    return _decode("gif", contents, 3, "uint8", ("uint8",), rank=4)
+
+
+def decode_bmp(contents: Any, channels: int = 0, name: str | None = None) -> Any:
+    """An uncompressed 8-, 24- or 32-bit BMP's pixels as uint8 [height, width, channels]
+    (0: the file's own; 3 or 4), read as ``tf.io.decode_bmp`` reads them: an 8-bit file's
+    bytes are gray levels (its palette is not applied)."""
+    return _decode("bmp", contents, channels, "uint8", ("uint8",))
+
+
+def decode_webp(
+    contents: Any, channels: int = 0, dtype: Any = "uint8", name: str | None = None
+) -> Any:
+    """A WebP's frames as uint8 [frames, height, width, channels] (``tf.io.decode_webp``): RGB,
+    or RGBA when the file has alpha; an animation's frames composed as libwebp does, RGBA.
+    ``channels`` must be 0 or the file's own."""
+    return _decode("webp", contents, channels, dtype, ("uint8",), rank=4)
 
 
 def decode_image(
@@ -539,10 +570,20 @@ def decode_image(
     name: str | None = None,
     expand_animations: bool = True,
 ) -> Any:
-    """A JPEG's or PNG's pixels, the format read from the data, as ``dtype`` (uint8, uint16
-    or float32 in [0, 1], converted from the file's own depth as ``tf.io.decode_image``
-    does)."""
-    return _decode("image", contents, channels or 0, dtype, ("uint8", "uint16", "float32"))
+    """A JPEG's, PNG's, GIF's, BMP's or WebP's pixels, the format read from the data, as
+    ``dtype`` (uint8, uint16 or float32 in [0, 1], converted from the file's own depth as
+    ``tf.io.decode_image`` does). An animated GIF or WebP gives [frames, height, width,
+    channels] with ``expand_animations`` (so the rank is known only when the image is read),
+    else its first frame."""
+    return _decode(
+        "image",
+        contents,
+        channels or 0,
+        dtype,
+        ("uint8", "uint16", "float32"),
+        rank=None if expand_animations else 3,
+        expand_animations=expand_animations,
+    )
 
 
 def encode_png(image: Any, compression: int = -1, name: str | None = None) -> Any:

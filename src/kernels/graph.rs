@@ -86,9 +86,9 @@ pub enum GraphOp {
         little_endian: bool,
     },
     ReadFile,
-    /// Decodes a scalar string; `format` is "jpeg", "png" or "image" (either).
+    /// Decodes a scalar string as the TensorFlow op `op` does.
     DecodeImage {
-        format: String,
+        op: decode::DecodeOp,
         channels: usize,
         depth: decode::Depth,
     },
@@ -494,7 +494,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         }
         GraphOp::ReadFile => vec![read_file(args[0])?],
         GraphOp::DecodeImage {
-            format,
+            op,
             channels,
             depth,
         } => {
@@ -506,11 +506,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                     ))
                 }
             };
-            vec![match format.as_str() {
-                "jpeg" => decode::decode_jpeg(data, *channels, *depth)?,
-                "png" => decode::decode_png(data, *channels, *depth)?,
-                _ => decode::decode_image(data, *channels, *depth)?,
-            }]
+            vec![decode::decode(data, *op, *channels, *depth)?]
         }
         GraphOp::Resize {
             height,

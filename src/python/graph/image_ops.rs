@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use crate::engine::{DType, Error, Result};
 use crate::kernels::color::Adjustment;
-use crate::kernels::decode::Depth;
+use crate::kernels::decode::{DecodeOp, Depth};
 use crate::kernels::graph::GraphOp;
 use crate::kernels::resize::{Grid, ResizeMethod};
 
@@ -28,9 +28,10 @@ op_family!(|py, inputs, attr, wrong| {
         GraphOp::CropAndResize { height, width, nearest, extrapolation }
     },
     "decode_image" => {
-        let (format, channels, dtype): (String, usize, String) = attr.extract().map_err(wrong)?;
+        let (op, channels, dtype, expand_animations): (String, usize, String, bool) =
+            attr.extract().map_err(wrong)?;
         GraphOp::DecodeImage {
-            format,
+            op: DecodeOp::parse(&op, expand_animations)?,
             channels,
             depth: Depth::parse(&dtype)?,
         }

@@ -1,4 +1,9 @@
-//! Decoding JPEG and PNG into uint8 [height, width, channels], as tf.io.decode_* do.
+//! Decoding images as tf.io.decode_* do: JPEG and PNG here, BMP, GIF and WebP in their own
+//! modules, and which op takes which format with which shape.
+
+mod bmp;
+mod gif;
+mod webp;
 
 use std::io::Cursor;
 
@@ -9,13 +14,104 @@ use zune_jpeg::JpegDecoder;
 use crate::engine::memory::{bytes_of, filled, probe};
 use crate::engine::{Error, Result, Tensor};
 
-/// Which decoder `decode_image` uses, from the file's first bytes.
-fn is_png(data: &[u8]) -> bool {
-    data.starts_with(b"\x89PNG\r\n\x1a\n")
+/// An image format, told by the file's first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    WebP,
 }
 
-fn is_jpeg(data: &[u8]) -> bool {
-    data.starts_with(&[0xFF, 0xD8, 0xFF])
+impl Format {
+    fn of(data: &[u8]) -> Option<Format> {
+        if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Format::Jpeg)
+        } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Format::Png)
+        } else if data.starts_with(b"GIF8") {
+            Some(Format::Gif)
+        } else if data.starts_with(b"BM") {
+            Some(Format::Bmp)
+        } else if data.len() > 12 && data.starts_with(b"RIFF") && &data[8..12] == b"WEBP" {
+            Some(Format::WebP)
+        } else {
+            None
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::Gif => "GIF",
+            Format::Bmp => "BMP",
+            Format::WebP => "WebP",
+        }
+    }
+}
+
+/// Which TensorFlow op decodes. Each takes the formats its kernel takes (decode_jpeg reads a
+/// PNG, decode_gif a JPEG) and gives that op's rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeOp {
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    WebP,
+    /// decode_image: frames of an animation as [frames, height, width, channels] when
+    /// `expand_animations`, else the first frame alone.
+    Image {
+        expand_animations: bool,
+    },
+}
+
+impl DecodeOp {
+    pub fn parse(name: &str, expand_animations: bool) -> Result<DecodeOp> {
+        Ok(match name {
+            "jpeg" => DecodeOp::Jpeg,
+            "png" => DecodeOp::Png,
+            "gif" => DecodeOp::Gif,
+            "bmp" => DecodeOp::Bmp,
+            "webp" => DecodeOp::WebP,
+            "image" => DecodeOp::Image { expand_animations },
+            other => return Err(Error::invalid(format!("no image decoder named {other:?}"))),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            DecodeOp::Jpeg => "DecodeJpeg",
+            DecodeOp::Png => "DecodePng",
+            DecodeOp::Gif => "DecodeGif",
+            DecodeOp::Bmp => "DecodeBmp",
+            DecodeOp::WebP => "DecodeWebP",
+            DecodeOp::Image { .. } => "DecodeImage",
+        }
+    }
+
+    /// Whether this op returns every frame with a frame axis, stills included.
+    fn framed(self) -> bool {
+        matches!(
+            self,
+            DecodeOp::Gif
+                | DecodeOp::WebP
+                | DecodeOp::Image {
+                    expand_animations: true
+                }
+        )
+    }
+}
+
+/// Decoded 8-bit samples, `frames` images of `height` x `width` x `channels`.
+struct Pixels {
+    frames: usize,
+    height: usize,
+    width: usize,
+    channels: usize,
+    samples: Vec<u8>,
 }
 
 /// The dtype a decoder returns: tf.io.decode_png's and decode_image's `dtype`.
@@ -113,13 +209,11 @@ enum Widening {
 /// ones widen as `widening` says, and floats are samples over their maximum (multiplied by
 /// the float32 reciprocal, as TensorFlow computes them).
 fn image_tensor(
-    (height, width): (usize, usize),
+    shape: Vec<usize>,
     samples: Samples,
-    channels: usize,
     depth: Depth,
     widening: Widening,
 ) -> Result<Tensor> {
-    let shape = vec![height, width, channels];
     let reciprocal = |max: u16| (1.0 / f64::from(max)) as f32;
     let samples = match (samples, depth, widening) {
         (Samples::Eight(v), Depth::UInt16 | Depth::Float32, Widening::Libpng) => {
@@ -223,9 +317,8 @@ pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor>
     }
     let (pixels, channels) = convert_channels(pixels, from, channels)?;
     image_tensor(
-        (height, width),
+        vec![height, width, channels],
         Samples::Eight(pixels),
-        channels,
         depth,
         Widening::ConvertImageDtype,
     )
@@ -234,7 +327,7 @@ pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor>
 /// `[height, width, channels]` of a JPEG from its headers alone (tf.image.extract_jpeg_shape).
 pub fn jpeg_shape(data: &[u8]) -> Result<[usize; 3]> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data: {e}"));
-    if !is_jpeg(data) {
+    if Format::of(data) != Some(Format::Jpeg) {
         return Err(bad("not a JPEG (no start-of-image marker)".into()));
     }
     let mut decoder = JpegDecoder::new(data);
@@ -285,20 +378,117 @@ pub fn decode_png(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> 
         let (narrow, channels) = convert_channels(bytes, from, channels)?;
         (Samples::Eight(narrow), channels)
     };
-    image_tensor(size, samples, channels, depth, Widening::Libpng)
+    image_tensor(
+        vec![size.0, size.1, channels],
+        samples,
+        depth,
+        Widening::Libpng,
+    )
 }
 
-/// Decodes a JPEG or PNG, chosen by its first bytes.
-pub fn decode_image(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
-    if is_png(data) {
-        decode_png(data, channels, depth)
-    } else if is_jpeg(data) {
-        decode_jpeg(data, channels, depth)
-    } else {
-        Err(Error::InvalidArgument(
-            "Unknown image file format. One of JPEG, PNG, GIF, BMP required.".into(),
+/// Decodes an image as TensorFlow's op `op` does: the format is read from the data, and
+/// `channels` (0: the file's own) and `depth` apply as that op applies them.
+pub fn decode(data: &[u8], op: DecodeOp, channels: usize, depth: Depth) -> Result<Tensor> {
+    let format = Format::of(data).ok_or_else(|| {
+        Error::invalid("Unknown image file format. One of JPEG, PNG, GIF, BMP, WebP required.")
+    })?;
+    let wrong_op = || {
+        Error::invalid(format!(
+            "Trying to decode {} format using {}. Use `decode_{}` or `decode_image` instead.",
+            format.name(),
+            op.name(),
+            format.name().to_lowercase()
         ))
+    };
+    // decode_gif has no `channels`: it always gives RGB.
+    let channels = if op == DecodeOp::Gif { 3 } else { channels };
+    let still = match format {
+        Format::Jpeg | Format::Png if op == DecodeOp::Bmp => return Err(wrong_op()),
+        Format::Jpeg => decode_jpeg(data, channels, depth)?,
+        Format::Png => decode_png(data, channels, depth)?,
+        Format::Bmp if !matches!(op, DecodeOp::Bmp | DecodeOp::Image { .. }) => {
+            return Err(wrong_op())
+        }
+        Format::Bmp => frames_tensor(bmp::decode(data, channels)?, false, depth)?,
+        Format::Gif => {
+            if ![0, 3].contains(&channels) {
+                return Err(Error::invalid(format!(
+                    "channels must be 0 or 3 for GIF, got {channels}"
+                )));
+            }
+            if matches!(op, DecodeOp::Bmp | DecodeOp::WebP) {
+                return Err(wrong_op());
+            }
+            let pixels = gif::decode(
+                data,
+                op != DecodeOp::Image {
+                    expand_animations: false,
+                },
+            )?;
+            if matches!(op, DecodeOp::Png | DecodeOp::Jpeg) && pixels.frames > 1 {
+                return Err(Error::invalid(format!(
+                    "Got {} frames, but animated gifs can only be decoded by tf.io.decode_gif \
+                     or tf.io.decode_image",
+                    pixels.frames
+                )));
+            }
+            return frames_tensor(pixels, op.framed(), depth);
+        }
+        Format::WebP => {
+            if depth != Depth::UInt8 {
+                return Err(Error::invalid("WebP only supports uint8 for dtype"));
+            }
+            if op == DecodeOp::Bmp {
+                return Err(wrong_op());
+            }
+            let pixels = webp::decode(data, channels, op.framed())?;
+            return frames_tensor(pixels, op.framed(), depth);
+        }
+    };
+    if op == DecodeOp::Gif {
+        // decode_gif gives a still JPEG or PNG one frame.
+        let mut shape = still.shape().to_vec();
+        shape.insert(0, 1);
+        return still.with_shape(shape);
     }
+    Ok(still)
+}
+
+/// Decoded frames as a tensor of `depth`, with a frame axis when `framed` (else the first
+/// frame alone).
+fn frames_tensor(pixels: Pixels, framed: bool, depth: Depth) -> Result<Tensor> {
+    let Pixels {
+        frames,
+        height,
+        width,
+        channels,
+        mut samples,
+    } = pixels;
+    let shape = if framed {
+        vec![frames, height, width, channels]
+    } else {
+        samples.truncate(height * width * channels);
+        vec![height, width, channels]
+    };
+    image_tensor(
+        shape,
+        Samples::Eight(samples),
+        depth,
+        Widening::ConvertImageDtype,
+    )
+}
+
+/// Decodes a JPEG, PNG, GIF, BMP or WebP, chosen by its first bytes, as one image (the first
+/// frame of an animation).
+pub fn decode_image(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
+    decode(
+        data,
+        DecodeOp::Image {
+            expand_animations: false,
+        },
+        channels,
+        depth,
+    )
 }
 
 #[cfg(test)]
