@@ -311,6 +311,54 @@ def test_shape_and_selection_ops_match_tensorflows_examples():
     )
 
 
+def _gather_reference(params, indices, axis, batch_dims):
+    if batch_dims == 0:
+        return np.take(params, indices, axis=axis)
+    return np.stack(
+        [
+            _gather_reference(p, i, axis - 1, batch_dims - 1)
+            for p, i in zip(params, indices, strict=True)
+        ]
+    )
+
+
+def test_gather_with_batch_dims_follows_tensorflows_examples_and_numpy():
+    # TensorFlow's documented example.
+    got = tf.gather([[1, 2, 3], [4, 5, 6]], [[2, 0], [1, 1]], batch_dims=1)
+    assert got.numpy().tolist() == [[3, 1], [5, 5]]
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=(2, 3, 4, 5)).astype(np.float32)
+    for batch_dims, axis, index_shape in [
+        (1, 1, (2, 6)),
+        (1, 2, (2, 2, 3)),
+        (1, 3, (2,)),
+        (2, 2, (2, 3, 4)),
+        (2, 3, (2, 3)),
+        (-1, 2, (2, 3, 7)),
+    ]:
+        size = params.shape[axis]
+        indices = rng.integers(0, size, index_shape)
+        bd = batch_dims + len(index_shape) if batch_dims < 0 else batch_dims
+        want = _gather_reference(params, indices, axis, bd)
+        np.testing.assert_array_equal(
+            tf.gather(params, indices, axis=axis, batch_dims=batch_dims).numpy(), want
+        )
+        traced = tf.data.Dataset.from_tensors((params, indices)).map(
+            lambda p, i, a=axis, b=batch_dims: tf.gather(p, i, axis=a, batch_dims=b)
+        )
+        assert traced.element_spec.shape == want.shape
+        np.testing.assert_array_equal(next(iter(traced)).numpy(), want)
+    # axis defaults to batch_dims.
+    indices = rng.integers(0, 3, (2, 4))
+    np.testing.assert_array_equal(
+        tf.gather(params, indices, batch_dims=1).numpy(), _gather_reference(params, indices, 1, 1)
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be equal"):
+        tf.gather(params, np.zeros((3, 2), np.int64), axis=1, batch_dims=1)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at least batch_dims"):
+        tf.gather(params, np.zeros((2, 3), np.int64), axis=0, batch_dims=1)
+
+
 def test_errors_name_the_operation_and_values():
     with pytest.raises(
         tf.errors.InvalidArgumentError,

@@ -84,21 +84,21 @@ def gather(
     batch_dims: int = 0,
     name: str | None = None,
 ) -> Any:
-    """The slices of ``params`` at ``indices`` along ``axis`` (0 by default): the result's
-    shape is ``params.shape[:axis] + indices.shape + params.shape[axis+1:]`` (``tf.gather``;
-    ``batch_dims`` must be 0)."""
-    if batch_dims:
-        raise ValueError("gather: only batch_dims=0 is supported")
-    at = 0 if axis is None else int(axis)
+    """The slices of ``params`` at ``indices`` along ``axis``: the result's shape is
+    ``params.shape[:axis] + indices.shape[batch_dims:] + params.shape[axis+1:]``
+    (``tf.gather``). The first ``batch_dims`` dimensions of both are taken in step, and
+    ``axis`` defaults to ``batch_dims``."""
+    bd = int(batch_dims)
+    at = bd if axis is None else int(axis)
 
     def spec(s: list[TensorSpec]) -> TensorSpec:
         p, i = _dims(s[0]), _dims(s[1])
         if p is None or i is None or not p:
             return TensorSpec(None, s[0].dtype)
-        a = at % len(p)
-        return TensorSpec(p[:a] + i + p[a + 1 :], s[0].dtype)
+        a, b = at % len(p), bd + len(i) if bd < 0 else bd
+        return TensorSpec(p[:a] + i[b:] + p[a + 1 :], s[0].dtype)
 
-    return _apply("gather", [params, indices], at, spec)
+    return _apply("gather", [params, indices], (at, bd), spec)
 
 
 def reverse(tensor: Any, axis: Any, name: str | None = None) -> Any:

@@ -184,7 +184,10 @@ pub enum GraphOp {
         reverse: bool,
     },
     /// Inputs: params, indices.
-    Gather(i64),
+    Gather {
+        axis: i64,
+        batch_dims: i64,
+    },
     Reverse(Vec<i64>),
     Roll {
         shifts: Vec<i64>,
@@ -416,7 +419,9 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             exclusive,
             reverse,
         } => vec![cumulative(args[0], *axis, *product, *exclusive, *reverse)?],
-        GraphOp::Gather(axis) => vec![rearrange::gather(args[0], args[1], *axis)?],
+        GraphOp::Gather { axis, batch_dims } => {
+            vec![rearrange::gather(args[0], args[1], *axis, *batch_dims)?]
+        }
         GraphOp::Reverse(axes) => vec![rearrange::reverse(args[0], axes)?],
         GraphOp::Roll { shifts, axes } => vec![rearrange::roll(args[0], shifts, axes)?],
         GraphOp::Tile => vec![rearrange::tile(args[0], args[1])?],

@@ -40,10 +40,64 @@ fn rearranged(t: &Tensor, out_shape: Vec<usize>, axes: &[Axis]) -> Result<Tensor
     Tensor::new(out_shape, gather_axes(t.buffer(), axes)?)
 }
 
-/// `tf.gather(params, indices, axis)`: the slices of `params` at `indices` along `axis`;
-/// the result's shape is `params.shape[:axis] + indices.shape + params.shape[axis+1:]`.
-/// An index out of range is an error naming it, as TensorFlow's CPU kernel gives.
-pub fn gather(params: &Tensor, indices: &Tensor, axis: i64) -> Result<Tensor> {
+/// `tf.gather(params, indices, axis, batch_dims)`: the slices of `params` at `indices` along
+/// `axis`, each of the first `batch_dims` dimensions (shared by both) taken in step; the
+/// result's shape is `params.shape[:axis] + indices.shape[batch_dims:] +
+/// params.shape[axis+1:]`. An index out of range is an error naming it, as TensorFlow's CPU
+/// kernel gives.
+pub fn gather(params: &Tensor, indices: &Tensor, axis: i64, batch_dims: i64) -> Result<Tensor> {
+    let rank = indices.rank() as i64;
+    let batch = if batch_dims < 0 {
+        batch_dims + rank
+    } else {
+        batch_dims
+    };
+    if !(0..=rank).contains(&batch) {
+        return Err(Error::InvalidArgument(format!(
+            "gather: batch_dims {batch_dims} is out of range for indices of rank {rank}"
+        )));
+    }
+    let batch = batch as usize;
+    if batch == 0 {
+        return gather_along(params, indices, axis);
+    }
+    let axis = normalize_axis(axis, params.rank(), "gather")?;
+    if axis < batch || params.shape()[..batch] != indices.shape()[..batch] {
+        return Err(Error::InvalidArgument(format!(
+            "gather: with batch_dims {batch}, axis ({axis}) must be at least batch_dims and the \
+             first {batch} dimensions of params {:?} and indices {:?} must be equal",
+            params.shape(),
+            indices.shape()
+        )));
+    }
+    // One gather per batch position, over the batch dimensions flattened into one.
+    let count: usize = params.shape()[..batch].iter().product();
+    let flat = |t: &Tensor| t.with_shape([&[count][..], &t.shape()[batch..]].concat());
+    let (params_rows, indices_rows) = (flat(params)?, flat(indices)?);
+    let parts = (0..count)
+        .map(|b| {
+            gather_along(
+                &params_rows.row(b)?,
+                &indices_rows.row(b)?,
+                (axis - batch) as i64,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let shape = params.shape();
+    let out_shape = [
+        &shape[..axis],
+        &indices.shape()[batch..],
+        &shape[axis + 1..],
+    ]
+    .concat();
+    if parts.is_empty() {
+        return Tensor::new(out_shape, Buffer::with_capacity(params.dtype(), 0));
+    }
+    Tensor::stack(&parts)?.with_shape(out_shape)
+}
+
+/// `gather` without batch dimensions.
+fn gather_along(params: &Tensor, indices: &Tensor, axis: i64) -> Result<Tensor> {
     let axis = normalize_axis(axis, params.rank(), "gather")?;
     let size = params.shape()[axis];
     let positions = integers(indices, "gather: indices")?

@@ -43,7 +43,10 @@ op_family!(|py, inputs, attr, wrong| {
             attr.extract().map_err(wrong)?;
         GraphOp::Cumulative { product, axis, exclusive, reverse }
     },
-    "gather" => GraphOp::Gather(attr.extract().map_err(wrong)?),
+    "gather" => {
+        let (axis, batch_dims) = attr.extract().map_err(wrong)?;
+        GraphOp::Gather { axis, batch_dims }
+    },
     "reverse" => GraphOp::Reverse(attr.extract().map_err(wrong)?),
     "roll" => {
         let (shifts, axes): (Vec<i64>, Vec<i64>) = attr.extract().map_err(wrong)?;
