@@ -139,3 +139,33 @@ def test_inception_crop_in_a_pipeline(fixtures):
 
     ds = tf.data.Dataset.from_tensors(data).repeat(3).map(crop)
     assert [b.shape for b in ds.as_numpy_iterator()] == [(32, 32, 3)] * 3
+    it = iter(ds)
+    next(it)
+    notes = [n for stage in it.stats() for n in stage["notes"]]
+    assert not any("runs as Python" in n for n in notes), notes
+
+
+def test_sampled_boxes_in_a_pipeline_differ_per_element_and_repeat_with_a_seed():
+    def boxes(seed):
+        ds = tf.data.Dataset.range(8).map(
+            lambda i: tf.image.sample_distorted_bounding_box(
+                [90, 120, 3], tf.constant([[[0.2, 0.2, 0.6, 0.7]]]), seed=seed
+            )
+        )
+        return [tuple(np.concatenate([b, s]).tolist()) for b, s, _ in ds.as_numpy_iterator()]
+
+    first = boxes(3)
+    assert first == boxes(3) and len(set(first)) > 1 and first != boxes(4)
+    stateless = tf.data.Dataset.range(2).map(
+        lambda i: tf.image.stateless_sample_distorted_bounding_box(
+            [90, 120, 3], tf.constant([[[0.2, 0.2, 0.6, 0.7]]]), seed=[5, 6]
+        )[1]
+    )
+    a, b = stateless.as_numpy_iterator()
+    np.testing.assert_array_equal(a, b)  # the seed alone decides
+    np.testing.assert_array_equal(
+        a,
+        tf.image.stateless_sample_distorted_bounding_box(
+            [90, 120, 3], tf.constant([[[0.2, 0.2, 0.6, 0.7]]]), seed=[5, 6]
+        )[1],
+    )

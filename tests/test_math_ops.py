@@ -1,6 +1,7 @@
 """The tensor operations map functions use, each eager and traced (natively, without
 Python), against numpy and the examples in TensorFlow's documentation."""
 
+import io
 import math
 
 import numpy as np
@@ -359,6 +360,20 @@ def test_gather_with_batch_dims_follows_tensorflows_examples_and_numpy():
         tf.gather(params, np.zeros((2, 3), np.int64), axis=0, batch_dims=1)
 
 
+def test_slice_takes_bounds_computed_in_the_function():
+    image = np.arange(60).reshape(5, 4, 3)
+    ds = tf.data.Dataset.from_tensors((image, np.array([1, 2, 0]), np.array([3, -1, 2])))
+    got = traced(
+        lambda x, b, s: tf.slice(x, b, s), image, np.array([1, 2, 0]), np.array([3, -1, 2])
+    )
+    np.testing.assert_array_equal(got, image[1:4, 2:, 0:2])
+    # A list holding computed scalars, as sample_distorted_bounding_box's users write it.
+    listed = traced(lambda x: tf.slice(x, [x[0, 0, 0] + 1, 0, 0], [2, 2, -1]), image)
+    np.testing.assert_array_equal(listed, image[1:3, :2])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="reach outside"):
+        next(iter(ds.map(lambda x, b, s: tf.slice(x, b, s + 5))))
+
+
 def test_errors_name_the_operation_and_values():
     with pytest.raises(
         tf.errors.InvalidArgumentError,
@@ -424,6 +439,90 @@ def test_control_flow_and_helpers(capsys):
     with tf.name_scope("block") as scope:
         assert scope == "block"
     assert tf.dtypes.as_dtype("int64") is tf.int64 and tf.dtypes.float32 is tf.float32
+
+
+def _notes(ds):
+    it = iter(ds)
+    first = next(it)
+    return first, [n for stage in it.stats() for n in stage["notes"]]
+
+
+def test_map_fn_and_vectorized_map_run_natively_row_by_row():
+    batch = np.arange(24, dtype=np.float32).reshape(4, 2, 3)
+    want = np.stack([r * 2 + r.sum() for r in batch])
+    for mapper in (tf.map_fn, tf.vectorized_map):
+        got = traced(lambda b, m=mapper: m(lambda r: r * 2 + tf.reduce_sum(r), b), batch)
+        np.testing.assert_array_equal(got, want)
+    # Structures in and out, and rows of several inputs taken in step.
+    pairs = traced(
+        lambda a, b: tf.map_fn(lambda p: {"sum": p[0] + p[1], "a": p[0]}, (a, b)),
+        np.array([1, 2, 3]),
+        np.array([10, 20, 30]),
+    )
+    assert pairs["sum"].tolist() == [11, 22, 33] and pairs["a"].tolist() == [1, 2, 3]
+    # Each row draws its own random numbers; the same element draws the same again.
+    images = np.zeros((6, 4, 4, 1), np.float32)
+    flip = lambda b: tf.map_fn(lambda i: i + tf.random.uniform([], seed=5), b)  # noqa: E731
+    once, notes = _notes(tf.data.Dataset.from_tensors(images).map(flip))
+    assert not any("runs as Python" in n for n in notes), notes
+    assert len(set(once.numpy()[:, 0, 0, 0].tolist())) == 6
+    again, _ = _notes(tf.data.Dataset.from_tensors(images).map(flip))
+    np.testing.assert_array_equal(once, again)
+    # No rows: an empty result of the shape fn gives.
+    empty = traced(lambda b: tf.map_fn(lambda r: r[:2] * 2, b), np.zeros((0, 3), np.float32))
+    assert empty.shape == (0, 2) and empty.dtype == np.float32
+    with pytest.raises(tf.errors.InvalidArgumentError, match="cannot be stacked"):
+        ragged = tf.data.Dataset.from_tensors(np.array([1, 2])).map(
+            lambda v: tf.map_fn(lambda x: tf.range(x), v)
+        )
+        next(iter(ragged))
+    # A tensor of the outer function used inside runs as Python, with the same result.
+    outer, notes = _notes(
+        tf.data.Dataset.from_tensors((np.array([1, 2]), np.int64(10))).map(
+            lambda v, k: tf.map_fn(lambda x: x + k, v)
+        )
+    )
+    assert outer.numpy().tolist() == [11, 12] and notes[0].startswith("runs as Python")
+
+
+@pytest.mark.parametrize(
+    "equation, shapes",
+    [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("bij,bkj->bik", [(2, 3, 4), (2, 5, 4)]),
+        ("i,i->", [(5,), (5,)]),
+        ("ij->ji", [(2, 3)]),
+        ("ij->j", [(2, 3)]),
+        ("i,j->ij", [(3,), (4,)]),
+        ("ij,jk", [(2, 3), (3, 4)]),
+        ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 4)]),
+        ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
+    ],
+)
+def test_einsum_traces_and_matches_numpy(equation, shapes):
+    rng = np.random.default_rng(len(equation))
+    inputs = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    got = traced(lambda *xs: tf.einsum(equation, *xs), *inputs)
+    np.testing.assert_allclose(got, np.einsum(equation, *inputs), rtol=1e-5, atol=1e-5)
+
+
+def test_einsum_with_a_diagonal_runs_as_python():
+    square = np.arange(9, dtype=np.float32).reshape(3, 3)
+    got, notes = _notes(tf.data.Dataset.from_tensors(square).map(lambda m: tf.einsum("ii->i", m)))
+    assert got.numpy().tolist() == [0, 4, 8] and notes[0].startswith("runs as Python")
+
+
+def test_print_in_a_traced_function_prints_each_element(capsys):
+    ds = tf.data.Dataset.range(3).map(
+        lambda x: (tf.print("value:", x, [x, x * 2], output_stream="sys.stdout"), x + 1)[1]
+    )
+    assert list(ds.as_numpy_iterator()) == [1, 2, 3]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [f"value: {i} [{i}, {2 * i}]" for i in range(3)]
+    quiet = io.StringIO()
+    silent = tf.data.Dataset.range(3).map(lambda x: (tf.print(x, output_stream=quiet), x)[1])
+    got, notes = _notes(silent)
+    assert not any("runs as Python" in n for n in notes), notes
 
 
 def test_composed_binary_functions_match_numpy_and_trace():

@@ -23,10 +23,26 @@ def test_string_functions_as_tensorflow_documents_them():
     assert broken.numpy().tolist() == [b"a", "\ufffd".encode(), b"b"]
     with pytest.raises(ValueError, match="placeholders"):
         tf.strings.format("{} {}", [1])
-    ds = tf.data.Dataset.from_tensor_slices(["ab", "c"]).map(
+    ds = tf.data.Dataset.from_tensor_slices(["ab", "c", "héé"]).map(
         lambda s: tf.strings.reduce_join(tf.strings.unicode_split(s, "UTF-8"), separator="|")
     )
-    assert list(ds.as_numpy_iterator()) == [b"a|b", b"c"]
+    assert list(ds.as_numpy_iterator()) == [b"a|b", b"c", "h|é|é".encode()]
+    _assert_native(ds)
+    grid = tf.data.Dataset.from_tensors(np.array([["a", "b"], ["c", "d"]], dtype=object))
+    joined = grid.map(lambda t: tf.strings.reduce_join(t, axis=0, keepdims=True, separator="+"))
+    assert joined.element_spec == tf.TensorSpec([1, 2], tf.string)
+    assert next(joined.as_numpy_iterator()).tolist() == [[b"a+c", b"b+d"]]
+    _assert_native(joined)
+    formatted = tf.data.Dataset.range(2).map(lambda x: tf.strings.format("x={}, {}", (x, "y")))
+    assert formatted.element_spec == tf.TensorSpec([], tf.string)
+    assert list(formatted.as_numpy_iterator()) == [b"x=0, y", b"x=1, y"]
+    _assert_native(formatted)
+
+
+def _assert_native(ds):
+    it = iter(ds)
+    next(it)
+    assert not any("runs as Python" in n for stage in it.stats() for n in stage["notes"])
 
 
 def test_ragged_constant_and_sparse_conversions():
@@ -123,5 +139,19 @@ def test_random_generator_draws_a_repeatable_sequence():
     ints = g.uniform([100], 0, 10, dtype=tf.int32).numpy()
     assert ints.min() >= 0 and ints.max() < 10
     per_element = list(tf.data.Dataset.range(4).map(lambda x: g.uniform([])).as_numpy_iterator())
-    assert len(set(per_element)) == 4  # the state advances for each element
+    assert len(set(per_element)) == 4  # each element draws anew
+
+    # Traced: each element draws from its call's seed and its position, so a generator from
+    # the same seed gives the same draws again, whichever worker computes an element.
+    def draws(generator):
+        ds = tf.data.Dataset.range(6).map(
+            lambda x: generator.normal([2]), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        _assert_native(ds)
+        return np.stack(list(ds.as_numpy_iterator()))
+
+    first, again = draws(tf.random.Generator.from_seed(7)), draws(tf.random.Generator.from_seed(7))
+    np.testing.assert_array_equal(first, again)
+    assert len(np.unique(first[:, 0])) == 6
+    assert not np.array_equal(first, draws(tf.random.Generator.from_seed(8)))
     assert isinstance(tf.random.get_global_generator(), tf.random.Generator)

@@ -15,7 +15,7 @@ from . import _trace
 from ._convert import dtype_of, to_numpy
 from ._dtypes import as_dtype, bool_, int32, int64
 from ._math import _beside
-from ._ops import _apply, _dims, apply_multi, cast
+from ._ops import _apply, _dims, _holds_symbols, _stack_int64, apply_multi, cast
 from ._spec import TensorShape, TensorSpec
 from ._tensor import as_tensor
 
@@ -391,7 +391,16 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: str | None = None)
 
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Any:  # noqa: A001
     """The block of ``input_`` starting at ``begin`` with ``size`` values along each
-    dimension (-1: to the end), as ``tf.slice``."""
+    dimension (-1: to the end), as ``tf.slice``. ``begin`` and ``size`` may be computed in a
+    traced function (as ``sample_distorted_bounding_box`` gives them)."""
+    if any(_trace.is_symbol(v) or _holds_symbols(v) for v in (begin, size)):
+        bounds = [_stack_int64(v) if _holds_symbols(v) else v for v in (begin, size)]
+
+        def spec(s: list[TensorSpec]) -> TensorSpec:
+            rank = s[0].shape.rank
+            return TensorSpec(None if rank is None else [None] * rank, s[0].dtype)
+
+        return _apply("dynamic_slice", [input_, *bounds], None, spec)
     starts = _static_ints(begin, "slice begin")
     sizes = _static_ints(size, "slice size")
     pieces = tuple(builtins.slice(b, None if s == -1 else b + s) for b, s in zip(starts, sizes))

@@ -5,23 +5,21 @@ ops, so they trace)."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from typing import Any
 
 import numpy as np
 
-from . import _random, _trace
+from . import _trace
 from ._array_ops import ensure_shape, where
+from ._array_ops import slice as slice_
 from ._composed_math import divide_no_nan
 from ._convert import to_numpy
 from ._dtypes import as_dtype, int32
 from ._math import abs as abs_
 from ._math import add, equal, maximum, minimum, multiply, subtract
-from ._ops import _apply, decode_jpeg, stack
+from ._ops import _apply, apply_multi, cast, decode_jpeg, op_seed, seed_tensor, stack
 from ._reduce import reduce_max, reduce_min
 from ._spec import TensorSpec
-from ._tensor import as_tensor
 from .errors import InvalidArgumentError
 
 
@@ -110,7 +108,7 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **o
     image = decode_jpeg(contents, channels, **options)
     if _trace.is_symbol(crop_window):
         y, x, h, w = (crop_window[i] for i in range(4))
-        return image[y : y + h, x : x + w]
+        return slice_(image, [y, x, 0], [h, w, -1])
     y, x, h, w = (int(v) for v in np.asarray(to_numpy(crop_window)).reshape(-1))
     if min(y, x) < 0 or h <= 0 or w <= 0:
         raise InvalidArgumentError(f"Invalid JPEG data or crop window: {[y, x, h, w]}")
@@ -126,96 +124,39 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **o
     return cropped
 
 
-def _random_crop_box(
-    rng: np.random.Generator,
-    size: tuple[int, int],
-    boxes: list[tuple[int, int, int, int]],
-    min_covered: float,
-    area: tuple[float, float],
-    aspect: float,
-) -> tuple[int, int, int, int] | None:
-    """TensorFlow's GenerateRandomCrop: a crop of ``aspect`` and an area in ``area`` at a
-    random place, if one covering enough of some box is drawn."""
-    height, width = size
-    lrint = round  # round half to even, as lrintf in the default rounding mode
-    min_height = int(lrint(math.sqrt(area[0] / aspect)))
-    max_height = int(lrint(math.sqrt(area[1] / aspect)))
-    if lrint(max_height * aspect) > width:
-        max_height = int((width + 0.5 - 1e-7) / aspect)
-        if lrint(max_height * aspect) > width:
-            max_height -= 1
-    max_height = min(max_height, height)
-    min_height = min(min_height, max_height)
-    crop_height = min_height
-    if max_height > min_height:
-        crop_height += int(rng.integers(0, max_height - min_height + 1))
-    crop_width = int(lrint(crop_height * aspect))
-    if crop_width * crop_height < area[0]:
-        crop_height += 1
-        crop_width = int(lrint(crop_height * aspect))
-    covered = crop_width * crop_height
-    if not (area[0] <= covered <= area[1]) or crop_width > width or crop_height > height:
-        return None
-    if crop_width <= 0 or crop_height <= 0:
-        return None
-    y = int(rng.integers(0, height - crop_height)) if crop_height < height else 0
-    x = int(rng.integers(0, width - crop_width)) if crop_width < width else 0
-    for y1, x1, y2, x2 in boxes:
-        box_area = (y2 - y1) * (x2 - x1)
-        if box_area < 1:
-            continue
-        overlap_h = max(0, min(y + crop_height, y2) - max(y, y1))
-        overlap_w = max(0, min(x + crop_width, x2) - max(x, x1))
-        if overlap_h * overlap_w / box_area >= min_covered:
-            return y, x, crop_height, crop_width
-    return None
-
-
 def _sample_box(
     image_size: Any,
     bounding_boxes: Any,
-    seed: int,
+    seed: Any,
+    stateless: bool,
     min_object_covered: float,
     aspect_ratio_range: Any,
     area_range: Any,
     max_attempts: int,
     use_image_if_no_bounding_boxes: bool,
 ) -> tuple[Any, Any, Any]:
-    dims = [int(d) for d in np.asarray(to_numpy(image_size)).reshape(-1)]
-    if len(dims) != 3 or min(dims[:2]) <= 0:
-        raise InvalidArgumentError(f"image_size must be [height, width, channels], got {dims}")
-    height, width = dims[:2]
-    found = np.asarray(to_numpy(bounding_boxes), np.float32).reshape(-1, 4)
-    if not all(0 <= b[0] <= b[2] <= 1 and 0 <= b[1] <= b[3] <= 1 for b in found):
-        raise InvalidArgumentError("bounding boxes must be in [0, 1] with min <= max")
-    # TensorFlow keeps boxes as whole pixels (truncated).
-    boxes = [
-        (int(b[0] * height), int(b[1] * width), int(b[2] * height), int(b[3] * width))
-        for b in found
-    ]
-    if not boxes:
-        if not use_image_if_no_bounding_boxes:
-            raise InvalidArgumentError(
-                "No bounding boxes provided as input. One must enable "
-                "use_image_if_no_bounding_boxes=True to use the entire image"
-            )
-        boxes = [(0, 0, height, width)]
     low_ratio, high_ratio = (float(v) for v in aspect_ratio_range)
-    low_area, high_area = (float(v) * height * width for v in area_range)
-    rng = np.random.default_rng(seed % 2**64)
-    crop = None
-    for _ in range(int(max_attempts)):
-        aspect = float(rng.uniform(low_ratio, high_ratio))
-        crop = _random_crop_box(
-            rng, (height, width), boxes, float(min_object_covered), (low_area, high_area), aspect
-        )
-        if crop is not None:
-            break
-    y, x, h, w = crop if crop is not None else (0, 0, height, width)
-    begin = as_tensor(np.asarray([y, x, 0], np.int32))
-    size = as_tensor(np.asarray([h, w, -1], np.int32))
-    bbox = np.asarray([[[y / height, x / width, (y + h) / height, (x + w) / width]]], np.float32)
-    return begin, size, as_tensor(bbox)
+    low_area, high_area = (float(v) for v in area_range)
+    options = (
+        float(min_object_covered),
+        (low_ratio, high_ratio),
+        (low_area, high_area),
+        int(max_attempts),
+        bool(use_image_if_no_bounding_boxes),
+    )
+    specs = [
+        TensorSpec([3], int32),
+        TensorSpec([3], int32),
+        TensorSpec([1, 1, 4], "float32"),
+    ]
+    inputs = [image_size, cast(bounding_boxes, "float32")]
+    if stateless:
+        inputs.append(seed_tensor(seed))
+        attr = (*options, None)
+    else:
+        attr = (*options, op_seed(seed))
+    begin, size, bbox = apply_multi("sample_crop_box", inputs, attr, lambda s: specs, 3, True)
+    return begin, size, bbox
 
 
 def sample_distorted_bounding_box(
@@ -233,30 +174,20 @@ def sample_distorted_bounding_box(
     ``max_attempts`` draws of an aspect ratio in ``aspect_ratio_range`` and an area in
     ``area_range`` (fractions of the image) until a crop covers at least
     ``min_object_covered`` of one of ``bounding_boxes`` ([batch, N, 4], normalized), else
-    the whole image. Returns ``(begin, size, bboxes)`` for ``tf.slice``. Each call draws
-    anew; with a seed, the sequence of draws repeats. Runs as Python (a traced function
-    that calls it runs as Python)."""
-    if _trace.is_symbol(image_size) or _trace.is_symbol(bounding_boxes):
-        raise _trace.TraceUnsupported("sample_distorted_bounding_box runs as Python")
-    chosen = _random.get_seed(seed)
-    if chosen is None:
-        drawn = int(np.random.SeedSequence().entropy)
-    else:
-        # Successive calls with one seed draw anew; the sequence repeats in a new process.
-        drawn = chosen * 0x9E3779B97F4A7C15 + next(_draws.setdefault(chosen, itertools.count()))
+    the whole image. Returns ``(begin, size, bboxes)`` for ``tf.slice``. Seeded as the other
+    random ops: each call (and each element of a pipeline) draws anew, reproducibly with a
+    seed. The draws are ferroflow's, not TensorFlow's."""
     return _sample_box(
         image_size,
         bounding_boxes,
-        drawn,
+        seed,
+        False,
         min_object_covered,
         aspect_ratio_range,
         area_range,
         max_attempts,
         use_image_if_no_bounding_boxes,
     )
-
-
-_draws: dict[int, Any] = {}
 
 
 def stateless_sample_distorted_bounding_box(
@@ -272,16 +203,11 @@ def stateless_sample_distorted_bounding_box(
 ) -> tuple[Any, Any, Any]:
     """``sample_distorted_bounding_box`` drawn from the seed pair ``seed`` alone: the same
     seed gives the same crop."""
-    if any(_trace.is_symbol(v) for v in (image_size, bounding_boxes, seed)):
-        raise _trace.TraceUnsupported("stateless_sample_distorted_bounding_box runs as Python")
-    pair = [int(v) for v in np.asarray(to_numpy(seed)).reshape(-1)]
-    if len(pair) != 2:
-        raise InvalidArgumentError("seed must be two integers")
-    mixed = (pair[0] & (2**64 - 1)) * 0x9E3779B97F4A7C15 + (pair[1] & (2**64 - 1))
     return _sample_box(
         image_size,
         bounding_boxes,
-        mixed,
+        seed,
+        True,
         min_object_covered,
         aspect_ratio_range,
         area_range,

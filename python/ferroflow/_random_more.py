@@ -55,8 +55,8 @@ def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Any
 class Generator:
     """A random number generator with state (``tf.random.Generator``): each draw takes the
     next of a sequence of stateless seeds, so two generators from one seed draw the same
-    values. Its state cannot change inside a traced function, so a function that draws
-    from one runs as Python, drawing anew for each element."""
+    values. In a traced function each call takes one seed of the sequence, and each
+    element draws from that seed and its position, as the other random ops do."""
 
     def __init__(self, key: int, counter: int = 0) -> None:
         self._key = int(key) & (2**63 - 1)
@@ -86,11 +86,14 @@ class Generator:
         """Starts the sequence of ``seed`` again."""
         self._key, self._counter = int(seed) & (2**63 - 1), 0
 
-    def _next_seed(self) -> np.ndarray:
-        if _trace.current() is not None:
-            raise _trace.TraceUnsupported("a random.Generator changes state with each draw")
+    def _next_seed(self) -> Any:
         seed = np.asarray([self._key, self._counter], np.int64)
         self._counter += 1
+        if _trace.current() is not None:
+            # A seed of its own for each element, drawn from this call's place in the
+            # sequence and the element's position.
+            op = (int(seed[0]) * 0x9E3779B97F4A7C15 + int(seed[1])) & (2**64 - 1)
+            return uniform([2], 0, 2**62, int64, seed=op)
         return seed
 
     def uniform(

@@ -1,5 +1,7 @@
-"""String functions computed in Python: ``tf.strings.reduce_join``, ``format`` and
-``unicode_split``. Eager only; a traced function that calls one runs as Python."""
+"""``tf.strings.reduce_join``, ``format`` and ``unicode_split``. ``reduce_join`` and
+``unicode_split`` of one string run natively; ``format`` formats in Python (in a traced
+function, as a call made for each element), as does ``unicode_split`` of several strings,
+which gives a ``RaggedTensor``."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import numpy as np
 from . import _trace
 from ._composite import RaggedTensor
 from ._convert import to_numpy, utf8_items
+from ._dtypes import string
+from ._ops import _apply
+from ._spec import TensorSpec
 from ._tensor import as_tensor
 
 
@@ -32,19 +37,21 @@ def reduce_join(
     name: str | None = None,
 ) -> Any:
     """The strings along ``axis`` (all of them when None) joined with ``separator``."""
-    values = _eager(inputs, "reduce_join")
     sep = separator.encode() if isinstance(separator, str) else bytes(separator)
-    axes = tuple(range(values.ndim)) if axis is None else tuple(np.atleast_1d(axis).tolist())
-    axes = tuple(a % values.ndim for a in axes)
-    kept = [d for d in range(values.ndim) if d not in axes]
-    moved = np.transpose(values, kept + list(axes))
-    rows = moved.reshape(*[values.shape[d] for d in kept], -1)
-    joined = np.empty(rows.shape[:-1], dtype=object)
-    for index in np.ndindex(joined.shape):
-        joined[index] = sep.join(rows[index])
-    if keepdims:
-        joined = joined.reshape([1 if d in axes else n for d, n in enumerate(values.shape)])
-    return as_tensor(joined)
+    axes = None if axis is None else [int(a) for a in np.atleast_1d(axis)]
+    if not _trace.is_symbol(inputs):
+        inputs = as_tensor(_eager(inputs, "reduce_join"))
+
+    def spec(s: list[TensorSpec]) -> TensorSpec:
+        rank = s[0].shape.rank
+        if rank is None:
+            return TensorSpec(None, "string")
+        dims = s[0].shape.as_list()
+        joined = set(range(rank)) if axes is None else {a % max(rank, 1) for a in axes}
+        kept = [1 if d in joined else n for d, n in enumerate(dims) if keepdims or d not in joined]
+        return TensorSpec(kept, "string")
+
+    return _apply("reduce_join", [inputs], (axes, bool(keepdims), sep), spec)
 
 
 def format(  # noqa: A001 - TensorFlow's name
@@ -55,17 +62,32 @@ def format(  # noqa: A001 - TensorFlow's name
     from ._control import _text
 
     items = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    if any(_trace.is_symbol(x) for x in items):
-        raise _trace.TraceUnsupported("strings.format runs as Python")
     pieces = template.split(placeholder)
     if len(pieces) - 1 != len(items):
         raise ValueError(
             f"format: {len(pieces) - 1} placeholders in the template, {len(items)} inputs"
         )
-    out = pieces[0]
-    for item, rest in zip(items, pieces[1:]):
-        out += _text(item, summarize) + rest
-    return as_tensor(_eager(out.encode(), "format"))
+
+    def filled(values: list[Any]) -> bytes:
+        out = pieces[0]
+        for item, rest in zip(values, pieces[1:]):
+            out += _text(item, summarize) + rest
+        return out.encode()
+
+    builder = _trace.current()
+    if builder is None:
+        return as_tensor(_eager(filled(items), "format"))
+    traced = [i for i, x in enumerate(items) if _trace.is_symbol(x)]
+
+    def call(*values: Any) -> list[Any]:
+        given = list(items)
+        for i, v in zip(traced, values):
+            given[i] = v
+        return [filled(given)]
+
+    (text,) = _trace.external_call(builder, [items[i] for i in traced], call, [string])
+    text.set_shape([])
+    return text
 
 
 def unicode_split(
@@ -77,8 +99,17 @@ def unicode_split(
 ) -> Any:
     """Each string split into its characters, each a UTF-8 string: a vector for one
     string, a ``RaggedTensor`` for a vector of them (``tf.strings.unicode_split``)."""
-    values = _eager(input, "unicode_split")
     handling = {"replace": "replace", "ignore": "ignore", "strict": "strict"}[errors]
+    if input_encoding.replace("-", "").upper() == "UTF8" and (
+        np.ndim(input) == 0 if not _trace.is_symbol(input) else input.shape.rank == 0
+    ):
+        return _apply(
+            "unicode_split",
+            [input],
+            (handling, int(replacement_char)),
+            lambda s: TensorSpec([None], "string"),
+        )
+    values = _eager(input, "unicode_split")
 
     def characters(item: bytes) -> list[bytes]:
         text = item.decode(input_encoding, handling)

@@ -12,6 +12,7 @@ use crate::formats::tensor_proto::{parse_tensor, serialize_tensor};
 use super::arithmetic::{binary, binary_into, BinaryOp};
 use super::cast::cast;
 use super::color::{rgb_to_grayscale, Adjustment};
+use super::crop_box;
 use super::crop_resize::crop_and_resize;
 use super::csv::{decode_csv, CsvFormat};
 use super::decode;
@@ -25,6 +26,7 @@ use super::reduce::{arg_extreme, cumulative, reduce, ReduceOp};
 use super::resize::{resize, resize_v1, Grid, ResizeMethod};
 use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
+use super::string_reduce;
 use super::strings::{
     decode_raw, join, read_file, split, to_hash_bucket_fast, to_number, StringMap,
 };
@@ -106,6 +108,23 @@ pub enum GraphOp {
         up_down: bool,
         seed: Seeding,
     },
+    /// tf.map_fn: `body` run on each row of the inputs (taken in step), its outputs
+    /// stacked; with no rows, outputs of the shapes `empty` gives (unknown ones fail).
+    MapRows {
+        body: Arc<Graph>,
+        empty: Vec<(DType, Option<Vec<usize>>)>,
+    },
+    ReduceJoin {
+        axes: Option<Vec<i64>>,
+        keepdims: bool,
+        separator: Vec<u8>,
+    },
+    UnicodeSplit(string_reduce::BadBytes),
+    /// sample_distorted_bounding_box: (begin, size, bboxes).
+    SampleCropBox {
+        options: crop_box::CropBoxOptions,
+        seed: Seeding,
+    },
     RandomCrop {
         height: usize,
         width: usize,
@@ -184,6 +203,8 @@ pub enum GraphOp {
         reverse: bool,
     },
     /// Inputs: params, indices.
+    /// tf.slice with its begin and size as inputs.
+    DynamicSlice,
     Gather {
         axis: i64,
         batch_dims: i64,
@@ -302,6 +323,8 @@ fn output_count(op: &GraphOp) -> usize {
             .sum(),
         GraphOp::External { outputs, .. } => *outputs,
         GraphOp::Split { .. } | GraphOp::Unique => 2,
+        GraphOp::SampleCropBox { .. } => 3,
+        GraphOp::MapRows { empty, .. } => empty.len(),
         GraphOp::DecodeCsv { columns, .. } => *columns,
         _ => 1,
     }
@@ -353,6 +376,62 @@ fn split_seed(seed: &Tensor, num: usize) -> Result<Tensor> {
     let mut rng = RandomStream::new(mix(mix(STATELESS ^ 1, first), second));
     let values: Vec<i64> = (0..2 * num).map(|_| rng.next_u64() as i64).collect();
     cast(&Tensor::new(vec![num, 2], values)?, seed.dtype())
+}
+
+/// Keeps the positions rows of a `map_fn` draw from apart from the elements' own.
+const ROWS: u64 = 0x0A11_F0E5_0A11_F0E5;
+
+/// `body` on each row of `args` (all of one length), each row drawing its random numbers
+/// from a position of its own; the results stacked.
+fn map_rows(
+    body: &Graph,
+    empty: &[(DType, Option<Vec<usize>>)],
+    args: &[&Tensor],
+    at: Position,
+) -> Result<Vec<Tensor>> {
+    let rows = args.first().map_or(Ok(0), |a| a.rows())?;
+    for a in args {
+        if a.rows()? != rows {
+            return Err(Error::InvalidArgument(format!(
+                "map_fn: every tensor in elems needs the same first dimension, got {rows} and {}",
+                a.rows()?
+            )));
+        }
+    }
+    if rows == 0 {
+        return empty
+            .iter()
+            .map(|(dtype, shape)| match shape {
+                Some(shape) => Tensor::new(
+                    [&[0][..], shape].concat(),
+                    crate::engine::Buffer::with_capacity(*dtype, 0),
+                ),
+                None => Err(Error::InvalidArgument(
+                    "map_fn over no rows: the shape of fn's result is not known".into(),
+                )),
+            })
+            .collect();
+    }
+    let mut stacked: Vec<Vec<Tensor>> =
+        (0..empty.len()).map(|_| Vec::with_capacity(rows)).collect();
+    for r in 0..rows {
+        let row = args.iter().map(|a| a.row(r)).collect::<Result<Vec<_>>>()?;
+        let position = Position {
+            pass: mix(mix(ROWS, at.pass), at.index),
+            index: r as u64,
+        };
+        for (results, value) in stacked.iter_mut().zip(body.call_at(row, position)?) {
+            results.push(value);
+        }
+    }
+    stacked
+        .iter()
+        .map(|parts| {
+            Tensor::stack(parts).map_err(|e| {
+                Error::InvalidArgument(format!("map_fn: fn's results cannot be stacked: {e}"))
+            })
+        })
+        .collect()
 }
 
 fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
@@ -419,6 +498,7 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             exclusive,
             reverse,
         } => vec![cumulative(args[0], *axis, *product, *exclusive, *reverse)?],
+        GraphOp::DynamicSlice => vec![rearrange::dynamic_slice(args[0], args[1], args[2])?],
         GraphOp::Gather { axis, batch_dims } => {
             vec![rearrange::gather(args[0], args[1], *axis, *batch_dims)?]
         }
@@ -524,6 +604,22 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
         GraphOp::PerImageStandardization => vec![image::per_image_standardization(args[0])?],
         GraphOp::EncodePng(level) => vec![encode::encode_png(args[0], *level)?],
         GraphOp::EncodeJpeg(quality) => vec![encode::encode_jpeg(args[0], *quality)?],
+        GraphOp::MapRows { body, empty } => map_rows(body, empty, args, at)?,
+        GraphOp::ReduceJoin {
+            axes,
+            keepdims,
+            separator,
+        } => vec![string_reduce::reduce_join(
+            args[0],
+            axes.as_deref(),
+            *keepdims,
+            separator,
+        )?],
+        GraphOp::UnicodeSplit(bad) => vec![string_reduce::unicode_split(args[0], *bad)?],
+        GraphOp::SampleCropBox { options, seed } => {
+            let mut rng = random_stream(*seed, args, at)?;
+            crop_box::sample_distorted_bounding_box(args[0], args[1], options, &mut rng)?
+        }
         GraphOp::RandomFlip { up_down, seed } => {
             vec![image::random_flip(
                 args[0],

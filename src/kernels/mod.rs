@@ -3,6 +3,7 @@
 pub mod arithmetic;
 pub mod cast;
 pub mod color;
+pub mod crop_box;
 pub mod crop_resize;
 pub mod csv;
 pub mod decode;
@@ -20,6 +21,7 @@ pub mod sampling;
 mod scalar;
 pub mod shape;
 pub mod slice;
+pub mod string_reduce;
 pub mod strings;
 pub mod unary;
 

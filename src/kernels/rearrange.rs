@@ -119,6 +119,37 @@ fn gather_along(params: &Tensor, indices: &Tensor, axis: i64) -> Result<Tensor> 
     rearranged(params, out_shape, &axes)
 }
 
+/// `tf.slice` with bounds known only at run time: the block starting at `begin` with `size`
+/// values along each dimension (-1: to the end).
+pub fn dynamic_slice(t: &Tensor, begin: &Tensor, size: &Tensor) -> Result<Tensor> {
+    let starts = integers(begin, "slice: begin")?;
+    let sizes = integers(size, "slice: size")?;
+    let shape = t.shape();
+    if starts.len() != shape.len() || sizes.len() != shape.len() {
+        return Err(Error::InvalidArgument(format!(
+            "slice: begin {starts:?} and size {sizes:?} must each have one value per \
+             dimension of the input's shape {shape:?}"
+        )));
+    }
+    let mut bounds = Vec::with_capacity(shape.len());
+    for (d, &dim) in shape.iter().enumerate() {
+        let (start, len) = (starts[d], sizes[d]);
+        let len = if len == -1 { dim as i64 - start } else { len };
+        if start < 0 || len < 0 || start + len > dim as i64 {
+            return Err(Error::InvalidArgument(format!(
+                "slice: begin {starts:?} and size {sizes:?} reach outside the input's shape \
+                 {shape:?} (dimension {d})"
+            )));
+        }
+        bounds.push((start as usize, len as usize));
+    }
+    let plan = axes_with(shape, |d| {
+        let (start, len) = bounds[d];
+        Some((start..start + len).collect())
+    });
+    rearranged(t, bounds.iter().map(|&(_, len)| len).collect(), &plan)
+}
+
 /// `tf.reverse`: the order of `axes` reversed.
 pub fn reverse(t: &Tensor, axes: &[i64]) -> Result<Tensor> {
     let rank = t.rank();

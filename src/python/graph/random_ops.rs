@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 use crate::engine::{DType, Error, Result};
 use crate::kernels::color::Adjustment;
+use crate::kernels::crop_box::CropBoxOptions;
 use crate::kernels::graph::{GraphOp, Seeding};
 use crate::kernels::random::Distribution;
 
@@ -54,6 +55,10 @@ type TensorAttr<'py> = (
     Option<u64>,
 );
 
+/// sample_crop_box's attribute: minimum covered share, aspect ratio and area ranges,
+/// attempts, whether the image stands in for missing boxes, op seed.
+type CropBoxAttr = (f32, (f32, f32), (f32, f32), usize, bool, Option<u64>);
+
 op_family!(|py, inputs, attr, wrong| {
     "random_tensor" => {
         let (shape, dtype, kind, a, b, seed): TensorAttr = attr.extract().map_err(wrong)?;
@@ -85,6 +90,20 @@ op_family!(|py, inputs, attr, wrong| {
         GraphOp::RandomAdjust {
             adjustment: Adjustment::parse(&kind)?,
             range: (lower, upper),
+            seed: seeding(seed),
+        }
+    },
+    "sample_crop_box" => {
+        let (min_object_covered, aspect_ratio_range, area_range, max_attempts, whole, seed): CropBoxAttr =
+            attr.extract().map_err(wrong)?;
+        GraphOp::SampleCropBox {
+            options: CropBoxOptions {
+                min_object_covered,
+                aspect_ratio_range,
+                area_range,
+                max_attempts,
+                use_image_if_no_bounding_boxes: whole,
+            },
             seed: seeding(seed),
         }
     },

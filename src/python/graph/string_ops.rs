@@ -7,6 +7,7 @@ use crate::engine::{DType, Error, Result};
 use crate::kernels::by_name;
 use crate::kernels::graph::GraphOp;
 use crate::kernels::re2::{Pattern, Rewrite};
+use crate::kernels::string_reduce::BadBytes;
 use crate::kernels::strings::StringMap;
 
 /// Builds a per-string operation from its two integer arguments and its flag (whether
@@ -41,6 +42,22 @@ op_family!(|py, inputs, attr, wrong| {
     "strings" => {
         let (name, a, b, flag): (String, i64, i64, bool) = attr.extract().map_err(wrong)?;
         GraphOp::Strings(string_map(&name, a, b, flag)?)
+    },
+    "reduce_join" => {
+        let (axes, keepdims, separator): (Option<Vec<i64>>, bool, Vec<u8>) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::ReduceJoin { axes, keepdims, separator }
+    },
+    "unicode_split" => {
+        let (errors, replacement): (String, u32) = attr.extract().map_err(wrong)?;
+        GraphOp::UnicodeSplit(match errors.as_str() {
+            "strict" => BadBytes::Strict,
+            "ignore" => BadBytes::Ignore,
+            "replace" => BadBytes::Replace(char::from_u32(replacement).ok_or_else(|| {
+                Error::InvalidArgument(format!("{replacement} is not a character"))
+            })?),
+            other => return Err(Error::InvalidArgument(format!("unknown errors mode {other:?}"))),
+        })
     },
     "join_strings" => GraphOp::JoinStrings(attr.extract().map_err(wrong)?),
     "split" => {

@@ -12,12 +12,28 @@ use crate::kernels::slice::Index;
 use crate::kernels::unary::UnaryOp;
 use crate::python::convert::tensor_from_py;
 
+use super::NativeGraph;
+
 /// A dtype attribute given by name.
 fn dtype(attr: &Bound<'_, PyAny>, wrong: impl Fn(PyErr) -> Error) -> Result<DType> {
     DType::from_name(&attr.extract::<String>().map_err(wrong)?)
 }
 
+/// map_rows's attribute: the body's graph, and each output's dtype and row shape (None when
+/// not known).
+type MapRowsAttr<'py> = (PyRef<'py, NativeGraph>, Vec<(String, Option<Vec<usize>>)>);
+
 op_family!(|py, inputs, attr, wrong| {
+    "map_rows" => {
+        let (body, outputs): MapRowsAttr = attr.extract().map_err(wrong)?;
+        GraphOp::MapRows {
+            body: body.graph.clone(),
+            empty: outputs
+                .into_iter()
+                .map(|(d, shape)| Ok((DType::from_name(&d)?, shape)))
+                .collect::<Result<_>>()?,
+        }
+    },
     "const" => GraphOp::Const(tensor_from_py(attr)?),
     "cast" => GraphOp::Cast(dtype(attr, wrong)?),
     "binary" => GraphOp::Binary(BinaryOp::parse(&attr.extract::<String>().map_err(wrong)?)?),
@@ -43,6 +59,7 @@ op_family!(|py, inputs, attr, wrong| {
             attr.extract().map_err(wrong)?;
         GraphOp::Cumulative { product, axis, exclusive, reverse }
     },
+    "dynamic_slice" => GraphOp::DynamicSlice,
     "gather" => {
         let (axis, batch_dims) = attr.extract().map_err(wrong)?;
         GraphOp::Gather { axis, batch_dims }
