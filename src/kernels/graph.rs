@@ -28,7 +28,7 @@ use super::shape::{concat, fill, reshape, shape_of, stack, transpose};
 use super::slice::{strided_slice, Index};
 use super::string_reduce;
 use super::strings::{
-    decode_raw, join, read_file, split, to_hash_bucket_fast, to_number, StringMap,
+    decode_raw, join, read_file, split, to_hash_bucket_fast, to_number, write_file, StringMap,
 };
 use super::unary::{unary, UnaryOp};
 
@@ -88,6 +88,8 @@ pub enum GraphOp {
         little_endian: bool,
     },
     ReadFile,
+    /// tf.io.write_file; no outputs.
+    WriteFile,
     /// Decodes a scalar string as the TensorFlow op `op` does.
     DecodeImage {
         op: decode::DecodeOp,
@@ -324,6 +326,7 @@ fn output_count(op: &GraphOp) -> usize {
         GraphOp::External { outputs, .. } => *outputs,
         GraphOp::Split { .. } | GraphOp::Unique => 2,
         GraphOp::SampleCropBox { .. } => 3,
+        GraphOp::WriteFile => 0,
         GraphOp::MapRows { empty, .. } => empty.len(),
         GraphOp::DecodeCsv { columns, .. } => *columns,
         _ => 1,
@@ -578,6 +581,10 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             vec![decode_raw(args[0], *dtype, *little_endian)?]
         }
         GraphOp::ReadFile => vec![read_file(args[0])?],
+        GraphOp::WriteFile => {
+            write_file(args[0], args[1])?;
+            Vec::new()
+        }
         GraphOp::DecodeImage {
             op,
             channels,

@@ -392,6 +392,24 @@ pub fn read_file(t: &Tensor) -> Result<Tensor> {
     Tensor::new(Vec::new(), StringBuf::single(data))
 }
 
+/// `tf.io.write_file`: writes the scalar string `contents` to the file `name` names,
+/// creating missing parent directories.
+pub fn write_file(name: &Tensor, contents: &Tensor) -> Result<()> {
+    let (path, data) = match (name.as_strings(), contents.as_strings()) {
+        (Some(p), Some(c)) if name.rank() == 0 && contents.rank() == 0 => (p.get(0), c.get(0)),
+        _ => {
+            return Err(Error::invalid(
+                "io.write_file takes a file name and contents, each a scalar string",
+            ))
+        }
+    };
+    let path = String::from_utf8_lossy(path).into_owned();
+    if let Some(parent) = std::path::Path::new(&path).parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(&path, e))?;
+    }
+    std::fs::write(&path, data).map_err(|e| Error::io(&path, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

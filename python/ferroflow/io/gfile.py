@@ -264,11 +264,15 @@ Open = GFile
 
 def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
     """Writes the string ``contents`` to ``filename``, creating missing parent directories
-    (``tf.io.write_file``)."""
+    (``tf.io.write_file``). In a traced function the engine writes as each element is
+    computed."""
     from .. import _trace
 
     if _trace.is_symbol(filename) or _trace.is_symbol(contents):
-        raise _trace.TraceUnsupported("write_file runs as Python")
+        from .._ops import apply_multi
+
+        apply_multi("write_file", [filename, contents], None, lambda s: [], 0)
+        return None
     path = _path(filename)
     data = contents.numpy() if hasattr(contents, "numpy") else contents
     if isinstance(data, str):

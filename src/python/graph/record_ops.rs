@@ -32,6 +32,7 @@ fn decode_csv(attr: CsvAttr, inputs: usize) -> Result<GraphOp> {
 
 op_family!(|py, inputs, attr, wrong| {
     "read_file" => GraphOp::ReadFile,
+    "write_file" => GraphOp::WriteFile,
     "serialize_tensor" => GraphOp::SerializeTensor,
     "parse_tensor" => GraphOp::ParseTensor(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
     "decode_raw" => {
