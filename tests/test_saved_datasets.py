@@ -99,6 +99,59 @@ def test_save_shards_by_shard_func_and_records_are_tensorprotos(tmp_path):
     assert int(tf.io.parse_tensor(parts[0], tf.int64)) == 1
 
 
+def test_load_hands_reader_func_the_shards_as_datasets(tmp_path):
+    ds = tf.data.Dataset.range(12).map(lambda x: (x, x * 2))
+    ds.save(str(tmp_path), shard_func=lambda a, b: a % 3)
+    seen = []
+
+    def reader(shards):
+        seen.append(shards.element_spec)
+        return shards.interleave(lambda s: s, cycle_length=3)
+
+    loaded = tf.data.Dataset.load(str(tmp_path), reader_func=reader)
+    assert seen == [tf.data.DatasetSpec(ds.element_spec)]
+    # Round robin over the three shards gives back the saved order.
+    assert [(int(a), int(b)) for a, b in loaded.as_numpy_iterator()] == [
+        (i, 2 * i) for i in range(12)
+    ]
+    first_shard = tf.data.Dataset.load(
+        str(tmp_path), reader_func=lambda s: s.take(1).flat_map(lambda d: d)
+    )
+    assert [int(a) for a, _ in first_shard.as_numpy_iterator()] == [0, 3, 6, 9]
+    with pytest.raises(TypeError, match="must return a Dataset"):
+        tf.data.Dataset.load(str(tmp_path), reader_func=lambda s: 3)
+
+
+def test_a_save_cut_short_resumes_from_its_last_checkpoint(tmp_path):
+    calls, failing = [], [True]
+
+    def work(x):
+        calls.append(int(x))
+        if failing[0] and int(x) == 37:
+            raise ValueError("interrupted")
+        return x
+
+    ds = tf.data.Dataset.range(50).map(lambda x: tf.py_function(work, [x], tf.int64))
+    args = {"checkpoint_interval": 10, "directory": str(tmp_path / "ckpt"), "max_to_keep": 1}
+    with pytest.raises(ValueError, match="interrupted"):
+        ds.save(str(tmp_path / "out"), shard_func=lambda x: x % 2, checkpoint_args=args)
+    assert (tmp_path / "ckpt" / "save-checkpoint.json").exists()
+    with pytest.raises(tf.errors.NotFoundError):
+        tf.data.Dataset.load(str(tmp_path / "out"))
+    failing[0], calls[:] = False, []
+    ds.save(str(tmp_path / "out"), shard_func=lambda x: x % 2, checkpoint_args=args)
+    # Only the elements after the last checkpoint (30) were computed again.
+    assert min(calls) == 30 and len(calls) == 20
+    loaded = tf.data.Dataset.load(str(tmp_path / "out"))
+    assert loaded.cardinality() == 50
+    assert [int(x) for x in loaded.as_numpy_iterator()] == list(range(0, 50, 2)) + list(
+        range(1, 50, 2)
+    )
+    assert not (tmp_path / "ckpt").exists()
+    with pytest.raises(TypeError, match="unknown checkpoint_args"):
+        ds.save(str(tmp_path / "other"), checkpoint_args={"interval": 3})
+
+
 def test_load_errors_name_the_problem(tmp_path):
     with pytest.raises(tf.errors.NotFoundError, match="no dataset_spec.json"):
         tf.data.Dataset.load(str(tmp_path))
@@ -136,6 +189,20 @@ def test_rebatch_and_sparse_batch():
         [9],
     ]
     assert len(list(ds.rebatch(3, drop_remainder=True))) == 3
+    # A list of sizes is cycled through; what TensorFlow 2.21 gives for each case.
+    for n, size, sizes, drop, want in [
+        (13, 4, [2, 3], False, [[0, 1], [2, 3, 4], [5, 6], [7, 8, 9], [10, 11], [12]]),
+        (13, 4, [2, 3], True, [[0, 1], [2, 3, 4], [5, 6], [7, 8, 9], [10, 11]]),
+        (7, 3, [1, 2, 4], False, [[0], [1, 2], [3, 4, 5, 6]]),
+        (5, 5, [3], False, [[0, 1, 2], [3, 4]]),
+    ]:
+        cycled = tf.data.Dataset.range(n).batch(size).rebatch(sizes, drop_remainder=drop)
+        assert [b.tolist() for b in cycled.as_numpy_iterator()] == want
+    pairs = tf.data.Dataset.from_tensor_slices((np.arange(6), np.arange(6) * 10)).batch(3)
+    got = [(a.tolist(), b.tolist()) for a, b in pairs.rebatch([1, 2]).as_numpy_iterator()]
+    assert got == [([0], [0]), ([1, 2], [10, 20]), ([3], [30]), ([4, 5], [40, 50])]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="must be positive"):
+        ds.rebatch([2, 0])
     # The example of tf.data.experimental.dense_to_sparse_batch's documentation.
     words = tf.data.Dataset.from_generator(
         lambda: iter([[b"a", b"b", b"c"], [b"a", b"b"], [b"a", b"b", b"c", b"d"]]),

@@ -7,7 +7,9 @@ The format, version 1:
   "elements": count}``, written last, so a directory without it is not a saved dataset.
   The element spec is nested JSON: ``{"tuple": [...]}``, ``{"dict": {key: ...}}`` or
   ``{"shape": [dims, null for unknown], "dtype": name}``.
-- ``shard-NNNNN.tfrecord``: one record per element, in order within a shard. A record is
+- ``shard-NNNNN.tfrecord``: one record per element, in order within a shard (a save with
+  checkpoints writes each shard in parts, ``shard-NNNNN-part-KKKKK.tfrecord``, one part per
+  checkpoint interval; ``shards`` lists them in order). A record is
   ``tf.io.serialize_tensor`` of a string vector holding ``serialize_tensor`` of each
   component in ``nest.flatten`` order, so TensorFlow can read the records as well.
 
@@ -25,6 +27,7 @@ from .._array_ops import ensure_shape
 from .._ops import parse_tensor, serialize_tensor, stack
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError, NotFoundError
+from ._window import ShardDataset
 
 SPEC_FILE = "dataset_spec.json"
 FORMAT = "ferroflow.saved_dataset"
@@ -65,8 +68,49 @@ def _record(*components: Any) -> Any:
     return serialize_tensor(stack([serialize_tensor(c) for c in components]))
 
 
-def save(dataset: Any, path: Any, compression: Any = None, shard_func: Any = None) -> None:
-    """Writes every element of ``dataset`` under directory ``path`` (see the module)."""
+_CHECKPOINT_KEYS = {
+    "checkpoint_interval",
+    "directory",
+    "max_to_keep",
+    "step_counter",
+    "checkpoint_name",
+    "keep_checkpoint_every_n_hours",
+    "init_fn",
+}
+_CHECKPOINT_FILE = "save-checkpoint.json"
+_DEFAULT_INTERVAL = 1000
+
+
+def _checkpointing(directory: str, checkpoint_args: Any) -> tuple[str, int] | None:
+    """Where a resumable save keeps its checkpoint and how many elements lie between two,
+    from ``checkpoint_args`` (tf.train.CheckpointManager's arguments; None: no
+    checkpoints)."""
+    if checkpoint_args is None:
+        return None
+    unknown = set(checkpoint_args) - _CHECKPOINT_KEYS
+    if unknown:
+        raise TypeError(f"save: unknown checkpoint_args {sorted(unknown)}")
+    interval = checkpoint_args.get("checkpoint_interval") or _DEFAULT_INTERVAL
+    if int(interval) < 1:
+        raise InvalidArgumentError(f"save: checkpoint_interval must be positive, got {interval}")
+    where = os.fspath(checkpoint_args.get("directory") or os.path.join(directory, "checkpoint"))
+    return where, int(interval)
+
+
+def _shard_files(directory: str) -> list[str]:
+    return [n for n in os.listdir(directory) if n.startswith("shard-") and n.endswith(".tfrecord")]
+
+
+def save(
+    dataset: Any,
+    path: Any,
+    compression: Any = None,
+    shard_func: Any = None,
+    checkpoint_args: Any = None,
+) -> None:
+    """Writes every element of ``dataset`` under directory ``path`` (see the module). With
+    ``checkpoint_args``, a save cut short goes on from its last checkpoint when called
+    again."""
     from ..io import TFRecordOptions, TFRecordWriter
 
     compression = _compression(compression)
@@ -79,23 +123,62 @@ def save(dataset: Any, path: Any, compression: Any = None, shard_func: Any = Non
         records = dataset.map(lambda *e: _record(*_nest.flatten(e)))
     else:
         records = dataset.map(lambda *e: (shard_func(*e), _record(*_nest.flatten(e))))
+    checkpointing = _checkpointing(directory, checkpoint_args)
+    iterator = records.as_numpy_iterator()
+    done: list[tuple[int, int, str]] = []  # (shard, part, file) of finished files
+    count, part = 0, 0
+    state_file = None if checkpointing is None else os.path.join(checkpointing[0], _CHECKPOINT_FILE)
+    if state_file is not None and os.path.exists(state_file):
+        with open(state_file) as f:
+            saved = json.load(f)
+        if saved["compression"] != compression or saved["element_spec"] != spec:
+            raise InvalidArgumentError(
+                f"save: the checkpoint in {checkpointing[0]} is of another save (compression "
+                "or element spec differ); remove it to start again"
+            )
+        iterator.set_state(saved["iterator"])
+        done = [tuple(d) for d in saved["done"]]
+        count, part = saved["elements"], saved["part"]
+    # Files no checkpoint vouches for are from an earlier or interrupted save.
+    for name in set(_shard_files(directory)) - {d[2] for d in done}:
+        os.remove(os.path.join(directory, name))
     options = TFRecordOptions(compression_type=compression or "")
     writers: dict[int, Any] = {}
-    count = 0
+
+    def close_part() -> None:
+        for shard, writer in sorted(writers.items()):
+            writer.close()
+            name = _shard_name(shard, part if checkpointing else None)
+            done.append((shard, part, name))
+        writers.clear()
+
     try:
-        for item in records.as_numpy_iterator():
+        for item in iterator:
             shard, record = (int(item[0]), item[1]) if shard_func is not None else (0, item)
             if shard < 0:
                 raise InvalidArgumentError(f"save: shard_func gave shard {shard}")
             if shard not in writers:
-                name = os.path.join(directory, f"shard-{shard:05d}.tfrecord")
-                writers[shard] = TFRecordWriter(name, options)
+                name = _shard_name(shard, part if checkpointing else None)
+                writers[shard] = TFRecordWriter(os.path.join(directory, name), options)
             writers[shard].write(record)
             count += 1
+            if checkpointing is not None and count % checkpointing[1] == 0:
+                close_part()
+                part += 1
+                _write_checkpoint(
+                    state_file,
+                    {
+                        "compression": compression,
+                        "element_spec": spec,
+                        "iterator": iterator.get_state(),
+                        "done": done,
+                        "elements": count,
+                        "part": part,
+                    },
+                )
     finally:
-        for writer in writers.values():
-            writer.close()
-    shards = [f"shard-{s:05d}.tfrecord" for s in sorted(writers)]
+        close_part()
+    shards = [name for _, _, name in sorted(done)]
     description = {
         "format": FORMAT,
         "version": VERSION,
@@ -106,6 +189,27 @@ def save(dataset: Any, path: Any, compression: Any = None, shard_func: Any = Non
     }
     with open(os.path.join(directory, SPEC_FILE), "w") as f:
         json.dump(description, f, indent=1)
+    if state_file is not None and os.path.exists(state_file):
+        os.remove(state_file)
+        if not os.listdir(checkpointing[0]):
+            os.rmdir(checkpointing[0])
+
+
+def _shard_name(shard: int, part: int | None) -> str:
+    """A shard's file, or (with checkpoints) one part of it."""
+    if part is None:
+        return f"shard-{shard:05d}.tfrecord"
+    return f"shard-{shard:05d}-part-{part:05d}.tfrecord"
+
+
+def _write_checkpoint(path: str, state: dict[str, Any]) -> None:
+    """Replaces the checkpoint at ``path`` in one step, so a crash leaves the old one or the
+    new one, never half of one."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = path + ".partial"
+    with open(partial, "w") as f:
+        json.dump(state, f)
+    os.replace(partial, path)
 
 
 def _description(directory: str) -> dict[str, Any]:
@@ -123,8 +227,11 @@ def _description(directory: str) -> dict[str, Any]:
     return description
 
 
-def load(path: Any, element_spec: Any = None, compression: Any = None) -> Any:
-    """The dataset saved under ``path``, elements in shard order."""
+def load(
+    path: Any, element_spec: Any = None, compression: Any = None, reader_func: Any = None
+) -> Any:
+    """The dataset saved under ``path``: elements in shard order, or what ``reader_func``
+    makes of the dataset of shard datasets."""
     from .readers import TFRecordDataset
 
     directory = os.fspath(path)
@@ -145,6 +252,17 @@ def load(path: Any, element_spec: Any = None, compression: Any = None) -> Any:
         flat = [ensure_shape(parse_tensor(parts[i], s.dtype), s.shape) for i, s in enumerate(specs)]
         return _nest.pack_sequence_as(spec, flat)
 
+    if reader_func is not None:
+        from .dataset import Dataset
+
+        def open_shard(name: Any) -> Any:
+            return TFRecordDataset(name, compression_type=saved or "").map(decode)
+
+        shards = ShardDataset(Dataset.from_tensor_slices(files), open_shard, spec)
+        read = reader_func(shards)
+        if not isinstance(read, Dataset):
+            raise TypeError(f"load: reader_func must return a Dataset, got {type(read).__name__}")
+        return read
     records = TFRecordDataset(files, compression_type=saved or "")
     # The count is known, so the loaded dataset has a length (Keras takes its steps from it).
     return records.map(decode).assert_cardinality(int(description["elements"]))

@@ -764,34 +764,38 @@ class Dataset:
         """Writes every element under directory ``path``, for ``Dataset.load``: TFRecord
         shards (``compression`` None, ``"GZIP"`` or ``"ZLIB"``) and a ``dataset_spec.json``
         written last. ``shard_func(*element)`` picks each element's shard (one shard when
-        None). The format is described in docs/api.md."""
+        None). With ``checkpoint_args`` (``{"checkpoint_interval": n, "directory": ...}``,
+        tf.train.CheckpointManager's names) the save checkpoints every ``n`` elements, and a
+        save cut short resumes from its last checkpoint when called again. The format is
+        described in docs/api.md."""
         from ._saved import save
 
-        if checkpoint_args is not None:
-            raise InvalidArgumentError("save: checkpoint_args is not supported")
-        save(self, path, compression, shard_func)
+        save(self, path, compression, shard_func, checkpoint_args)
 
     @staticmethod
     def load(
         path: str, element_spec: Any = None, compression: Any = None, reader_func: Any = None
     ) -> Dataset:
-        """The dataset ``save`` wrote under ``path``: shard by shard, each in order.
-        ``reader_func`` (a function of a dataset of shard datasets) is not supported."""
+        """The dataset ``save`` wrote under ``path``: shard by shard, each in order, or what
+        ``reader_func`` makes of the dataset of shard datasets (for example
+        ``lambda shards: shards.interleave(lambda s: s, cycle_length=4)``)."""
         from ._saved import load
 
-        if reader_func is not None:
-            raise InvalidArgumentError(
-                "load: reader_func is not supported; shards are read in order"
-            )
-        return load(path, element_spec, compression)
+        return load(path, element_spec, compression, reader_func)
 
     def rebatch(
         self, batch_size: int, drop_remainder: bool = False, name: str | None = None
     ) -> Dataset:
-        """The same values in batches of ``batch_size`` (``unbatch().batch(batch_size)``)."""
-        if np.ndim(batch_size) != 0:
-            raise InvalidArgumentError("rebatch: batch_size must be one number")
-        return self.unbatch().batch(int(batch_size), drop_remainder)
+        """The same values in batches of ``batch_size`` (``unbatch().batch(batch_size)``); a
+        list of sizes is cycled through, one batch of each in turn, as tf.data does."""
+        sizes = [int(s) for s in np.atleast_1d(np.asarray(batch_size)).reshape(-1)]
+        if not sizes or min(sizes) < 1:
+            raise InvalidArgumentError(f"rebatch: batch sizes must be positive, got {sizes}")
+        if len(set(sizes)) == 1:
+            return self.unbatch().batch(sizes[0], drop_remainder)
+        from ._rebatch import rebatch_cycled
+
+        return rebatch_cycled(self, sizes, bool(drop_remainder))
 
     def sparse_batch(self, batch_size: int, row_shape: Any, name: str | None = None) -> Dataset:
         """Batches elements of one rank and at most ``row_shape`` into a ``SparseTensor`` of
