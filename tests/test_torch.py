@@ -120,3 +120,63 @@ def test_the_image_tutorial_trains_on_each_backend_without_tensorflow(backend, t
     assert got["accuracy"] == pytest.approx(got["right_from_logits"])
     assert got["accuracy"] >= 2 / 3
     assert not got["tensorflow_imported"]
+
+
+def _pipeline():
+    return (
+        ff.data.Dataset.range(40)
+        .map(lambda x: {"x": ff.cast(x, ff.float32) / 2, "id": x, "name": ff.strings.as_string(x)})
+        .batch(4)
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_dataloader_over_as_torch_reads_every_element_once(workers):
+    from torch.utils.data import DataLoader
+
+    source = _pipeline().as_torch()
+    assert isinstance(source, torch.utils.data.IterableDataset) and len(source) == 10
+    loader = DataLoader(source, batch_size=None, num_workers=workers, timeout=120 if workers else 0)
+    batches = list(loader)
+    assert len(batches) == len(loader) == 10
+    ids = sorted(int(i) for b in batches for i in b["id"])
+    assert ids == list(range(40))  # each worker read its own shard: disjoint and complete
+    first = batches[0]
+    assert first["x"].dtype == torch.float32 and first["id"].dtype == torch.int64
+    torch.testing.assert_close(first["x"], first["id"].to(torch.float32) / 2)
+    # Strings have no torch type: they stay bytes.
+    assert [bytes(s) for s in first["name"]] == [str(int(i)).encode() for i in first["id"]]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_stateful_dataloader_resumes_after_the_last_batch_it_gave(workers):
+    from torchdata.stateful_dataloader import StatefulDataLoader
+
+    def loader():
+        return StatefulDataLoader(
+            _pipeline().shuffle(40, seed=3).as_torch(),
+            batch_size=None,
+            num_workers=workers,
+            timeout=120 if workers else 0,
+        )
+
+    first = loader()
+    it = iter(first)
+    seen = [next(it)["id"].tolist() for _ in range(3)]
+    state = first.state_dict()
+    rest = [b["id"].tolist() for b in it]
+    resumed = loader()
+    resumed.load_state_dict(state)
+    assert [b["id"].tolist() for b in resumed] == rest
+    assert sorted(i for b in seen + rest for i in b) == list(range(40))
+
+
+def test_pinned_batches_need_a_cuda_device():
+    if torch.cuda.is_available():
+        batch = next(iter(_pipeline().as_torch(pin_memory=True)))
+        assert batch["x"].is_pinned()
+        on_device = next(iter(_pipeline().as_torch(device="cuda:0")))
+        assert on_device["x"].device.type == "cuda"
+    else:
+        with pytest.raises(RuntimeError, match="needs a CUDA device"):
+            next(iter(_pipeline().as_torch(pin_memory=True)))

@@ -872,6 +872,17 @@ class Dataset:
         strings, arrays otherwise (iterating the dataset gives ``Tensor``s instead)."""
         return Iterator(self, numpy=True)
 
+    def as_torch(self, pin_memory: bool = False, device: Any = None, prefetch: int = 2) -> Any:
+        """This dataset as a ``torch.utils.data.IterableDataset`` for ``DataLoader(...,
+        batch_size=None)``, PyTorch Lightning or Accelerate: torch tensors sharing the
+        engine's memory; ``state_dict`` / ``load_state_dict`` on its iterator resume exactly
+        (torchdata's ``StatefulDataLoader``); with ``num_workers > 0`` each worker reads
+        its own shard. ``pin_memory`` pins each batch on a background thread, ``prefetch``
+        batches ahead; ``device`` ("cuda:N") also copies them there on a side stream."""
+        from ._torch import iterable_dataset
+
+        return iterable_dataset(self, bool(pin_memory), device, int(prefetch))
+
     def as_arrow_iterator(self) -> ArrowIterator:
         """An iterator of Arrow record batches, one per element.
 
