@@ -883,6 +883,16 @@ class Dataset:
 
         return iterable_dataset(self, bool(pin_memory), device, int(prefetch))
 
+    def as_jax(self, sharding: Any = None, prefetch: int = 2) -> Any:
+        """This dataset's batches as ``jax.Array``s, ``prefetch`` of them put on the devices
+        ahead of the loop: on the default device, or laid out by ``sharding``. A sharding
+        over several processes' devices takes each process's local batch and gives the
+        global array (``jax.make_array_from_process_local_data``). Its iterators have
+        ``state_dict`` / ``load_state_dict``."""
+        from ._jax import JaxIterable
+
+        return JaxIterable(self, sharding, int(prefetch))
+
     def as_arrow_iterator(self) -> ArrowIterator:
         """An iterator of Arrow record batches, one per element.
 
