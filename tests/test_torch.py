@@ -23,6 +23,8 @@ def test_torch_shares_the_memory_of_yielded_batches():
             assert shared.data_ptr() == batch.ctypes.data
             assert shared.dtype == torch.int64
             assert shared.tolist() == batch.numpy().tolist()
+    # DLPack: a CPU device (kDLCPU = 1), device 0.
+    assert batch.__dlpack_device__() == (1, 0)
     images = np.random.default_rng(0).random((6, 5, 4, 3)).astype(np.float32)
     batch = next(iter(ff.data.Dataset.from_tensor_slices(images).batch(6)))
     shared = torch.from_numpy(batch)

@@ -69,6 +69,9 @@ struct Shared {
     granted: Mutex<(usize, u64)>,
     max: usize,
     autotune: bool,
+    /// Where the first growth of an autotuned budget goes at once: what an earlier pass of
+    /// the same stage grew to (1: double from the start).
+    learned: usize,
     ram: Arc<RamBudget>,
     /// The producer is waiting for a token.
     producer_blocked: AtomicBool,
@@ -98,7 +101,8 @@ impl Shared {
         if bytes == UNKNOWN {
             return; // until an element was seen, its cost in memory is unknown
         }
-        let extra = granted.0.min(self.max - granted.0);
+        let target = (2 * granted.0).max(self.learned).min(self.max);
+        let extra = target.saturating_sub(granted.0);
         for _ in 0..extra {
             if !self.ram.try_reserve(bytes) {
                 break;
@@ -120,8 +124,10 @@ pub struct TokenBudget {
 }
 
 impl TokenBudget {
-    /// A budget of `initial` tokens (1 when autotuned) that may grow to `max`; the producer
-    /// waits on the returned `TokenWait` for a token before each element.
+    /// A budget of `initial` tokens that may grow to `max`; the producer waits on the
+    /// returned `TokenWait` for a token before each element. An autotuned budget starts at
+    /// one token, and its first growth goes straight to `initial` (what an earlier pass
+    /// learned), as far as the RAM budget allows; it doubles after that.
     pub fn new(
         initial: usize,
         max: usize,
@@ -136,6 +142,7 @@ impl TokenBudget {
             granted: Mutex::new((granted, 0)),
             max: max.max(granted),
             autotune,
+            learned: initial.max(1),
             ram,
             producer_blocked: AtomicBool::new(false),
             consumer_waiting: AtomicBool::new(false),
@@ -234,7 +241,7 @@ mod tests {
     #[test]
     fn autotuned_budget_grows_within_ram() {
         let ram = Arc::new(RamBudget::new(250));
-        let (b, wait) = TokenBudget::new(8, 8, true, ram.clone());
+        let (b, wait) = TokenBudget::new(1, 8, true, ram.clone());
         assert_eq!(b.granted(), 1);
         b.give_back(100);
         b.consumer_waiting(true);
@@ -246,7 +253,7 @@ mod tests {
         drop(b);
         assert_eq!(ram.used(), 0);
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(8, 6, true, ram);
+        let (b, wait) = TokenBudget::new(1, 6, true, ram);
         b.give_back(1);
         b.consumer_waiting(true);
         let _ = wait.channel().try_iter().count(); // the tokens on hand
@@ -258,6 +265,20 @@ mod tests {
         b.consumer_waiting(false);
         while wait.channel().try_recv().is_ok() {}
         assert_eq!(b.granted(), 6);
+    }
+
+    #[test]
+    fn a_learned_budget_is_reached_at_the_first_growth() {
+        let ram = Arc::new(RamBudget::new(u64::MAX));
+        let (b, wait) = TokenBudget::new(5, 16, true, ram);
+        assert_eq!(b.granted(), 1);
+        b.give_back(1);
+        b.consumer_waiting(true);
+        let _ = wait.channel().try_iter().count();
+        let _ = wait.channel().try_iter().count();
+        assert_eq!(b.granted(), 5, "straight to what an earlier pass learned");
+        let _ = wait.channel().try_iter().count();
+        assert_eq!(b.granted(), 10, "then doubling");
     }
 
     #[test]

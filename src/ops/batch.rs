@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::parallel::{inline_run, saved_parallel, ParallelStage, Unit, UnitSource};
+use super::parallel::{inline_run, saved_parallel, Learned, ParallelStage, Unit, UnitSource};
 use super::parallel_map::parallel_budget;
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{
@@ -20,6 +20,8 @@ pub struct BatchNode {
     deterministic: Option<bool>,
     /// Components batched as ragged rows (values and row splits) instead of stacked.
     ragged: Arc<[bool]>,
+    /// The parallelism the last parallel pass tuned itself to.
+    learned: Arc<Learned>,
 }
 
 impl BatchNode {
@@ -32,6 +34,7 @@ impl BatchNode {
             parallel: None,
             deterministic: None,
             ragged: Arc::from([]),
+            learned: Arc::default(),
         })
     }
 
@@ -90,7 +93,7 @@ pub(crate) fn batched_cardinality(
 impl DatasetNode for BatchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         if let Some(parallelism) = self.parallel {
-            let budget = parallel_budget(parallelism, ctx);
+            let budget = parallel_budget(parallelism, ctx, &self.learned);
             let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
             let source = BatchAssembly {
                 input: Some(ctx.open(&self.input)?),
@@ -155,7 +158,7 @@ impl DatasetNode for BatchNode {
             drop_remainder: self.drop_remainder,
             ragged: self.ragged.clone(),
         };
-        let budget = parallel_budget(parallelism, ctx);
+        let budget = parallel_budget(parallelism, ctx, &self.learned);
         let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
         let stage =
             ParallelStage::resume(Box::new(source), budget, deterministic, ctx.clone(), beyond)?;

@@ -11,7 +11,7 @@
 //! restored.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -37,12 +37,35 @@ pub(crate) trait UnitSource: Send {
     fn save(&self) -> Result<State>;
 }
 
-/// How many units may be in flight: a fixed number, or autotuned up to a maximum.
-#[derive(Debug, Clone, Copy)]
+/// How many units may be in flight: a fixed number, or autotuned up to a maximum (starting
+/// from what `learned` holds of an earlier pass, which this pass updates when it ends).
+#[derive(Debug, Clone)]
 pub(crate) struct Budget {
     pub initial: usize,
     pub max: usize,
     pub autotune: bool,
+    pub learned: Option<Arc<Learned>>,
+}
+
+/// What an autotuned stage grew to in its last pass: where the next pass over the same
+/// dataset starts growing to, instead of doubling up from one again (0: nothing yet).
+#[derive(Debug, Default)]
+pub(crate) struct Learned(AtomicUsize);
+
+impl Learned {
+    /// An autotuned budget for a stage of this node, up to `max`.
+    pub(crate) fn budget(self: &Arc<Self>, max: usize) -> Budget {
+        Budget {
+            initial: self.0.load(Ordering::Relaxed).clamp(1, max.max(1)),
+            max,
+            autotune: true,
+            learned: Some(self.clone()),
+        }
+    }
+
+    fn record(&self, granted: usize) {
+        self.0.store(granted, Ordering::Relaxed);
+    }
 }
 
 /// Runs one unit of work on a pool thread; its time is the stage's own busy time.
@@ -182,6 +205,8 @@ pub(crate) struct ParallelStage {
     last_bytes: u64,
     /// Shared with the dispatcher, which records its waits for tokens there.
     stats: Arc<OnceLock<Arc<StageStats>>>,
+    /// Where the tuned budget is kept for the next pass.
+    learned: Option<Arc<Learned>>,
 }
 
 impl ParallelStage {
@@ -206,6 +231,7 @@ impl ParallelStage {
         let start_state = source.save();
         let mut saving = start_state.is_ok();
         let (results_tx, results) = unbounded::<Outcome>();
+        let learned = budget.learned.clone();
         let (budget, token_rx) = TokenBudget::new(
             budget.initial,
             budget.max,
@@ -277,6 +303,7 @@ impl ParallelStage {
             stop,
             last_bytes: 0,
             stats,
+            learned,
         })
     }
 
@@ -395,9 +422,28 @@ impl DatasetIterator for ParallelStage {
 /// dropping its input (and any stages under it) on its own thread.
 impl Drop for ParallelStage {
     fn drop(&mut self) {
+        if let Some(learned) = &self.learned {
+            learned.record(self.budget.granted());
+        }
         self.stop.store(true, Ordering::Release);
         // Wakes a dispatcher waiting for a token, so it sees `stop` and exits now rather
         // than when the whole pass ends.
         self.budget.give_back(self.last_bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_starts_from_what_the_last_one_tuned() {
+        let learned = Arc::new(Learned::default());
+        assert_eq!(learned.budget(8).initial, 1, "nothing learned yet");
+        learned.record(6);
+        let budget = learned.budget(8);
+        assert!(budget.autotune && budget.initial == 6 && budget.max == 8);
+        learned.record(50);
+        assert_eq!(learned.budget(8).initial, 8, "never past the maximum");
     }
 }

@@ -7,7 +7,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::map::{next_pass, restore_calls, save_calls, MapIterator};
-use super::parallel::{inline_run, saved_parallel, Budget, ParallelStage, Unit, UnitSource};
+use super::parallel::{
+    inline_run, saved_parallel, Budget, Learned, ParallelStage, Unit, UnitSource,
+};
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{
     Cardinality, Context, DatasetIterator, DatasetNode, ElementFn, Position, Result, State,
@@ -23,6 +25,8 @@ pub struct ParallelMapNode {
     note: Option<String>,
     /// Passes started so far: each pass gets its own random values.
     passes: AtomicU64,
+    /// The parallelism the last pass tuned itself to.
+    learned: Arc<Learned>,
 }
 
 impl ParallelMapNode {
@@ -39,6 +43,7 @@ impl ParallelMapNode {
             deterministic,
             note: None,
             passes: AtomicU64::new(0),
+            learned: Arc::default(),
         })
     }
 
@@ -49,8 +54,13 @@ impl ParallelMapNode {
     }
 }
 
-/// The budget of a parallel stage: `parallelism` calls, or autotuned within the CPU budget.
-pub(crate) fn parallel_budget(parallelism: Option<usize>, ctx: &Context) -> Budget {
+/// The budget of a parallel stage: `parallelism` calls, or autotuned within the CPU budget
+/// (from where `learned`'s last pass ended).
+pub(crate) fn parallel_budget(
+    parallelism: Option<usize>,
+    ctx: &Context,
+    learned: &Arc<Learned>,
+) -> Budget {
     match parallelism {
         Some(n) => {
             ctx.pool().ensure_threads(n);
@@ -58,6 +68,7 @@ pub(crate) fn parallel_budget(parallelism: Option<usize>, ctx: &Context) -> Budg
                 initial: n,
                 max: n,
                 autotune: false,
+                learned: None,
             }
         }
         None => {
@@ -66,18 +77,14 @@ pub(crate) fn parallel_budget(parallelism: Option<usize>, ctx: &Context) -> Budg
             // Tokens count calls running and results waiting for their turn; in input order,
             // results pile up behind one slow call (a large JPEG), so a thread would idle
             // with only two tokens per thread. Threads stay at `cpus` either way.
-            Budget {
-                initial: 1,
-                max: 4 * cpus,
-                autotune: true,
-            }
+            learned.budget(4 * cpus)
         }
     }
 }
 
 impl DatasetNode for ParallelMapNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
-        let budget = parallel_budget(self.parallelism, ctx);
+        let budget = parallel_budget(self.parallelism, ctx, &self.learned);
         let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
         let source = MapCalls {
             input: ctx.open(&self.input)?,
@@ -127,7 +134,7 @@ impl DatasetNode for ParallelMapNode {
             func: self.func.clone(),
             position,
         };
-        let budget = parallel_budget(self.parallelism, ctx);
+        let budget = parallel_budget(self.parallelism, ctx, &self.learned);
         let deterministic = self.deterministic.unwrap_or_else(|| ctx.deterministic());
         Ok(Box::new(ParallelStage::resume(
             Box::new(source),

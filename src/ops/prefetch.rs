@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use std::collections::BTreeSet;
 
-use super::parallel::{inline_run, saved_parallel, Budget, ParallelStage, Unit, UnitSource};
+use super::parallel::{
+    inline_run, saved_parallel, Budget, Learned, ParallelStage, Unit, UnitSource,
+};
 use crate::engine::args::positive_or_autotune;
 use crate::engine::{Cardinality, Context, DatasetIterator, DatasetNode, Result, State};
 
@@ -17,6 +19,8 @@ pub struct PrefetchNode {
     input: Arc<dyn DatasetNode>,
     /// `None` is AUTOTUNE.
     buffer_size: Option<usize>,
+    /// The buffer size the last pass tuned itself to.
+    learned: Arc<Learned>,
 }
 
 impl PrefetchNode {
@@ -25,6 +29,7 @@ impl PrefetchNode {
         Ok(PrefetchNode {
             input,
             buffer_size: positive_or_autotune("buffer_size", buffer_size)?,
+            learned: Arc::default(),
         })
     }
 }
@@ -32,7 +37,13 @@ impl PrefetchNode {
 impl DatasetNode for PrefetchNode {
     fn make_iterator(&self, ctx: &Arc<Context>) -> Result<Box<dyn DatasetIterator>> {
         let input = ctx.open(&self.input)?;
-        Ok(Box::new(prefetching(input, self.buffer_size, ctx.clone())?))
+        let budget = prefetch_budget(self.buffer_size, Some(&self.learned));
+        Ok(Box::new(prefetching_within(
+            input,
+            budget,
+            ctx.clone(),
+            BTreeSet::new(),
+        )?))
     }
 
     fn cardinality(&self) -> Cardinality {
@@ -51,9 +62,10 @@ impl DatasetNode for PrefetchNode {
             inline_run(&beyond)?;
             return Ok(input);
         }
-        Ok(Box::new(resume_prefetching(
+        let budget = prefetch_budget(self.buffer_size, Some(&self.learned));
+        Ok(Box::new(prefetching_within(
             input,
-            self.buffer_size,
+            budget,
             ctx.clone(),
             beyond,
         )?))
@@ -66,38 +78,37 @@ pub(crate) fn prefetching(
     buffer_size: Option<usize>,
     ctx: Arc<Context>,
 ) -> Result<ParallelStage> {
-    resume_prefetching(input, buffer_size, ctx, BTreeSet::new())
+    prefetching_within(
+        input,
+        prefetch_budget(buffer_size, None),
+        ctx,
+        BTreeSet::new(),
+    )
 }
 
-fn prefetch_budget(buffer_size: Option<usize>) -> Budget {
-    match buffer_size {
-        Some(n) => Budget {
+/// A fixed buffer, or an autotuned one (from what `learned` kept of the last pass).
+fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -> Budget {
+    match (buffer_size, learned) {
+        (Some(n), _) => Budget {
             initial: n,
             max: n,
             autotune: false,
+            learned: None,
         },
-        None => Budget {
-            initial: 1,
-            max: MAX_AUTOTUNED_BUFFER,
-            autotune: true,
-        },
+        (None, Some(learned)) => learned.budget(MAX_AUTOTUNED_BUFFER),
+        (None, None) => Arc::<Learned>::default().budget(MAX_AUTOTUNED_BUFFER),
     }
 }
 
-/// `prefetching`, over an input restored from a state, passing over the elements in `beyond`.
-fn resume_prefetching(
+/// Prefetching within `budget`, over an input restored from a state, passing over the
+/// elements in `beyond`.
+fn prefetching_within(
     input: Box<dyn DatasetIterator>,
-    buffer_size: Option<usize>,
+    budget: Budget,
     ctx: Arc<Context>,
     beyond: BTreeSet<u64>,
 ) -> Result<ParallelStage> {
-    ParallelStage::resume(
-        Box::new(Pull(input)),
-        prefetch_budget(buffer_size),
-        true,
-        ctx,
-        beyond,
-    )
+    ParallelStage::resume(Box::new(Pull(input)), budget, true, ctx, beyond)
 }
 
 struct Pull(Box<dyn DatasetIterator>);

@@ -63,6 +63,7 @@ class Dataset:
         # Set by the public call that made this dataset (see `_fingerprint.install`).
         self._fingerprint: str | None = None
         self._steps: tuple[tuple[str, str], ...] = ()
+        self._injected_prefetch: NativeDataset | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -949,8 +950,11 @@ class Iterator(_PyIterator):
         self._timeline = bool(options.timeline)
         native = dataset._native
         if options._inject_prefetch() and not dataset._prefetched:
-            # As tf.data does by default: the pipeline runs ahead of the training loop.
-            native = native.prefetch(AUTOTUNE)
+            # As tf.data does by default: the pipeline runs ahead of the training loop. One
+            # stage per dataset, so each pass starts from the buffer the last one tuned.
+            if dataset._injected_prefetch is None:
+                dataset._injected_prefetch = native.prefetch(AUTOTUNE)
+            native = dataset._injected_prefetch
         self._settings = (cpu_budget, deterministic, ram_budget, self._timeline)
         self._native_dataset = native
         self._dataset = dataset
