@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ferroflow import StringTensor
+
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
 
 
@@ -23,7 +25,7 @@ def as_lists(values: Any) -> Any:
         return type(values)(*(as_lists(v) for v in values))
     if isinstance(values, (tuple, list)):
         return type(values)(as_lists(v) for v in values)
-    if isinstance(values, (np.ndarray, np.generic)):
+    if isinstance(values, (np.ndarray, np.generic, StringTensor)):
         return values.tolist()
     return values
 

@@ -209,3 +209,42 @@ def test_isinstance_holds_for_traced_values():
     assert list(tf.data.Dataset.range(3).map(fn).as_numpy_iterator()) == [0, 2, 4]
     assert kinds[0] == (True, True)
     assert not tf.is_tensor(3) and not isinstance(np.zeros(2), tf.Tensor)
+
+
+def test_a_batch_of_strings_is_one_object_until_its_strings_are_asked_for():
+    records = [b"first", b"", b"\x00ends in zero\x00", "héllo".encode()]
+    batch = next(iter(tf.data.Dataset.from_tensor_slices(records).batch(4)))
+    assert type(batch) is tf.StringTensor and isinstance(batch, tf.Tensor)
+    assert batch._array is None  # no bytes object made yet
+    assert batch.shape == (4,) and batch.shape.as_list() == [4] and batch.dtype == tf.string
+    assert len(batch) == 4 and batch.ndim == 1 and batch.size == 4
+    assert batch.nbytes == sum(len(r) for r in records)
+    # One string alone, without making the others.
+    assert batch[2].numpy() == b"\x00ends in zero\x00" and batch[-1].numpy() == records[3]
+    assert batch._array is None
+    assert str(
+        batch
+    ) == "tf.Tensor([b'first' b'' b'\\x00ends in zero\\x00' b'h\\xc3\\xa9llo'], " + (
+        "shape=(4,), dtype=string)"
+    )
+    plain = batch.numpy()
+    assert type(plain) is np.ndarray and plain.dtype == object and plain.tolist() == records
+    assert np.asarray(batch).tolist() == records and batch.tolist() == records
+    assert (batch == b"").tolist() == [False, True, False, False]
+    assert (batch != "first").tolist() == [False, True, True, True]
+    assert [x.numpy() for x in batch] == records
+    assert pickle.loads(pickle.dumps(batch)).numpy().tolist() == records
+    # Handed back to an op it is read as the engine's strings.
+    assert tf.strings.length(batch).numpy().tolist() == [5, 0, 14, 6]
+    # as_numpy_iterator keeps giving object arrays, as tf.data's does.
+    (again,) = tf.data.Dataset.from_tensor_slices(records).batch(4).as_numpy_iterator()
+    assert type(again) is np.ndarray and again.tolist() == records
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(batch)
+
+
+def test_a_string_batch_gives_arrow_its_buffer():
+    pa = pytest.importorskip("pyarrow")
+    batch = next(iter(tf.data.Dataset.from_tensor_slices([b"ab", b"", b"c\x00"]).batch(3)))
+    arrow = batch.to_arrow()
+    assert arrow.type == pa.large_binary() and arrow.to_pylist() == [b"ab", b"", b"c\x00"]

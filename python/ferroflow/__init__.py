@@ -134,6 +134,7 @@ from ._reduce import (
     reduce_sum,
 )
 from ._spec import TensorShape, TensorSpec
+from ._string_tensor import StringTensor
 from ._tensor import Tensor, is_tensor
 from ._unary import (
     acos,
@@ -299,6 +300,7 @@ __all__ = [
     "subtract",
     "tan",
     "tanh",
+    "StringTensor",
     "Tensor",
     "TensorShape",
     "TensorSpec",

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._dtypes import DType, as_dtype, int64
 from ._spec import TensorShape, TensorSpec
+from ._string_tensor import StringTensor
 
 
 def _array(value: Any, dtype: Any = None) -> Any:
@@ -16,6 +17,8 @@ def _array(value: Any, dtype: Any = None) -> Any:
     through as they are."""
     if getattr(value, "_ff_symbol", False):
         return value
+    if isinstance(value, StringTensor):
+        value = value._tensor()  # components are arrays: a string batch is made one once
     if isinstance(value, np.ndarray) and (dtype is None or value.dtype == dtype):
         return value
     return np.asarray(value, dtype=dtype)

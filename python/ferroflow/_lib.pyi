@@ -10,6 +10,7 @@ __all__ = [
     "NativeGraph",
     "NativeIterator",
     "NativeSourceGraph",
+    "NativeStringBatch",
     "NativeTfRecordWriter",
     "RecordBatch",
     "__version__",
@@ -22,6 +23,7 @@ __all__ = [
     "parse_example",
     "parse_sequence",
     "shut_down",
+    "use_string_tensor_type",
     "use_tensor_type",
 ]
 __version__: str
@@ -244,3 +246,19 @@ class RecordBatch:
     def __arrow_c_schema__(self) -> Any: ...
     def __arrow_c_array__(self, requested_schema: Any = None) -> tuple[Any, Any]: ...
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...
+
+@final
+class NativeStringBatch:
+    """A tensor of strings as the engine holds them, wrapped by ``ferroflow.StringTensor``."""
+
+    @property
+    def shape(self) -> list[int]: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def nbytes(self) -> int: ...
+    def item(self, index: int) -> bytes: ...
+    def to_numpy(self) -> Any: ...
+    def buffers(self) -> tuple[bytes, list[int]]: ...
+
+def use_string_tensor_type(cls: type) -> None: ...

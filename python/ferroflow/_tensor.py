@@ -95,12 +95,20 @@ class Shape(tuple):
         return tuple.__repr__(self)
 
 
+# Other classes whose instances are tensors too (the string batches of `_string_tensor`).
+TENSOR_KINDS: list[type] = []
+
+
 class _TensorType(type):
-    """Lets ``isinstance(x, Tensor)`` hold for a traced component too, as ``tf.Tensor``
-    covers eager and graph tensors alike."""
+    """Lets ``isinstance(x, Tensor)`` hold for a traced component and a string batch too,
+    as ``tf.Tensor`` covers eager and graph tensors alike."""
 
     def __instancecheck__(cls, obj: Any) -> bool:
-        return type.__instancecheck__(cls, obj) or _trace.is_symbol(obj)
+        return (
+            type.__instancecheck__(cls, obj)
+            or _trace.is_symbol(obj)
+            or (cls is Tensor and isinstance(obj, tuple(TENSOR_KINDS)))
+        )
 
 
 class Tensor(np.ndarray, metaclass=_TensorType):

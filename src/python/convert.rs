@@ -6,7 +6,7 @@
 //! subclass `ferroflow.Tensor`, scalars included, as TensorFlow's eager tensors are.
 
 use half::f16;
-use numpy::ndarray::{Array, ArrayView, IxDyn};
+use numpy::ndarray::{ArrayView, IxDyn};
 use numpy::npyffi::{PyArrayObject, PY_ARRAY_API};
 use numpy::{
     Element as NpElement, PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods,
@@ -23,6 +23,9 @@ use crate::engine::{Buffer, Element, Error, Result, StringBuf, Tensor};
 pub fn tensor_from_py(obj: &Bound<'_, PyAny>) -> Result<Tensor> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(Tensor::scalar_bytes(bytes.as_bytes()));
+    }
+    if let Some(strings) = super::string_batch::tensor_of(obj) {
+        return strings;
     }
     let array = obj.cast::<PyUntypedArray>().map_err(|_| {
         Error::InvalidArgument(format!(
@@ -240,7 +243,7 @@ fn numeric_array<'py, T: NpElement + Copy>(
 pub fn tensor_to_py(py: Python<'_>, tensor: Tensor, form: Form) -> PyResult<Bound<'_, PyAny>> {
     let (shape, buffer) = tensor.into_parts();
     match buffer {
-        Buffer::String(s) => strings_to_py(py, &shape, &s, form),
+        Buffer::String(s) => strings_to_py(py, shape, s, form),
         Buffer::Bool(v) => numeric_to_py(py, &shape, v, form),
         Buffer::Int8(v) => numeric_to_py(py, &shape, v, form),
         Buffer::Int16(v) => numeric_to_py(py, &shape, v, form),
@@ -256,10 +259,12 @@ pub fn tensor_to_py(py: Python<'_>, tensor: Tensor, form: Form) -> PyResult<Boun
     }
 }
 
+/// Strings as Python values: `bytes` for a scalar; for more, with `Form::Tensor`, one object
+/// over the engine's buffer (the registered string class), else an object array of `bytes`.
 fn strings_to_py<'py>(
     py: Python<'py>,
-    shape: &[usize],
-    s: &StringBuf,
+    shape: Vec<usize>,
+    s: StringBuf,
     form: Form,
 ) -> PyResult<Bound<'py, PyAny>> {
     let subtype = tensor_type(py, form, shape.len());
@@ -270,13 +275,10 @@ fn strings_to_py<'py>(
             None => Ok(bytes),
         };
     }
-    let items: Vec<Py<PyAny>> = s
-        .iter()
-        .map(|b| PyBytes::new(py, b).into_any().unbind())
-        .collect();
-    let array = Array::from_shape_vec(IxDyn(shape), items)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-    let array = numpy::PyArray::from_owned_object_array(py, array).into_any();
+    if form == Form::Tensor && super::string_batch::registered(py) {
+        return super::string_batch::string_tensor(py, shape, s);
+    }
+    let array = super::string_batch::object_array(py, &shape, &s)?;
     match subtype {
         Some(subtype) => view_as(array, subtype),
         None => Ok(array),

@@ -12,6 +12,7 @@ mod inspect;
 mod interpreter;
 mod iterator;
 mod state;
+mod string_batch;
 mod tfrecord;
 mod threads;
 
@@ -28,6 +29,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<graph::NativeSourceGraph>()?;
     m.add_class::<arrow::NativeColumnarSource>()?;
     m.add_class::<arrow::NativeRecordBatch>()?;
+    m.add_class::<string_batch::NativeStringBatch>()?;
     m.add_function(wrap_pyfunction!(example::encode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::decode_example, m)?)?;
     m.add_function(wrap_pyfunction!(example::encode_sequence_example, m)?)?;
@@ -36,6 +38,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(example::parse_sequence, m)?)?;
     m.add_function(wrap_pyfunction!(graph::graph_op_names, m)?)?;
     m.add_function(wrap_pyfunction!(convert::use_tensor_type, m)?)?;
+    m.add_function(wrap_pyfunction!(string_batch::use_string_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(interpreter::shut_down, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
