@@ -7,9 +7,14 @@
   tracing it into a native graph (what it does by default with such a function), tf.data
   through ``py_function``, and Grain (its thread pool, and in the calling thread).
 
+- python cpu: a pure-Python function that holds the GIL for about a millisecond per
+  element (a loop of integer arithmetic) on 400 elements: ferroflow with 1 and 2 threads,
+  and with 1 and 2 worker processes (``map(..., processes=N)``); Grain with 2 worker
+  processes when installed.
+
 Each system runs in fresh processes, alternating (see ``harness.py``).
 
-    python benches/bench_core.py [range] [python_map] [--rounds 5]
+    python benches/bench_core.py [range] [python_map] [python_cpu] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -82,6 +87,47 @@ def grain_map(threads: int):
     return setup
 
 
+N_CPU = 400
+
+
+def gil_bound(x):
+    """About a millisecond of Python holding the GIL, then ``x``."""
+    total = 0
+    for i in range(15_000 + int(x) % 3):
+        total += i * i % 7
+    return x + (total > 0)
+
+
+def ferroflow_cpu(threads: int = 0, processes: int = 0):
+    def setup():
+        import ferroflow as ff
+
+        ff.data.experimental.set_map_tracing("python")
+        ds = ff.data.Dataset.range(N_CPU)
+        if processes:
+            ds = ds.map(gil_bound, processes=processes)
+        else:
+            ds = ds.map(gil_bound, num_parallel_calls=threads)
+        dataset = ds.batch(16)
+        return lambda: dataset
+
+    return setup
+
+
+def grain_cpu(processes: int):
+    def setup():
+        import grain
+        import numpy as np
+
+        mapped = grain.MapDataset.range(N_CPU).map(lambda i: gil_bound(np.int64(i))).batch(16)
+        dataset = mapped.to_iter_dataset().mp_prefetch(
+            grain.multiprocessing.MultiprocessingOptions(num_workers=processes)
+        )
+        return lambda: dataset
+
+    return setup
+
+
 FF = ("ferroflow",)
 
 
@@ -109,6 +155,17 @@ WORKLOADS = {
             System("tf.data (py_function)", tf_map, _rows, ("tensorflow",)),
             System("Grain (16 threads)", grain_map(16), _rows, ("grain",)),
             System("Grain (no threads)", grain_map(0), _rows, ("grain",)),
+        ],
+    ),
+    "python_cpu": Workload(
+        f"a GIL-bound Python function (~1 ms) on {N_CPU} elements, batch(16)",
+        "elements",
+        [
+            System("ferroflow (1 thread)", ferroflow_cpu(threads=1), _rows, FF),
+            System("ferroflow (2 threads)", ferroflow_cpu(threads=2), _rows, FF),
+            System("ferroflow (1 process)", ferroflow_cpu(processes=1), _rows, FF),
+            System("ferroflow (2 processes)", ferroflow_cpu(processes=2), _rows, FF),
+            System("Grain (2 processes)", grain_cpu(2), _rows, ("grain",)),
         ],
     ),
 }

@@ -4,6 +4,7 @@ component values; they rebuild the element, call the user's function the way tf.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,36 +35,75 @@ def _caller(func: Callable[..., Any], input_structure: Structure) -> Callable[[t
     return call
 
 
-def element_fn(
-    func: Callable[..., Any], input_structure: Structure, output: Structure
-) -> Callable[..., list[Any]]:
-    """For ``map``: returns the new element's flat components. The first call records the
-    output structure; later calls must return as many components."""
-    call = _caller(func, input_structure)
-    expected: list[int] = []
+def _output_check(output: Structure) -> Callable[[Any, list[Any]], None]:
+    """Records the output structure at the first result (``template``: the value, or its
+    structure with any leaves) and checks later results have as many components.
 
-    def run(*flat_in: Any) -> list[Any]:
-        value = call(flat_in)
-        kind = type(value)
-        if kind is np.ndarray or kind in ENGINE_SCALARS:
-            flat = [engine_leaf(value)]
-        else:
-            if isinstance(value, list):
-                value = tuple(value)
-            flat = [engine_leaf(v) for v in _nest.flatten(value)]
+    It holds ``output`` weakly: the engine holds this function where Python's garbage
+    collector cannot see, and ``output`` leads back to the dataset (its ``resolve``), so a
+    strong reference would keep the dataset, and any worker processes it owns, for good."""
+    expected: list[int] = []
+    structure = weakref.ref(output)
+
+    def check(template: Any, flat: list[Any]) -> None:
         if not expected:
-            known = output.peek()
+            output = structure()  # None once no dataset asks for the structure any more
+            known = None if output is None else output.peek()
             if known is None:
-                output.record(structure_of(_nest.pack_sequence_as(value, flat)))
-                known = output.peek()
+                value = flat[0] if template is None else _nest.pack_sequence_as(template, flat)
+                known = structure_of(value)
+                if output is not None:
+                    output.record(known)
             expected.append(len(_nest.flatten(known)))
         if len(flat) != expected[0]:
             raise InvalidArgumentError(
                 f"the function returned {len(flat)} components, but its first call returned "
                 f"{expected[0]}; a dataset's elements must share one structure"
             )
+
+    return check
+
+
+def element_fn(
+    func: Callable[..., Any], input_structure: Structure, output: Structure
+) -> Callable[..., list[Any]]:
+    """For ``map``: returns the new element's flat components. The first call records the
+    output structure; later calls must return as many components."""
+    call = _caller(func, input_structure)
+    check = _output_check(output)
+
+    def run(*flat_in: Any) -> list[Any]:
+        value = call(flat_in)
+        kind = type(value)
+        if kind is np.ndarray or kind in ENGINE_SCALARS:
+            flat = [engine_leaf(value)]
+            check(None, flat)
+            return flat
+        if isinstance(value, list):
+            value = tuple(value)
+        flat = [engine_leaf(v) for v in _nest.flatten(value)]
+        check(value, flat)
         return flat
 
+    return run
+
+
+def process_element_fn(
+    func: Callable[..., Any], input_structure: Structure, output: Structure, processes: int
+) -> Callable[..., list[Any]]:
+    """``element_fn`` with ``func`` run in ``processes`` worker processes."""
+    from ._processes import ProcessPool
+
+    input_structure.get()  # resolved here, before the workers are forked
+    pool = ProcessPool(_caller(func, input_structure), processes)
+    check = _output_check(output)
+
+    def run(*flat_in: Any) -> list[Any]:
+        template, flat = pool(flat_in)
+        check(template, flat)
+        return flat
+
+    run.pool = pool  # type: ignore[attr-defined]
     return run
 
 

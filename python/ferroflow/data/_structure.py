@@ -19,7 +19,7 @@ class Structure:
     not known yet by calling ``resolve``, which pulls one element through the pipeline.
     """
 
-    __slots__ = ("_value", "_derive", "_deps", "resolve")
+    __slots__ = ("_value", "_derive", "_deps", "resolve", "__weakref__")
 
     def __init__(
         self,

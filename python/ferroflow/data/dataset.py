@@ -357,6 +357,7 @@ class Dataset:
         num_parallel_calls: int | None = None,
         deterministic: bool | None = None,
         name: str | None = None,
+        processes: int | None = None,
     ) -> Dataset:
         """Applies ``map_func`` to each element; a tuple element is unpacked into arguments.
 
@@ -368,10 +369,28 @@ class Dataset:
         structure of numpy values, Python scalars, lists or ``bytes``. The iterator's
         statistics note which path a map took; ``ff.data.experimental.set_map_tracing``
         forces either.
+
+        ``processes`` (a count, or ``AUTOTUNE`` for one per CPU) runs the function as Python
+        in that many worker processes instead, for functions that hold the GIL (Pillow,
+        pure-Python augmentation); results come back through shared memory, errors with the
+        worker's traceback. ``num_parallel_calls`` defaults to ``processes`` then.
         """
-        calls = parallelism(num_parallel_calls)
         det = None if deterministic is None else bool(deterministic)
-        traced = _tracing.trace_map(function_arg("map_func", map_func), self._structure)
+        function_arg("map_func", map_func)
+        if processes is not None:
+            from ._processes import process_count
+
+            workers = process_count(processes)
+            calls = parallelism(workers if num_parallel_calls is None else num_parallel_calls)
+            output = Structure()
+            fn = _functions.process_element_fn(map_func, self._structure, output, workers)
+            note = f"runs as Python in {workers} worker processes"
+            ds = self._derive(self._native.map(fn, calls, det, note), output)
+            output.resolve = _functions.resolver(ds)
+            ds._process_pool = fn.pool  # type: ignore[attr-defined]
+            return ds
+        calls = parallelism(num_parallel_calls)
+        traced = _tracing.trace_map(map_func, self._structure)
         if isinstance(traced, tuple):
             graph, spec = traced
             return self._derive(self._native.map_graph(graph, calls, det), Structure(spec))
@@ -380,6 +399,13 @@ class Dataset:
         ds = self._derive(self._native.map(fn, calls, det, traced), output)
         output.resolve = _functions.resolver(ds)
         return ds
+
+    @property
+    def process_pids(self) -> list[int]:
+        """The process ids of the workers a ``map(..., processes=N)`` made this dataset with
+        (empty for other datasets); they stop when the dataset is garbage-collected."""
+        pool = getattr(self, "_process_pool", None)
+        return [] if pool is None else pool.pids
 
     def scan(
         self, initial_state: Any, scan_func: Callable[..., Any], name: str | None = None
