@@ -40,6 +40,33 @@ def test_batches_arrive_as_jax_arrays_and_resume_where_they_stopped():
     )
 
 
+def _fails_at_three(x):
+    if int(x) == 3:
+        raise ValueError("element 3")
+    return x
+
+
+def _outcomes(iterator):
+    got = []
+    for _ in range(8):
+        try:
+            got.append(int(next(iterator)))
+        except ValueError:
+            got.append("error")
+        except StopIteration:
+            got.append("end")
+            break
+    return got
+
+
+def test_an_error_comes_after_the_batches_before_it():
+    # As the plain iterator gives them: the batches before the error, then the error.
+    ds = ff.data.Dataset.range(6).map(_fails_at_three)
+    plain = _outcomes(iter(ds))
+    assert plain[:4] == [0, 1, 2, "error"]
+    assert _outcomes(iter(ds.as_jax(prefetch=2))) == plain
+
+
 def _run(code: str, *args: str, devices: int = 1) -> subprocess.Popen:
     env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}")
     return subprocess.Popen(

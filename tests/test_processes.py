@@ -58,6 +58,28 @@ def _dies(x):
 def test_a_worker_that_dies_is_an_error_naming_its_exit_code():
     with pytest.raises(RuntimeError, match="exited with code 7"):
         list(ff.data.Dataset.range(5).map(_dies, processes=1))
+    # A new worker takes its place: only the element it held is lost.
+    ds = ff.data.Dataset.range(6).map(_dies, processes=2).ignore_errors()
+    assert [int(x) for x in ds] == [0, 1, 3, 4, 5]
+
+
+class _TwoPartError(Exception):
+    """Pickles, but cannot be rebuilt from its message alone."""
+
+    def __init__(self, path, code):
+        super().__init__(f"{path}: {code}")
+
+
+def _raises_two_part(x):
+    raise _TwoPartError("a/b", 3)
+
+
+def test_results_and_errors_of_any_shape_come_back():
+    empty = ff.data.Dataset.range(3).map(lambda x: np.zeros((int(x),), np.float32), processes=1)
+    assert [e.shape for e in empty.as_numpy_iterator()] == [(0,), (1,), (2,)]
+    with pytest.raises(RuntimeError, match="_TwoPartError: a/b: 3") as raised:
+        list(ff.data.Dataset.range(2).map(_raises_two_part, processes=1))
+    assert "_raises_two_part" in str(raised.value.__cause__)
 
 
 def test_the_workers_stop_with_the_dataset():

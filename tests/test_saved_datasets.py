@@ -148,6 +148,15 @@ def test_a_save_cut_short_resumes_from_its_last_checkpoint(tmp_path):
         range(1, 50, 2)
     )
     assert not (tmp_path / "ckpt").exists()
+    # A save without checkpoints after an interrupted one replaces what that one left.
+    failing[0] = True
+    default = {"checkpoint_interval": 10}
+    with pytest.raises(ValueError, match="interrupted"):
+        ds.save(str(tmp_path / "again"), checkpoint_args=default)
+    failing[0] = False
+    ds.save(str(tmp_path / "again"))
+    ds.save(str(tmp_path / "again"), checkpoint_args=default)
+    assert sorted(int(x) for x in tf.data.Dataset.load(str(tmp_path / "again"))) == list(range(50))
     with pytest.raises(TypeError, match="unknown checkpoint_args"):
         ds.save(str(tmp_path / "other"), checkpoint_args={"interval": 3})
 

@@ -2,11 +2,13 @@
 the torch backend as on jax, with TensorFlow absent: the image-classification tutorial runs
 unchanged after ``import ferroflow as tf``."""
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -182,3 +184,34 @@ def test_pinned_batches_need_a_cuda_device():
     else:
         with pytest.raises(RuntimeError, match="needs a CUDA device"):
             next(iter(_pipeline().as_torch(pin_memory=True)))
+
+
+def test_the_background_thread_ends_with_the_pass_or_its_iterator(monkeypatch):
+    # The pinning thread's bookkeeping, checked without CUDA: pinning itself is skipped.
+    import threading
+
+    from ferroflow.data import _torch
+
+    convert = _torch._convert
+    monkeypatch.setattr(_torch, "_convert", lambda e, t, pin: convert(e, t, False))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    before = threading.active_count()
+    it = iter(_pipeline().as_torch(pin_memory=True, prefetch=3))
+    ids = [b["id"].tolist() for b in it]
+    assert sorted(i for b in ids for i in b) == list(range(40))
+    for _ in range(2):  # an ended pass stays ended
+        with pytest.raises(StopIteration):
+            next(it)
+    abandoned = iter(_pipeline().as_torch(pin_memory=True, prefetch=2))
+    next(abandoned)
+    state = abandoned.state_dict()
+    del abandoned, it
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= before
+    # The state is after the one batch returned, not the ones the thread ran ahead to.
+    resumed = iter(_pipeline().as_torch())
+    resumed.load_state_dict(state)
+    assert next(resumed)["id"].tolist() == [4, 5, 6, 7]

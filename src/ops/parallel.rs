@@ -47,8 +47,8 @@ pub(crate) struct Budget {
     pub learned: Option<Arc<Learned>>,
 }
 
-/// What an autotuned stage grew to in its last pass: where the next pass over the same
-/// dataset starts growing to, instead of doubling up from one again (0: nothing yet).
+/// The most an autotuned stage grew to in its passes so far: where the next pass over the
+/// same dataset starts growing to, instead of doubling up from one again (0: nothing yet).
 #[derive(Debug, Default)]
 pub(crate) struct Learned(AtomicUsize);
 
@@ -63,8 +63,10 @@ impl Learned {
         }
     }
 
+    /// Keeps the largest budget a pass reached: a pass cut short (a peek at the first
+    /// element) grows little and says nothing about what the stage needs.
     fn record(&self, granted: usize) {
-        self.0.store(granted, Ordering::Relaxed);
+        self.0.fetch_max(granted, Ordering::Relaxed);
     }
 }
 
@@ -443,6 +445,12 @@ mod tests {
         learned.record(6);
         let budget = learned.budget(8);
         assert!(budget.autotune && budget.initial == 6 && budget.max == 8);
+        learned.record(2);
+        assert_eq!(
+            learned.budget(8).initial,
+            6,
+            "a short pass does not lower it"
+        );
         learned.record(50);
         assert_eq!(learned.budget(8).initial, 8, "never past the maximum");
     }

@@ -39,6 +39,7 @@ class JaxIterator(_PyIterator):
         self._ahead: collections.deque[tuple[Any, Any]] = collections.deque()
         self._state: Any = None
         self._started = False
+        self._failed: Exception | None = None
 
     def _put_value(self, value: Any) -> Any:
         if not isinstance(value, (np.ndarray, np.generic)) or np.asarray(value).dtype == object:
@@ -51,12 +52,18 @@ class JaxIterator(_PyIterator):
         return self._jax.make_array_from_process_local_data(self._sharding, array)
 
     def _fetch(self) -> bool:
-        """Starts the next batch on its way to the devices; False at the end."""
+        """Starts the next batch on its way to the devices; False at the end or at an error,
+        which is kept to be raised when the batches before it have been returned."""
+        if self._failed is not None:
+            return False
         try:
             element = next(self._iterator)
+            placed = _nest.map_structure(self._put_value, element)
         except StopIteration:
             return False
-        placed = _nest.map_structure(self._put_value, element)
+        except Exception as e:
+            self._failed = e
+            return False
         self._ahead.append((placed, self._iterator.get_state()))
         return True
 
@@ -68,6 +75,9 @@ class JaxIterator(_PyIterator):
                 if not self._fetch():
                     break
         if not self._ahead and not self._fetch():
+            if self._failed is not None:
+                failed, self._failed = self._failed, None
+                raise failed
             raise StopIteration
         placed, self._state = self._ahead.popleft()
         if self._prefetch:

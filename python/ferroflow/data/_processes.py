@@ -13,6 +13,7 @@ garbage-collected or the interpreter exits."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import queue
 import traceback
@@ -36,6 +37,12 @@ class RemoteTraceback(Exception):
         return str(self.args[0])
 
 
+def _shared(value: Any) -> bool:
+    """Whether a result value goes back through shared memory (a non-empty numeric array)
+    rather than pickled."""
+    return isinstance(value, np.ndarray) and value.dtype != object and value.nbytes > 0
+
+
 def _flat(value: Any) -> tuple[Any, list[Any]]:
     """A function's result as its structure (leaves as None) and its flat leaves."""
     kind = type(value)
@@ -57,7 +64,7 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
                 return
             try:
                 skeleton, flat = _flat(call(task))
-                arrays = [v for v in flat if isinstance(v, np.ndarray) and v.dtype != object]
+                arrays = [v for v in flat if _shared(v)]
                 needed = sum(a.nbytes for a in arrays)
                 grown = None
                 if needed and (block is None or block.size < needed):
@@ -68,7 +75,7 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
                     grown = block.name
                 layout, at = [], 0
                 for v in flat:
-                    if isinstance(v, np.ndarray) and v.dtype != object:
+                    if _shared(v):
                         assert block is not None
                         view = np.ndarray(v.shape, v.dtype, buffer=block.buf, offset=at)
                         view[...] = v
@@ -80,8 +87,8 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
             except BaseException as e:  # sent to the parent, which raises it
                 text = traceback.format_exc()
                 try:
-                    pickle.dumps(e)
-                    sent: Any = e
+                    sent: Any = pickle.dumps(e)
+                    pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
                 except Exception:
                     sent = None
                 conn.send(("error", sent, f"{type(e).__name__}: {e}", text))
@@ -118,7 +125,7 @@ class _Worker:
             cause = RemoteTraceback(f"in map worker process {self.process.pid}:\n{text}")
             if exc is None:
                 raise RuntimeError(summary) from cause
-            raise exc from cause
+            raise pickle.loads(exc) from cause
         _, skeleton, layout, grown = reply
         if grown is not None:
             self.attach(grown)
@@ -134,7 +141,9 @@ class _Worker:
         return skeleton, flat
 
 
-def _stop(workers: list[_Worker]) -> None:
+def _stop(workers: list[_Worker], owner: int) -> None:
+    if os.getpid() != owner:
+        return  # a forked worker inherited this finalizer; the pool is not its own
     for w in workers:
         try:
             w.conn.send(_STOP)
@@ -159,24 +168,34 @@ class ProcessPool:
         # One resource tracker for the parent and its workers (started before they fork),
         # so the blocks the workers create and unlink are accounted in one place.
         resource_tracker.ensure_running()
+        self._context, self._call = context, call
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self.workers: list[_Worker] = []
         for _ in range(processes):
-            parent, child = context.Pipe()
-            process = context.Process(target=_serve, args=(call, child), daemon=True)
-            process.start()
-            child.close()
-            worker = _Worker(process, parent)
-            self.workers.append(worker)
-            self._idle.put(worker)
-        self._finalizer = weakref.finalize(self, _stop, self.workers)
+            self._idle.put(self._start())
+        self._finalizer = weakref.finalize(self, _stop, self.workers, os.getpid())
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(self._call, child), daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self.workers.append(worker)
+        return worker
 
     def __call__(self, flat_in: tuple) -> tuple[Any, list[Any]]:
         worker = self._idle.get()
         try:
             return worker.run(flat_in)
         finally:
-            self._idle.put(worker)
+            if worker.process.is_alive():
+                self._idle.put(worker)
+            else:
+                # The element it held failed; the next ones go to a new worker.
+                self.workers.remove(worker)
+                worker.conn.close()
+                self._idle.put(self._start())
 
     def close(self) -> None:
         """Stops the workers now."""
@@ -185,7 +204,7 @@ class ProcessPool:
     @property
     def pids(self) -> list[int]:
         """The workers' process ids."""
-        return [w.process.pid for w in self.workers]
+        return [w.process.pid for w in list(self.workers)]
 
 
 def process_count(processes: Any) -> int:

@@ -128,9 +128,21 @@ def save(
     done: list[tuple[int, int, str]] = []  # (shard, part, file) of finished files
     count, part = 0, 0
     state_file = None if checkpointing is None else os.path.join(checkpointing[0], _CHECKPOINT_FILE)
-    if state_file is not None and os.path.exists(state_file):
+    if state_file is None:
+        # A checkpoint an earlier, unfinished save left in the default place speaks of files
+        # this save replaces: a later resumable save must not go on from it.
+        stale = os.path.join(directory, "checkpoint", _CHECKPOINT_FILE)
+        if os.path.exists(stale):
+            os.remove(stale)
+    elif os.path.exists(state_file):
         with open(state_file) as f:
             saved = json.load(f)
+        missing = [d[2] for d in saved["done"] if not os.path.exists(os.path.join(directory, d[2]))]
+        if missing:
+            raise InvalidArgumentError(
+                f"save: the checkpoint in {checkpointing[0]} names files no longer in "
+                f"{directory} ({missing[0]} ...); remove the checkpoint to start again"
+            )
         if saved["compression"] != compression or saved["element_spec"] != spec:
             raise InvalidArgumentError(
                 f"save: the checkpoint in {checkpointing[0]} is of another save (compression "

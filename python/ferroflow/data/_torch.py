@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from collections.abc import Iterator as _PyIterator
 from typing import Any
 
@@ -43,6 +44,41 @@ def _to_torch(value: Any, torch: Any) -> Any:
     return value
 
 
+def _convert(element: Any, torch: Any, pin: bool) -> Any:
+    converted = _nest.map_structure(lambda v: _to_torch(v, torch), element)
+    if not pin:
+        return converted
+    return _nest.map_structure(
+        lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, converted
+    )
+
+
+def _put(ready: queue.Queue, item: Any, stop: threading.Event) -> bool:
+    """Puts ``item`` when there is room, unless the consumer went away first."""
+    while not stop.is_set():
+        try:
+            ready.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _fill(iterator: Any, torch: Any, ready: queue.Queue, stop: threading.Event) -> None:
+    """Converts and pins the next elements ahead of the training loop, with the state after
+    each. It holds the pass, not the iterator object, so an abandoned iterator can be
+    collected (which sets ``stop``)."""
+    try:
+        for element in iterator:
+            if not _put(
+                ready, ("element", _convert(element, torch, True), iterator.get_state()), stop
+            ):
+                return
+        _put(ready, ("end", None, None), stop)
+    except BaseException as e:  # handed to the consumer, which raises it
+        _put(ready, ("error", e, None), stop)
+
+
 class TorchIterator(_PyIterator):
     """One pass of ``as_torch()``: torch tensors, and the ferroflow iterator's state under
     ``state_dict`` / ``load_state_dict``."""
@@ -54,72 +90,76 @@ class TorchIterator(_PyIterator):
         self._device = None if device is None else self._torch.device(device)
         self._ahead = ahead
         self._ready: queue.Queue[Any] | None = None
-        self._state: Any = None
-        self._filler: threading.Thread | None = None
         self._stop = threading.Event()
+        self._state: Any = None
+        self._finished: BaseException | None = None
+        self._pending: Any = None  # the next batch, its copy to the device under way
         if self._pin and not self._torch.cuda.is_available():
             raise RuntimeError(
                 "as_torch(pin_memory=True or device=...) needs a CUDA device; none is available"
             )
 
-    def _convert(self, element: Any) -> Any:
-        converted = _nest.map_structure(lambda v: _to_torch(v, self._torch), element)
-        if not self._pin:
-            return converted
-        return _nest.map_structure(
-            lambda t: t.pin_memory() if isinstance(t, self._torch.Tensor) else t, converted
-        )
+    def _next_pinned(self) -> tuple[Any, Any]:
+        """The next pinned element and the state after it, from the background thread."""
+        if self._finished is not None:
+            raise self._finished
+        if self._ready is None:
+            self._state = self._iterator.get_state()
+            self._ready = queue.Queue(maxsize=max(1, self._ahead))
+            thread = threading.Thread(
+                target=_fill,
+                args=(self._iterator, self._torch, self._ready, self._stop),
+                daemon=True,
+            )
+            weakref.finalize(self, self._stop.set)
+            thread.start()
+        kind, value, state = self._ready.get()
+        if kind == "end":
+            self._finished = StopIteration()
+            raise self._finished
+        if kind == "error":
+            self._finished = value
+            raise value
+        return value, state
 
-    def _fill(self) -> None:
-        """Converts and pins the next elements ahead of the training loop."""
-        assert self._ready is not None
-        try:
-            for element in self._iterator:
-                item = ("element", self._convert(element), self._iterator.get_state())
-                while not self._stop.is_set():
-                    try:
-                        self._ready.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
-                    return
-            self._ready.put(("end", None, None))
-        except BaseException as e:  # handed to the consumer, which raises it
-            self._ready.put(("error", e, None))
-
-    def _to_device(self, element: Any) -> Any:
+    def _copy(self, element: Any, state: Any) -> tuple[Any, Any, Any]:
+        """Starts ``element``'s copy to the device on the side stream."""
         torch = self._torch
-        side = torch.cuda.Stream(device=self._device)
-        with torch.cuda.stream(side):
+        if not hasattr(self, "_side"):
+            self._side = torch.cuda.Stream(device=self._device)
+        with torch.cuda.stream(self._side):
             moved = _nest.map_structure(
                 lambda t: (
                     t.to(self._device, non_blocking=True) if isinstance(t, torch.Tensor) else t
                 ),
                 element,
             )
-        current = torch.cuda.current_stream(self._device)
-        current.wait_stream(side)
-        for t in _nest.flatten(moved):
-            if isinstance(t, torch.Tensor):
-                t.record_stream(current)
-        return moved
+            copied = torch.cuda.Event()
+            copied.record(self._side)
+        return moved, copied, state
 
     def __next__(self) -> Any:
         if not self._pin:
-            return self._convert(next(self._iterator))
-        if self._ready is None:
-            self._state = self._iterator.get_state()
-            self._ready = queue.Queue(maxsize=max(1, self._ahead))
-            self._filler = threading.Thread(target=self._fill, daemon=True)
-            self._filler.start()
-        kind, value, state = self._ready.get()
-        if kind == "end":
-            raise StopIteration
-        if kind == "error":
-            raise value
+            return _convert(next(self._iterator), self._torch, False)
+        if self._device is None:
+            value, self._state = self._next_pinned()
+            return value
+        if self._pending is None:
+            self._pending = self._copy(*self._next_pinned())
+        moved, copied, state = self._pending
+        self._pending = None
+        try:
+            # The next batch's copy runs on the side stream while the loop uses this one.
+            self._pending = self._copy(*self._next_pinned())
+        except BaseException:  # kept in _finished, raised at the next call
+            pass
+        current = self._torch.cuda.current_stream(self._device)
+        current.wait_event(copied)
+        for t in _nest.flatten(moved):
+            if isinstance(t, self._torch.Tensor):
+                t.record_stream(current)
         self._state = state
-        return self._to_device(value) if self._device is not None else value
+        return moved
 
     def state_dict(self) -> dict[str, Any]:
         """Where this pass stands: after the last element returned to the loop."""
