@@ -9,7 +9,6 @@ import numpy as np
 
 from ._dtypes import DType, as_dtype, int64
 from ._spec import TensorShape, TensorSpec
-from ._string_tensor import StringTensor
 
 
 def _array(value: Any, dtype: Any = None) -> Any:
@@ -17,7 +16,7 @@ def _array(value: Any, dtype: Any = None) -> Any:
     through as they are."""
     if getattr(value, "_ff_symbol", False):
         return value
-    if isinstance(value, StringTensor):
+    if getattr(type(value), "_ff_strings", False):
         value = value._tensor()  # components are arrays: a string batch is made one once
     if isinstance(value, np.ndarray) and (dtype is None or value.dtype == dtype):
         return value

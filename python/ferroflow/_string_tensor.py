@@ -22,6 +22,7 @@ class StringTensor:
     """A tensor of strings (``tf.string``, rank one or more) over the engine's buffer."""
 
     __slots__ = ("_batch", "_array")
+    _ff_strings = True  # read by modules that cannot import this one
     # numpy defers its binary operators to this class's, which compare as a Tensor does.
     __array_priority__ = 30
 
