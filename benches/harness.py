@@ -256,6 +256,9 @@ def main(workloads: dict[str, Workload]) -> None:
                 print(f"  ({s.name} skipped: {', '.join(s.missing())} not installed)")
             else:
                 systems.append(s)
+        if not systems:
+            print(f"\n{name}: no system to run (--systems, or none installed)")
+            continue
         print(
             "\nversions: "
             + "; ".join(f"{s.name}: {s.versions() or 'n/a'}" for s in systems)

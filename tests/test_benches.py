@@ -49,3 +49,9 @@ def test_a_busy_loop_is_said_and_unknown_workloads_are_refused():
         text=True,
     )
     assert done.returncode == 2 and "no such workload: nonesuch" in done.stderr
+
+
+def test_a_workload_none_of_whose_systems_is_chosen_is_skipped():
+    out = _run("range", "python_cpu", "--rounds", "1", "--epochs", "1", "--systems", "ferroflow")
+    assert "python_cpu: no system to run" in out
+    assert any(line.strip().startswith("ferroflow ") for line in out.splitlines())
