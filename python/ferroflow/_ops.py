@@ -52,7 +52,9 @@ def apply_multi(
     if builder is not None:
         args = [x if _trace.is_symbol(x) else builder.constant(x) for x in inputs]
         return builder.add(op, args, attr, specs([TensorSpec(a.shape, a.dtype) for a in args]))
-    values = [to_numpy(x) for x in inputs]
+    # A string batch is already what the engine reads; making it numpy would make a bytes
+    # object per string only to read them back.
+    values = [x if getattr(type(x), "_ff_strings", False) else to_numpy(x) for x in inputs]
     n = len(values)
     graph = NativeGraph(n, [(op, list(range(n)), attr)], list(range(n, n + outputs)))
     index = next(_eager_positions) if random_op else 0

@@ -39,8 +39,6 @@ def reduce_join(
     """The strings along ``axis`` (all of them when None) joined with ``separator``."""
     sep = separator.encode() if isinstance(separator, str) else bytes(separator)
     axes = None if axis is None else [int(a) for a in np.atleast_1d(axis)]
-    if not _trace.is_symbol(inputs):
-        inputs = as_tensor(_eager(inputs, "reduce_join"))
 
     def spec(s: list[TensorSpec]) -> TensorSpec:
         rank = s[0].shape.rank

@@ -96,7 +96,13 @@ fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -
             learned: None,
         },
         (None, Some(learned)) => learned.budget(MAX_AUTOTUNED_BUFFER),
-        (None, None) => Arc::<Learned>::default().budget(MAX_AUTOTUNED_BUFFER),
+        // A prefetch no node keeps (inside interleave) has no earlier pass to learn from.
+        (None, None) => Budget {
+            initial: 1,
+            max: MAX_AUTOTUNED_BUFFER,
+            autotune: true,
+            learned: None,
+        },
     }
 }
 

@@ -73,19 +73,22 @@ def element_fn(
     check = _output_check(output)
 
     def run(*flat_in: Any) -> list[Any]:
-        value = call(flat_in)
-        kind = type(value)
-        if kind is np.ndarray or kind in ENGINE_SCALARS:
-            flat = [engine_leaf(value)]
-            check(None, flat)
-            return flat
-        if isinstance(value, list):
-            value = tuple(value)
-        flat = [engine_leaf(v) for v in _nest.flatten(value)]
-        check(value, flat)
+        template, flat = flat_result(call(flat_in))
+        check(template, flat)
         return flat
 
     return run
+
+
+def flat_result(value: Any) -> tuple[Any, list[Any]]:
+    """A function's result as the engine takes it: its flat components, and the structure
+    they pack into (None for one value; a list counts as a tuple of components)."""
+    kind = type(value)
+    if kind is np.ndarray or kind in ENGINE_SCALARS:
+        return None, [engine_leaf(value)]
+    if isinstance(value, list):
+        value = tuple(value)
+    return value, [engine_leaf(v) for v in _nest.flatten(value)]
 
 
 def process_element_fn(

@@ -42,9 +42,11 @@ class JaxIterator(_PyIterator):
         self._failed: Exception | None = None
 
     def _put_value(self, value: Any) -> Any:
-        if not isinstance(value, (np.ndarray, np.generic)) or np.asarray(value).dtype == object:
+        if not isinstance(value, (np.ndarray, np.generic)):
             return value
         array = np.asarray(value)
+        if array.dtype == object:
+            return value
         if self._sharding is None:
             return self._jax.device_put(array)
         if self._sharding.is_fully_addressable:

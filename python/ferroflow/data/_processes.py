@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _nest
-from .._convert import ENGINE_SCALARS, engine_leaf
+from ._functions import flat_result
 
 _STOP = None
 
@@ -44,14 +44,9 @@ def _shared(value: Any) -> bool:
 
 
 def _flat(value: Any) -> tuple[Any, list[Any]]:
-    """A function's result as its structure (leaves as None) and its flat leaves."""
-    kind = type(value)
-    if kind is np.ndarray or kind in ENGINE_SCALARS:
-        return None, [engine_leaf(value)]
-    if isinstance(value, list):
-        value = tuple(value)
-    flat = [engine_leaf(v) for v in _nest.flatten(value)]
-    return _nest.map_structure(lambda _: None, value), flat
+    """``flat_result``, with the structure's leaves dropped, so it pickles small."""
+    template, flat = flat_result(value)
+    return (None if template is None else _nest.map_structure(lambda _: None, template)), flat
 
 
 def _serve(call: Callable[[tuple], Any], conn: Any) -> None:

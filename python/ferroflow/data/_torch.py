@@ -98,6 +98,8 @@ class TorchIterator(_PyIterator):
             raise RuntimeError(
                 "as_torch(pin_memory=True or device=...) needs a CUDA device; none is available"
             )
+        if self._device is not None:
+            self._side = self._torch.cuda.Stream(device=self._device)
 
     def _next_pinned(self) -> tuple[Any, Any]:
         """The next pinned element and the state after it, from the background thread."""
@@ -125,8 +127,6 @@ class TorchIterator(_PyIterator):
     def _copy(self, element: Any, state: Any) -> tuple[Any, Any, Any]:
         """Starts ``element``'s copy to the device on the side stream."""
         torch = self._torch
-        if not hasattr(self, "_side"):
-            self._side = torch.cuda.Stream(device=self._device)
         with torch.cuda.stream(self._side):
             moved = _nest.map_structure(
                 lambda t: (

@@ -478,26 +478,16 @@ fn frames_tensor(pixels: Pixels, framed: bool, depth: Depth) -> Result<Tensor> {
     )
 }
 
-/// Decodes a JPEG, PNG, GIF, BMP or WebP, chosen by its first bytes, as one image (the first
-/// frame of an animation).
-pub fn decode_image(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
-    decode(
-        data,
-        DecodeOp::Image {
-            expand_animations: false,
-        },
-        channels,
-        depth,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn unknown_formats_are_rejected() {
-        assert!(decode_image(b"not an image", 3, Depth::UInt8).is_err());
+        let image = DecodeOp::Image {
+            expand_animations: false,
+        };
+        assert!(decode(b"not an image", image, 3, Depth::UInt8).is_err());
         assert!(decode_jpeg(&[0xFF, 0xD8, 0xFF, 0x00], 3, Depth::UInt8).is_err());
     }
 }
