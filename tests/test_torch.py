@@ -152,6 +152,27 @@ def test_a_dataloader_over_as_torch_reads_every_element_once(workers):
     assert [bytes(s) for s in first["name"]] == [str(int(i)).encode() for i in first["id"]]
 
 
+def test_dataloader_workers_forked_after_the_parent_read_files_read_them_too(tmp_path):
+    # The parent reads files with a parallel interleave first, which starts the shared I/O
+    # threads; forked workers have none of those threads and must start their own.
+    from torch.utils.data import DataLoader
+
+    paths = []
+    for i in range(4):
+        path = str(tmp_path / f"part-{i}.tfrecord")
+        with ff.io.TFRecordWriter(path) as writer:
+            for j in range(10):
+                writer.write(f"{i}-{j}".encode())
+        paths.append(path)
+    pipeline = ff.data.Dataset.from_tensor_slices(paths).interleave(
+        ff.data.TFRecordDataset, cycle_length=4, num_parallel_calls=4
+    )
+    expected = sorted(bytes(r) for r in pipeline.as_numpy_iterator())
+    assert len(expected) == 40
+    loader = DataLoader(pipeline.as_torch(), batch_size=None, num_workers=2, timeout=120)
+    assert sorted(bytes(r) for r in loader) == expected
+
+
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_stateful_dataloader_resumes_after_the_last_batch_it_gave(workers):
     from torchdata.stateful_dataloader import StatefulDataLoader

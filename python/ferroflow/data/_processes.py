@@ -7,19 +7,29 @@ sends it the element's components and waits (without the GIL) for the result. Re
 back through a shared-memory block the worker owns and grows as needed, not as pickled
 arrays; only their dtypes and shapes, and any non-array values, are pickled. An exception
 in a worker is raised again in the pipeline with the worker's traceback as its cause; a
-worker that dies is an error naming its exit code. The workers stop when the dataset is
-garbage-collected or the interpreter exits."""
+worker that dies is an error naming its exit code, and a new worker takes its place. The
+workers stop when the dataset is garbage-collected or the interpreter exits.
+
+A worker is forked from a process whose other threads (the engine's, the caller's) may hold
+locks at that moment; a lock held then stays held in the worker for good. So a worker takes
+no lock of the parent's it does not need: its blocks are anonymous memory files passed over
+its socket (not ``multiprocessing.shared_memory``, whose every block goes through the
+resource tracker's lock), and it never collects the objects it inherited (``gc.freeze``),
+whose finalizers could wait on the parent's threads or locks."""
 
 from __future__ import annotations
 
+import gc
+import mmap
 import multiprocessing
 import os
 import pickle
 import queue
+import tempfile
 import traceback
 import weakref
 from collections.abc import Callable
-from multiprocessing import resource_tracker, shared_memory
+from multiprocessing import reduction
 from typing import Any
 
 import numpy as np
@@ -28,6 +38,8 @@ from .. import _nest
 from ._functions import flat_result
 
 _STOP = None
+# How often a caller waiting on a worker checks that it is still alive (seconds).
+_LIVENESS_POLL = 0.25
 
 
 class RemoteTraceback(Exception):
@@ -49,87 +61,102 @@ def _flat(value: Any) -> tuple[Any, list[Any]]:
     return (None if template is None else _nest.map_structure(lambda _: None, template)), flat
 
 
+def _memory_file(size: int) -> int:
+    """A file descriptor of ``size`` bytes of memory that no name points to: freed when the
+    last process holding it, or a mapping of it, lets go."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("ferroflow-map-results", os.MFD_CLOEXEC)
+    else:
+        with tempfile.TemporaryFile() as f:
+            fd = os.dup(f.fileno())
+    os.ftruncate(fd, size)
+    return fd
+
+
 def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
     """A worker's loop: runs ``call`` on each element the parent sends."""
-    block: shared_memory.SharedMemory | None = None
-    try:
-        while True:
-            task = conn.recv()
-            if task is _STOP:
-                return
+    gc.freeze()
+    block: mmap.mmap | None = None
+    while True:
+        task = conn.recv()
+        if task is _STOP:
+            return
+        try:
+            skeleton, flat = _flat(call(task))
+            arrays = [v for v in flat if _shared(v)]
+            needed = sum(a.nbytes for a in arrays)
+            grown = None
+            if needed and (block is None or len(block) < needed):
+                grown = _memory_file(max(needed, 1 << 20))
+                block = mmap.mmap(grown, 0)
+            layout, at = [], 0
+            for v in flat:
+                if _shared(v):
+                    view = np.ndarray(v.shape, v.dtype, buffer=block, offset=at)
+                    view[...] = v
+                    del view
+                    layout.append(("shared", at, v.dtype.str, v.shape))
+                    at += v.nbytes
+                else:
+                    layout.append(("value", v))
+            conn.send(("ok", skeleton, layout, grown is not None))
+            if grown is not None:
+                reduction.send_handle(conn, grown, os.getppid())
+                os.close(grown)
+        except BaseException as e:  # sent to the parent, which raises it
+            text = traceback.format_exc()
             try:
-                skeleton, flat = _flat(call(task))
-                arrays = [v for v in flat if _shared(v)]
-                needed = sum(a.nbytes for a in arrays)
-                grown = None
-                if needed and (block is None or block.size < needed):
-                    if block is not None:
-                        block.close()
-                        block.unlink()
-                    block = shared_memory.SharedMemory(create=True, size=max(needed, 1 << 20))
-                    grown = block.name
-                layout, at = [], 0
-                for v in flat:
-                    if _shared(v):
-                        assert block is not None
-                        view = np.ndarray(v.shape, v.dtype, buffer=block.buf, offset=at)
-                        view[...] = v
-                        layout.append(("shared", at, v.dtype.str, v.shape))
-                        at += v.nbytes
-                    else:
-                        layout.append(("value", v))
-                conn.send(("ok", skeleton, layout, grown))
-            except BaseException as e:  # sent to the parent, which raises it
-                text = traceback.format_exc()
-                try:
-                    sent: Any = pickle.dumps(e)
-                    pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
-                except Exception:
-                    sent = None
-                conn.send(("error", sent, f"{type(e).__name__}: {e}", text))
-    finally:
-        if block is not None:
-            block.close()
-            block.unlink()
+                sent: Any = pickle.dumps(e)
+                pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
+            except Exception:
+                sent = None
+            conn.send(("error", sent, f"{type(e).__name__}: {e}", text))
 
 
 class _Worker:
     def __init__(self, process: Any, conn: Any) -> None:
         self.process, self.conn = process, conn
-        self.block: shared_memory.SharedMemory | None = None
+        self.block: mmap.mmap | None = None
 
-    def attach(self, name: str) -> None:
-        if self.block is not None:
-            self.block.close()
-        # The worker owns the block and unlinks it; the parent only reads it. (Forked, both
-        # share one resource tracker, which the worker's unlink settles.)
-        self.block = shared_memory.SharedMemory(name=name)
+    def _died(self) -> RuntimeError:
+        self.process.join(timeout=5)
+        return RuntimeError(
+            f"a map worker process (pid {self.process.pid}) exited with code "
+            f"{self.process.exitcode} while computing an element"
+        )
+
+    def _receive(self) -> Any:
+        # Waits for the reply, checking the worker is alive: a dead worker's socket may stay
+        # open in a process forked meanwhile, so its end of file is not to be counted on.
+        while not self.conn.poll(_LIVENESS_POLL):
+            if not self.process.is_alive():
+                raise self._died()
+        return self.conn.recv()
 
     def run(self, flat_in: tuple) -> tuple[Any, list[Any]]:
         try:
             self.conn.send(flat_in)
-            reply = self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            self.process.join(timeout=1)
-            raise RuntimeError(
-                f"a map worker process (pid {self.process.pid}) exited with code "
-                f"{self.process.exitcode} while computing an element"
-            ) from None
+            reply = self._receive()
+            if reply[0] == "ok" and reply[3]:
+                fd = reduction.recv_handle(self.conn)
+                try:
+                    self.block = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+                finally:
+                    os.close(fd)
+        except (EOFError, OSError):
+            raise self._died() from None
         if reply[0] == "error":
             _, exc, summary, text = reply
             cause = RemoteTraceback(f"in map worker process {self.process.pid}:\n{text}")
             if exc is None:
                 raise RuntimeError(summary) from cause
             raise pickle.loads(exc) from cause
-        _, skeleton, layout, grown = reply
-        if grown is not None:
-            self.attach(grown)
+        _, skeleton, layout, _ = reply
         flat = []
         for item in layout:
             if item[0] == "shared":
                 _, at, dtype, shape = item
-                assert self.block is not None
-                view = np.ndarray(shape, np.dtype(dtype), buffer=self.block.buf, offset=at)
+                view = np.ndarray(shape, np.dtype(dtype), buffer=self.block, offset=at)
                 flat.append(view.copy())  # the block is reused by the worker's next element
             else:
                 flat.append(item[1])
@@ -142,15 +169,13 @@ def _stop(workers: list[_Worker], owner: int) -> None:
     for w in workers:
         try:
             w.conn.send(_STOP)
-        except (OSError, BrokenPipeError):
+        except OSError:
             pass
     for w in workers:
         w.process.join(timeout=2)
         if w.process.is_alive():
             w.process.terminate()
             w.process.join(timeout=1)
-        if w.block is not None:
-            w.block.close()
         w.conn.close()
 
 
@@ -159,12 +184,11 @@ class ProcessPool:
     components); calling the pool runs one element on an idle worker."""
 
     def __init__(self, call: Callable[[tuple], Any], processes: int) -> None:
-        context = multiprocessing.get_context("fork")
-        # One resource tracker for the parent and its workers (started before they fork),
-        # so the blocks the workers create and unlink are accounted in one place.
-        resource_tracker.ensure_running()
-        self._context, self._call = context, call
-        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._context = multiprocessing.get_context("fork")
+        self._call = call
+        # Holds idle workers, or None once a dead worker could not be replaced.
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        self._start_error: BaseException | None = None
         self.workers: list[_Worker] = []
         for _ in range(processes):
             self._idle.put(self._start())
@@ -181,16 +205,26 @@ class ProcessPool:
 
     def __call__(self, flat_in: tuple) -> tuple[Any, list[Any]]:
         worker = self._idle.get()
+        if worker is None:
+            self._idle.put(None)
+            raise RuntimeError("no map worker process could be started") from self._start_error
         try:
             return worker.run(flat_in)
         finally:
             if worker.process.is_alive():
                 self._idle.put(worker)
             else:
-                # The element it held failed; the next ones go to a new worker.
-                self.workers.remove(worker)
-                worker.conn.close()
-                self._idle.put(self._start())
+                self._replace(worker)
+
+    def _replace(self, dead: _Worker) -> None:
+        # The element it held failed; the next ones go to a new worker.
+        self.workers.remove(dead)
+        dead.conn.close()
+        try:
+            self._idle.put(self._start())
+        except BaseException as e:
+            self._start_error = e
+            self._idle.put(None)
 
     def close(self) -> None:
         """Stops the workers now."""
