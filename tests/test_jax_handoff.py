@@ -112,7 +112,8 @@ from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 sharding = NamedSharding(Mesh(np.array(jax.devices()), ("data",)), P("data"))
 ds = ff.data.Dataset.range(48).map(lambda x: ff.cast(x, ff.float32) * 10).batch(4)
-local = ds.shard(count, index)
+local = ds.distribute()  # the ranks are JAX's processes
+assert local._distribution["ranks_from"] == "jax", local._distribution
 batches = []
 for batch in local.as_jax(sharding=sharding):
     whole = multihost_utils.process_allgather(batch, tiled=True)

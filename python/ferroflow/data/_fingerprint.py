@@ -194,9 +194,47 @@ def _defining(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
         digest.field("arguments", arguments.encode())
         made._fingerprint = digest.hexdigest()
         made._steps = (*(receiver._steps if receiver is not None else ()), (op, arguments))
+        made._call = Call(op, wrapper, bound, receiver, name.endswith("__init__"))
         return result
 
     return wrapper
+
+
+class Call:
+    """The public call that made a dataset, kept so that the pipeline can be made again with
+    another input at its start (``Dataset.distribute`` gives each rank its own files)."""
+
+    def __init__(
+        self,
+        op: str,
+        method: Callable[..., Any],
+        bound: inspect.BoundArguments,
+        receiver: Any,
+        constructor: bool,
+    ) -> None:
+        self.op = op
+        self.receiver = receiver
+        self._method = method
+        self._bound = bound
+        self._constructor = constructor
+
+    def argument(self, name: str) -> Any:
+        """The value the call gave its parameter ``name`` (None when it took the default)."""
+        return self._bound.arguments.get(name)
+
+    def replay(self, receiver: Any = None, **changes: Any) -> Any:
+        """The call again, on ``receiver`` (for a method) and with ``changes`` to its named
+        arguments."""
+        arguments = dict(self._bound.arguments)
+        arguments.update(changes)
+        names = list(arguments)
+        if self.receiver is not None:
+            arguments[names[0]] = receiver
+        again = inspect.BoundArguments(self._bound.signature, arguments)  # type: ignore[arg-type]
+        if self._constructor:
+            # The first argument is the dataset the constructor initialized: make another.
+            return type(again.args[0])(*again.args[1:], **again.kwargs)
+        return self._method(*again.args, **again.kwargs)
 
 
 def _split(made: Any, arguments: dict[str, Any]) -> tuple[Any, list[tuple[str, Any]]]:

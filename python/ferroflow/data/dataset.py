@@ -80,8 +80,13 @@ class Dataset:
             raise InternalError("this dataset was made by no public call and has no fingerprint")
         return self._fingerprint
 
+    # What ``distribute`` did, for the iterator's statistics; kept by the datasets made from it.
+    _distribution: dict[str, Any] | None = None
+
     def _derive(self, native: NativeDataset, structure: Structure | None = None) -> Dataset:
-        return Dataset(native, self._structure if structure is None else structure, self._options)
+        made = Dataset(native, self._structure if structure is None else structure, self._options)
+        made._distribution = self._distribution
+        return made
 
     # ----------------------------------------------------------------- sources
 
@@ -747,6 +752,55 @@ class Dataset:
         n, i = count_arg("num_shards", num_shards), count_arg("index", index)
         return self._derive(self._native.shard(n, i))
 
+    def distribute(
+        self,
+        policy: Any = None,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        seed: int | None = None,
+        remainder: str | None = "drop",
+    ) -> Dataset:
+        """This process's part of the data when ``num_replicas`` processes (ranks) train
+        together, every rank yielding the same number of elements each epoch, so that
+        collectives in the training step never wait on a rank that ran out.
+
+        ``num_replicas`` and ``rank`` default to those of an initialized
+        ``torch.distributed``, else of JAX's processes, else the ``WORLD_SIZE`` and ``RANK``
+        environment variables, else one process. ``policy`` (an ``AutoShardPolicy``; default
+        the options' ``experimental_distribute.auto_shard_policy``, AUTO) picks how:
+
+        - FILE: each rank reads its share of the pipeline's files (of the row groups for
+          Parquet, record batches for Arrow); the calls after the reading are made again
+          over them. With ``seed``, every rank draws the same new file order each epoch
+          before taking its share.
+        - DATA: every rank runs the whole pipeline and keeps every ``num_replicas``-th
+          element.
+        - AUTO: FILE where the pipeline reads at least one file per rank, DATA otherwise.
+        - OFF: the dataset as it is.
+
+        ``remainder`` says what evens the counts: ``"drop"`` stops every rank at the fewest
+        elements any rank has, ``"pad"`` goes round a rank's own data again up to the most,
+        ``None`` leaves the counts as they come. Under FILE, evening the counts reads each
+        file once per process to count its elements. The iterator's ``stats()`` say what was
+        done. Call it on the finished pipeline (after ``batch``), so the counts are of
+        batches."""
+        from . import _distribute
+
+        options = self.options()
+        chosen = options.experimental_distribute.auto_shard_policy if policy is None else policy
+        size, index, source = _distribute.world(num_replicas, rank)
+        made, report = _distribute.distribute(
+            self,
+            _distribute.policy_of(_distribute.AutoShardPolicy.AUTO if chosen is None else chosen),
+            size,
+            index,
+            None if seed is None else count_arg("seed", seed),
+            remainder,
+        )
+        report["ranks_from"] = source
+        made._distribution = report  # type: ignore[attr-defined]
+        return made
+
     def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:
         """Pairs each element with its int64 index: ``(index, element)``."""
         counter = Dataset.range(count_arg("start", start), np.iinfo(np.int64).max)
@@ -1095,8 +1149,15 @@ class Iterator(_PyIterator):
         """Per-stage statistics of this pass so far, outermost stage first: ``elements``
         produced, ``busy_s`` (the stage's own work), ``input_wait_s`` and ``consumer_wait_s``
         (time an asynchronous stage waited for its input or for room in its buffer),
-        ``buffered`` and ``tuned`` (buffer size or parallelism), and ``notes``."""
-        return self._native.stats()
+        ``buffered`` and ``tuned`` (buffer size or parallelism), and ``notes``. After
+        ``distribute``, the outermost stage's notes say what this rank reads."""
+        stats = self._native.stats()
+        report = self._dataset._distribution
+        if report is not None and stats:
+            from ._distribute import describe
+
+            stats[0]["notes"] = [*stats[0]["notes"], describe(report)]
+        return stats
 
     def summary(self) -> str:
         """The statistics as a table, with the bottleneck stage named."""

@@ -76,7 +76,9 @@ class OptimizationOptions(_Accepted):
 
 
 class DistributeOptions(_Accepted):
-    """tf.distribute's auto-sharding settings: accepted, without effect."""
+    """tf.distribute's auto-sharding settings: ``auto_shard_policy`` is the policy
+    ``Dataset.distribute`` takes when it is given none; the others are accepted, without
+    effect."""
 
 
 class Options(_OptionGroup):
