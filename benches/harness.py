@@ -74,6 +74,9 @@ class Workload:
     # The files the workload reads: read through before every run, so every run starts
     # with them in the page cache rather than the first one paying for the disk.
     files: Callable[[], list[str]] | None = None
+    # Whether ``count`` is the training loop's step: then the share of each epoch the loop
+    # spent waiting for batches (outside ``count``) is reported too.
+    loop_step: bool = False
 
 
 def _warm(paths: list[str]) -> None:
@@ -148,13 +151,15 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
     for _ in range(epochs):
         began = time.perf_counter()
         cpu0, switches0 = _usage()
-        items = 0
+        items, in_loop = 0, 0.0
         for batch in make_epoch():
+            arrived = time.perf_counter()
             if first_batch is None:
-                first_batch = time.perf_counter() - began
+                first_batch = arrived - began
             items += system.count(batch)
             if burn_ms:
                 burn(burn_ms / 1000)
+            in_loop += time.perf_counter() - arrived
         cpu1, switches1 = _usage()
         measured.append(
             {
@@ -162,6 +167,7 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
                 "items": items,
                 "cpu_s": cpu1 - cpu0,
                 "switches": switches1 - switches0,
+                "loop_s": in_loop,
             }
         )
     return {"setup_s": setup, "first_batch_s": first_batch, "epochs": measured}
@@ -170,10 +176,12 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
 def _steady(run: dict[str, Any]) -> dict[str, float]:
     later = run["epochs"][1:] or run["epochs"]
     items = sum(e["items"] for e in later)
+    seconds = sum(e["s"] for e in later)
     return {
-        "rate": items / sum(e["s"] for e in later),
+        "rate": items / seconds,
         "cpu_us": 1e6 * sum(e["cpu_s"] for e in later) / items,
         "switches": sum(e["switches"] for e in later) / items,
+        "waited": 1 - sum(e["loop_s"] for e in later) / seconds,
     }
 
 
@@ -211,6 +219,11 @@ def _report(
             f"{spread([s['cpu_us'] for s in steady], '.3f'):>24}  "
             f"{spread([s['switches'] for s in steady], '.4f'):>24}"
         )
+    if workload.loop_step:
+        print("  share of the steady epochs' time the training loop waited for batches:")
+        for name, got in runs.items():
+            waited = [100 * _steady(r)["waited"] for r in got]
+            print(f"    {name:<{width}}  {spread(waited, '.1f')} %")
     base_name = workload.systems[0].name
     base = runs.get(base_name)
     for name, got in runs.items():
