@@ -7,6 +7,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,18 @@ def run_limited(argv: list[str], address_space: int, timeout: float) -> subproce
         timeout=timeout,
         preexec_fn=limit,
     )
+
+
+def stopped_and_resumed(
+    ds: Any, taken: int, value: Callable[[Any], Any]
+) -> tuple[list, list, list]:
+    """A pass over ``ds`` stopped after ``taken`` elements: those elements, the rest of that
+    pass, and what a new pass resumed from the stopped one's state gives (each element read
+    through ``value``)."""
+    it = iter(ds)
+    first = [value(next(it)) for _ in range(taken)]
+    state = it.get_state()
+    rest = [value(x) for x in it]
+    resumed = iter(ds)
+    resumed.set_state(state)
+    return first, rest, [value(x) for x in resumed]

@@ -16,6 +16,7 @@ import pytest
 
 import ferroflow as ff
 from ferroflow.errors import InvalidArgumentError
+from helpers import stopped_and_resumed
 
 Policy = ff.data.experimental.AutoShardPolicy
 # Records per file: uneven on purpose.
@@ -122,14 +123,8 @@ def test_a_pass_resumes_from_its_state(record_files):
         .distribute(num_replicas=2, rank=1, seed=3, remainder="pad")
         .repeat(2)
     )
-    it = iter(ds)
-    first = [bytes(next(it)) for _ in range(9)]
-    state = it.get_state()
-    rest = [bytes(x) for x in it]
-    resumed = iter(ds)
-    resumed.set_state(state)
-    assert [bytes(x) for x in resumed] == rest
-    assert len(first + rest) % 2 == 0
+    first, rest, resumed = stopped_and_resumed(ds, 9, bytes)
+    assert resumed == rest and len(first + rest) % 2 == 0
 
 
 def test_parquet_is_split_by_row_group(tmp_path):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import ferroflow as ff
+from helpers import stopped_and_resumed
 
 
 def _pixels(x):
@@ -119,13 +120,8 @@ def _wait_gone(pids, seconds=5.0):
 
 def test_a_pass_resumes_from_its_state():
     ds = ff.data.Dataset.range(20).shuffle(20, seed=4).map(lambda x: x * 10, processes=2)
-    it = iter(ds)
-    first = [int(next(it)) for _ in range(7)]
-    state = it.get_state()
-    rest = [int(x) for x in it]
-    resumed = iter(ds)
-    resumed.set_state(state)
-    assert [int(x) for x in resumed] == rest
+    first, rest, resumed = stopped_and_resumed(ds, 7, int)
+    assert resumed == rest
     assert sorted(first + rest) == [10 * i for i in range(20)]
 
 
