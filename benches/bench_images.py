@@ -80,7 +80,8 @@ def _jpegs() -> list[bytes]:
     import ferroflow as ff
 
     spec = {"image": ff.io.FixedLenFeature([], ff.string)}
-    return [ff.io.parse_single_example(r, spec)["image"] for r in ff.data.TFRecordDataset(_paths())]
+    records = ff.data.TFRecordDataset(_paths())
+    return [ff.io.parse_single_example(r, spec)["image"].numpy() for r in records]
 
 
 def _pillow_preprocess(jpeg: bytes):

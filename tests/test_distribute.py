@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ferroflow as ff
 from ferroflow.errors import InvalidArgumentError
@@ -37,6 +39,10 @@ def record_files(tmp_path):
 
 def _records(ds):
     return [bytes(r) for r in ds.as_numpy_iterator()]
+
+
+def _batches(ds):
+    return [[bytes(x) for x in batch] for batch in ds.as_numpy_iterator()]
 
 
 def _file_of(record):
@@ -282,3 +288,221 @@ def test_torch_distributed_ranks_read_disjoint_files_in_equal_steps(tmp_path, pr
             assert set(records) == everything and set().union(*files) == set(range(len(sizes)))
         splits.append(files)
     assert splits[0] != splits[1]  # the seed gives a new split each epoch
+
+
+def _sized_files(directory, sizes):
+    paths = []
+    for i, n in enumerate(sizes):
+        path = str(directory / f"part-{i}.tfrecord")
+        with ff.io.TFRecordWriter(path) as writer:
+            for j in range(n):
+                writer.write(f"{i}-{j}".encode())
+        paths.append(path)
+    return paths
+
+
+def _ranks(paths, ranks, remainder, **reader):
+    return [
+        ff.data.TFRecordDataset(paths, **reader)
+        .map(lambda r: r)
+        .batch(3)
+        .distribute(num_replicas=ranks, rank=r, seed=4, remainder=remainder)
+        for r in range(ranks)
+    ]
+
+
+def _first_steps(datasets, steps):
+    """Every rank's records of its first ``steps`` batches, and rank 0's state after them."""
+    records, state = [], None
+    for ds in datasets:
+        it = iter(ds)
+        for _ in range(steps):
+            records += [bytes(x).decode() for x in next(it)]
+        state = state or json.loads(json.dumps(it.get_state()))
+    return records, state
+
+
+def _rest(datasets, state):
+    got = []
+    for ds in datasets:
+        it = iter(ds)
+        it.set_state(state)
+        got.append([bytes(x).decode() for b in it for x in b])
+    return got
+
+
+@pytest.mark.parametrize("remainder", [None, "drop", "pad"])
+def test_a_pass_saved_on_two_ranks_goes_on_with_three(tmp_path, remainder):
+    sizes = [3, 5, 2, 7, 4, 6, 1, 9]
+    paths = _sized_files(tmp_path, sizes)
+    everything = {f"{i}-{j}" for i, n in enumerate(sizes) for j in range(n)}
+    before, state = _first_steps(_ranks(paths, 2, remainder, num_parallel_reads=2), 2)
+    three = _ranks(paths, 3, remainder, num_parallel_reads=2)
+    after = _rest(three, state)
+    assert len({len(a) for a in after}) == 1 or remainder is None  # even counts again
+    delivered = before + [x for a in after for x in a]
+    if remainder == "pad":
+        assert set(delivered) == everything  # repeats only where a rank went round
+    else:
+        assert len(delivered) == len(set(delivered))  # nothing twice
+    if remainder is None:
+        assert set(delivered) == everything  # and nothing lost
+    if remainder == "drop":
+        assert len(everything - set(delivered)) < 3  # only the cut that evens three ranks
+    # The next pass is the next epoch of a run that was never interrupted.
+    reference = _ranks(paths, 3, remainder, num_parallel_reads=2)
+    for ds in reference:
+        list(ds)
+    assert [_batches(ds) for ds in three] == [_batches(ds) for ds in reference]
+
+
+def test_a_resumed_pass_can_be_saved_and_moved_again(tmp_path):
+    sizes = [6, 2, 8, 5, 3, 7]
+    paths = _sized_files(tmp_path, sizes)
+    before, state = _first_steps(_ranks(paths, 3, None), 1)
+    middle = []
+    states = []
+    for ds in _ranks(paths, 2, None):
+        it = iter(ds)
+        it.set_state(state)
+        middle += [bytes(x).decode() for x in next(it)]
+        states.append(json.loads(json.dumps(it.get_state())))
+    assert "position" not in states[0]
+    after = _rest(_ranks(paths, 4, None), states[1])
+    delivered = before + middle + [x for a in after for x in a]
+    assert sorted(delivered) == sorted(f"{i}-{j}" for i, n in enumerate(sizes) for j in range(n))
+
+
+def test_a_pass_whose_records_move_between_elements_is_not_moved(record_files):
+    def shuffled(ranks, rank):
+        return (
+            ff.data.TFRecordDataset(record_files)
+            .shuffle(8, seed=1)
+            .batch(2)
+            .distribute(num_replicas=ranks, rank=rank)
+        )
+
+    it = iter(shuffled(2, 0))
+    next(it)
+    state = it.get_state()
+    assert "distribution" not in state
+    moved = iter(shuffled(3, 0))
+    with pytest.raises(InvalidArgumentError, match="another dataset definition"):
+        moved.set_state(state)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 9), min_size=3, max_size=8),
+    interleave=st.tuples(st.integers(1, 4), st.integers(1, 3)),
+    ranks=st.tuples(st.integers(2, 3), st.integers(1, 4)),
+    steps=st.integers(0, 3),
+)
+def test_any_pass_moved_to_any_number_of_ranks_loses_and_repeats_nothing(
+    tmp_path_factory, sizes, interleave, ranks, steps
+):
+    paths = _sized_files(tmp_path_factory.mktemp("files"), sizes)
+    cycle, block = interleave
+
+    def pipeline(count, rank):
+        return (
+            ff.data.Dataset.from_tensor_slices(paths)
+            .interleave(ff.data.TFRecordDataset, cycle_length=cycle, block_length=block)
+            .batch(2)
+            .distribute(num_replicas=count, rank=rank, seed=9, remainder=None)
+        )
+
+    # Every rank takes the same steps, as in a training loop: no more than the shortest has
+    # (in the first pass, which a new dataset's first pass is).
+    lengths = [len(_batches(pipeline(ranks[0], rank))) for rank in range(ranks[0])]
+    taken = min([steps, *lengths])
+    before, state = [], None
+    for ds in [pipeline(ranks[0], rank) for rank in range(ranks[0])]:
+        it = iter(ds)
+        for _ in range(taken):
+            before += [bytes(x).decode() for x in next(it)]
+        state = state or json.loads(json.dumps(it.get_state()))
+    after = []
+    for rank in range(ranks[1]):
+        it = iter(pipeline(ranks[1], rank))
+        it.set_state(state)
+        after += [bytes(x).decode() for b in it for x in b]
+    everything = sorted(f"{i}-{j}" for i, n in enumerate(sizes) for j in range(n))
+    assert sorted(before + after) == everything
+
+
+ELASTIC_WORKER = """
+import datetime, json, sys
+import torch, torch.distributed as dist
+rank, world, port, pattern, state_path, steps = sys.argv[1:7]
+rank, world, steps = int(rank), int(world), int(steps)
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
+                        world_size=world, timeout=datetime.timedelta(seconds=60))
+import ferroflow as ff
+ds = (
+    ff.data.Dataset.list_files(pattern)
+    .interleave(ff.data.TFRecordDataset, cycle_length=2, num_parallel_calls=2)
+    .batch(3)
+    .distribute(seed=5)
+)
+it = iter(ds)
+if steps < 0:  # the second run: every rank takes the rest of the pass from one saved state
+    with open(state_path) as f:
+        it.set_state(json.load(f))
+records, taken = [], 0
+for batch in it:
+    count = torch.ones(1)
+    dist.all_reduce(count)  # waits for ever (until the timeout) on a rank with fewer steps
+    records += [bytes(r).decode() for r in batch]
+    taken += 1
+    if taken == steps:
+        break
+if steps > 0 and rank == 0:
+    with open(state_path, "w") as f:
+        json.dump(it.get_state(), f)
+everyone = [None] * world
+dist.all_gather_object(everyone, {"steps": taken, "records": records})
+dist.destroy_process_group()
+print(json.dumps({"ranks": everyone, "per_rank": ds._distribution["epoch"]["elements_per_rank"]}))
+"""
+
+
+def _run_ranks(script, processes, *args):
+    port = str(_free_port())
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(script), str(rank), str(processes), port]
+            + [str(a) for a in args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in range(processes)
+    ]
+    results = []
+    for p in running:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def test_two_torch_distributed_ranks_checkpoint_and_three_go_on(tmp_path):
+    sizes = [5, 9, 4, 7, 6, 8, 3]
+    for i, n in enumerate(sizes):
+        with ff.io.TFRecordWriter(str(tmp_path / f"part-{i}.tfrecord")) as writer:
+            for j in range(n):
+                writer.write(f"{i}-{j}".encode())
+    pattern, state = str(tmp_path / "*.tfrecord"), str(tmp_path / "state.json")
+    first = _run_ranks(ELASTIC_WORKER, 2, pattern, state, 3)[0]
+    assert [r["steps"] for r in first["ranks"]] == [3, 3]
+    rest = _run_ranks(ELASTIC_WORKER, 3, pattern, state, -1)[0]
+    steps = {r["steps"] for r in rest["ranks"]}
+    assert len(steps) == 1 and steps.pop() > 0  # even again, over three ranks
+    delivered = [x for run in (first, rest) for r in run["ranks"] for x in r["records"]]
+    assert len(delivered) == len(set(delivered))  # no record twice
+    everything = {f"{i}-{j}" for i, n in enumerate(sizes) for j in range(n)}
+    # Missing: only what evening the two ranks' first pass dropped, and the cut that evens
+    # what was left over three ranks.
+    per_rank = first["per_rank"]
+    assert len(everything - set(delivered)) <= sum(per_rank) - 2 * min(per_rank) + 2

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from . import _elastic
 from .experimental import AutoShardPolicy
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ _COLUMNAR_READERS = {"ParquetDataset": "row_group_rows", "ArrowIPCDataset": "bat
 _NAME_SOURCES = {"Dataset.list_files", "Dataset.from_tensor_slices"}
 _PER_FILE = {"Dataset.interleave", "Dataset.flat_map"}
 _REMAINDERS = ("drop", "pad", None)
+# How many passes ahead a resumed state's pass is looked for.
+_MAX_EPOCHS = 100_000
 
 # Element counts of files, by the reading call and the file's identity (path, size, mtime).
 _counts: dict[tuple[Any, ...], int] = {}
@@ -90,13 +93,19 @@ def distribute(
     if remainder not in _REMAINDERS:
         raise InvalidArgumentError(f'remainder must be "drop", "pad" or None, got {remainder!r}')
     report: dict[str, Any] = {"rank": rank, "ranks": size, "remainder": remainder}
+    if policy != AutoShardPolicy.OFF:
+        # However this rank reads, it can take over a pass that ranks split at their files
+        # saved (see `resume`).
+        report.update(_source=ds, _seed=seed, pipeline=ds.fingerprint())
     if size == 1 or policy == AutoShardPolicy.OFF:
         report["policy"] = "OFF" if policy == AutoShardPolicy.OFF else policy.name
         return ds, report
     if policy in (AutoShardPolicy.FILE, AutoShardPolicy.AUTO):
-        plan = _file_plan(ds, size)
+        plan = _file_plan(ds)
         if isinstance(plan, _FilePlan):
-            report.update(policy="FILE", files=len(plan.files))
+            plan = _checked_plan(plan.files, size, plan)
+        if isinstance(plan, _FilePlan):
+            report.update(policy="FILE", files=len(plan.files), _plan=plan)
             return plan.build(size, rank, seed, remainder, report), report
         if policy == AutoShardPolicy.FILE:
             raise InvalidArgumentError(f"the FILE policy cannot split this pipeline: {plan}")
@@ -122,17 +131,29 @@ def _chain(ds: Dataset) -> list[Call] | None:
 
 class _FilePlan:
     """A pipeline split at its files: ``source(files)`` makes its start over some of them,
-    ``rest`` are the calls after that start, and ``unit_rows`` (for Parquet and Arrow) the
-    rows of each reading unit, which are split instead of whole files."""
+    ``one_file(file)`` over one, and ``rest`` are the calls after that start. ``reader`` is
+    the call that reads the files; ``cycle`` and ``block`` say how it interleaves them.
+    ``elastic`` is None when a pass can move to another number of ranks, or why not."""
 
     def __init__(
         self,
         files: list[str],
         source: Callable[[list[str]], Dataset],
+        one_file: Callable[[str], Dataset],
         rest: Sequence[Call],
         reader: Call,
+        interleaving: tuple[int, int],
+        elastic: str | None,
     ) -> None:
-        self.files, self.source, self.rest, self.reader = files, source, rest, reader
+        self.files, self.source, self.one_file = files, source, one_file
+        self.rest, self.reader = rest, reader
+        self.cycle, self.block = interleaving
+        self.elastic = elastic
+        self.records_per_element = 1
+        for call in rest:
+            if call.op in ("Dataset.batch", "Dataset.padded_batch"):
+                self.records_per_element *= int(call.argument("batch_size"))
+        self.keys: Dataset | None = None
 
     def build(
         self, size: int, rank: int, seed: int | None, remainder: Any, report: dict[str, Any]
@@ -141,6 +162,10 @@ class _FilePlan:
             start = self._units(size, rank, seed, remainder, report)
         else:
             start = self._files(size, rank, seed, remainder, report)
+        return self.finish(start)
+
+    def finish(self, start: Dataset) -> Dataset:
+        """``start`` with the calls after the reading made again on it."""
         for call in self.rest:
             start = call.replay(start)
         return start
@@ -158,12 +183,8 @@ class _FilePlan:
             )
         changes: dict[str, Any] = {"shard": (size, rank)}
         if seed is not None:
-            flag = (
-                "shuffle_row_groups"
-                if self.reader.op == "ParquetDataset"
-                else ("shuffle_record_batches")
-            )
-            changes.update({flag: True, "seed": seed})
+            flag = "shuffle_row_groups" if self.reader.op == "ParquetDataset" else None
+            changes.update({flag or "shuffle_record_batches": True, "seed": seed})
         start = self.reader.replay(**changes)
         report["units"] = len(rows)
         if remainder is None:
@@ -172,44 +193,167 @@ class _FilePlan:
         report["elements_per_rank"] = per_rank
         return _equalized(start, per_rank[rank], per_rank, remainder, rank)
 
+    def order(self, key: int, seed: int | None) -> np.ndarray:
+        """The files' order in the pass whose key is ``key``: the same on every rank."""
+        if seed is None:
+            return np.arange(len(self.files))
+        return np.random.default_rng(key & (2**64 - 1)).permutation(len(self.files))
+
     def _files(
         self, size: int, rank: int, seed: int | None, remainder: Any, report: dict[str, Any]
     ) -> Dataset:
         from .dataset import Dataset
 
-        files, source = self.files, self.source
-        counts = None if remainder is None else self._counts()
+        counts = None if remainder is None else self.counts()
         epoch_report: dict[str, Any] = report.setdefault("epoch", {})
 
-        def epoch_source(order: Any) -> Dataset:
-            order = np.asarray(order)
-            mine = [files[i] for i in order[rank::size]]
-            start = source(mine)
-            epoch_report["files"] = mine
+        def epoch_source(key: Any) -> Dataset:
+            order = self.order(int(key), seed)
+            mine = [self.files[i] for i in order[rank::size]]
+            epoch_report.update(files=mine, key=int(key), order=order)
+            start = self.source(mine)
             if counts is None:
                 return start
             per_rank = [sum(counts[i] for i in order[r::size]) for r in range(size)]
             epoch_report["elements_per_rank"] = per_rank
             return _equalized(start, per_rank[rank], per_rank, remainder, rank)
 
-        order = Dataset.range(len(files))
-        if seed is not None:
-            order = order.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
-        # One element a pass: that epoch's file order, the same on every rank.
-        return order.batch(len(files)).flat_map(epoch_source)
+        # One element a pass, its key, the same on every rank: with a seed a new one each
+        # pass, from which that pass's file order is drawn.
+        if seed is None:
+            self.keys = Dataset.from_tensors(np.int64(0))
+        else:
+            self.keys = Dataset.random(seed=seed, rerandomize_each_iteration=True).take(1)
+        return self.keys.flat_map(epoch_source)
 
-    def _counts(self) -> list[int]:
+    def counts(self) -> list[int]:
+        """Every file's element count, read once per process and kept while it is unchanged."""
         keys = []
         for f in self.files:
             stat = os.stat(f)
-            keys.append((self.source([f]).fingerprint(), stat.st_size, stat.st_mtime_ns))
+            keys.append((self.one_file(f).fingerprint(), stat.st_size, stat.st_mtime_ns))
         missing = [i for i, k in enumerate(keys) if k not in _counts]
         if missing:
             with ThreadPoolExecutor(max(1, min(len(missing), os.cpu_count() or 1))) as pool:
-                found = pool.map(lambda i: _count(self.source([self.files[i]])), missing)
+                found = pool.map(lambda i: _count(self.one_file(self.files[i])), missing)
                 for i, n in zip(missing, found):
                     _counts[keys[i]] = n
         return [_counts[k] for k in keys]
+
+    def described(self, order: np.ndarray, key: int, size: int, remainder: Any) -> dict:
+        """The pass that reads the files in ``order`` over ``size`` ranks, as segments."""
+        counts = self.counts()
+        ranks = [[[int(i), 0, counts[i]] for i in order[r::size]] for r in range(size)]
+        sizes = [sum(s[2] for s in r) for r in ranks]
+        return _elastic.pass_of(
+            ranks, self.cycle, self.block, _elastic.targets_for(sizes, remainder), key
+        )
+
+    def advance_past(self, key: int, seed: int | None) -> None:
+        """Moves this process's passes on to the one after the pass whose key is ``key``."""
+        if seed is None or self.keys is None:
+            return
+        for _ in range(_MAX_EPOCHS):
+            if int(next(iter(self.keys))) == key:
+                return
+        raise InvalidArgumentError(
+            f"the iterator state's pass is not among the next {_MAX_EPOCHS} passes of this "
+            "dataset: was it saved with another seed?"
+        )
+
+    def segments(self, segments: list[list[int]]) -> Dataset:
+        """The records of ``segments``, interleaved as this pipeline interleaves files."""
+        from .dataset import Dataset
+
+        if not segments:
+            return self.one_file(self.files[0]).take(0)
+        names = [self.files[s[0]] for s in segments]
+        firsts = np.array([s[1] for s in segments], np.int64)
+        counts = np.array([s[2] for s in segments], np.int64)
+
+        def read(name: Any, first: Any, count: Any) -> Dataset:
+            return self.one_file(name.decode()).skip(int(first)).take(int(count))
+
+        return Dataset.from_tensor_slices((names, firsts, counts)).interleave(
+            read,
+            cycle_length=self.cycle,
+            block_length=self.block,
+            num_parallel_calls=self.cycle if self.cycle > 1 else None,
+        )
+
+
+def pass_state(
+    report: dict[str, Any] | None, delivered: int, resumed: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """What an iterator's state needs for its pass to go on with another number of ranks:
+    the pass (``resumed``, or the epoch's) and the elements this rank delivered in it. None
+    when the pipeline cannot move so, or the pass has not started."""
+    plan = None if report is None else report.get("_plan")
+    if report is None or plan is None or plan.elastic is not None:
+        return None
+    if resumed is None and delivered:
+        epoch = report["epoch"]
+        resumed = plan.described(epoch["order"], epoch["key"], report["ranks"], report["remainder"])
+    return {
+        "pipeline": report["pipeline"],
+        "pass": resumed,
+        "delivered": delivered,
+        "records_per_element": plan.records_per_element,
+    }
+
+
+def resume(
+    report: dict[str, Any] | None, saved: dict[str, Any]
+) -> tuple[Dataset, dict[str, Any]] | None:
+    """This rank's dataset for the rest of the pass ``saved`` (from ``pass_state`` of any
+    rank, at a step every rank reached) dealt out again over this dataset's ranks, and that
+    pass's description; None for a state saved before its pass began (this rank's own pass
+    starts then). The dataset's later passes go on from the next epoch."""
+    described = saved["pass"]
+    if described is None and report is not None and saved.get("pipeline") == report.get("pipeline"):
+        return None
+    plan = None if report is None else report.get("_plan")
+    if report is not None and plan is None and "_source" in report:
+        found = _file_plan(report["_source"])
+        plan = found if isinstance(found, _FilePlan) else None
+    why = "it is not split at its files" if plan is None else plan.elastic
+    assert report is not None or why is not None
+    if why is not None:
+        raise InvalidArgumentError(
+            "the iterator state was saved by another rank or number of ranks, and this "
+            f"pipeline cannot take a pass to another rank: {why}"
+        )
+    assert report is not None and plan is not None
+    if saved.get("pipeline") != report["pipeline"]:
+        raise InvalidArgumentError(
+            "the iterator state was saved from another pipeline or other files "
+            f"(fingerprint {saved.get('pipeline')!r} before distribute, this one's "
+            f"{report['pipeline']!r})"
+        )
+    size, rank, remainder = report["ranks"], report["rank"], report["remainder"]
+    delivered = int(saved["delivered"])
+    left = _elastic.left_after(described, delivered, plan.records_per_element)
+    if len(left) == size:
+        # As many ranks as saved the pass: each goes on with what is left of its own (the
+        # rank whose state this is may go on from its exact place instead).
+        ranks = left
+        old_targets = described["targets"]
+        done = delivered * plan.records_per_element
+        targets = None if old_targets is None else [max(0, t - done) for t in old_targets]
+        sizes = [sum(s[2] for s in r) for r in ranks]
+    else:
+        ranks = _elastic.dealt([s for r in left for s in r], size)
+        sizes = [sum(s[2] for s in r) for r in ranks]
+        targets = _elastic.targets_for(sizes, remainder)
+    again = _elastic.pass_of(ranks, plan.cycle, plan.block, targets, described["key"])
+    start = plan.segments(ranks[rank])
+    if targets is not None:
+        start = _to_target(start, sizes[rank], targets[rank], rank)
+    plan.advance_past(described["key"], report["_seed"])
+    report.setdefault("epoch", {}).update(
+        files=sorted({plan.files[s[0]] for s in ranks[rank]}), elements_per_rank=sizes
+    )
+    return plan.finish(start), again
 
 
 def _count(ds: Dataset) -> int:
@@ -220,19 +364,24 @@ def _count(ds: Dataset) -> int:
 def _equalized(start: Dataset, own: int, per_rank: list[int], remainder: str, rank: int) -> Dataset:
     """``start`` (``own`` elements) cut to the fewest any rank has, or gone round again up to
     the most."""
-    if remainder == "drop":
-        return start.take(min(per_rank)) if own > min(per_rank) else start
-    most = max(per_rank)
-    if own == 0 and most > 0:
+    even = min(per_rank) if remainder == "drop" else max(per_rank)
+    return _to_target(start, own, even, rank)
+
+
+def _to_target(start: Dataset, own: int, target: int, rank: int) -> Dataset:
+    """``start`` (``own`` elements) cut to ``target``, or gone round again up to it."""
+    if target <= own:
+        return start.take(target) if target < own else start
+    if own == 0:
         raise InvalidArgumentError(
-            f"rank {rank} has no elements to pad with: its files are empty "
-            f"(elements per rank: {per_rank})"
+            f"rank {rank} has no elements to pad with up to {target}: its files are empty"
         )
-    return start.repeat().take(most) if most > own else start
+    return start.repeat().take(target)
 
 
-def _file_plan(ds: Dataset, size: int) -> _FilePlan | str:
+def _file_plan(ds: Dataset) -> _FilePlan | str:
     """How ``ds`` splits at its files, or why it does not."""
+    from ._args import cpu_count, parallel_reads
     from .readers import file_list
 
     calls = _chain(ds)
@@ -243,8 +392,19 @@ def _file_plan(ds: Dataset, size: int) -> _FilePlan | str:
         if first.op in _COLUMNAR_READERS and first.argument("shard") is not None:
             return f"its {first.op} is sharded already"
         files = file_list(first.argument("filenames"))
-        source = lambda mine: first.replay(filenames=mine)  # noqa: E731
-        return _checked_plan(files, size, _FilePlan(files, source, calls[1:], first))
+        cycle = parallel_reads(first.argument("num_parallel_reads"), autotune=cpu_count())
+        plan = _FilePlan(
+            files,
+            lambda mine: first.replay(filenames=mine),
+            lambda one: first.replay(filenames=[one], num_parallel_reads=None),
+            calls[1:],
+            first,
+            (cycle or 1, 1),
+            "its files are split by reading unit, not by record"
+            if first.op in _COLUMNAR_READERS
+            else _not_elastic(calls[1:], []),
+        )
+        return plan
     if first.op in _NAME_SOURCES:
         per_file = next((k for k, c in enumerate(calls) if c.op in _PER_FILE), None)
         if per_file is None:
@@ -255,12 +415,52 @@ def _file_plan(ds: Dataset, size: int) -> _FilePlan | str:
         names = _names(calls[0])
         if names is None:
             return "its source is not a list of file names"
+        reader = calls[per_file]
         made = calls[1 : per_file + 1]
-        source = lambda mine: _replayed(mine, made)  # noqa: E731
-        return _checked_plan(
-            names, size, _FilePlan(names, source, calls[per_file + 1 :], calls[per_file])
+        plan = _FilePlan(
+            names,
+            lambda mine: _replayed(mine, made),
+            lambda one: _replayed([one], [reader]),
+            calls[per_file + 1 :],
+            reader,
+            _interleaving(reader),
+            _not_elastic(calls[per_file + 1 :], between),
         )
+        return plan
     return f"it starts with {first.op}, which reads no files"
+
+
+def _interleaving(call: Call) -> tuple[int, int]:
+    """The files an interleave or flat_map reads at once, and the records it takes from each
+    in turn."""
+    from ._args import AUTOTUNE, cpu_count
+
+    if call.op == "Dataset.flat_map":
+        return 1, 1
+    cycle = call.argument("cycle_length")
+    block = call.argument("block_length")
+    return (
+        cpu_count() if cycle in (None, AUTOTUNE) else int(cycle),
+        1 if block is None else int(block),
+    )
+
+
+# Calls after the reading that keep each record's place in the stream: what a rank has
+# delivered then follows from how many elements it delivered.
+_KEEP_ORDER = {"Dataset.map", "Dataset.batch", "Dataset.padded_batch", "Dataset.prefetch"}
+
+
+def _not_elastic(after: Sequence[Call], between: list[str]) -> str | None:
+    """Why a pass of this pipeline cannot move to another number of ranks (None if it can)."""
+    if between:
+        return f"its file names are shuffled ({', '.join(between)}) before they are read"
+    moved = [c.op for c in after if c.op not in _KEEP_ORDER]
+    if moved:
+        return (
+            f"{', '.join(moved)} after the reading change which records an element holds; "
+            "only map, batch, padded_batch and prefetch keep them countable"
+        )
+    return None
 
 
 def _checked_plan(files: list[str], size: int, plan: _FilePlan) -> _FilePlan | str:

@@ -783,7 +783,12 @@ class Dataset:
         ``None`` leaves the counts as they come. Under FILE, evening the counts reads each
         file once per process to count its elements. The iterator's ``stats()`` say what was
         done. Call it on the finished pipeline (after ``batch``), so the counts are of
-        batches."""
+        batches.
+
+        An iterator's state resumes on the same rank exactly; under FILE, with only ``map``,
+        ``batch``, ``padded_batch`` and ``prefetch`` after the reading, a state saved with
+        another number of ranks (any rank's, at a step all ranks reached) goes on there
+        without a record read twice or lost."""
         from . import _distribute
 
         options = self.options()
@@ -1015,8 +1020,12 @@ class Dataset:
 
 
 # Every public method that makes a dataset records its call in that dataset's fingerprint;
-# `apply` only hands the dataset to a function whose own calls do.
-_fingerprint.install(Dataset, [m for m in _fingerprint.dataset_methods(Dataset) if m != "apply"])
+# `apply` only hands the dataset to a function whose own calls do, and so does
+# `distribute`, whose arguments may leave the rank to be found (its calls name it).
+_fingerprint.install(
+    Dataset,
+    [m for m in _fingerprint.dataset_methods(Dataset) if m not in ("apply", "distribute")],
+)
 
 
 class Iterator(_PyIterator):
@@ -1028,16 +1037,13 @@ class Iterator(_PyIterator):
         self._numpy = numpy
         cpu_budget, deterministic, ram_budget = options._engine_settings()
         self._timeline = bool(options.timeline)
-        native = dataset._native
-        if options._inject_prefetch() and not dataset._prefetched:
-            # As tf.data does by default: the pipeline runs ahead of the training loop. One
-            # stage per dataset, so each pass starts from the buffer the last one tuned.
-            if dataset._injected_prefetch is None:
-                dataset._injected_prefetch = native.prefetch(AUTOTUNE)
-            native = dataset._injected_prefetch
         self._settings = (cpu_budget, deterministic, ram_budget, self._timeline)
-        self._native_dataset = native
+        self._native_dataset = self._runnable(dataset)
         self._dataset = dataset
+        # Elements returned in this pass, and the pass a distributed pipeline was resumed
+        # into on other ranks (see `distribute`), for the state.
+        self._delivered = 0
+        self._resumed_pass: dict[str, Any] | None = None
         # Started on first use, so that `set_state` on a new iterator starts the pass where
         # the state says instead of starting one to throw away.
         self._pass: NativeIterator | None = None
@@ -1046,6 +1052,17 @@ class Iterator(_PyIterator):
         self._started = time.perf_counter()
         self._returned_at: float | None = None
         self._consumer: list[tuple[float, float]] = []
+
+    @staticmethod
+    def _runnable(dataset: Dataset) -> NativeDataset:
+        native = dataset._native
+        if dataset.options()._inject_prefetch() and not dataset._prefetched:
+            # As tf.data does by default: the pipeline runs ahead of the training loop. One
+            # stage per dataset, so each pass starts from the buffer the last one tuned.
+            if dataset._injected_prefetch is None:
+                dataset._injected_prefetch = native.prefetch(AUTOTUNE)
+            native = dataset._injected_prefetch
+        return native
 
     @property
     def _native(self) -> NativeIterator:
@@ -1075,6 +1092,7 @@ class Iterator(_PyIterator):
             pack = self._pack = _nest.make_packer(structure)
         if self._timeline:
             self._returned_at = time.perf_counter() - self._started
+        self._delivered += 1
         return pack(flat)
 
     def get_next(self) -> Any:
@@ -1103,12 +1121,21 @@ class Iterator(_PyIterator):
         element still in a buffer. A small JSON-serializable dict (positions, counters and
         seeds, not elements); ``set_state`` on a new iterator of the same dataset goes on
         exactly from there. See "Checkpoints" in docs/api.md for what each operation keeps."""
-        return {
+        state: dict[str, Any] = {
             _STATE_FORMAT: _STATE_VERSION,
             "fingerprint": self._dataset.fingerprint(),
             "calls": [list(step) for step in self._dataset._steps],
-            "position": self._native.save_state(),
         }
+        if self._resumed_pass is None:
+            # A pass resumed on other ranks is not this dataset's own pass: only its
+            # description below says where it stands.
+            state["position"] = self._native.save_state()
+        from ._distribute import pass_state
+
+        moving = pass_state(self._dataset._distribution, self._delivered, self._resumed_pass)
+        if moving is not None:
+            state["distribution"] = moving
+        return state
 
     def set_state(self, state: Mapping[str, Any]) -> None:
         """Moves this iterator to ``state`` (from ``get_state`` of an iterator of the same
@@ -1121,6 +1148,12 @@ class Iterator(_PyIterator):
                 f"({_STATE_FORMAT!r}: {_STATE_VERSION}), got {type(state).__name__}"
             )
         fingerprint = self._dataset.fingerprint()
+        moving = state.get("distribution")
+        if moving is not None and (
+            state.get("fingerprint") != fingerprint or "position" not in state
+        ):
+            self._resume_elsewhere(moving)
+            return
         if state.get("fingerprint") != fingerprint:
             calls = state.get("calls")
             where = (
@@ -1136,6 +1169,21 @@ class Iterator(_PyIterator):
         if self._pass is not None:
             self._pass.close()
         self._pass = self._native_dataset.iter(*self._settings, state=state.get("position"))
+        self._delivered = 0 if moving is None else int(moving["delivered"])
+
+    def _resume_elsewhere(self, moving: Mapping[str, Any]) -> None:
+        """Goes on with a distributed pass saved with another number of ranks, or by
+        another rank: what no rank delivered yet, dealt out again over this dataset's."""
+        from ._distribute import resume
+
+        resumed = resume(self._dataset._distribution, dict(moving))
+        made, described = (self._dataset, None) if resumed is None else resumed
+        if self._pass is not None:
+            self._pass.close()
+        self._native_dataset = self._runnable(made)
+        self._pass = None
+        self._delivered = 0
+        self._resumed_pass = described
 
     def state_dict(self) -> dict[str, Any]:
         """``get_state`` under the name PyTorch's stateful loaders use."""
