@@ -27,9 +27,14 @@ SIZES = [3, 5, 2, 7, 4, 6, 1]
 
 @pytest.fixture
 def record_files(tmp_path):
+    return _sized_files(tmp_path, SIZES)
+
+
+def _sized_files(directory, sizes):
+    """Files of ``sizes`` records, record j of file i being ``i-j``."""
     paths = []
-    for i, n in enumerate(SIZES):
-        path = str(tmp_path / f"part-{i}.tfrecord")
+    for i, n in enumerate(sizes):
+        path = str(directory / f"part-{i}.tfrecord")
         with ff.io.TFRecordWriter(path) as writer:
             for j in range(n):
                 writer.write(f"{i}-{j}".encode())
@@ -209,20 +214,30 @@ def test_auto_reads_files_when_it_can_and_says_what_it_did(record_files):
     assert [int(x) for x in off.distribute(num_replicas=2, rank=1)] == list(range(5))
 
 
-WORKER = """
+# A rank of a torch.distributed job (gloo, on loopback): argv is the rank, the number of
+# ranks, the port, then the script's own arguments.
+JOIN = """
 import datetime, json, sys
 import torch, torch.distributed as dist
-rank, world, port, pattern, remainder = sys.argv[1:6]
-rank, world = int(rank), int(world)
+rank, world, port = (int(a) for a in sys.argv[1:4])
 dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                         world_size=world, timeout=datetime.timedelta(seconds=60))
 import ferroflow as ff
-ds = (
-    ff.data.Dataset.list_files(pattern)
-    .interleave(ff.data.TFRecordDataset, cycle_length=2, num_parallel_calls=2)
-    .batch(3)
-    .distribute(seed=5, remainder=remainder)
-)
+
+def pipeline(pattern, **distribute):
+    return (
+        ff.data.Dataset.list_files(pattern)
+        .interleave(ff.data.TFRecordDataset, cycle_length=2, num_parallel_calls=2)
+        .batch(3)
+        .distribute(seed=5, **distribute)
+    )
+"""
+
+WORKER = (
+    JOIN
+    + """
+pattern, remainder = sys.argv[4:6]
+ds = pipeline(pattern, remainder=remainder)
 epochs = []
 for epoch in range(2):
     records, steps = [], 0
@@ -240,6 +255,7 @@ for epoch in range(2):
 dist.destroy_process_group()
 print(json.dumps({"epochs": epochs, "from": ds._distribution["ranks_from"]}))
 """
+)
 
 
 def _free_port():
@@ -251,26 +267,8 @@ def _free_port():
 @pytest.mark.parametrize(("processes", "remainder"), [(2, "drop"), (3, "pad")])
 def test_torch_distributed_ranks_read_disjoint_files_in_equal_steps(tmp_path, processes, remainder):
     sizes = [5, 9, 4, 7, 6, 8, 3]
-    for i, n in enumerate(sizes):
-        with ff.io.TFRecordWriter(str(tmp_path / f"part-{i}.tfrecord")) as writer:
-            for j in range(n):
-                writer.write(f"{i}-{j}".encode())
-    port = str(_free_port())
-    args = [str(processes), port, str(tmp_path / "*.tfrecord"), remainder]
-    running = [
-        subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(WORKER), str(rank), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for rank in range(processes)
-    ]
-    results = []
-    for p in running:
-        out, err = p.communicate(timeout=300)
-        assert p.returncode == 0, err[-3000:]
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    _sized_files(tmp_path, sizes)
+    results = _run_ranks(WORKER, processes, str(tmp_path / "*.tfrecord"), remainder)
     assert all(r["from"] == "torch.distributed" for r in results)
     everything = {f"{i}-{j}" for i, n in enumerate(sizes) for j in range(n)}
     splits = []
@@ -288,17 +286,6 @@ def test_torch_distributed_ranks_read_disjoint_files_in_equal_steps(tmp_path, pr
             assert set(records) == everything and set().union(*files) == set(range(len(sizes)))
         splits.append(files)
     assert splits[0] != splits[1]  # the seed gives a new split each epoch
-
-
-def _sized_files(directory, sizes):
-    paths = []
-    for i, n in enumerate(sizes):
-        path = str(directory / f"part-{i}.tfrecord")
-        with ff.io.TFRecordWriter(path) as writer:
-            for j in range(n):
-                writer.write(f"{i}-{j}".encode())
-        paths.append(path)
-    return paths
 
 
 def _ranks(paths, ranks, remainder, **reader):
@@ -431,20 +418,11 @@ def test_any_pass_moved_to_any_number_of_ranks_loses_and_repeats_nothing(
     assert sorted(before + after) == everything
 
 
-ELASTIC_WORKER = """
-import datetime, json, sys
-import torch, torch.distributed as dist
-rank, world, port, pattern, state_path, steps = sys.argv[1:7]
-rank, world, steps = int(rank), int(world), int(steps)
-dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                        world_size=world, timeout=datetime.timedelta(seconds=60))
-import ferroflow as ff
-ds = (
-    ff.data.Dataset.list_files(pattern)
-    .interleave(ff.data.TFRecordDataset, cycle_length=2, num_parallel_calls=2)
-    .batch(3)
-    .distribute(seed=5)
-)
+ELASTIC_WORKER = (
+    JOIN
+    + """
+pattern, state_path, steps = sys.argv[4], sys.argv[5], int(sys.argv[6])
+ds = pipeline(pattern)
 it = iter(ds)
 if steps < 0:  # the second run: every rank takes the rest of the pass from one saved state
     with open(state_path) as f:
@@ -465,6 +443,7 @@ dist.all_gather_object(everyone, {"steps": taken, "records": records})
 dist.destroy_process_group()
 print(json.dumps({"ranks": everyone, "per_rank": ds._distribution["epoch"]["elements_per_rank"]}))
 """
+)
 
 
 def _run_ranks(script, processes, *args):
@@ -489,10 +468,7 @@ def _run_ranks(script, processes, *args):
 
 def test_two_torch_distributed_ranks_checkpoint_and_three_go_on(tmp_path):
     sizes = [5, 9, 4, 7, 6, 8, 3]
-    for i, n in enumerate(sizes):
-        with ff.io.TFRecordWriter(str(tmp_path / f"part-{i}.tfrecord")) as writer:
-            for j in range(n):
-                writer.write(f"{i}-{j}".encode())
+    _sized_files(tmp_path, sizes)
     pattern, state = str(tmp_path / "*.tfrecord"), str(tmp_path / "state.json")
     first = _run_ranks(ELASTIC_WORKER, 2, pattern, state, 3)[0]
     assert [r["steps"] for r in first["ranks"]] == [3, 3]
