@@ -376,6 +376,18 @@ def test_a_pass_whose_records_move_between_elements_is_not_moved(record_files):
     moved = iter(shuffled(3, 0))
     with pytest.raises(InvalidArgumentError, match="another dataset definition"):
         moved.set_state(state)
+    # Passes of a repeat are not the distributed passes; a dataset not distributed takes
+    # no distributed state.
+    plain = ff.data.TFRecordDataset(record_files).batch(2)
+    repeated = iter(plain.distribute(num_replicas=2, rank=0).repeat(2))
+    next(repeated)
+    assert "distribution" not in repeated.get_state()
+    it = iter(plain.distribute(num_replicas=2, rank=0).prefetch(1))
+    next(it)
+    state = it.get_state()
+    assert state["distribution"]["delivered"] == 1
+    with pytest.raises(InvalidArgumentError, match="not made by distribute"):
+        iter(plain).set_state(state)
 
 
 @settings(max_examples=20, deadline=None)

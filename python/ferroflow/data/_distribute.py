@@ -282,15 +282,26 @@ class _FilePlan:
         )
 
 
+# Calls after `distribute` that leave its elements as they are, one pass per pass.
+_AS_THEY_ARE = {"Dataset.prefetch", "Dataset.with_options"}
+
+
 def pass_state(
-    report: dict[str, Any] | None, delivered: int, resumed: dict[str, Any] | None
+    dataset: Dataset, delivered: int, resumed: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    """What an iterator's state needs for its pass to go on with another number of ranks:
-    the pass (``resumed``, or the epoch's) and the elements this rank delivered in it. None
-    when the pipeline cannot move so, or the pass has not started."""
+    """What the state of an iterator of ``dataset`` needs for its pass to go on with another
+    number of ranks: the pass (``resumed``, or the epoch's) and the elements this rank
+    delivered in it. None when the pipeline cannot move so."""
+    report = dataset._distribution
     plan = None if report is None else report.get("_plan")
     if report is None or plan is None or plan.elastic is not None:
         return None
+    made = report["_made"]()
+    call = getattr(dataset, "_call", None)
+    while dataset is not made and call is not None and call.op in _AS_THEY_ARE:
+        dataset, call = call.receiver, getattr(call.receiver, "_call", None)
+    if dataset is not made:
+        return None  # its passes are not the distributed passes (a repeat, a shuffle ...)
     if resumed is None and delivered:
         epoch = report["epoch"]
         resumed = plan.described(epoch["order"], epoch["key"], report["ranks"], report["remainder"])
@@ -309,21 +320,24 @@ def resume(
     rank, at a step every rank reached) dealt out again over this dataset's ranks, and that
     pass's description; None for a state saved before its pass began (this rank's own pass
     starts then). The dataset's later passes go on from the next epoch."""
+    if report is None or "pipeline" not in report:
+        raise InvalidArgumentError(
+            "the iterator state was saved by a rank of a distributed pipeline; this dataset "
+            "was not made by distribute (with a policy other than OFF)"
+        )
     described = saved["pass"]
-    if described is None and report is not None and saved.get("pipeline") == report.get("pipeline"):
+    if described is None and saved.get("pipeline") == report["pipeline"]:
         return None
-    plan = None if report is None else report.get("_plan")
-    if report is not None and plan is None and "_source" in report:
+    plan = report.get("_plan")
+    if plan is None:
         found = _file_plan(report["_source"])
         plan = found if isinstance(found, _FilePlan) else None
     why = "it is not split at its files" if plan is None else plan.elastic
-    assert report is not None or why is not None
-    if why is not None:
+    if plan is None or why is not None:
         raise InvalidArgumentError(
             "the iterator state was saved by another rank or number of ranks, and this "
             f"pipeline cannot take a pass to another rank: {why}"
         )
-    assert report is not None and plan is not None
     if saved.get("pipeline") != report["pipeline"]:
         raise InvalidArgumentError(
             "the iterator state was saved from another pipeline or other files "

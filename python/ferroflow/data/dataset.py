@@ -10,6 +10,7 @@ import functools
 import glob as _glob
 import os
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from collections.abc import Iterator as _PyIterator
 from typing import Any
@@ -802,8 +803,8 @@ class Dataset:
             None if seed is None else count_arg("seed", seed),
             remainder,
         )
-        report["ranks_from"] = source
-        made._distribution = report  # type: ignore[attr-defined]
+        report.update(ranks_from=source, _made=weakref.ref(made))
+        made._distribution = report
         return made
 
     def enumerate(self, start: int = 0, name: str | None = None) -> Dataset:
@@ -1132,7 +1133,7 @@ class Iterator(_PyIterator):
             state["position"] = self._native.save_state()
         from ._distribute import pass_state
 
-        moving = pass_state(self._dataset._distribution, self._delivered, self._resumed_pass)
+        moving = pass_state(self._dataset, self._delivered, self._resumed_pass)
         if moving is not None:
             state["distribution"] = moving
         return state
