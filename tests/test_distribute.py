@@ -144,21 +144,33 @@ def test_parquet_is_split_by_row_group(tmp_path):
         table = pa.table({"id": np.arange(k * 100, k * 100 + 30 + 10 * k)})
         files.append(str(tmp_path / f"p{k}.parquet"))
         pq.write_table(table, files[-1], row_group_size=8)
-    ranks = [
-        ff.data.ParquetDataset(files).distribute(num_replicas=3, rank=r, remainder="pad")
-        for r in range(3)
-    ]
-    got = [[int(e["id"]) for e in ds] for ds in ranks]
-    assert len({len(g) for g in got}) == 1
     every = {i for k in range(3) for i in range(k * 100, k * 100 + 30 + 10 * k)}
-    assert {i for g in got for i in g} == every
-    # Whole row groups of 8 rows (the last of a file shorter) go to one rank each.
-    for g in got:
-        groups = {(i // 100, (i % 100) // 8) for i in g}
-        assert all(
-            len([r for r in got if any((i // 100, (i % 100) // 8) == gr for i in r)]) == 1
-            for gr in groups
-        )
+
+    def group(i):  # row groups of 8 rows, the last of a file shorter
+        return i // 100, (i % 100) // 8
+
+    for remainder in ("pad", "drop"):
+        ranks = [
+            ff.data.ParquetDataset(files)
+            .batch(5)
+            .distribute(num_replicas=3, rank=r, seed=4, remainder=remainder)
+            for r in range(3)
+        ]
+        epochs = []
+        for _ in range(2):
+            got = [[int(i) for b in ds for i in b["id"]] for ds in ranks]
+            assert len({len(g) for g in got}) == 1  # as many rows on every rank
+            if remainder == "pad":
+                assert {i for g in got for i in g} == every
+            else:
+                assert len({i for g in got for i in g}) == sum(len(g) for g in got)
+            # Whole row groups go to one rank each.
+            owners = {}
+            for r, g in enumerate(got):
+                for i in g:
+                    assert owners.setdefault(group(i), r) == r
+            epochs.append(owners)
+        assert epochs[0] != epochs[1]  # with a seed, each epoch deals the row groups afresh
     with pytest.raises(InvalidArgumentError, match="sharded already"):
         ff.data.ParquetDataset(files, shard=(2, 0)).distribute(Policy.FILE, 2, 0)
 

@@ -234,6 +234,7 @@ class NativeColumnarSource:
         shuffle_seed: int | None,
         num_shards: int,
         shard_index: int,
+        even: str | None = None,
     ) -> NativeDataset: ...
 
 @final

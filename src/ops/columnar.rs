@@ -42,6 +42,23 @@ pub struct UnitOrder {
     pub shuffle: Option<SeedGenerator>,
     /// Keeps units `index, index + count, ...` only.
     pub shard: (usize, usize),
+    /// Makes the shards even: each pass, every unit is shuffled alike in every shard before
+    /// the shard takes its places in that order, and every shard gives as many rows.
+    pub even: Option<Evening>,
+}
+
+/// How shards are evened: to the fewest rows any shard has, or (going round its own units
+/// again) to the most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evening {
+    Drop,
+    Pad,
+}
+
+/// A pass's units in order, and the rows it gives (all of them when `None`).
+struct PassPlan {
+    units: Vec<usize>,
+    rows: Option<u64>,
 }
 
 pub struct ColumnarNode {
@@ -75,20 +92,61 @@ impl ColumnarNode {
         (index..self.source.units()).step_by(count)
     }
 
-    /// A pass over the units in the order `stream` shuffles them into (`None`: in file
-    /// order), from the `from`-th on.
-    fn iterator(
-        &self,
-        stream: Option<RandomStream>,
-        seed: (u64, u64),
-        from: usize,
-    ) -> ColumnarIterator {
-        let mut units: Vec<usize> = self.selected_units().collect();
-        if let Some(mut stream) = stream {
+    /// The units of a pass in the order `stream` shuffles them into (`None`: file order).
+    fn plan(&self, stream: Option<RandomStream>) -> Result<PassPlan> {
+        let shuffle = |units: &mut Vec<usize>, mut stream: RandomStream| {
             for i in (1..units.len()).rev() {
                 units.swap(i, stream.below(i as u64 + 1) as usize);
             }
+        };
+        let Some(evening) = self.order.even else {
+            let mut units: Vec<usize> = self.selected_units().collect();
+            if let Some(stream) = stream {
+                shuffle(&mut units, stream);
+            }
+            return Ok(PassPlan { units, rows: None });
+        };
+        let mut all: Vec<usize> = (0..self.source.units()).collect();
+        if let Some(stream) = stream {
+            shuffle(&mut all, stream);
         }
+        let (count, index) = self.order.shard;
+        let rows_of = |unit: usize| {
+            self.source.unit_rows(unit).ok_or_else(|| {
+                Error::invalid("evening shards needs every unit's row count".to_string())
+            })
+        };
+        let mut per_shard = vec![0u64; count];
+        for (place, &unit) in all.iter().enumerate() {
+            per_shard[place % count] += rows_of(unit)?;
+        }
+        let mine: Vec<usize> = all.into_iter().skip(index).step_by(count).collect();
+        let own = per_shard[index];
+        let target = match evening {
+            Evening::Drop => per_shard.iter().copied().min().unwrap_or(0),
+            Evening::Pad => per_shard.iter().copied().max().unwrap_or(0),
+        };
+        if target > own && own == 0 {
+            return Err(Error::invalid(format!(
+                "shard {index} has no rows to pad with up to {target}: its units are empty"
+            )));
+        }
+        // Padding goes round the shard's own units again, as many times as it takes.
+        let rounds = if target > own {
+            target.div_ceil(own)
+        } else {
+            1
+        };
+        let units = (0..rounds).flat_map(|_| mine.iter().copied()).collect();
+        Ok(PassPlan {
+            units,
+            rows: Some(target),
+        })
+    }
+
+    /// A pass over the units of `plan`, from the `from`-th on.
+    fn iterator(&self, plan: PassPlan, seed: (u64, u64), from: usize) -> ColumnarIterator {
+        let PassPlan { units, rows } = plan;
         let total = units.len();
         ColumnarIterator {
             source: self.source.clone(),
@@ -102,6 +160,7 @@ impl ColumnarNode {
             seed,
             total,
             next_row: (from, 0),
+            rows_left: rows,
         }
     }
 }
@@ -115,7 +174,11 @@ impl DatasetNode for ColumnarNode {
             }
             None => (0, 0, None),
         };
-        Ok(Box::new(self.iterator(stream, (seed, iteration), 0)))
+        Ok(Box::new(self.iterator(
+            self.plan(stream)?,
+            (seed, iteration),
+            0,
+        )))
     }
 
     fn restore(
@@ -127,12 +190,6 @@ impl DatasetNode for ColumnarNode {
         let fields = state.fields("Columnar", 5)?;
         let (seed, iteration) = (fields.bits(0)?, fields.count(1)?);
         let (units, at, row) = (fields.count(2)?, fields.count(3)?, fields.count(4)?);
-        let count = self.selected_units().count() as u64;
-        if units != count || at > units {
-            return Err(fields.malformed(&format!(
-                "is at unit {at} of {units}, where this dataset reads {count} units"
-            )));
-        }
         let stream = match &self.order.shuffle {
             Some(seeds) => Some(
                 seeds
@@ -141,7 +198,25 @@ impl DatasetNode for ColumnarNode {
             ),
             None => None,
         };
-        let mut it = self.iterator(stream, (seed, iteration), at as usize);
+        let plan = self.plan(stream)?;
+        let count = plan.units.len() as u64;
+        if units != count || at > units {
+            return Err(fields.malformed(&format!(
+                "is at unit {at} of {units}, where this dataset reads {count} units"
+            )));
+        }
+        // Rows already given before the place restored to count against an evened pass.
+        let before: u64 = match plan.rows {
+            Some(_) => plan.units[..at as usize]
+                .iter()
+                .map(|&u| self.source.unit_rows(u).unwrap_or(0))
+                .sum(),
+            None => 0,
+        };
+        let mut it = self.iterator(plan, (seed, iteration), at as usize);
+        if let Some(rows) = it.rows_left.as_mut() {
+            *rows = rows.saturating_sub(before);
+        }
         if it.skip(ctx, row)? < row {
             return Err(fields.malformed("is at a row its unit does not have"));
         }
@@ -149,6 +224,10 @@ impl DatasetNode for ColumnarNode {
     }
 
     fn cardinality(&self) -> Cardinality {
+        if self.order.even.is_some() {
+            // The shard's rows are evened to the other shards' of each pass's order.
+            return Cardinality::Unknown;
+        }
         self.selected_units()
             .map(|u| self.source.unit_rows(u))
             .sum::<Option<u64>>()
@@ -190,6 +269,8 @@ struct ColumnarIterator {
     total: usize,
     /// The place in the order and the row in that unit of the next row to give.
     next_row: (usize, u64),
+    /// Rows still to give in an evened pass (`None`: all the units' rows).
+    rows_left: Option<u64>,
 }
 
 fn load(
@@ -236,6 +317,9 @@ impl ColumnarIterator {
 
     /// Makes `loaded.front()` a batch with rows left; false at the end.
     fn ready(&mut self, ctx: &Context) -> Result<bool> {
+        if self.rows_left == Some(0) {
+            return Ok(false);
+        }
         loop {
             match self.loaded.front() {
                 Some(front) if self.pos < front.rows => return Ok(true),
@@ -273,10 +357,21 @@ impl ColumnarIterator {
         }
     }
 
-    /// Records where the next row is, after rows of `loaded.front()` were given.
-    fn note_position(&mut self) {
+    /// Records where the next row is, after `given` rows of `loaded.front()` were given.
+    fn note_position(&mut self, given: usize) {
+        if let Some(rows) = self.rows_left.as_mut() {
+            *rows -= given as u64;
+        }
         if let Some(front) = self.loaded.front() {
             self.next_row = (front.place, front.first_row + self.pos as u64);
+        }
+    }
+
+    /// How many of `wanted` rows may still be given.
+    fn allowed(&self, wanted: usize) -> usize {
+        match self.rows_left {
+            Some(rows) => wanted.min(usize::try_from(rows).unwrap_or(usize::MAX)),
+            None => wanted,
         }
     }
 
@@ -304,7 +399,7 @@ impl DatasetIterator for ColumnarIterator {
             .map(|(array, leaf)| row_to_tensor(array, leaf, row, &policy))
             .collect::<Result<Element>>()?;
         self.pos += 1;
-        self.note_position();
+        self.note_position(1);
         Ok(Some(element))
     }
 
@@ -323,6 +418,7 @@ impl DatasetIterator for ColumnarIterator {
         let mut parts: Vec<Vec<Tensor>> = vec![Vec::new(); self.leaves.len()];
         let mut splits: Vec<Vec<i64>> = vec![vec![0]; self.leaves.len()];
         let mut rows = 0;
+        let max = self.allowed(max);
         while rows < max && self.ready(ctx)? {
             let front = self.loaded.front().expect("ready");
             let (start, end) = (self.pos, front.rows.min(self.pos + max - rows));
@@ -341,7 +437,7 @@ impl DatasetIterator for ColumnarIterator {
             }
             rows += end - start;
             self.pos = end;
-            self.note_position();
+            self.note_position(end - start);
         }
         if rows == 0 {
             return Ok(None);
@@ -367,12 +463,13 @@ impl DatasetIterator for ColumnarIterator {
 
     fn skip(&mut self, ctx: &Context, n: u64) -> Result<u64> {
         let mut done = 0;
+        let n = self.rows_left.map_or(n, |rows| n.min(rows));
         while done < n && self.ready(ctx)? {
             let front = self.loaded.front().expect("ready");
             let step = ((front.rows - self.pos) as u64).min(n - done);
             self.pos += step as usize;
             done += step;
-            self.note_position();
+            self.note_position(step as usize);
         }
         Ok(done)
     }
@@ -457,12 +554,87 @@ mod tests {
             parallel_reads,
             shuffle: None,
             shard,
+            even: None,
         };
         ColumnarNode::new(source, leaves, HashMap::new(), order).unwrap()
     }
 
     fn id_values(t: &Tensor) -> Vec<i64> {
         t.as_slice::<i64>().unwrap().to_vec()
+    }
+
+    #[test]
+    fn evened_shards_deal_one_shuffled_order_and_give_as_many_rows() {
+        // Units of 5, 3, 4, 2 and 6 rows, ids 0..20.
+        let units = vec![ids(0, 5), ids(5, 3), ids(8, 4), ids(12, 2), ids(14, 6)];
+        let source = Arc::new(memory(units));
+        let leaves = describe(&ids(0, 1).schema()).unwrap();
+        let ctx = Arc::new(Context::default());
+        let pass = |index: usize, evening: Evening| -> Vec<Vec<i64>> {
+            let order = UnitOrder {
+                parallel_reads: 0,
+                shuffle: Some(SeedGenerator::new(Some(7), true)),
+                shard: (2, index),
+                even: Some(evening),
+            };
+            let node =
+                ColumnarNode::new(source.clone(), leaves.clone(), HashMap::new(), order).unwrap();
+            (0..3)
+                .map(|_| {
+                    let mut it = node.make_iterator(&ctx).unwrap();
+                    std::iter::from_fn(|| it.next(&ctx).unwrap())
+                        .map(|e| id_values(&e[0])[0])
+                        .collect()
+                })
+                .collect()
+        };
+        let (first, second) = (pass(0, Evening::Drop), pass(1, Evening::Drop));
+        for (a, b) in first.iter().zip(&second) {
+            assert_eq!(a.len(), b.len());
+            assert!(
+                a.iter().all(|id| !b.contains(id)),
+                "the shards overlap: {a:?} {b:?}"
+            );
+        }
+        assert_ne!(first[0], first[1], "each pass deals a new order");
+        let (first, second) = (pass(0, Evening::Pad), pass(1, Evening::Pad));
+        for (a, b) in first.iter().zip(&second) {
+            assert_eq!(a.len(), b.len());
+            let mut all: Vec<i64> = a.iter().chain(b).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all, (0..20).collect::<Vec<_>>(), "padding loses no row");
+        }
+        // A state restores the evened pass where it was.
+        let order = UnitOrder {
+            parallel_reads: 0,
+            shuffle: Some(SeedGenerator::new(Some(7), true)),
+            shard: (2, 1),
+            even: Some(Evening::Pad),
+        };
+        let node =
+            ColumnarNode::new(source.clone(), leaves.clone(), HashMap::new(), order).unwrap();
+        let mut it = node.make_iterator(&ctx).unwrap();
+        let whole: Vec<i64> = std::iter::from_fn(|| it.next(&ctx).unwrap())
+            .map(|e| id_values(&e[0])[0])
+            .collect();
+        let order = UnitOrder {
+            parallel_reads: 0,
+            shuffle: Some(SeedGenerator::new(Some(7), true)),
+            shard: (2, 1),
+            even: Some(Evening::Pad),
+        };
+        let node = ColumnarNode::new(source, leaves, HashMap::new(), order).unwrap();
+        let mut it = node.make_iterator(&ctx).unwrap();
+        for _ in 0..7 {
+            it.next(&ctx).unwrap();
+        }
+        let state = it.save().unwrap();
+        let mut again = node.restore(&ctx, &state, false).unwrap();
+        let rest: Vec<i64> = std::iter::from_fn(|| again.next(&ctx).unwrap())
+            .map(|e| id_values(&e[0])[0])
+            .collect();
+        assert_eq!(rest, whole[7..]);
     }
 
     #[test]
@@ -510,7 +682,8 @@ mod tests {
             UnitOrder {
                 parallel_reads: 0,
                 shuffle: None,
-                shard: (2, 2)
+                shard: (2, 2),
+                even: None,
             }
         )
         .is_err());
@@ -568,6 +741,7 @@ mod parquet_tests {
             parallel_reads: 2,
             shuffle: None,
             shard: (1, 0),
+            even: None,
         };
         let node = ColumnarNode::new(Arc::new(source), leaves, fills, order).unwrap();
         let ctx = Arc::new(Context::default());

@@ -24,7 +24,7 @@ use crate::formats::arrow_read::{describe, LeafSpec};
 use crate::formats::batch_source::{BatchSource, MemorySource};
 use crate::formats::parquet::ParquetSource;
 use crate::kernels::cast::cast;
-use crate::ops::columnar::{shard, ColumnarNode, UnitOrder};
+use crate::ops::columnar::{shard, ColumnarNode, Evening, UnitOrder};
 
 const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
 const ARRAY_CAPSULE: &CStr = c"arrow_array";
@@ -157,7 +157,9 @@ impl NativeColumnarSource {
     /// A dataset of rows with the leaves at `paths`, in that order. `fills` maps a dotted
     /// column name to the value its nulls take; `parallel_reads` 0 reads units as needed;
     /// `shuffle_seed` shuffles the units each pass (`None` with `shuffle` picks a seed).
-    #[pyo3(signature = (paths, fills, parallel_reads, shuffle, shuffle_seed, num_shards, shard_index))]
+    /// `even` ("drop" or "pad") deals every pass's order out to the shards and evens their
+    /// rows.
+    #[pyo3(signature = (paths, fills, parallel_reads, shuffle, shuffle_seed, num_shards, shard_index, even=None))]
     #[allow(clippy::too_many_arguments)]
     fn dataset(
         &self,
@@ -169,7 +171,17 @@ impl NativeColumnarSource {
         shuffle_seed: Option<u64>,
         num_shards: i64,
         shard_index: i64,
+        even: Option<&str>,
     ) -> PyResult<NativeDataset> {
+        let even = match even {
+            None => None,
+            Some("drop") => Some(Evening::Drop),
+            Some("pad") => Some(Evening::Pad),
+            Some(other) => {
+                let e = Error::invalid(format!("even must be \"drop\" or \"pad\", got {other:?}"));
+                return Err(e).py_err(py);
+            }
+        };
         let parallel_reads = parallel_reads
             .map(|n| positive("num_parallel_reads", n))
             .transpose()
@@ -206,6 +218,7 @@ impl NativeColumnarSource {
             parallel_reads,
             shuffle: shuffle.then(|| SeedGenerator::new(shuffle_seed, true)),
             shard: (num_shards, shard_index),
+            even,
         };
         let node = ColumnarNode::new(self.source.clone(), leaves, fill_values, order);
         Ok(NativeDataset {

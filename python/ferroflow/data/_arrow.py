@@ -67,6 +67,7 @@ def columnar_native(
     shuffle_units: bool = False,
     seed: int | None = None,
     shard: Any = None,
+    even_shards: str | None = None,
 ) -> tuple[NativeDataset, dict[str, Any]]:
     """The engine dataset of `source`'s rows and its element structure."""
     structure = _spec_tree(source)
@@ -86,6 +87,7 @@ def columnar_native(
         None if seed is None else int(seed) & 0xFFFF_FFFF_FFFF_FFFF,
         count,
         index,
+        even_shards,
     )
     return native, structure
 

@@ -181,17 +181,16 @@ class _FilePlan:
             raise InvalidArgumentError(
                 f"the FILE policy needs a reading unit per rank: {len(rows)} units for {size} ranks"
             )
-        changes: dict[str, Any] = {"shard": (size, rank)}
+        changes: dict[str, Any] = {"shard": (size, rank), "even_shards": remainder}
         if seed is not None:
             flag = "shuffle_row_groups" if self.reader.op == "ParquetDataset" else None
             changes.update({flag or "shuffle_record_batches": True, "seed": seed})
-        start = self.reader.replay(**changes)
         report["units"] = len(rows)
         if remainder is None:
-            return start
-        per_rank = [sum(rows[r::size]) for r in range(size)]
-        report["elements_per_rank"] = per_rank
-        return _equalized(start, per_rank[rank], per_rank, remainder, rank)
+            report["elements_per_rank"] = [sum(rows[r::size]) for r in range(size)]
+        # The reader deals out each pass's order of units and evens the rows itself, so that
+        # a `batch` right after it still cuts whole column runs.
+        return self.reader.replay(**changes)
 
     def order(self, key: int, seed: int | None) -> np.ndarray:
         """The files' order in the pass whose key is ``key``: the same on every rank."""
@@ -534,8 +533,12 @@ def describe(report: dict[str, Any]) -> str:
     )
     if "why_not_file" in report:
         text += f" (not FILE: {report['why_not_file']})"
+    remainder = report["remainder"]
     if "units" in report:
-        text += f" over every {report['ranks']}th of {report['units']} reading units"
+        text += f", {report['units']} reading units dealt out"
+        if remainder is not None:
+            fresh = " afresh each epoch" if report.get("_seed") is not None else ""
+            text += f"{fresh}, rows evened ({remainder})"
     elif "files" in report:
         text += f" over {report['files']} files"
     epoch = report.get("epoch", {})
@@ -544,11 +547,11 @@ def describe(report: dict[str, Any]) -> str:
     per_rank = epoch.get("elements_per_rank", report.get("elements_per_rank"))
     if per_rank is not None:
         own = per_rank[report["rank"]]
-        if report["remainder"] == "drop":
+        if remainder == "drop":
             text += f"; {min(per_rank)} elements, {own - min(per_rank)} dropped"
-        else:
+        elif remainder == "pad":
             text += f"; {max(per_rank)} elements, {max(per_rank) - own} padded"
         text += f" (elements per rank: {per_rank})"
-    elif report["policy"] == "DATA" and report["remainder"] is not None:
-        text += f"; counts evened ({report['remainder']})"
+    elif report["policy"] == "DATA" and remainder is not None:
+        text += f"; counts evened ({remainder})"
     return text

@@ -165,7 +165,11 @@ _COLUMNAR_ARGS = """
     the file size.
     ``{flag}`` visits the {units} in a new random order each pass (reproducible with
     ``seed``); ``shard=(n, i)`` keeps the i-th of every n {units}, so n workers read
-    disjoint parts.
+    disjoint parts. ``even_shards`` (``"drop"`` or ``"pad"``) makes the n shards give as
+    many rows each pass: every shard shuffles all the {units} alike (with the same
+    ``seed``) and takes the i-th of every n of that order, so each pass deals them out
+    afresh; then every shard stops at the fewest rows any shard has, or goes round its own
+    {units} again up to the most.
 
     ``batch(n)`` right after this dataset cuts n consecutive rows from each column at once
     instead of stacking rows one by one.
@@ -192,6 +196,7 @@ class ParquetDataset(Dataset):
         shard: tuple[int, int] | None = None,
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
+        even_shards: str | None = None,
     ) -> None:
         native, structure = _open_columnar(
             NativeColumnarSource.parquet,
@@ -202,6 +207,7 @@ class ParquetDataset(Dataset):
             seed=seed,
             shard=shard,
             null_values=null_values,
+            even_shards=even_shards,
         )
         super().__init__(native, Structure(structure))
 
@@ -220,6 +226,7 @@ class ArrowIPCDataset(Dataset):
         shard: tuple[int, int] | None = None,
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
+        even_shards: str | None = None,
     ) -> None:
         native, structure = _open_columnar(
             NativeColumnarSource.arrow_ipc,
@@ -230,6 +237,7 @@ class ArrowIPCDataset(Dataset):
             seed=seed,
             shard=shard,
             null_values=null_values,
+            even_shards=even_shards,
         )
         super().__init__(native, Structure(structure))
 
