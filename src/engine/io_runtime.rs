@@ -65,7 +65,10 @@ pub fn runtime() -> &'static Runtime {
 
 fn build() -> Runtime {
     let mut builder = Builder::new_multi_thread();
+    // I/O and timers drive the object stores' HTTP clients (requests, timeouts, backoff).
     builder
+        .enable_io()
+        .enable_time()
         .worker_threads(1)
         .max_blocking_threads(MAX_IO_THREADS)
         .thread_keep_alive(Duration::from_secs(2))

@@ -10,6 +10,7 @@ pub mod fixed_length;
 pub mod inspect;
 pub mod parquet;
 pub mod protowire;
+pub mod remote;
 mod schema;
 pub mod shared_file;
 pub mod tensor_proto;
@@ -28,6 +29,10 @@ use crate::engine::{Error, Result};
 pub(crate) fn open_file(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path.display(), e))
 }
+
+/// A local file or an object in a store.
+trait ReadSeek: std::io::Read + std::io::Seek + Send {}
+impl<T: std::io::Read + std::io::Seek + Send> ReadSeek for T {}
 
 /// TensorFlow's default read buffer for its file datasets.
 const DEFAULT_READ_BUFFER: usize = 256 * 1024;
@@ -62,11 +67,20 @@ pub(crate) fn open_records_at(
     at: u64,
 ) -> Result<RecordStream> {
     let name = path.display().to_string();
-    let mut file = open_file(path)?;
-    let plain_len = match compression {
-        compression::Compression::None => {
-            Some(file.metadata().map_err(|e| Error::io(&name, e))?.len())
+    let (mut file, len): (Box<dyn ReadSeek>, u64) = match path.to_str() {
+        Some(url) if remote::is_remote(url) => {
+            let object = remote::RemoteFile::open(url)?;
+            let size = object.size();
+            (Box::new(object), size)
         }
+        _ => {
+            let file = open_file(path)?;
+            let len = file.metadata().map_err(|e| Error::io(&name, e))?.len();
+            (Box::new(file), len)
+        }
+    };
+    let plain_len = match compression {
+        compression::Compression::None => Some(len),
         _ => None,
     };
     let buffer_size = buffer_size

