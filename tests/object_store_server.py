@@ -47,6 +47,10 @@ class S3Server:
             "-s3",
             f"-s3.port={ports[6]}",
             f"-s3.port.grpc={ports[7]}",
+            # Its other services listen on fixed ports, which another server (or anything
+            # else on the machine) may hold: off.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             "-master.telemetry=false",
             "-iam=false",
         ]
@@ -103,3 +107,74 @@ class S3Server:
             self._process.kill()
             self._process.wait()
         self._log.close()
+
+
+class FaultyProxy:
+    """A plain HTTP proxy on loopback in front of ``target``: it answers 503 (S3's
+    ``SlowDown``) to the first ``fail_first`` tries of every distinct request (method, path
+    and byte range), forwards the rest, and counts the body bytes it forwards."""
+
+    def __init__(self, target: str, fail_first: int = 0) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        host = urlsplit(target)
+        proxy = self
+        self.fail_first = fail_first
+        self.failed = 0
+        self.forwarded_bytes = 0
+        self._tries: dict[tuple[str, str, str | None], int] = {}
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _relay(self) -> None:
+                key = (self.command, self.path, self.headers.get("Range"))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                with proxy._lock:
+                    tries = proxy._tries.get(key, 0)
+                    proxy._tries[key] = tries + 1
+                    refuse = tries < proxy.fail_first
+                    proxy.failed += refuse
+                if refuse:
+                    answer = b"<Error><Code>SlowDown</Code><Message>try again</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
+                upstream = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                data = response.read()
+                with proxy._lock:
+                    proxy.forwarded_bytes += len(data)
+                self.send_response(response.status)
+                # A HEAD answer's length is the object's, not its (empty) body's.
+                relayed = ("transfer-encoding", "connection")
+                if self.command != "HEAD":
+                    relayed += ("content-length",)
+                    self.send_header("Content-Length", str(len(data)))
+                for k, v in response.getheaders():
+                    if k.lower() not in relayed:
+                        self.send_header(k, v)
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                upstream.close()
+
+            do_GET = do_HEAD = do_PUT = _relay
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

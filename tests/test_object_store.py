@@ -6,11 +6,13 @@ object and a damaged one are errors naming the object."""
 import gzip
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from object_store_server import S3Server
+from object_store_server import FaultyProxy, S3Server
 
 import ferroflow as ff
-from ferroflow.errors import DataLossError, NotFoundError
+from ferroflow.errors import DataLossError, InvalidArgumentError, NotFoundError
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,76 @@ def test_a_missing_or_damaged_object_is_an_error_naming_it(s3, fixtures):
     # ignore_errors keeps what comes before the damage, as for the local file.
     kept = list(ff.data.TFRecordDataset(damaged).ignore_errors().as_numpy_iterator())
     assert kept == list(ff.data.TFRecordDataset(str(local)).ignore_errors().as_numpy_iterator())
+
+
+def test_list_files_matches_objects_as_glob_matches_files(s3, tmp_path):
+    names = ["train-0.tfrecord", "train-1.tfrecord", "test-0.tfrecord", "deeper/train-2.tfrecord"]
+    for name in names:
+        with ff.io.TFRecordWriter(str(tmp_path / "one")) as writer:
+            writer.write(name.encode())
+        _upload(s3, tmp_path / "one", f"listing/{name}")
+    found = ff.data.Dataset.list_files("s3://fixtures/listing/train-*.tfrecord", shuffle=False)
+    assert [bytes(n) for n in found.as_numpy_iterator()] == [
+        b"s3://fixtures/listing/train-0.tfrecord",
+        b"s3://fixtures/listing/train-1.tfrecord",
+    ]
+    records = found.interleave(ff.data.TFRecordDataset, cycle_length=2)
+    assert sorted(records.as_numpy_iterator()) == [b"train-0.tfrecord", b"train-1.tfrecord"]
+    deeper = ff.data.Dataset.list_files("s3://fixtures/listing/*/train-?.tfrecord")
+    assert list(deeper.as_numpy_iterator()) == [b"s3://fixtures/listing/deeper/train-2.tfrecord"]
+    with pytest.raises(InvalidArgumentError, match="to match at least one file"):
+        ff.data.Dataset.list_files("s3://fixtures/listing/none-*")
+
+
+@pytest.mark.parametrize("name", ["table_zstd.parquet", "table.arrow"])
+def test_parquet_and_arrow_read_from_the_store_equal_the_local_file(s3, fixtures, name):
+    local = str(fixtures / "parquet" / name)
+    remote = _upload(s3, local, f"columnar/{name}")
+    reader = ff.data.ParquetDataset if name.endswith(".parquet") else ff.data.ArrowIPCDataset
+    for columns in (["id", "x", "word", "vec", "raw", "flag"], ["id", "word"]):
+        want = list(reader(local, columns=columns).batch(16).as_numpy_iterator())
+        got = list(reader(remote, columns=columns).batch(16).as_numpy_iterator())
+        assert len(got) == len(want) > 0
+        for g, w in zip(got, want):
+            assert g.keys() == w.keys()
+            for key in w:
+                np.testing.assert_array_equal(g[key], w[key])
+
+
+@pytest.fixture
+def proxy(s3, monkeypatch):
+    def through(fail_first=0):
+        made = FaultyProxy(s3.endpoint, fail_first)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", made.endpoint)
+        started.append(made)
+        return made
+
+    started = []
+    yield through
+    for made in started:
+        made.stop()
+
+
+def test_answers_to_try_again_later_are_retried(proxy, s3, fixtures):
+    local = fixtures / "tfrecord" / "examples.tfrecord"
+    remote = _upload(s3, local, "retried/examples.tfrecord")
+    slow = proxy(fail_first=2)
+    got = list(ff.data.TFRecordDataset(remote).as_numpy_iterator())
+    assert got == list(ff.data.TFRecordDataset(str(local)).as_numpy_iterator())
+    assert slow.failed >= 4  # twice for the size, twice for the bytes
+
+
+def test_parquet_fetches_only_the_columns_asked_for(proxy, s3, tmp_path):
+    table = pa.table({f"c{i}": np.random.default_rng(i).random(50_000) for i in range(8)})
+    pq.write_table(table, tmp_path / "wide.parquet", row_group_size=10_000, compression="none")
+    remote = _upload(s3, tmp_path / "wide.parquet", "wide/wide.parquet")
+    size = (tmp_path / "wide.parquet").stat().st_size
+    counting = proxy()
+    one = [
+        float(v)
+        for b in ff.data.ParquetDataset(remote, columns=["c3"]).batch(10_000)
+        for v in b["c3"]
+    ]
+    assert one == table.column("c3").to_pylist()
+    # One column of eight (and the footer), not the file.
+    assert counting.forwarded_bytes < size / 4

@@ -30,10 +30,6 @@ pub(crate) fn open_file(path: &Path) -> Result<File> {
     File::open(path).map_err(|e| Error::io(path.display(), e))
 }
 
-/// A local file or an object in a store.
-trait ReadSeek: std::io::Read + std::io::Seek + Send {}
-impl<T: std::io::Read + std::io::Seek + Send> ReadSeek for T {}
-
 /// TensorFlow's default read buffer for its file datasets.
 const DEFAULT_READ_BUFFER: usize = 256 * 1024;
 /// The smallest read buffer: record and line readers search and frame within the buffer, so
@@ -67,20 +63,10 @@ pub(crate) fn open_records_at(
     at: u64,
 ) -> Result<RecordStream> {
     let name = path.display().to_string();
-    let (mut file, len): (Box<dyn ReadSeek>, u64) = match path.to_str() {
-        Some(url) if remote::is_remote(url) => {
-            let object = remote::RemoteFile::open(url)?;
-            let size = object.size();
-            (Box::new(object), size)
-        }
-        _ => {
-            let file = open_file(path)?;
-            let len = file.metadata().map_err(|e| Error::io(&name, e))?.len();
-            (Box::new(file), len)
-        }
-    };
+    // Opened once and read at offsets: a local file or an object in a store alike.
+    let file = shared_file::SharedFile::open(path)?;
     let plain_len = match compression {
-        compression::Compression::None => Some(len),
+        compression::Compression::None => Some(file.size()),
         _ => None,
     };
     let buffer_size = buffer_size
@@ -91,13 +77,14 @@ pub(crate) fn open_records_at(
             "{name}: the saved position {at} lies past the end of the file ({got} bytes)"
         ))
     };
-    if plain_len.is_some() && at > 0 {
-        if plain_len < Some(at) {
-            return Err(short(plain_len.unwrap_or(0)));
+    let mut start = 0;
+    if let Some(len) = plain_len {
+        if len < at {
+            return Err(short(len));
         }
-        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(at))
-            .map_err(|e| Error::io(&name, e))?;
+        start = at;
     }
+    let file = file.reader_at(start);
     let mut input = compression.decoder(Box::new(file), buffer_size);
     if plain_len.is_none() && at > 0 {
         let skipped = std::io::copy(

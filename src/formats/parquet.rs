@@ -14,6 +14,7 @@ use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 
 use super::schema::{same_schema, CommonSchema};
 use super::shared_file::SharedFile;
@@ -35,6 +36,26 @@ pub struct ParquetSource {
     /// (file, row group) per unit.
     units: Vec<(usize, usize)>,
     schema: SchemaRef,
+}
+
+/// The projected columns of row group `rg` of `file`, read through `bytes`.
+fn decode_row_group<T: ChunkReader + 'static>(
+    file: &ParquetFile,
+    rg: usize,
+    bytes: T,
+) -> Result<Vec<RecordBatch>> {
+    let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
+    let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
+    let rows = decode_rows(file.metadata.metadata().row_group(rg));
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(bytes, file.metadata.clone())
+        .with_row_groups(vec![rg])
+        .with_projection(mask)
+        .with_batch_size(rows)
+        .build()
+        .map_err(fail)?;
+    reader
+        .map(|b| b.map_err(|e| fail(ParquetError::ArrowError(e.to_string()))))
+        .collect()
 }
 
 /// A Parquet reader's error as ours: I/O errors as I/O, anything else as damage naming
@@ -99,20 +120,30 @@ impl BatchSource for ParquetSource {
     fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
         let (f, rg) = self.units[unit];
         let file = &self.files[f];
-        let fail = |e| Error::DataLoss(format!("{}: row group {rg}: {e}", file.path.display()));
-        let handle = file.file.clone();
-        let mask = ProjectionMask::roots(file.metadata.parquet_schema(), file.roots.clone());
-        let rows = decode_rows(file.metadata.metadata().row_group(rg));
-        let reader =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(handle, file.metadata.clone())
-                .with_row_groups(vec![rg])
-                .with_projection(mask)
-                .with_batch_size(rows)
-                .build()
-                .map_err(fail)?;
-        reader
-            .map(|b| b.map_err(|e| fail(ParquetError::ArrowError(e.to_string()))))
-            .collect()
+        if !file.file.is_remote() {
+            return decode_row_group(file, rg, file.file.clone());
+        }
+        // From an object store, the projected columns' chunks of the row group are fetched
+        // whole first, a request each, rather than a request per page.
+        let schema = file.metadata.parquet_schema();
+        let ranges: Vec<_> = file
+            .metadata
+            .metadata()
+            .row_group(rg)
+            .columns()
+            .iter()
+            .enumerate()
+            .filter(|(leaf, _)| file.roots.contains(&schema.get_column_root_idx(*leaf)))
+            .map(|(_, column)| {
+                let (start, length) = column.byte_range();
+                start..start + length
+            })
+            .collect();
+        let fetched = file
+            .file
+            .fetch(&ranges)
+            .map_err(|e| Error::io(file.path.display(), e))?;
+        decode_row_group(file, rg, fetched)
     }
 
     fn locate(&self, unit: usize, row: u64) -> String {

@@ -5,13 +5,14 @@
 //! retried with backoff by the store's client, and a read that fails for good names the
 //! object, the byte range and the cause.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::TryStreamExt;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use crate::engine::io_runtime::runtime;
@@ -19,7 +20,7 @@ use crate::engine::{Error, Result};
 
 /// Bytes fetched per request: large enough that a request's latency is small beside its
 /// transfer, small enough to keep memory per open file bounded.
-const READ_AHEAD: u64 = 8 << 20;
+pub const READ_AHEAD: u64 = 8 << 20;
 
 /// Whether `path` names an object in a store rather than a local file.
 pub fn is_remote(path: &str) -> bool {
@@ -29,26 +30,43 @@ pub fn is_remote(path: &str) -> bool {
     }
 }
 
-/// An object opened for reading, with its size; reads fetch `READ_AHEAD` bytes at a time.
-pub struct RemoteFile {
+/// The names (as URLs) of every object under `prefix`, a URL ending where the listing
+/// starts (`s3://bucket/dir/`), in the store's order.
+pub fn list(prefix: &str) -> Result<Vec<String>> {
+    let (store, location, parsed) = store_of(prefix)?;
+    let root = &parsed[..url::Position::BeforePath];
+    let listed: Vec<object_store::ObjectMeta> = runtime()
+        .handle()
+        .block_on(store.list(Some(&location)).try_collect())
+        .map_err(|e| Error::Io(format!("listing {prefix}: {e}")))?;
+    Ok(listed
+        .into_iter()
+        .map(|meta| format!("{root}/{}", meta.location))
+        .collect())
+}
+
+/// The store holding `url`, the object's place in it, and the URL parsed.
+fn store_of(url: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, Url)> {
+    let parsed = Url::parse(url).map_err(|e| Error::invalid(format!("{url}: not a URL ({e})")))?;
+    let (store, location) = object_store::parse_url_opts(&parsed, options(&parsed))
+        .map_err(|e| Error::invalid(format!("{url}: {e}")))?;
+    Ok((Arc::from(store), location, parsed))
+}
+
+/// An object as it was when opened: every range read later must come from that version
+/// (its ETag), so an object replaced during a read is an error, never a mix of two.
+pub struct RemoteObject {
     store: Arc<dyn ObjectStore>,
     location: StorePath,
     name: String,
     size: u64,
-    pos: u64,
-    /// The fetched bytes and the offset of their first.
-    ahead: Bytes,
-    ahead_at: u64,
+    version: Option<String>,
 }
 
-impl RemoteFile {
-    /// Opens `url`, asking the store for the object's size.
-    pub fn open(url: &str) -> Result<RemoteFile> {
-        let parsed =
-            Url::parse(url).map_err(|e| Error::invalid(format!("{url}: not a URL ({e})")))?;
-        let (store, location) = object_store::parse_url_opts(&parsed, options(&parsed))
-            .map_err(|e| Error::invalid(format!("{url}: {e}")))?;
-        let store: Arc<dyn ObjectStore> = Arc::from(store);
+impl RemoteObject {
+    /// Opens `url`, asking the store for the object's size and version.
+    pub fn open(url: &str) -> Result<RemoteObject> {
+        let (store, location, _) = store_of(url)?;
         let meta = runtime()
             .handle()
             .block_on(store.head(&location))
@@ -58,14 +76,12 @@ impl RemoteFile {
                 }
                 e => Error::Io(format!("{url}: {e}")),
             })?;
-        Ok(RemoteFile {
+        Ok(RemoteObject {
             store,
             location,
             name: url.to_string(),
             size: meta.size,
-            pos: 0,
-            ahead: Bytes::new(),
-            ahead_at: 0,
+            version: meta.e_tag,
         })
     }
 
@@ -73,19 +89,33 @@ impl RemoteFile {
         self.size
     }
 
-    fn fetch(&mut self) -> io::Result<()> {
-        let range = self.pos..(self.pos + READ_AHEAD).min(self.size);
-        let got = runtime()
-            .handle()
-            .block_on(self.store.get_range(&self.location, range.clone()))
-            .map_err(|e| io::Error::other(format!("{}: {e}", bytes(&range))))?;
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The bytes of `range`, all of them (the range must lie within the object).
+    pub fn read_range(&self, range: Range<u64>) -> io::Result<Bytes> {
+        let options = GetOptions {
+            range: Some(range.clone().into()),
+            if_match: self.version.clone(),
+            ..GetOptions::default()
+        };
+        let fetch = async {
+            let got = self.store.get_opts(&self.location, options).await?;
+            got.bytes().await
+        };
+        let got = runtime().handle().block_on(fetch).map_err(|e| match e {
+            object_store::Error::Precondition { .. } => io::Error::other(format!(
+                "{}: the object changed while it was being read",
+                bytes(&range)
+            )),
+            e => io::Error::other(format!("{}: {e}", bytes(&range))),
+        })?;
         if (got.len() as u64) < range.end - range.start {
             let detail = format!("{}: {} bytes came back", bytes(&range), got.len());
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, detail));
         }
-        self.ahead = got;
-        self.ahead_at = range.start;
-        Ok(())
+        Ok(got)
     }
 }
 
@@ -104,33 +134,4 @@ fn options(url: &Url) -> Vec<(String, String)> {
 
 fn bytes(range: &Range<u64>) -> String {
     format!("bytes {}..{}", range.start, range.end)
-}
-
-impl Read for RemoteFile {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.size || out.is_empty() {
-            return Ok(0);
-        }
-        let ahead_end = self.ahead_at + self.ahead.len() as u64;
-        if self.pos < self.ahead_at || self.pos >= ahead_end {
-            self.fetch()?;
-        }
-        let from = (self.pos - self.ahead_at) as usize;
-        let n = out.len().min(self.ahead.len() - from);
-        out[..n].copy_from_slice(&self.ahead[from..from + n]);
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for RemoteFile {
-    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        let pos = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.size.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = pos.ok_or_else(|| io::Error::other(format!("{}: seek before 0", self.name)))?;
-        Ok(self.pos)
-    }
 }

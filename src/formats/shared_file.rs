@@ -5,6 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -13,25 +14,41 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
 use super::open_file;
+use super::remote::{self, RemoteObject};
 use crate::engine::{Error, Result};
 
 #[derive(Clone)]
 pub struct SharedFile {
-    file: Arc<File>,
+    file: Backing,
     /// The file's length when opened.
     len: u64,
 }
 
+/// A local file, or an object in a store (pinned to the version it had when opened, so that
+/// it too is read whole as it was).
+#[derive(Clone)]
+enum Backing {
+    Local(Arc<File>),
+    Remote(Arc<RemoteObject>),
+}
+
 impl SharedFile {
-    /// Opens `path`; the error names it.
+    /// Opens `path` (or an object's URL); the error names it.
     pub fn open(path: &Path) -> Result<Self> {
+        if let Some(url) = path.to_str().filter(|p| remote::is_remote(p)) {
+            let object = RemoteObject::open(url)?;
+            return Ok(SharedFile {
+                len: object.size(),
+                file: Backing::Remote(Arc::new(object)),
+            });
+        }
         let file = open_file(path)?;
         let len = file
             .metadata()
             .map_err(|e| Error::io(path.display(), e))?
             .len();
         Ok(SharedFile {
-            file: Arc::new(file),
+            file: Backing::Local(Arc::new(file)),
             len,
         })
     }
@@ -41,11 +58,45 @@ impl SharedFile {
         self.len
     }
 
+    /// Whether it is an object in a store, where every read is a request.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.file, Backing::Remote(_))
+    }
+
+    /// The bytes of `ranges`, fetched now (a request each for an object), to be read from
+    /// memory: a Parquet row group's column chunks, before the decoder asks for their pages.
+    pub fn fetch(&self, ranges: &[Range<u64>]) -> io::Result<FetchedRanges> {
+        let mut parts = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let mut bytes = vec![0; (range.end - range.start) as usize];
+            self.read_exact_at(&mut bytes, range.start)?;
+            parts.push((range.start, Bytes::from(bytes)));
+        }
+        Ok(FetchedRanges {
+            parts,
+            len: self.len,
+        })
+    }
+
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        #[cfg(unix)]
-        return std::os::unix::fs::FileExt::read_at(&*self.file, buf, offset);
-        #[cfg(windows)]
-        return std::os::windows::fs::FileExt::seek_read(&*self.file, buf, offset);
+        match &self.file {
+            Backing::Local(file) => {
+                #[cfg(unix)]
+                return std::os::unix::fs::FileExt::read_at(&**file, buf, offset);
+                #[cfg(windows)]
+                return std::os::windows::fs::FileExt::seek_read(&**file, buf, offset);
+            }
+            // One request for the whole buffer: callers ask for what they need at once.
+            Backing::Remote(object) => {
+                let end = (offset + buf.len() as u64).min(self.len);
+                if offset >= end {
+                    return Ok(0);
+                }
+                let got = object.read_range(offset..end)?;
+                buf[..got.len()].copy_from_slice(&got);
+                Ok(got.len())
+            }
+        }
     }
 
     /// Fills `buf` from `offset`; an error if the file ends first.
@@ -74,19 +125,51 @@ impl SharedFile {
         OffsetReader {
             file: self.clone(),
             position: offset,
+            ahead: Bytes::new(),
+            ahead_at: 0,
+            next_fetch: FIRST_FETCH,
         }
     }
 }
 
-/// Reads a `SharedFile` from a position of its own.
+/// The first range a reader of an object fetches. Each next one is twice as large, up to
+/// `remote::READ_AHEAD`: a stream soon reads large ranges, and a short read (a Parquet
+/// column chunk, a page header) fetches little past what it needs.
+const FIRST_FETCH: u64 = 64 * 1024;
+
+/// Reads a `SharedFile` from a position of its own. From an object in a store it fetches
+/// growing ranges ahead, not a request per read.
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
+    ahead: Bytes,
+    ahead_at: u64,
+    next_fetch: u64,
 }
 
 impl Read for OffsetReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read_at(buf, self.position)?;
+        let n = match &self.file.file {
+            Backing::Local(_) => self.file.read_at(buf, self.position)?,
+            Backing::Remote(object) => {
+                let len = self.file.len;
+                if self.position >= len || buf.is_empty() {
+                    return Ok(0);
+                }
+                let ahead_end = self.ahead_at + self.ahead.len() as u64;
+                if self.position < self.ahead_at || self.position >= ahead_end {
+                    let want = self.next_fetch.max(buf.len() as u64);
+                    let end = (self.position + want).min(len);
+                    self.ahead = object.read_range(self.position..end)?;
+                    self.ahead_at = self.position;
+                    self.next_fetch = (self.next_fetch * 2).min(remote::READ_AHEAD);
+                }
+                let from = (self.position - self.ahead_at) as usize;
+                let n = buf.len().min(self.ahead.len() - from);
+                buf[..n].copy_from_slice(&self.ahead[from..from + n]);
+                n
+            }
+        };
         self.position += n as u64;
         Ok(n)
     }
@@ -135,6 +218,46 @@ impl ChunkReader for SharedFile {
         self.read_exact_at(&mut buffer, start)
             .map_err(|e| ParquetError::External(Box::new(e)))?;
         Ok(buffer.into())
+    }
+}
+
+/// Byte ranges of a file fetched ahead, read as the file: what lies outside them is an error.
+pub struct FetchedRanges {
+    parts: Vec<(u64, Bytes)>,
+    len: u64,
+}
+
+impl FetchedRanges {
+    fn part(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let end = start.saturating_add(length as u64);
+        self.parts
+            .iter()
+            .find(|(at, bytes)| *at <= start && end <= at + bytes.len() as u64)
+            .map(|(at, bytes)| bytes.slice((start - at) as usize..(end - at) as usize))
+            .ok_or_else(|| ParquetError::General(format!("bytes {start}..{end} were not fetched")))
+    }
+}
+
+impl Length for FetchedRanges {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl ChunkReader for FetchedRanges {
+    type T = io::Cursor<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        let (at, bytes) = self
+            .parts
+            .iter()
+            .find(|(at, bytes)| *at <= start && start < at + bytes.len() as u64)
+            .ok_or_else(|| ParquetError::General(format!("byte {start} was not fetched")))?;
+        Ok(io::Cursor::new(bytes.slice((start - at) as usize..)))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.part(start, length)
     }
 }
 

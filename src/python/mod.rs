@@ -40,6 +40,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::use_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(string_batch::use_string_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(interpreter::shut_down, m)?)?;
+    m.add_function(wrap_pyfunction!(inspect::list_objects, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -309,12 +309,13 @@ class Dataset:
         name: str | None = None,
     ) -> Dataset:
         """The file names matching one or more glob patterns; shuffled unless ``shuffle=False``.
+        A pattern may name objects in a store (``s3://bucket/train-*.tfrecord``).
 
         Raises ``InvalidArgumentError`` when nothing matches, as tf.data does.
         """
         patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
         patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
-        names = sorted({f for p in patterns for f in _glob.glob(p)})
+        names = sorted({f for p in patterns for f in _matching(p)})
         if not names:
             raise InvalidArgumentError(
                 f"Expected 'file_pattern' argument {patterns!r} to match at least one file"
@@ -1018,6 +1019,13 @@ class Dataset:
     def __repr__(self) -> str:
         spec = self._structure.peek()
         return f"<Dataset element_spec={spec!r}>" if spec is not None else "<Dataset>"
+
+
+def _matching(pattern: str) -> list[str]:
+    """The local files or objects ``pattern`` matches."""
+    from .. import _object_names
+
+    return _object_names.glob(pattern) if _object_names.is_remote(pattern) else _glob.glob(pattern)
 
 
 # Every public method that makes a dataset records its call in that dataset's fingerprint;
