@@ -112,9 +112,10 @@ class S3Server:
 class FaultyProxy:
     """A plain HTTP proxy on loopback in front of ``target``: it answers 503 (S3's
     ``SlowDown``) to the first ``fail_first`` tries of every distinct request (method, path
-    and byte range), forwards the rest, and counts the body bytes it forwards."""
+    and byte range; of method ``only`` alone, when given), forwards the rest, and counts the
+    body bytes it forwards."""
 
-    def __init__(self, target: str, fail_first: int = 0) -> None:
+    def __init__(self, target: str, fail_first: int = 0, only: str | None = None) -> None:
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -139,7 +140,7 @@ class FaultyProxy:
                 with proxy._lock:
                     tries = proxy._tries.get(key, 0)
                     proxy._tries[key] = tries + 1
-                    refuse = tries < proxy.fail_first
+                    refuse = tries < proxy.fail_first and only in (None, self.command)
                     proxy.failed += refuse
                 if refuse:
                     answer = b"<Error><Code>SlowDown</Code><Message>try again</Message></Error>"

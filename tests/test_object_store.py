@@ -136,8 +136,8 @@ def test_parquet_and_arrow_read_from_the_store_equal_the_local_file(s3, fixtures
 
 @pytest.fixture
 def proxy(s3, monkeypatch):
-    def through(fail_first=0):
-        made = FaultyProxy(s3.endpoint, fail_first)
+    def through(fail_first=0, only=None):
+        made = FaultyProxy(s3.endpoint, fail_first, only)
         monkeypatch.setenv("AWS_ENDPOINT_URL", made.endpoint)
         started.append(made)
         return made
@@ -155,6 +155,21 @@ def test_answers_to_try_again_later_are_retried(proxy, s3, fixtures):
     got = list(ff.data.TFRecordDataset(remote).as_numpy_iterator())
     assert got == list(ff.data.TFRecordDataset(str(local)).as_numpy_iterator())
     assert slow.failed >= 4  # twice for the size, twice for the bytes
+
+
+def test_a_read_that_fails_for_good_names_the_object_the_range_and_the_cause(
+    proxy, s3, fixtures, monkeypatch
+):
+    remote = _upload(s3, fixtures / "tfrecord" / "examples.tfrecord", "failing/examples.tfrecord")
+    down = proxy(fail_first=1000, only="GET")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    with pytest.raises(ff.errors.UnknownError) as raised:
+        list(ff.data.TFRecordDataset(remote))
+    message = str(raised.value)
+    assert remote in message and "bytes 0.." in message and "503" in message, message
+    assert down.failed == 3  # the first try and two retries of the one range
+    # Nothing was yielded from a range that never came: the pass has no element to give.
+    assert list(ff.data.TFRecordDataset(remote).ignore_errors()) == []
 
 
 def test_parquet_fetches_only_the_columns_asked_for(proxy, s3, tmp_path):

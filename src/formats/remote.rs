@@ -2,8 +2,8 @@
 //! reader fetches large byte ranges ahead (one request per range, not per record) through
 //! the `object_store` crate on the shared I/O runtime. Credentials and endpoints come from
 //! the usual `AWS_*` environment variables; requests that time out or get a 5xx answer are
-//! retried with backoff by the store's client, and a read that fails for good names the
-//! object, the byte range and the cause.
+//! retried with backoff (`AWS_MAX_ATTEMPTS` tries in all, when set), and a read that fails
+//! for good names the object, the byte range and the last cause.
 
 use std::io;
 use std::ops::Range;
@@ -11,8 +11,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::http::HttpBuilder;
 use object_store::path::Path as StorePath;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, ObjectStoreScheme, RetryConfig};
 use url::Url;
 
 use crate::engine::io_runtime::runtime;
@@ -48,9 +50,51 @@ pub fn list(prefix: &str) -> Result<Vec<String>> {
 /// The store holding `url`, the object's place in it, and the URL parsed.
 fn store_of(url: &str) -> Result<(Arc<dyn ObjectStore>, StorePath, Url)> {
     let parsed = Url::parse(url).map_err(|e| Error::invalid(format!("{url}: not a URL ({e})")))?;
-    let (store, location) = object_store::parse_url_opts(&parsed, options(&parsed))
-        .map_err(|e| Error::invalid(format!("{url}: {e}")))?;
-    Ok((Arc::from(store), location, parsed))
+    let refused = |e: object_store::Error| Error::invalid(format!("{url}: {e}"));
+    let (scheme, location) =
+        ObjectStoreScheme::parse(&parsed).map_err(|e| Error::invalid(format!("{url}: {e}")))?;
+    let retry = retry_policy();
+    let store: Arc<dyn ObjectStore> = match scheme {
+        ObjectStoreScheme::AmazonS3 => {
+            let mut builder = AmazonS3Builder::new().with_url(url).with_retry(retry);
+            for (key, value) in std::env::vars() {
+                // Settings this client does not know are left to the tools that do.
+                if let Ok(key) = key.to_ascii_lowercase().parse::<AmazonS3ConfigKey>() {
+                    builder = builder.with_config(key, value);
+                }
+            }
+            Arc::new(builder.build().map_err(refused)?)
+        }
+        ObjectStoreScheme::Http => {
+            let root = &parsed[..url::Position::BeforePath];
+            Arc::new(
+                HttpBuilder::new()
+                    .with_url(root)
+                    .with_retry(retry)
+                    .build()
+                    .map_err(refused)?,
+            )
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "{url}: {other:?} stores are not supported; s3:// and http(s):// are"
+            )))
+        }
+    };
+    Ok((store, location, parsed))
+}
+
+/// Retries of requests that time out or get a 5xx answer: `AWS_MAX_ATTEMPTS` tries in all
+/// (as for AWS's own tools), else the client's default of 10 retries within 3 minutes.
+fn retry_policy() -> RetryConfig {
+    let mut retry = RetryConfig::default();
+    if let Some(attempts) = std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        retry.max_retries = attempts.saturating_sub(1);
+    }
+    retry
 }
 
 /// An object as it was when opened: every range read later must come from that version
@@ -117,19 +161,6 @@ impl RemoteObject {
         }
         Ok(got)
     }
-}
-
-/// The store's options from the environment (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
-/// `AWS_ALLOW_HTTP`, ...): what the cloud's own tools read.
-fn options(url: &Url) -> Vec<(String, String)> {
-    let prefix = match url.scheme() {
-        "s3" | "s3a" => "AWS_",
-        _ => return Vec::new(),
-    };
-    std::env::vars()
-        .filter(|(key, _)| key.starts_with(prefix))
-        .map(|(key, value)| (key.to_ascii_lowercase(), value))
-        .collect()
 }
 
 fn bytes(range: &Range<u64>) -> String {
