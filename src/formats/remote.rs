@@ -5,6 +5,7 @@
 //! retried with backoff (`AWS_MAX_ATTEMPTS` tries in all, when set), and a read that fails
 //! for good names the object, the byte range and the last cause.
 
+use std::future::Future;
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
@@ -139,27 +140,66 @@ impl RemoteObject {
 
     /// The bytes of `range`, all of them (the range must lie within the object).
     pub fn read_range(&self, range: Range<u64>) -> io::Result<Bytes> {
+        runtime().handle().block_on(self.fetch(range))
+    }
+
+    /// The bytes of each of `ranges`, fetched at once.
+    pub fn read_ranges(&self, ranges: &[Range<u64>]) -> io::Result<Vec<Bytes>> {
+        let fetches = ranges.iter().map(|r| self.fetch(r.clone()));
+        runtime()
+            .handle()
+            .block_on(futures::future::try_join_all(fetches))
+    }
+
+    /// Starts fetching `range` on the I/O runtime; the handle gives its bytes.
+    pub fn prefetch(self: &Arc<Self>, range: Range<u64>) -> Prefetch {
+        let object = self.clone();
+        Prefetch {
+            start: range.start,
+            task: runtime().spawn(async move { object.fetch(range).await }),
+        }
+    }
+
+    fn fetch(&self, range: Range<u64>) -> impl Future<Output = io::Result<Bytes>> + '_ {
         let options = GetOptions {
             range: Some(range.clone().into()),
             if_match: self.version.clone(),
             ..GetOptions::default()
         };
-        let fetch = async {
-            let got = self.store.get_opts(&self.location, options).await?;
-            got.bytes().await
-        };
-        let got = runtime().handle().block_on(fetch).map_err(|e| match e {
-            object_store::Error::Precondition { .. } => io::Error::other(format!(
-                "{}: the object changed while it was being read",
-                bytes(&range)
-            )),
-            e => io::Error::other(format!("{}: {e}", bytes(&range))),
-        })?;
-        if (got.len() as u64) < range.end - range.start {
-            let detail = format!("{}: {} bytes came back", bytes(&range), got.len());
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, detail));
+        async move {
+            let got = async {
+                let got = self.store.get_opts(&self.location, options).await?;
+                got.bytes().await
+            };
+            let got = got.await.map_err(|e| match e {
+                object_store::Error::Precondition { .. } => io::Error::other(format!(
+                    "{}: the object changed while it was being read",
+                    bytes(&range)
+                )),
+                e => io::Error::other(format!("{}: {e}", bytes(&range))),
+            })?;
+            if (got.len() as u64) < range.end - range.start {
+                let detail = format!("{}: {} bytes came back", bytes(&range), got.len());
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, detail));
+            }
+            Ok(got)
         }
-        Ok(got)
+    }
+}
+
+/// A range being fetched in the background, from `start`.
+pub struct Prefetch {
+    pub start: u64,
+    task: tokio::task::JoinHandle<io::Result<Bytes>>,
+}
+
+impl Prefetch {
+    /// Its bytes, waiting for them if they have not come yet.
+    pub fn wait(self) -> io::Result<Bytes> {
+        runtime()
+            .handle()
+            .block_on(self.task)
+            .map_err(|e| io::Error::other(format!("a background fetch failed: {e}")))?
     }
 }
 

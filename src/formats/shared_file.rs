@@ -14,7 +14,7 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
 use super::open_file;
-use super::remote::{self, RemoteObject};
+use super::remote::{self, Prefetch, RemoteObject};
 use crate::engine::{Error, Result};
 
 #[derive(Clone)]
@@ -66,12 +66,22 @@ impl SharedFile {
     /// The bytes of `ranges`, fetched now (a request each for an object), to be read from
     /// memory: a Parquet row group's column chunks, before the decoder asks for their pages.
     pub fn fetch(&self, ranges: &[Range<u64>]) -> io::Result<FetchedRanges> {
-        let mut parts = Vec::with_capacity(ranges.len());
-        for range in ranges {
-            let mut bytes = vec![0; (range.end - range.start) as usize];
-            self.read_exact_at(&mut bytes, range.start)?;
-            parts.push((range.start, Bytes::from(bytes)));
-        }
+        let parts = match &self.file {
+            // All of an object's ranges are requested at once.
+            Backing::Remote(object) => {
+                let fetched = object.read_ranges(ranges)?;
+                ranges.iter().map(|r| r.start).zip(fetched).collect()
+            }
+            Backing::Local(_) => {
+                let mut parts = Vec::with_capacity(ranges.len());
+                for range in ranges {
+                    let mut bytes = vec![0; (range.end - range.start) as usize];
+                    self.read_exact_at(&mut bytes, range.start)?;
+                    parts.push((range.start, Bytes::from(bytes)));
+                }
+                parts
+            }
+        };
         Ok(FetchedRanges {
             parts,
             len: self.len,
@@ -128,6 +138,7 @@ impl SharedFile {
             ahead: Bytes::new(),
             ahead_at: 0,
             next_fetch: FIRST_FETCH,
+            coming: None,
         }
     }
 }
@@ -145,6 +156,8 @@ pub struct OffsetReader {
     ahead: Bytes,
     ahead_at: u64,
     next_fetch: u64,
+    /// The range after `ahead`, fetched while `ahead` is read.
+    coming: Option<Prefetch>,
 }
 
 impl Read for OffsetReader {
@@ -158,11 +171,21 @@ impl Read for OffsetReader {
                 }
                 let ahead_end = self.ahead_at + self.ahead.len() as u64;
                 if self.position < self.ahead_at || self.position >= ahead_end {
-                    let want = self.next_fetch.max(buf.len() as u64);
-                    let end = (self.position + want).min(len);
-                    self.ahead = object.read_range(self.position..end)?;
+                    self.ahead = match self.coming.take() {
+                        Some(coming) if coming.start == self.position => coming.wait()?,
+                        _ => {
+                            let want = self.next_fetch.max(buf.len() as u64);
+                            object.read_range(self.position..(self.position + want).min(len))?
+                        }
+                    };
                     self.ahead_at = self.position;
+                    // The next range is on its way while this one is read.
                     self.next_fetch = (self.next_fetch * 2).min(remote::READ_AHEAD);
+                    let next = self.ahead_at + self.ahead.len() as u64;
+                    if next < len {
+                        let end = (next + self.next_fetch).min(len);
+                        self.coming = Some(object.prefetch(next..end));
+                    }
                 }
                 let from = (self.position - self.ahead_at) as usize;
                 let n = buf.len().min(self.ahead.len() - from);
