@@ -120,11 +120,8 @@ impl BatchSource for ParquetSource {
     fn read(&self, unit: usize) -> Result<Vec<RecordBatch>> {
         let (f, rg) = self.units[unit];
         let file = &self.files[f];
-        if !file.file.is_remote() {
-            return decode_row_group(file, rg, file.file.clone());
-        }
         // From an object store, the projected columns' chunks of the row group are fetched
-        // whole first, a request each, rather than a request per page.
+        // whole first, all at once, rather than a request per page.
         let schema = file.metadata.parquet_schema();
         let ranges: Vec<_> = file
             .metadata
@@ -139,11 +136,13 @@ impl BatchSource for ParquetSource {
                 start..start + length
             })
             .collect();
-        let fetched = file
-            .file
-            .fetch(&ranges)
-            .map_err(|e| Error::io(file.path.display(), e))?;
-        decode_row_group(file, rg, fetched)
+        match file.file.fetch_if_remote(&ranges) {
+            Some(fetched) => {
+                let fetched = fetched.map_err(|e| Error::io(file.path.display(), e))?;
+                decode_row_group(file, rg, fetched)
+            }
+            None => decode_row_group(file, rg, file.file.clone()),
+        }
     }
 
     fn locate(&self, unit: usize, row: u64) -> String {

@@ -103,7 +103,6 @@ fn retry_policy() -> RetryConfig {
 pub struct RemoteObject {
     store: Arc<dyn ObjectStore>,
     location: StorePath,
-    name: String,
     size: u64,
     version: Option<String>,
 }
@@ -124,7 +123,6 @@ impl RemoteObject {
         Ok(RemoteObject {
             store,
             location,
-            name: url.to_string(),
             size: meta.size,
             version: meta.e_tag,
         })
@@ -132,10 +130,6 @@ impl RemoteObject {
 
     pub fn size(&self) -> u64 {
         self.size
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// The bytes of `range`, all of them (the range must lie within the object).

@@ -58,34 +58,17 @@ impl SharedFile {
         self.len
     }
 
-    /// Whether it is an object in a store, where every read is a request.
-    pub fn is_remote(&self) -> bool {
-        matches!(self.file, Backing::Remote(_))
-    }
-
-    /// The bytes of `ranges`, fetched now (a request each for an object), to be read from
-    /// memory: a Parquet row group's column chunks, before the decoder asks for their pages.
-    pub fn fetch(&self, ranges: &[Range<u64>]) -> io::Result<FetchedRanges> {
-        let parts = match &self.file {
-            // All of an object's ranges are requested at once.
-            Backing::Remote(object) => {
-                let fetched = object.read_ranges(ranges)?;
-                ranges.iter().map(|r| r.start).zip(fetched).collect()
-            }
-            Backing::Local(_) => {
-                let mut parts = Vec::with_capacity(ranges.len());
-                for range in ranges {
-                    let mut bytes = vec![0; (range.end - range.start) as usize];
-                    self.read_exact_at(&mut bytes, range.start)?;
-                    parts.push((range.start, Bytes::from(bytes)));
-                }
-                parts
-            }
+    /// The bytes of `ranges` fetched now, all at once, to be read from memory, when this is
+    /// an object in a store (where every read is a request); `None` for a local file. A
+    /// Parquet row group's column chunks are fetched so before the decoder asks for pages.
+    pub fn fetch_if_remote(&self, ranges: &[Range<u64>]) -> Option<io::Result<FetchedRanges>> {
+        let Backing::Remote(object) = &self.file else {
+            return None;
         };
-        Ok(FetchedRanges {
-            parts,
+        Some(object.read_ranges(ranges).map(|fetched| FetchedRanges {
+            parts: ranges.iter().map(|r| r.start).zip(fetched).collect(),
             len: self.len,
-        })
+        }))
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
