@@ -27,3 +27,21 @@ def python_maps():
     ff.data.experimental.set_map_tracing("python")
     yield
     ff.data.experimental.set_map_tracing(before)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """An S3-compatible server (SeaweedFS) on loopback, for the whole run."""
+    from object_store_server import S3Server
+
+    running = S3Server(tmp_path_factory.mktemp("seaweedfs"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """The server, with the environment variables that point clients at it."""
+    for key, value in s3_server.environment().items():
+        monkeypatch.setenv(key, value)
+    return s3_server

@@ -9,24 +9,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from object_store_server import FaultyProxy, S3Server
+from object_store_server import FaultyProxy
 
 import ferroflow as ff
 from ferroflow.errors import DataLossError, InvalidArgumentError, NotFoundError
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = S3Server(tmp_path_factory.mktemp("seaweedfs"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def s3(server, monkeypatch):
-    for key, value in server.environment().items():
-        monkeypatch.setenv(key, value)
-    return server
 
 
 def _upload(server, path, key):

@@ -9,21 +9,28 @@ __all__ = [
     "NativeDataset",
     "NativeGraph",
     "NativeIterator",
+    "NativeObjectReader",
+    "NativeObjectWriter",
     "NativeSourceGraph",
     "NativeStringBatch",
     "NativeTfRecordWriter",
     "RecordBatch",
     "__version__",
+    "copy_object",
     "decode_example",
     "decode_sequence_example",
+    "delete_object",
     "encode_example",
     "encode_sequence_example",
     "graph_op_names",
     "inspect_file",
+    "list_object_level",
     "list_objects",
     "parse_example",
     "parse_sequence",
+    "set_storage_options",
     "shut_down",
+    "stat_object",
     "use_string_tensor_type",
     "use_tensor_type",
 ]
@@ -188,6 +195,33 @@ def graph_op_names() -> list[str]: ...
 def use_tensor_type(cls: type) -> None: ...
 def shut_down(timeout: float) -> bool: ...
 def list_objects(prefix: str) -> list[str]: ...
+def list_object_level(
+    prefix: str,
+) -> tuple[list[tuple[str, int, int]], list[str]]: ...
+def stat_object(url: str) -> tuple[str, int, int] | None: ...
+def delete_object(url: str) -> None: ...
+def copy_object(source: str, target: str) -> None: ...
+def set_storage_options(prefix: str, options: list[tuple[str, str]]) -> None: ...
+
+@final
+class NativeObjectReader:
+    """An object (or local file) read from a position of its own."""
+
+    def __new__(cls, url: str) -> NativeObjectReader: ...
+    @property
+    def size(self) -> int: ...
+    def read(self, n: int) -> bytes: ...
+    def seek(self, offset: int) -> int: ...
+
+@final
+class NativeObjectWriter:
+    """An object (or local file) being written; whole only after ``close``."""
+
+    def __new__(cls, url: str) -> NativeObjectWriter: ...
+    def write(self, data: bytes) -> int: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
 def inspect_file(
     path: str | os.PathLike[str],
     progress: Callable[[int, int, int], object] | None = None,

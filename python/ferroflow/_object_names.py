@@ -1,4 +1,5 @@
-"""Names of objects in object stores (``s3://bucket/key``, ``http(s)://host/path``), and glob
+"""Names of objects in object stores (``s3://bucket/key``, ``gs://``, ``az://``,
+``http(s)://host/path``), and glob
 patterns over them: ``*``, ``?`` and ``[...]`` match within one ``/``-separated part, as
 they do for ``glob.glob`` on local paths."""
 
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 
-_SCHEMES = ("s3", "s3a", "http", "https")
+_SCHEMES = ("s3", "s3a", "gs", "az", "adl", "azure", "abfs", "abfss", "http", "https")
 _WILDCARDS = "*?["
 
 

@@ -8,6 +8,7 @@ pub mod compression;
 pub mod example;
 pub mod fixed_length;
 pub mod inspect;
+pub mod output;
 pub mod parquet;
 pub mod protowire;
 pub mod remote;
@@ -24,6 +25,30 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::engine::{Error, Result};
+
+/// Whether the file (or object, for a URL) `path` exists; a store that cannot be asked is
+/// an error.
+pub(crate) fn file_exists(path: &Path) -> Result<bool> {
+    match path.to_str().filter(|p| remote::is_remote(p)) {
+        Some(url) => Ok(remote::stat(url)?.is_some()),
+        None => Ok(path.exists()),
+    }
+}
+
+/// The whole contents of the file (or object, for a URL) `path`; the error names it.
+pub(crate) fn read_whole(path: &str) -> Result<Vec<u8>> {
+    if remote::is_remote(path) {
+        let object = remote::RemoteObject::open(path)?;
+        if object.size() == 0 {
+            return Ok(Vec::new());
+        }
+        let bytes = object
+            .read_range(0..object.size())
+            .map_err(|e| Error::io(path, e))?;
+        return Ok(bytes.to_vec());
+    }
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
 
 /// Opens `path` for reading; the error names the file.
 pub(crate) fn open_file(path: &Path) -> Result<File> {

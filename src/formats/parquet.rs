@@ -2,7 +2,6 @@
 //! record batches. Footers are read once, when the dataset is made; a row group is read (only
 //! the projected columns) when a pass reaches it.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
@@ -16,6 +15,7 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
 
+use super::output::{self, Commit, Local, Sink};
 use super::schema::{same_schema, CommonSchema};
 use super::shared_file::SharedFile;
 use crate::engine::{Error, Result};
@@ -183,7 +183,7 @@ pub fn compression(name: Option<&str>) -> Result<Compression> {
 /// Writes record batches to a Parquet file, `row_group_size` rows per row group.
 pub struct ParquetSink {
     path: PathBuf,
-    writer: Option<(ArrowWriter<File>, SchemaRef)>,
+    writer: Option<(ArrowWriter<Sink>, SchemaRef, Commit)>,
     compression: Compression,
     row_group_size: usize,
 }
@@ -211,16 +211,16 @@ impl ParquetSink {
     /// Appends a batch; the first one fixes the file's schema.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if self.writer.is_none() {
-            let file = File::create(&self.path).map_err(|e| Error::io(self.path.display(), e))?;
+            let (file, commit) = output::create(&self.path.to_string_lossy(), Local::InPlace)?;
             let props = WriterProperties::builder()
                 .set_compression(self.compression)
                 .set_max_row_group_row_count(Some(self.row_group_size))
                 .build();
             let writer = ArrowWriter::try_new(file, batch.schema(), Some(props))
                 .map_err(|e| self.fail(e))?;
-            self.writer = Some((writer, batch.schema()));
+            self.writer = Some((writer, batch.schema(), commit));
         }
-        let (writer, schema) = self.writer.as_mut().expect("opened above");
+        let (writer, schema, _) = self.writer.as_mut().expect("opened above");
         same_schema(schema, &batch.schema(), &self.path)?;
         let written = writer.write(batch);
         written.map_err(|e| self.fail(e))
@@ -229,7 +229,10 @@ impl ParquetSink {
     /// Finishes the file (its footer); a sink that saw no batch writes nothing.
     pub fn finish(mut self) -> Result<()> {
         match self.writer.take() {
-            Some((writer, _)) => writer.close().map(|_| ()).map_err(|e| self.fail(e)),
+            Some((writer, _, commit)) => {
+                writer.close().map_err(|e| self.fail(e))?;
+                commit.commit()
+            }
             None => Err(Error::invalid(format!(
                 "{}: the dataset has no rows to write",
                 self.path.display()

@@ -4,6 +4,8 @@
 use super::number_text::{is_space, FromText};
 use super::scalar::Scalar;
 use crate::engine::{Buffer, DType, Error, Result, StringBuf, Tensor};
+use crate::formats::output::write_whole;
+use crate::formats::read_whole;
 
 /// The strings of `t`, or an error naming `op`.
 pub(crate) fn strings<'a>(t: &'a Tensor, op: &str) -> Result<&'a StringBuf> {
@@ -388,7 +390,7 @@ pub fn read_file(t: &Tensor) -> Result<Tensor> {
         ));
     }
     let path = String::from_utf8_lossy(s.get(0)).into_owned();
-    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let data = read_whole(&path)?;
     Tensor::new(Vec::new(), StringBuf::single(data))
 }
 
@@ -404,10 +406,7 @@ pub fn write_file(name: &Tensor, contents: &Tensor) -> Result<()> {
         }
     };
     let path = String::from_utf8_lossy(path).into_owned();
-    if let Some(parent) = std::path::Path::new(&path).parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(&path, e))?;
-    }
-    std::fs::write(&path, data).map_err(|e| Error::io(&path, e))
+    write_whole(&path, data)
 }
 
 #[cfg(test)]

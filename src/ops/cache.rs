@@ -13,18 +13,18 @@
 //! gone (a memory cache in a new process) fills it that way before going on, which costs
 //! one pass over the input.
 
-use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-use tempfile::NamedTempFile;
 
 use crate::engine::serialize::{write_element, ElementReader};
 use crate::engine::state::Fields;
 use crate::engine::{
     Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
 };
+use crate::formats::file_exists;
+use crate::formats::output::{self, Commit, Local};
+use crate::formats::shared_file::{OffsetReader, SharedFile};
 
 const MAGIC: &[u8] = b"FFCACHE2";
 
@@ -102,7 +102,7 @@ impl CacheNode {
                     first_pass,
                 })))
             }
-            Store::File { path, description } if path.exists() => {
+            Store::File { path, description } if file_exists(path)? => {
                 let mut reader = FileCacheReader::open(path, description, first_pass)?;
                 if let Some(offset) = offset {
                     reader.seek(index, offset)?;
@@ -341,7 +341,7 @@ fn trailer(count: u64) -> Vec<u8> {
 }
 
 struct FileCacheReader {
-    file: BufReader<File>,
+    file: BufReader<OffsetReader>,
     name: String,
     /// Where the next block starts, and where the blocks end (the trailer's offset).
     offset: u64,
@@ -361,8 +361,9 @@ impl FileCacheReader {
             Error::DataLoss(format!("{name}: {what}; delete it to rebuild the cache"))
         };
         let io = |e| Error::io(&name, e);
-        let mut file = File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let shared = SharedFile::open(path)?;
+        let len = shared.size();
+        let mut file = shared.reader_at(0);
         let head_len = MAGIC.len() as u64 + 8;
         if len < head_len + 4 + TRAILER {
             return Err(damaged(format!("{len} bytes are too few for a cache file")));
@@ -487,10 +488,11 @@ impl DatasetIterator for FileCacheReader {
     }
 }
 
-/// A cache file being written: under a temporary name of its own in the cache's folder,
-/// created anew (never a file or link already there), and renamed to `path` once complete.
+/// A cache file being written: locally under a temporary name of its own in the cache's
+/// folder, renamed to `path` once complete; in a store, an object that appears once complete.
 struct FileSink {
-    out: BufWriter<NamedTempFile>,
+    out: BufWriter<Box<dyn Write + Send>>,
+    commit: Commit,
     path: PathBuf,
     block: Vec<u8>,
     count: u64,
@@ -498,19 +500,8 @@ struct FileSink {
 
 impl FileSink {
     fn create(path: &Path, description: &str) -> Result<Self> {
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(
-                ".{}.",
-                path.file_name().unwrap_or_default().to_string_lossy()
-            ))
-            .suffix(".tmp")
-            .tempfile_in(folder)
-            .map_err(|e| Error::io(path.display(), e))?;
-        let mut out = BufWriter::new(temp);
+        let (out, commit) = output::create(&path.to_string_lossy(), Local::Atomic)?;
+        let mut out = BufWriter::new(out);
         let description = description.as_bytes();
         let mut head = MAGIC.to_vec();
         head.extend_from_slice(&(description.len() as u64).to_le_bytes());
@@ -520,6 +511,7 @@ impl FileSink {
             .map_err(|e| Error::io(path.display(), e))?;
         Ok(FileSink {
             out,
+            commit,
             path: path.to_path_buf(),
             block: Vec::new(),
             count: 0,
@@ -544,15 +536,14 @@ impl Sink for FileSink {
     fn finish(self: Box<Self>) -> Result<()> {
         let FileSink {
             mut out,
+            commit,
             path,
             count,
             ..
         } = *self;
         let io = |e| Error::io(path.display(), e);
         out.write_all(&trailer(count)).map_err(io)?;
-        let temp = out.into_inner().map_err(|e| io(e.into_error()))?;
-        temp.as_file().sync_all().map_err(io)?;
-        temp.persist(&path).map_err(|e| io(e.error))?;
-        Ok(())
+        drop(out.into_inner().map_err(|e| io(e.into_error()))?);
+        commit.commit()
     }
 }

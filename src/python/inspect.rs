@@ -179,10 +179,3 @@ fn ipc_items(py: Python<'_>, d: &Bound<'_, PyDict>, r: &IpcReport) -> PyResult<(
     d.set_item("columns", fields_list(py, &r.fields)?)?;
     Ok(())
 }
-
-/// The URLs of every object under `prefix` in an object store (`s3://bucket/dir/`).
-#[pyfunction]
-pub fn list_objects(py: Python<'_>, prefix: String) -> PyResult<Vec<String>> {
-    py.detach(|| crate::formats::remote::list(&prefix))
-        .py_err(py)
-}

@@ -11,6 +11,7 @@ mod graph;
 mod inspect;
 mod interpreter;
 mod iterator;
+mod objects;
 mod state;
 mod string_batch;
 mod tfrecord;
@@ -40,7 +41,14 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::use_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(string_batch::use_string_tensor_type, m)?)?;
     m.add_function(wrap_pyfunction!(interpreter::shut_down, m)?)?;
-    m.add_function(wrap_pyfunction!(inspect::list_objects, m)?)?;
+    m.add_class::<objects::NativeObjectReader>()?;
+    m.add_class::<objects::NativeObjectWriter>()?;
+    m.add_function(wrap_pyfunction!(objects::list_objects, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::list_object_level, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::stat_object, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::delete_object, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::copy_object, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::set_storage_options, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -24,9 +24,11 @@ from typing import Any
 
 from .. import _nest
 from .._array_ops import ensure_shape
+from .._object_names import is_remote
 from .._ops import parse_tensor, serialize_tensor, stack
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError, NotFoundError
+from ..io import gfile
 from ._window import ShardDataset
 
 SPEC_FILE = "dataset_spec.json"
@@ -93,12 +95,13 @@ def _checkpointing(directory: str, checkpoint_args: Any) -> tuple[str, int] | No
     interval = checkpoint_args.get("checkpoint_interval") or _DEFAULT_INTERVAL
     if int(interval) < 1:
         raise InvalidArgumentError(f"save: checkpoint_interval must be positive, got {interval}")
-    where = os.fspath(checkpoint_args.get("directory") or os.path.join(directory, "checkpoint"))
+    where = os.fspath(checkpoint_args.get("directory") or gfile.join(directory, "checkpoint"))
     return where, int(interval)
 
 
 def _shard_files(directory: str) -> list[str]:
-    return [n for n in os.listdir(directory) if n.startswith("shard-") and n.endswith(".tfrecord")]
+    names = gfile.listdir(directory) if gfile.isdir(directory) else []
+    return [n for n in names if n.startswith("shard-") and n.endswith(".tfrecord")]
 
 
 def save(
@@ -116,9 +119,9 @@ def save(
     compression = _compression(compression)
     spec = spec_to_json(dataset.element_spec)
     directory = os.fspath(path)
-    os.makedirs(directory, exist_ok=True)
-    if os.path.exists(os.path.join(directory, SPEC_FILE)):
-        os.remove(os.path.join(directory, SPEC_FILE))
+    gfile.makedirs(directory)
+    if gfile.exists(gfile.join(directory, SPEC_FILE)):
+        gfile.remove(gfile.join(directory, SPEC_FILE))
     if shard_func is None:
         records = dataset.map(lambda *e: _record(*_nest.flatten(e)))
     else:
@@ -127,17 +130,17 @@ def save(
     iterator = records.as_numpy_iterator()
     done: list[tuple[int, int, str]] = []  # (shard, part, file) of finished files
     count, part = 0, 0
-    state_file = None if checkpointing is None else os.path.join(checkpointing[0], _CHECKPOINT_FILE)
+    state_file = None if checkpointing is None else gfile.join(checkpointing[0], _CHECKPOINT_FILE)
     if state_file is None:
         # A checkpoint an earlier, unfinished save left in the default place speaks of files
         # this save replaces: a later resumable save must not go on from it.
-        stale = os.path.join(directory, "checkpoint", _CHECKPOINT_FILE)
-        if os.path.exists(stale):
-            os.remove(stale)
-    elif os.path.exists(state_file):
-        with open(state_file) as f:
+        stale = gfile.join(directory, "checkpoint", _CHECKPOINT_FILE)
+        if gfile.exists(stale):
+            gfile.remove(stale)
+    elif gfile.exists(state_file):
+        with gfile.GFile(state_file) as f:
             saved = json.load(f)
-        missing = [d[2] for d in saved["done"] if not os.path.exists(os.path.join(directory, d[2]))]
+        missing = [d[2] for d in saved["done"] if not gfile.exists(gfile.join(directory, d[2]))]
         if missing:
             raise InvalidArgumentError(
                 f"save: the checkpoint in {checkpointing[0]} names files no longer in "
@@ -153,7 +156,7 @@ def save(
         count, part = saved["elements"], saved["part"]
     # Files no checkpoint vouches for are from an earlier or interrupted save.
     for name in set(_shard_files(directory)) - {d[2] for d in done}:
-        os.remove(os.path.join(directory, name))
+        gfile.remove(gfile.join(directory, name))
     options = TFRecordOptions(compression_type=compression or "")
     writers: dict[int, Any] = {}
 
@@ -171,7 +174,7 @@ def save(
                 raise InvalidArgumentError(f"save: shard_func gave shard {shard}")
             if shard not in writers:
                 name = _shard_name(shard, part if checkpointing else None)
-                writers[shard] = TFRecordWriter(os.path.join(directory, name), options)
+                writers[shard] = TFRecordWriter(gfile.join(directory, name), options)
             writers[shard].write(record)
             count += 1
             if checkpointing is not None and count % checkpointing[1] == 0:
@@ -199,11 +202,11 @@ def save(
         "shards": shards,
         "elements": count,
     }
-    with open(os.path.join(directory, SPEC_FILE), "w") as f:
-        json.dump(description, f, indent=1)
-    if state_file is not None and os.path.exists(state_file):
-        os.remove(state_file)
-        if not os.listdir(checkpointing[0]):
+    with gfile.GFile(gfile.join(directory, SPEC_FILE), "w") as f:
+        f.write(json.dumps(description, indent=1))
+    if state_file is not None and gfile.exists(state_file):
+        gfile.remove(state_file)
+        if not is_remote(state_file) and not os.listdir(checkpointing[0]):
             os.rmdir(checkpointing[0])
 
 
@@ -216,7 +219,11 @@ def _shard_name(shard: int, part: int | None) -> str:
 
 def _write_checkpoint(path: str, state: dict[str, Any]) -> None:
     """Replaces the checkpoint at ``path`` in one step, so a crash leaves the old one or the
-    new one, never half of one."""
+    new one, never half of one (an object in a store is replaced whole by its write)."""
+    if is_remote(path):
+        with gfile.GFile(path, "w") as f:
+            f.write(json.dumps(state))
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + ".partial"
     with open(partial, "w") as f:
@@ -226,9 +233,9 @@ def _write_checkpoint(path: str, state: dict[str, Any]) -> None:
 
 def _description(directory: str) -> dict[str, Any]:
     try:
-        with open(os.path.join(directory, SPEC_FILE)) as f:
+        with gfile.GFile(gfile.join(directory, SPEC_FILE)) as f:
             description = json.load(f)
-    except FileNotFoundError:
+    except NotFoundError:
         raise NotFoundError(
             f"{directory} holds no saved dataset (no {SPEC_FILE}; was the save finished?)"
         ) from None
@@ -257,7 +264,7 @@ def load(
     if compression is not None and _compression(compression) != saved:
         raise InvalidArgumentError(f"load: the dataset was saved with compression {saved!r}")
     specs = _nest.flatten(spec)
-    files = [os.path.join(directory, name) for name in description["shards"]]
+    files = [gfile.join(directory, name) for name in description["shards"]]
 
     def decode(record: Any) -> Any:
         parts = parse_tensor(record, "string")

@@ -20,6 +20,7 @@ from .._ops import (
 )
 from .._text import decode_csv
 from . import gfile
+from ._object_files import set_storage_options
 from ._parquet import write_parquet
 from ._parsing import (
     FixedLenFeature,
@@ -64,6 +65,7 @@ __all__ = [
     "parse_single_sequence_example",
     "read_file",
     "serialize_tensor",
+    "set_storage_options",
     "write_file",
     "write_parquet",
 ]

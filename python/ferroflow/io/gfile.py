@@ -1,5 +1,7 @@
-"""``tf.io.gfile`` for local paths: file and directory operations with TensorFlow's
-semantics and its errors (``NotFoundError``, ``AlreadyExistsError`` ...), and ``GFile``."""
+"""``tf.io.gfile``: file and directory operations with TensorFlow's semantics and its errors
+(``NotFoundError``, ``AlreadyExistsError`` ...), and ``GFile``, on local paths and on
+objects in stores (``s3://``, ``gs://``, ``az://``, ``http(s)://``; see ``_object_files``
+for what a directory is there)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .. import errors
+from .._object_names import is_remote
+from . import _object_files as objects
 
 PathLike = str | bytes | os.PathLike
 
@@ -27,6 +31,8 @@ def _as_op_errors(path: str) -> Iterator[None]:
     """Raises OS errors as TensorFlow's error classes, naming ``path``."""
     try:
         yield
+    except errors.OpError:
+        raise  # already names what failed
     except FileNotFoundError as e:
         raise errors.NotFoundError(f"{path}; No such file or directory") from e
     except FileExistsError as e:
@@ -43,18 +49,26 @@ def _as_op_errors(path: str) -> Iterator[None]:
 
 def exists(path: PathLike) -> bool:
     """True when ``path`` names a file or directory."""
-    return os.path.exists(_path(path))
+    name = _path(path)
+    if is_remote(name):
+        return objects.exists(name)
+    return os.path.exists(name)
 
 
 def isdir(path: PathLike) -> bool:
     """True when ``path`` names a directory."""
-    return os.path.isdir(_path(path))
+    name = _path(path)
+    if is_remote(name):
+        return objects.isdir(name)
+    return os.path.isdir(name)
 
 
 def listdir(path: PathLike) -> list[str]:
     """The names (not paths) of the entries of directory ``path``; ``NotFoundError`` when it
     is not a directory."""
     directory = _path(path)
+    if is_remote(directory):
+        return objects.listdir(directory)
     if not os.path.isdir(directory):
         raise errors.NotFoundError(f"Could not find directory {directory}")
     with _as_op_errors(directory):
@@ -64,19 +78,31 @@ def listdir(path: PathLike) -> list[str]:
 def glob(pattern: PathLike | list[PathLike]) -> list[str]:
     """The paths matching ``pattern`` (or any of a list of patterns), in sorted order."""
     patterns = pattern if isinstance(pattern, (list, tuple)) else [pattern]
-    return sorted({match for p in patterns for match in _glob.glob(_path(p))})
+    return sorted(
+        {
+            match
+            for p in map(_path, patterns)
+            for match in (objects.glob(p) if is_remote(p) else _glob.glob(p))
+        }
+    )
 
 
 def makedirs(path: PathLike) -> None:
-    """Creates directory ``path`` and any missing parents; nothing if it exists."""
+    """Creates directory ``path`` and any missing parents; nothing if it exists (nor in a
+    store, which has no directories: writing an object makes its prefix one)."""
     directory = _path(path)
+    if is_remote(directory):
+        return
     with _as_op_errors(directory):
         os.makedirs(directory, exist_ok=True)
 
 
 def mkdir(path: PathLike) -> None:
-    """Creates directory ``path`` (its parent must exist); nothing if it exists."""
+    """Creates directory ``path`` (its parent must exist); nothing if it exists (nor in a
+    store)."""
     directory = _path(path)
+    if is_remote(directory):
+        return
     with _as_op_errors(directory):
         with contextlib.suppress(FileExistsError):
             os.mkdir(directory)
@@ -85,6 +111,8 @@ def mkdir(path: PathLike) -> None:
 def remove(path: PathLike) -> None:
     """Deletes the file ``path`` (``FailedPreconditionError`` for a directory)."""
     name = _path(path)
+    if is_remote(name):
+        return objects.remove(name)
     with _as_op_errors(name):
         if os.path.isdir(name):
             raise IsADirectoryError(errno.EISDIR, "Is a directory", name)
@@ -94,6 +122,8 @@ def remove(path: PathLike) -> None:
 def rmtree(path: PathLike) -> None:
     """Deletes directory ``path`` and everything under it."""
     directory = _path(path)
+    if is_remote(directory):
+        return objects.rmtree(directory)
     if not os.path.exists(directory):
         raise errors.NotFoundError(f"{directory} not found")
     with _as_op_errors(directory):
@@ -101,7 +131,7 @@ def rmtree(path: PathLike) -> None:
 
 
 def _refuse_existing(target: str, overwrite: bool) -> None:
-    if not overwrite and os.path.exists(target):
+    if not overwrite and exists(target):
         raise errors.AlreadyExistsError(f"{target}; file already exists")
 
 
@@ -110,6 +140,14 @@ def rename(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     exists unless ``overwrite``."""
     source, target = _path(src), _path(dst)
     _refuse_existing(target, overwrite)
+    if is_remote(source) or is_remote(target):
+        if isdir(source):
+            raise errors.UnimplementedError(
+                f"{source}: renaming a prefix of objects is not supported"
+            )
+        objects.copy_object(source, target)
+        remove(source)
+        return
     with _as_op_errors(source):
         os.replace(source, target)
 
@@ -119,6 +157,10 @@ def copy(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     ``overwrite``."""
     source, target = _path(src), _path(dst)
     _refuse_existing(target, overwrite)
+    if is_remote(source) or is_remote(target):
+        with _as_op_errors(source):
+            objects.copy_object(source, target)
+        return
     with _as_op_errors(source):
         shutil.copyfile(source, target)
 
@@ -143,6 +185,8 @@ class FileStatistics:
 def stat(path: PathLike) -> FileStatistics:
     """The size, modification time and kind of ``path``."""
     name = _path(path)
+    if is_remote(name):
+        return FileStatistics(*objects.stat(name))
     with _as_op_errors(name):
         info = os.stat(name)
     return FileStatistics(info.st_size, info.st_mtime_ns, os.path.isdir(name))
@@ -153,12 +197,19 @@ def walk(
 ) -> Iterator[tuple[str, list[str], list[str]]]:
     """``(directory, subdirectory names, file names)`` for ``top`` and every directory under
     it, parents first unless ``topdown=False``; nothing for a missing ``top``."""
-    yield from os.walk(_path(top), topdown=topdown, onerror=onerror)
+    name = _path(top)
+    if is_remote(name):
+        yield from objects.walk(name, topdown)
+        return
+    yield from os.walk(name, topdown=topdown, onerror=onerror)
 
 
 def join(path: PathLike, *paths: PathLike) -> str:
-    """The paths joined with the separator."""
-    return os.path.join(_path(path), *(_path(p) for p in paths))
+    """The paths joined with the separator (``/`` for objects in stores)."""
+    first = _path(path)
+    if is_remote(first):
+        return "/".join([first.rstrip("/"), *(_path(p).strip("/") for p in paths)])
+    return os.path.join(first, *(_path(p) for p in paths))
 
 
 _MODES = ("r", "w", "a", "r+", "w+", "a+")
@@ -182,7 +233,10 @@ class GFile:
     def _open(self) -> IO[bytes]:
         if self._file is None:
             with _as_op_errors(self.name):
-                self._file = open(self.name, self.mode.replace("b", "") + "b")  # noqa: SIM115
+                if is_remote(self.name):
+                    self._file = objects.open_stream(self.name, self.mode.replace("b", ""))
+                else:
+                    self._file = open(self.name, self.mode.replace("b", "") + "b")  # noqa: SIM115
         return self._file
 
     def _readable(self) -> IO[bytes]:
@@ -238,8 +292,8 @@ class GFile:
         return stat(self.name).length
 
     def seekable(self) -> bool:
-        """True: local files can seek."""
-        return True
+        """True, except for an object in a store being written."""
+        return not (is_remote(self.name) and self.mode.replace("b", "") != "r")
 
     def flush(self) -> None:
         """Writes buffered data to the file."""
@@ -255,7 +309,10 @@ class GFile:
     def __enter__(self) -> GFile:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # An object whose writing raised is dropped rather than stored incomplete.
+        if exc_type is not None and self._file is not None:
+            objects.abort_stream(self._file)
         self.close()
 
 
@@ -280,7 +337,7 @@ def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
     parent = os.path.dirname(path)
     if parent:
         makedirs(parent)
-    with _as_op_errors(path), open(path, "wb") as f:
+    with GFile(path, "wb") as f:
         f.write(bytes(data))
 
 

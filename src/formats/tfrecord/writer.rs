@@ -1,12 +1,12 @@
 //! Writing TFRecord files that TensorFlow reads back.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::masked_crc;
 use crate::engine::error::{Error, Result};
 use crate::formats::compression::{Compression, Encoder};
+use crate::formats::output::{self, Commit, Local};
 
 const WRITE_BUFFER_SIZE: usize = 256 * 1024;
 
@@ -14,19 +14,19 @@ const WRITE_BUFFER_SIZE: usize = 256 * 1024;
 /// an unclosed writer tries to do the same but cannot report failure.
 pub struct TfRecordWriter {
     output: Option<Encoder>,
+    /// What finishes the file once the stream is closed (an object in a store appears then).
+    commit: Option<Commit>,
     name: String,
 }
 
 impl TfRecordWriter {
-    /// Creates (or truncates) `path`.
+    /// Creates (or truncates) `path`, a local file or an object's URL.
     pub fn create(path: &Path, compression: Compression) -> Result<TfRecordWriter> {
         let name = path.display().to_string();
-        let file = File::create(path).map_err(|e| Error::io(&name, e))?;
-        Ok(TfRecordWriter::from_writer(
-            Box::new(file),
-            name,
-            compression,
-        ))
+        let (file, commit) = output::create(&name, Local::InPlace)?;
+        let mut writer = TfRecordWriter::from_writer(file, name, compression);
+        writer.commit = Some(commit);
+        Ok(writer)
     }
 
     /// Writes to any byte sink; `name` is what error messages call it.
@@ -38,6 +38,7 @@ impl TfRecordWriter {
         let buffered = Box::new(BufWriter::with_capacity(WRITE_BUFFER_SIZE, output));
         TfRecordWriter {
             output: Some(compression.encoder(buffered)),
+            commit: None,
             name: name.into(),
         }
     }
@@ -67,8 +68,14 @@ impl TfRecordWriter {
 
     /// Finishes the stream. Closing twice is harmless; writing after closing is an error.
     pub fn close(&mut self) -> Result<()> {
-        match self.output.take() {
-            Some(output) => output.finish().map_err(|e| Error::io(&self.name, e)),
+        let commit = self.commit.take();
+        if let Some(output) = self.output.take() {
+            // A stream that failed to finish is never committed: an unfinished upload
+            // is dropped, leaving no object.
+            output.finish().map_err(|e| Error::io(&self.name, e))?;
+        }
+        match commit {
+            Some(commit) => commit.commit(),
             None => Ok(()),
         }
     }

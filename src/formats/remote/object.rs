@@ -1,0 +1,118 @@
+//! An object read at explicit byte ranges, pinned to the version it had when opened.
+
+use std::future::Future;
+use std::io;
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::path::Path as StorePath;
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
+
+use super::stores::{failed, locate, Located};
+use crate::engine::io_runtime::runtime;
+use crate::engine::Result;
+
+/// Bytes fetched per request: large enough that a request's latency is small beside its
+/// transfer, small enough to keep memory per open file bounded.
+pub const READ_AHEAD: u64 = 8 << 20;
+
+/// An object as it was when opened: every range read later must come from that version
+/// (its ETag), so an object replaced during a read is an error, never a mix of two.
+pub struct RemoteObject {
+    store: Arc<dyn ObjectStore>,
+    location: StorePath,
+    size: u64,
+    version: Option<String>,
+}
+
+impl RemoteObject {
+    /// Opens `url`, asking the store for the object's size and version.
+    pub fn open(url: &str) -> Result<RemoteObject> {
+        let Located {
+            store, location, ..
+        } = locate(url)?;
+        let meta = runtime()
+            .handle()
+            .block_on(store.head(&location))
+            .map_err(|e| failed(url, e))?;
+        Ok(RemoteObject {
+            store,
+            location,
+            size: meta.size,
+            version: meta.e_tag,
+        })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The bytes of `range`, all of them (the range must lie within the object).
+    pub fn read_range(&self, range: Range<u64>) -> io::Result<Bytes> {
+        runtime().handle().block_on(self.fetch(range))
+    }
+
+    /// The bytes of each of `ranges`, fetched at once.
+    pub fn read_ranges(&self, ranges: &[Range<u64>]) -> io::Result<Vec<Bytes>> {
+        let fetches = ranges.iter().map(|r| self.fetch(r.clone()));
+        runtime()
+            .handle()
+            .block_on(futures::future::try_join_all(fetches))
+    }
+
+    /// Starts fetching `range` on the I/O runtime; the handle gives its bytes.
+    pub fn prefetch(self: &Arc<Self>, range: Range<u64>) -> Prefetch {
+        let object = self.clone();
+        Prefetch {
+            start: range.start,
+            task: runtime().spawn(async move { object.fetch(range).await }),
+        }
+    }
+
+    fn fetch(&self, range: Range<u64>) -> impl Future<Output = io::Result<Bytes>> + '_ {
+        let options = GetOptions {
+            range: Some(range.clone().into()),
+            if_match: self.version.clone(),
+            ..GetOptions::default()
+        };
+        async move {
+            let got = async {
+                let got = self.store.get_opts(&self.location, options).await?;
+                got.bytes().await
+            };
+            let got = got.await.map_err(|e| match e {
+                object_store::Error::Precondition { .. } => io::Error::other(format!(
+                    "{}: the object changed while it was being read",
+                    bytes(&range)
+                )),
+                e => io::Error::other(format!("{}: {e}", bytes(&range))),
+            })?;
+            if (got.len() as u64) < range.end - range.start {
+                let detail = format!("{}: {} bytes came back", bytes(&range), got.len());
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, detail));
+            }
+            Ok(got)
+        }
+    }
+}
+
+/// A range being fetched in the background, from `start`.
+pub struct Prefetch {
+    pub start: u64,
+    task: tokio::task::JoinHandle<io::Result<Bytes>>,
+}
+
+impl Prefetch {
+    /// Its bytes, waiting for them if they have not come yet.
+    pub fn wait(self) -> io::Result<Bytes> {
+        runtime()
+            .handle()
+            .block_on(self.task)
+            .map_err(|e| io::Error::other(format!("a background fetch failed: {e}")))?
+    }
+}
+
+fn bytes(range: &Range<u64>) -> String {
+    format!("bytes {}..{}", range.start, range.end)
+}
