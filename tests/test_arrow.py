@@ -95,6 +95,29 @@ def test_arrow_iterator_needs_batched_dict_elements():
         next(iter(ff.data.Dataset.from_tensor_slices({"a": [1, 2]}).as_arrow_iterator()))
 
 
+def test_arrow_iterator_gathers_rows_and_makes_varying_dimensions_list_columns():
+    ds = ff.data.Dataset.range(10).map(
+        lambda i: {
+            "id": i,
+            "upto": ff.range(i % 4),
+            "pair": ff.stack([i, -i]),
+            "s": ff.strings.as_string(i),
+        }
+    )
+    batches = [pa.record_batch(b) for b in ds.as_arrow_iterator(rows_per_batch=4)]
+    assert [b.num_rows for b in batches] == [4, 4, 2]
+    table = pa.Table.from_batches(batches)
+    assert table.schema.field("upto").type == pa.list_(pa.int64())
+    assert table.schema.field("pair").type == pa.list_(pa.int64(), 2)
+    assert table.column("upto").to_pylist() == [list(range(i % 4)) for i in range(10)]
+    assert table.column("pair").to_pylist() == [[i, -i] for i in range(10)]
+    assert table.column("s").to_pylist() == [b"%d" % i for i in range(10)]
+    # A pass of exactly whole batches ends without an empty one.
+    assert [b.num_rows for b in ds.take(8).as_arrow_iterator(rows_per_batch=4)] == [4, 4]
+    with pytest.raises(ff.errors.InvalidArgumentError, match="rows_per_batch must be positive"):
+        ds.as_arrow_iterator(rows_per_batch=0)
+
+
 def test_polars_takes_the_record_batches():
     pl = pytest.importorskip("polars")
     ds = ff.data.Dataset.from_arrow(sample_table()).batch(10)

@@ -174,6 +174,11 @@ def __getattr__(name: str) -> Any:
         module = _keras.load()
         globals()["keras"] = module
         return module
+    # ``ff.ray`` needs Ray, an optional dependency: it is imported when first touched.
+    if name == "ray":
+        import importlib
+
+        return importlib.import_module(".ray", __name__)
     raise AttributeError(f"module 'ferroflow' has no attribute {name!r}")
 
 

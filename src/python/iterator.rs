@@ -114,6 +114,25 @@ impl NativeIterator {
         Ok(batch.map(|batch| NativeRecordBatch { batch }))
     }
 
+    /// Up to `rows` elements (rows, not batches) as one record batch, None at the end;
+    /// `variable[i]` says component `i` is a list whose length varies from row to row.
+    fn next_rows_record_batch(
+        &self,
+        py: Python<'_>,
+        paths: Vec<Vec<String>>,
+        variable: Vec<bool>,
+        rows: usize,
+    ) -> PyResult<Option<NativeRecordBatch>> {
+        let batch = self.advance(py, |it, ctx| {
+            let (taken, _) = take_up_to(it, ctx, rows.max(1))?;
+            if taken.is_empty() {
+                return Ok(None);
+            }
+            rows_to_record_batch(&taken, &paths, &variable).map(Some)
+        })?;
+        Ok(batch.map(|batch| NativeRecordBatch { batch }))
+    }
+
     /// Writes the rest of the pass to a Parquet file, `row_group_size` rows per row group.
     /// `variable[i]` says component `i` is a list whose length varies from row to row.
     fn write_parquet(

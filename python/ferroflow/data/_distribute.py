@@ -29,7 +29,8 @@ _REMAINDERS = ("drop", "pad", None)
 
 def world(num_replicas: int | None, rank: int | None) -> tuple[int, int, str]:
     """The number of ranks, this process's rank, and where they were read: the arguments,
-    an initialized ``torch.distributed``, JAX's processes, or ``WORLD_SIZE`` and ``RANK``."""
+    an initialized ``torch.distributed``, a Ray Train worker's context, JAX's processes, or
+    ``WORLD_SIZE`` and ``RANK``."""
     if num_replicas is not None or rank is not None:
         if num_replicas is None or rank is None:
             raise InvalidArgumentError("give both num_replicas and rank, or neither")
@@ -37,6 +38,9 @@ def world(num_replicas: int | None, rank: int | None) -> tuple[int, int, str]:
     dist = sys.modules.get("torch.distributed")
     if dist is not None and dist.is_available() and dist.is_initialized():
         return _checked(dist.get_world_size(), dist.get_rank(), "torch.distributed")
+    train = _ray_train_world()
+    if train is not None:
+        return _checked(*train, "Ray Train")
     jax = sys.modules.get("jax")
     if jax is not None and jax.process_count() > 1:
         return _checked(jax.process_count(), jax.process_index(), "jax")
@@ -50,6 +54,19 @@ def world(num_replicas: int | None, rank: int | None) -> tuple[int, int, str]:
             ) from None
         return _checked(size, index, "WORLD_SIZE and RANK")
     return 1, 0, "a single process"
+
+
+def _ray_train_world() -> tuple[int, int] | None:
+    """The world size and rank of this Ray Train worker, or None outside one."""
+    train = sys.modules.get("ray.train")
+    if train is None:
+        return None
+    try:
+        context = train.get_context()
+        size, rank = context.get_world_size(), context.get_world_rank()
+    except Exception:  # not in a training worker: Ray says so in ways that vary by version
+        return None
+    return (size, rank) if size is not None and size > 1 else None
 
 
 def _checked(size: Any, index: Any, source: str) -> tuple[int, int, str]:

@@ -767,9 +767,10 @@ class Dataset:
         collectives in the training step never wait on a rank that ran out.
 
         ``num_replicas`` and ``rank`` default to those of an initialized
-        ``torch.distributed``, else of JAX's processes, else the ``WORLD_SIZE`` and ``RANK``
-        environment variables, else one process. ``policy`` (an ``AutoShardPolicy``; default
-        the options' ``experimental_distribute.auto_shard_policy``, AUTO) picks how:
+        ``torch.distributed``, else of a Ray Train worker, else of JAX's processes, else the
+        ``WORLD_SIZE`` and ``RANK`` environment variables, else one process. ``policy`` (an
+        ``AutoShardPolicy``; default the options' ``experimental_distribute.auto_shard_policy``,
+        AUTO) picks how:
 
         - FILE: each rank reads its share of the pipeline's files (of the row groups for
           Parquet, record batches for Arrow); the calls after the reading are made again
@@ -981,7 +982,7 @@ class Dataset:
 
         return JaxIterable(self, sharding, int(prefetch))
 
-    def as_arrow_iterator(self) -> ArrowIterator:
+    def as_arrow_iterator(self, rows_per_batch: int | None = None) -> ArrowIterator:
         """An iterator of Arrow record batches, one per element.
 
         Each element must be a batch of records: a dict of columns (nested dicts become struct
@@ -989,8 +990,13 @@ class Dataset:
         dimensions become fixed-size lists, strings become binary. The record batches expose
         the Arrow PyCapsule interface, so ``pyarrow.record_batch(b)``, ``polars.from_arrow(b)``
         and duckdb take them without copying; pyarrow is not needed to make them.
+
+        With ``rows_per_batch``, each element is one row instead (a dict of tensors, not
+        batched), and up to that many rows go in each record batch: a first dimension that
+        varies from row to row (``None`` in the element spec) becomes a list column, as
+        ``write_parquet`` writes it.
         """
-        return ArrowIterator(self)
+        return ArrowIterator(self, rows_per_batch)
 
     def reduce(
         self, initial_state: Any, reduce_func: Callable[[Any, Any], Any], name: str | None = None
@@ -1248,14 +1254,27 @@ class Iterator(_PyIterator):
 class ArrowIterator(Iterator):
     """One pass over a dataset of record batches (see ``Dataset.as_arrow_iterator``)."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, rows_per_batch: int | None = None) -> None:
         from ._arrow import column_paths
+        from ._structure import varies_in_first_dim
 
         self._paths = column_paths(dataset.element_spec)
+        self._rows = None if rows_per_batch is None else count_arg("rows_per_batch", rows_per_batch)
+        if self._rows is not None and self._rows < 1:
+            raise InvalidArgumentError(f"rows_per_batch must be positive, got {rows_per_batch}")
+        self._variable = [varies_in_first_dim(s) for s in _nest.flatten(dataset.element_spec)]
+        self._ended = False
         super().__init__(dataset)
 
     def __next__(self) -> Any:
-        batch = self._native.next_record_batch(self._paths)
+        if self._rows is None:
+            batch = self._native.next_record_batch(self._paths)
+        elif self._ended:
+            batch = None
+        else:
+            batch = self._native.next_rows_record_batch(self._paths, self._variable, self._rows)
+            # A short batch is the pass's last.
+            self._ended = batch is None or batch.num_rows < self._rows
         if batch is None:
             raise StopIteration
         return batch
