@@ -136,6 +136,20 @@ def _usage() -> tuple[float, int]:
     return cpu, switches
 
 
+#: The process id of a server the systems talk to (an object store on loopback), set by a
+#: benchmark that starts one: its CPU time per item is reported beside the system's own.
+HELPER_PID = "BENCH_HELPER_PID"
+
+
+def _helper_cpu() -> float | None:
+    """CPU seconds so far of the helper process, if a benchmark named one (Linux)."""
+    pid = os.environ.get(HELPER_PID)
+    if pid is None:
+        return None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
     """Runs ``epochs`` epochs of one system in this (fresh) process and times them: the
     setup (imports and building the pipeline), then each epoch from the moment the loop
@@ -151,6 +165,7 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
     for _ in range(epochs):
         began = time.perf_counter()
         cpu0, switches0 = _usage()
+        helper0 = _helper_cpu()
         items, in_loop = 0, 0.0
         for batch in make_epoch():
             arrived = time.perf_counter()
@@ -161,6 +176,7 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
                 burn(burn_ms / 1000)
             in_loop += time.perf_counter() - arrived
         cpu1, switches1 = _usage()
+        helper1 = _helper_cpu()
         measured.append(
             {
                 "s": time.perf_counter() - began,
@@ -168,6 +184,7 @@ def _child(system: System, epochs: int, burn_ms: float) -> dict[str, Any]:
                 "cpu_s": cpu1 - cpu0,
                 "switches": switches1 - switches0,
                 "loop_s": in_loop,
+                "helper_cpu_s": None if helper0 is None or helper1 is None else helper1 - helper0,
             }
         )
     return {"setup_s": setup, "first_batch_s": first_batch, "epochs": measured}
@@ -219,6 +236,22 @@ def _report(
             f"{spread([s['cpu_us'] for s in steady], '.3f'):>24}  "
             f"{spread([s['switches'] for s in steady], '.4f'):>24}"
         )
+    helped = {
+        name: [r for r in got if r["epochs"][-1].get("helper_cpu_s") is not None]
+        for name, got in runs.items()
+    }
+    if any(helped.values()):
+        print("  CPU us/item of the server the system reads from (steady epochs):")
+        for name, got in helped.items():
+            if not got or not any(e["helper_cpu_s"] for r in got for e in r["epochs"][1:]):
+                continue
+            per_item = [
+                1e6
+                * sum(e["helper_cpu_s"] for e in r["epochs"][1:])
+                / sum(e["items"] for e in r["epochs"][1:])
+                for r in got
+            ]
+            print(f"    {name:<{width}}  {spread(per_item, '.3f')}")
     if workload.loop_step:
         print("  share of the steady epochs' time the training loop waited for batches:")
         for name, got in runs.items():

@@ -113,7 +113,7 @@ class FaultyProxy:
     """A plain HTTP proxy on loopback in front of ``target``: it answers 503 (S3's
     ``SlowDown``) to the first ``fail_first`` tries of every distinct request (method, path
     and byte range; of method ``only`` alone, when given), forwards the rest, and counts the
-    body bytes it forwards."""
+    body bytes it forwards and keeps the requests' ``Authorization`` headers."""
 
     def __init__(self, target: str, fail_first: int = 0, only: str | None = None) -> None:
         import http.client
@@ -126,6 +126,7 @@ class FaultyProxy:
         self.fail_first = fail_first
         self.failed = 0
         self.forwarded_bytes = 0
+        self.authorizations: list[str] = []
         self._tries: dict[tuple[str, str, str | None], int] = {}
         self._lock = threading.Lock()
 
@@ -138,6 +139,7 @@ class FaultyProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 with proxy._lock:
+                    proxy.authorizations.append(self.headers.get("Authorization", ""))
                     tries = proxy._tries.get(key, 0)
                     proxy._tries[key] = tries + 1
                     refuse = tries < proxy.fail_first and only in (None, self.command)

@@ -172,3 +172,36 @@ def test_parquet_fetches_only_the_columns_asked_for(proxy, s3, tmp_path):
     assert one == table.column("c3").to_pylist()
     # One column of eight (and the footer), not the file.
     assert counting.forwarded_bytes < size / 4
+
+
+def test_aws_profile_files_give_the_endpoint_region_and_keys(
+    s3_server, fixtures, tmp_path, monkeypatch
+):
+    remote = _upload(
+        s3_server, fixtures / "tfrecord" / "examples.tfrecord", "profile/examples.tfrecord"
+    )
+    relay = FaultyProxy(s3_server.endpoint)
+    try:
+        for key in s3_server.environment():
+            monkeypatch.delenv(key, raising=False)
+        (tmp_path / "config").write_text(
+            f"[default]\nregion = eu-west-1\n\n[profile train]\nregion = us-east-1\n"
+            f"endpoint_url = {relay.endpoint}\n"
+        )
+        (tmp_path / "credentials").write_text(
+            "[train]\naws_access_key_id = AKIDFROMFILE\naws_secret_access_key = not-a-secret\n"
+        )
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+        monkeypatch.setenv("AWS_PROFILE", "train")
+        monkeypatch.setenv("AWS_ALLOW_HTTP", "true")  # the files have no word for plain HTTP
+        got = list(ff.data.TFRecordDataset(remote).as_numpy_iterator())
+        local = fixtures / "tfrecord" / "examples.tfrecord"
+        assert got == list(ff.data.TFRecordDataset(str(local)).as_numpy_iterator())
+        # Every request went to the profile's endpoint, signed with the profile's key.
+        assert relay.authorizations
+        assert all(
+            "Credential=AKIDFROMFILE/" in a and "/us-east-1/s3/" in a for a in relay.authorizations
+        )
+    finally:
+        relay.stop()

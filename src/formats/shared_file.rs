@@ -3,6 +3,7 @@
 //! path again for each one, so a file replaced or deleted during a read is read whole as it
 //! was when the read began, never as a mix of two versions.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -121,26 +122,56 @@ impl SharedFile {
             ahead: Bytes::new(),
             ahead_at: 0,
             next_fetch: FIRST_FETCH,
-            coming: None,
+            requested_to: 0,
+            coming: VecDeque::new(),
         }
     }
 }
 
 /// The first range a reader of an object fetches. Each next one is twice as large, up to
-/// `remote::READ_AHEAD`: a stream soon reads large ranges, and a short read (a Parquet
-/// column chunk, a page header) fetches little past what it needs.
-const FIRST_FETCH: u64 = 64 * 1024;
+/// `remote::READ_AHEAD`: a stream soon reads large ranges, and a short read (a header, a
+/// schema) fetches little past what it needs.
+const FIRST_FETCH: u64 = 1024 * 1024;
+/// Ranges a reader reading on through an object has on their way beyond the one it reads:
+/// a store answers each request after a delay, and several requests at once keep its
+/// bandwidth busy where one would leave it idle between answers. A reader that has just
+/// begun or moved elsewhere has one on its way: it may move again.
+const RANGES_IN_FLIGHT: usize = 3;
 
 /// Reads a `SharedFile` from a position of its own. From an object in a store it fetches
-/// growing ranges ahead, not a request per read.
+/// growing ranges ahead, not a request per read, several at once.
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
     ahead: Bytes,
     ahead_at: u64,
     next_fetch: u64,
-    /// The range after `ahead`, fetched while `ahead` is read.
-    coming: Option<Prefetch>,
+    /// Where the last range asked for ends.
+    requested_to: u64,
+    /// The ranges after `ahead`, in order, fetched while `ahead` is read.
+    coming: VecDeque<Prefetch>,
+}
+
+impl OffsetReader {
+    /// The bytes from `self.position` on, from the ranges on their way when they start
+    /// there (a seek elsewhere drops them), else fetched now.
+    fn take_range(&mut self, object: &Arc<RemoteObject>, at_least: usize) -> io::Result<Bytes> {
+        while let Some(coming) = self.coming.pop_front() {
+            if coming.start == self.position {
+                return coming.wait();
+            }
+        }
+        let len = self.file.len;
+        let want = self.next_fetch.max(at_least as u64);
+        let got = object.read_range(self.position..(self.position + want).min(len))?;
+        self.grow();
+        self.requested_to = self.position + got.len() as u64;
+        Ok(got)
+    }
+
+    fn grow(&mut self) {
+        self.next_fetch = (self.next_fetch * 2).min(remote::READ_AHEAD);
+    }
 }
 
 impl Read for OffsetReader {
@@ -148,26 +179,23 @@ impl Read for OffsetReader {
         let n = match &self.file.file {
             Backing::Local(_) => self.file.read_at(buf, self.position)?,
             Backing::Remote(object) => {
+                let object = object.clone();
                 let len = self.file.len;
                 if self.position >= len || buf.is_empty() {
                     return Ok(0);
                 }
                 let ahead_end = self.ahead_at + self.ahead.len() as u64;
                 if self.position < self.ahead_at || self.position >= ahead_end {
-                    self.ahead = match self.coming.take() {
-                        Some(coming) if coming.start == self.position => coming.wait()?,
-                        _ => {
-                            let want = self.next_fetch.max(buf.len() as u64);
-                            object.read_range(self.position..(self.position + want).min(len))?
-                        }
-                    };
+                    let reading_on = !self.ahead.is_empty() && self.position == ahead_end;
+                    self.ahead = self.take_range(&object, buf.len())?;
                     self.ahead_at = self.position;
-                    // The next range is on its way while this one is read.
-                    self.next_fetch = (self.next_fetch * 2).min(remote::READ_AHEAD);
-                    let next = self.ahead_at + self.ahead.len() as u64;
-                    if next < len {
-                        let end = (next + self.next_fetch).min(len);
-                        self.coming = Some(object.prefetch(next..end));
+                    let depth = if reading_on { RANGES_IN_FLIGHT } else { 1 };
+                    while self.coming.len() < depth && self.requested_to < len {
+                        let end = (self.requested_to + self.next_fetch).min(len);
+                        self.coming
+                            .push_back(object.prefetch(self.requested_to..end));
+                        self.requested_to = end;
+                        self.grow();
                     }
                 }
                 let from = (self.position - self.ahead_at) as usize;

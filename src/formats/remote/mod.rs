@@ -2,11 +2,13 @@
 //! written as if local, through the `object_store` crate on the shared I/O runtime.
 //!
 //! Credentials and endpoints come from each cloud's usual environment variables (`AWS_*`,
-//! `GOOGLE_*`, `AZURE_*`), overridden by options set explicitly for a URL prefix
-//! (`set_options`). Requests that time out or get a 5xx answer are retried with backoff
+//! `GOOGLE_*`, `AZURE_*`) and files (AWS's shared `config` and `credentials` profiles,
+//! Google's application default credentials), overridden by options set explicitly for a
+//! URL prefix (`set_options`). Requests that time out or get a 5xx answer are retried with backoff
 //! (`AWS_MAX_ATTEMPTS` tries in all, when set), and a request that fails for good names the
 //! object, the byte range and the last cause.
 
+mod aws_files;
 mod object;
 mod stores;
 mod upload;

@@ -103,12 +103,19 @@ pub struct Prefetch {
     task: tokio::task::JoinHandle<io::Result<Bytes>>,
 }
 
+impl Drop for Prefetch {
+    /// A range no longer wanted (the reader moved elsewhere) stops being fetched.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Prefetch {
     /// Its bytes, waiting for them if they have not come yet.
-    pub fn wait(self) -> io::Result<Bytes> {
+    pub fn wait(mut self) -> io::Result<Bytes> {
         runtime()
             .handle()
-            .block_on(self.task)
+            .block_on(&mut self.task)
             .map_err(|e| io::Error::other(format!("a background fetch failed: {e}")))?
     }
 }

@@ -14,6 +14,7 @@ use object_store::path::Path as StorePath;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, ObjectStoreScheme, RetryConfig};
 use url::Url;
 
+use super::aws_files;
 use crate::engine::io_runtime::runtime;
 use crate::engine::{Error, Result};
 
@@ -124,10 +125,8 @@ fn build(url: &Url, options: &[(String, String)]) -> Result<Arc<dyn ObjectStore>
     let key = |k: &str| k.to_ascii_lowercase();
     // The cloud builders differ in type but not in how they are configured.
     macro_rules! cloud {
-        ($builder:ty) => {{
-            let mut builder = <$builder>::from_env()
-                .with_url(url.as_str())
-                .with_retry(retry);
+        ($builder:expr) => {{
+            let mut builder = $builder.with_url(url.as_str()).with_retry(retry);
             for (k, v) in options {
                 builder = builder.with_config(key(k).parse().map_err(refused)?, v);
             }
@@ -135,9 +134,9 @@ fn build(url: &Url, options: &[(String, String)]) -> Result<Arc<dyn ObjectStore>
         }};
     }
     let store: Arc<dyn ObjectStore> = match scheme {
-        ObjectStoreScheme::AmazonS3 => cloud!(AmazonS3Builder),
-        ObjectStoreScheme::GoogleCloudStorage => cloud!(GoogleCloudStorageBuilder),
-        ObjectStoreScheme::MicrosoftAzure => cloud!(MicrosoftAzureBuilder),
+        ObjectStoreScheme::AmazonS3 => cloud!(aws_builder()?),
+        ObjectStoreScheme::GoogleCloudStorage => cloud!(GoogleCloudStorageBuilder::from_env()),
+        ObjectStoreScheme::MicrosoftAzure => cloud!(MicrosoftAzureBuilder::from_env()),
         ObjectStoreScheme::Http => {
             let mut client = ClientOptions::new();
             for (k, v) in options {
@@ -160,6 +159,24 @@ fn build(url: &Url, options: &[(String, String)]) -> Result<Arc<dyn ObjectStore>
         }
     };
     Ok(store)
+}
+
+/// An S3 client's settings from AWS's shared files, then from `AWS_*` environment
+/// variables over them (as `AmazonS3Builder::from_env` reads those).
+fn aws_builder() -> Result<AmazonS3Builder> {
+    let mut builder = AmazonS3Builder::new();
+    for (key, value) in aws_files::profile_settings()? {
+        builder = builder.with_config(key, value);
+    }
+    for (name, value) in std::env::vars() {
+        if name.starts_with("AWS_") {
+            // Variables this client does not know are for other tools.
+            if let Ok(key) = name.to_ascii_lowercase().parse() {
+                builder = builder.with_config(key, value);
+            }
+        }
+    }
+    Ok(builder)
 }
 
 /// Retries of requests that time out or get a 5xx answer: `AWS_MAX_ATTEMPTS` tries in all
