@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from object_store_server import FaultyProxy
 
 import ferroflow as ff
 from ferroflow.errors import InvalidArgumentError, NotFoundError
@@ -195,10 +196,20 @@ def test_explicit_storage_options_replace_the_environment(s3_server, monkeypatch
         "skip_signature": True,
         "region": "us-east-1",
     }
+    s3_server.put("written", "relayed/two.txt", b"through the relay")
+    relay = FaultyProxy(s3_server.endpoint)
     ff.io.set_storage_options("s3://written/", options)
+    # A longer prefix in the same bucket with options of its own: its own client.
+    ff.io.set_storage_options("s3://written/relayed/", {**options, "endpoint": relay.endpoint})
     try:
+        assert ff.io.read_file("s3://written/opts/one.txt").numpy() == b"through options"
+        assert not relay.authorizations
+        assert ff.io.read_file("s3://written/relayed/two.txt").numpy() == b"through the relay"
+        assert relay.authorizations
         assert ff.io.read_file("s3://written/opts/one.txt").numpy() == b"through options"
         with pytest.raises(InvalidArgumentError, match="no_such_key"):
             ff.io.set_storage_options("s3://written/", {"no_such_key": "1"})
     finally:
         ff.io.set_storage_options("s3://written/", None)
+        ff.io.set_storage_options("s3://written/relayed/", None)
+        relay.stop()

@@ -65,25 +65,25 @@ pub(super) fn locate(url: &str) -> Result<Located> {
     let (_, location) =
         ObjectStoreScheme::parse(&parsed).map_err(|e| Error::invalid(format!("{url}: {e}")))?;
     let root = parsed[..url::Position::BeforePath].to_string();
-    // A client is made from the environment as it is: one made under other settings is
-    // not reused.
-    let key = format!("{root}\n{}", cloud_environment());
     let mut registry = registry().lock().expect("registry lock");
     let pid = std::process::id();
     if registry.pid != pid {
         registry.clients.clear();
         registry.pid = pid;
     }
+    let (prefix, options) = registry
+        .options
+        .iter()
+        .filter(|(prefix, _)| url.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .cloned()
+        .unwrap_or_default();
+    // A client is made for its bucket, the options that apply and the environment as it
+    // is: one made under other settings is not reused.
+    let key = format!("{root}\n{prefix}\n{}", cloud_environment());
     let store = match registry.clients.get(&key) {
         Some(store) => store.clone(),
         None => {
-            let options = registry
-                .options
-                .iter()
-                .filter(|(prefix, _)| url.starts_with(prefix.as_str()))
-                .max_by_key(|(prefix, _)| prefix.len())
-                .map(|(_, options)| options.clone())
-                .unwrap_or_default();
             let store = build(&parsed, &options)?;
             registry.clients.insert(key, store.clone());
             store
