@@ -209,7 +209,12 @@ def test_explicit_storage_options_replace_the_environment(s3_server, monkeypatch
         assert ff.io.read_file("s3://written/opts/one.txt").numpy() == b"through options"
         with pytest.raises(InvalidArgumentError, match="no_such_key"):
             ff.io.set_storage_options("s3://written/", {"no_such_key": "1"})
+        # Options for every bucket, under the longer prefixes' own.
+        ff.io.set_storage_options("s3://written/", None)
+        ff.io.set_storage_options("s3://", options)
+        assert ff.io.read_file("s3://written/opts/one.txt").numpy() == b"through options"
     finally:
+        ff.io.set_storage_options("s3://", None)
         ff.io.set_storage_options("s3://written/", None)
         ff.io.set_storage_options("s3://written/relayed/", None)
         relay.stop()

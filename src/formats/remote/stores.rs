@@ -45,9 +45,13 @@ fn registry() -> &'static Mutex<Registry> {
 /// Options a store does not know are refused here, naming the key. Empty options remove
 /// the prefix's entry.
 pub fn set_options(prefix: &str, options: Vec<(String, String)>) -> Result<()> {
-    let parsed = parse(prefix)?;
+    let mut parsed = parse(prefix)?;
     if !options.is_empty() {
-        // A trial build reports unknown keys and bad values now, not at the first read.
+        // A trial build reports unknown keys and bad values now, not at the first read; a
+        // prefix naming no bucket ("s3://", for all of them) is tried on a bucket of its own.
+        if parsed.host_str().unwrap_or("").is_empty() {
+            parsed = parse(&format!("{}://bucket/", parsed.scheme()))?;
+        }
         build(&parsed, &options)?;
     }
     let mut registry = registry().lock().expect("registry lock");
