@@ -17,8 +17,9 @@ _BUFFER = 1 << 20
 
 
 def set_storage_options(prefix: str, options: dict[str, Any] | None) -> None:
-    """Uses ``options`` for every object whose URL starts with ``prefix`` (the longest
-    matching prefix wins), over the cloud's environment variables and config files.
+    """Uses ``options`` for every object whose URL starts with ``prefix`` (``"s3://"`` for
+    every bucket; the longest matching prefix wins), over the cloud's environment variables
+    and config files.
 
     Keys are the ``object_store`` crate's configuration keys, as in ``storage_options`` of
     Polars and delta-rs: for S3 ``endpoint``, ``region``, ``access_key_id``,
