@@ -52,6 +52,10 @@ class S3Server:
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             "-master.telemetry=false",
+            # Each bucket takes volumes of its own: small ones, and room for many, so that
+            # every test's bucket can be made (the default, 8 volumes of 30 GB, holds two).
+            "-master.volumeSizeLimitMB=256",
+            "-volume.max=64",
             "-iam=false",
         ]
         self._log = open(directory / "weed.log", "wb")  # noqa: SIM115 (closed by stop)
