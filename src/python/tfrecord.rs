@@ -45,11 +45,8 @@ impl NativeTfRecordWriter {
 
     fn write(&self, py: Python<'_>, record: &Bound<'_, PyBytes>) -> PyResult<()> {
         let data = record.as_bytes();
-        self.writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .write_record(data)
-            .py_err(py)
+        // Without the GIL: a write to an object in a store may wait for a part to upload.
+        self.with(py, |w| w.write_record(data))
     }
 
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
