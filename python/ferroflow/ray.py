@@ -12,6 +12,7 @@ Ray is an optional dependency: ``import ferroflow`` never imports it, this modul
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ DEFAULT_ROWS_PER_BLOCK = 4096
 #: Records of the first file looked at to infer the features of ``read_tfrecords``.
 _INFERENCE_RECORDS = 100
 _KINDS = {1: string, 2: float32, 3: int64}
+#: Files whose sizes are asked for at once when a read is planned.
+_STAT_THREADS = 16
 
 
 def expand_paths(paths: str | Sequence[str]) -> list[str]:
@@ -76,7 +79,9 @@ class FerroflowDatasource(ray.data.Datasource):
 
     def _file_sizes(self) -> list[int]:
         if self._sizes is None:
-            self._sizes = [gfile.stat(f).length for f in self._files]
+            # A request per object in a store: many at once, not thousands in a row.
+            with ThreadPoolExecutor(_STAT_THREADS) as pool:
+                self._sizes = list(pool.map(lambda f: gfile.stat(f).length, self._files))
         return self._sizes
 
     def estimate_inmemory_data_size(self) -> int | None:
