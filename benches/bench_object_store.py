@@ -7,8 +7,9 @@ buffering, not a network.
   shards of ``bench_tfrecord.py``, from ``s3://`` and from disk.
 - parquet: ``ParquetDataset(names, num_parallel_reads=AUTOTUNE).ragged_batch(256)`` over the
   8 files of ``bench_parquet.py``, from ``s3://`` and from disk; pyarrow's
-  ``dataset(...).to_batches(batch_size=256)`` through ``pyarrow.fs.S3FileSystem`` and from
-  disk, its columns brought to numpy.
+  ``dataset(...).to_batches(batch_size=256)`` through ``pyarrow.fs.S3FileSystem``, through
+  ``s3fs`` (as pandas and fsspec users read a store) and from disk, its columns brought to
+  numpy.
 
 The first system of each is ferroflow from the store: its ratio to local disk is the share
 of the local rate it keeps (the target is at least 0.7). Each system runs in fresh
@@ -61,6 +62,19 @@ def _parquet(remote: bool):
     return setup
 
 
+def _numpy_batches(data):
+    """A pyarrow dataset's epochs of batches, their columns brought to numpy."""
+
+    def epoch():
+        for batch in data.to_batches(batch_size=bench_parquet.BATCH):
+            yield {
+                name: column.to_numpy(zero_copy_only=False)
+                for name, column in zip(batch.schema.names, batch.columns)
+            }
+
+    return epoch
+
+
 def _pyarrow(remote: bool):
     def setup():
         import pyarrow.dataset as pads
@@ -78,14 +92,25 @@ def _pyarrow(remote: bool):
         else:
             data = pads.dataset(paths)
 
-        def epoch():
-            for batch in data.to_batches(batch_size=bench_parquet.BATCH):
-                yield {
-                    name: column.to_numpy(zero_copy_only=False)
-                    for name, column in zip(batch.schema.names, batch.columns)
-                }
+        return _numpy_batches(data)
 
-        return epoch
+    return setup
+
+
+def _s3fs():
+    def setup():
+        import pyarrow.dataset as pads
+        import s3fs
+
+        paths = bench_parquet.write_shards()
+        store = s3fs.S3FileSystem(
+            anon=True,
+            endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+            client_kwargs={"region_name": "us-east-1"},
+        )
+        data = pads.dataset([f"{BUCKET}/parquet/{Path(p).name}" for p in paths], filesystem=store)
+
+        return _numpy_batches(data)
 
     return setup
 
@@ -110,6 +135,7 @@ WORKLOADS = {
             System("s3: ferroflow", _parquet(True), _rows, ("ferroflow",)),
             System("disk: ferroflow", _parquet(False), _rows, ("ferroflow",)),
             System("s3: pyarrow S3FileSystem", _pyarrow(True), _rows, ("pyarrow",)),
+            System("s3: pyarrow over s3fs", _s3fs(), _rows, ("pyarrow", "s3fs")),
             System("disk: pyarrow", _pyarrow(False), _rows, ("pyarrow",)),
         ],
     ),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::path::Path as StorePath;
-use object_store::{GetOptions, ObjectStore, ObjectStoreExt};
+use object_store::{
+    coalesce_ranges, GetOptions, ObjectStore, ObjectStoreExt, OBJECT_STORE_COALESCE_DEFAULT,
+};
 
 use super::stores::{failed, locate, Located};
 use crate::engine::io_runtime::runtime;
@@ -55,10 +57,14 @@ impl RemoteObject {
 
     /// The bytes of each of `ranges`, fetched at once.
     pub fn read_ranges(&self, ranges: &[Range<u64>]) -> io::Result<Vec<Bytes>> {
-        let fetches = ranges.iter().map(|r| self.fetch(r.clone()));
-        runtime()
-            .handle()
-            .block_on(futures::future::try_join_all(fetches))
+        // Ranges less than 1 MiB apart (a row group's neighbouring column chunks) go as one
+        // request, as `object_store`'s own `get_ranges` sends them: each request costs the
+        // store more than the bytes between them.
+        runtime().handle().block_on(coalesce_ranges(
+            ranges,
+            |r| self.fetch(r),
+            OBJECT_STORE_COALESCE_DEFAULT,
+        ))
     }
 
     /// Starts fetching `range` on the I/O runtime; the handle gives its bytes.
