@@ -26,15 +26,6 @@ use std::path::Path;
 
 use crate::engine::{Error, Result};
 
-/// Whether the file (or object, for a URL) `path` exists; a store that cannot be asked is
-/// an error.
-pub(crate) fn file_exists(path: &Path) -> Result<bool> {
-    match path.to_str().filter(|p| remote::is_remote(p)) {
-        Some(url) => Ok(remote::stat(url)?.is_some()),
-        None => Ok(path.exists()),
-    }
-}
-
 /// The whole contents of the file (or object, for a URL) `path`; the error names it.
 pub(crate) fn read_whole(path: &str) -> Result<Vec<u8>> {
     if remote::is_remote(path) {

@@ -22,7 +22,6 @@ use crate::engine::state::Fields;
 use crate::engine::{
     Cardinality, Context, DatasetIterator, DatasetNode, Element, Error, Result, State,
 };
-use crate::formats::file_exists;
 use crate::formats::output::{self, Commit, Local};
 use crate::formats::shared_file::{OffsetReader, SharedFile};
 
@@ -102,14 +101,18 @@ impl CacheNode {
                     first_pass,
                 })))
             }
-            Store::File { path, description } if file_exists(path)? => {
-                let mut reader = FileCacheReader::open(path, description, first_pass)?;
+            Store::File { path, description } => {
+                // No cache file yet is the one error that means "fill it"; opening is the
+                // one request that says so (no separate existence check before it).
+                let mut reader = match FileCacheReader::open(path, description, first_pass) {
+                    Err(Error::NotFound(_)) => return Ok(None),
+                    opened => opened?,
+                };
                 if let Some(offset) = offset {
                     reader.seek(index, offset)?;
                 }
                 Ok(Some(Box::new(reader)))
             }
-            Store::File { .. } => Ok(None),
         }
     }
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import _lib, errors
 from .._object_names import glob as glob_objects
+from .._object_names import is_remote
 
 #: Bytes read ahead or gathered before a write, per open object.
 _BUFFER = 1 << 20
@@ -83,11 +84,12 @@ def _below(url: str) -> list[str]:
 
 def remove(url: str) -> None:
     """Deletes the object ``url``."""
-    if _lib.stat_object(url) is None:
+    try:
+        _lib.delete_object(url)  # asks whether it exists first: a store deletes nothing quietly
+    except errors.NotFoundError:
         if isdir(url):
-            raise errors.FailedPreconditionError(f"{url}; Is a directory")
-        raise errors.NotFoundError(f"{url}; No such file or directory")
-    _lib.delete_object(url)
+            raise errors.FailedPreconditionError(f"{url}; Is a directory") from None
+        raise errors.NotFoundError(f"{url}; No such file or directory") from None
 
 
 def rmtree(url: str) -> None:
@@ -128,8 +130,6 @@ def walk(top: str, topdown: bool) -> Iterator[tuple[str, list[str], list[str]]]:
 def copy_object(source: str, target: str) -> None:
     """Copies ``source`` to ``target`` (either may be local): within one store by the
     store itself, otherwise through a read and a write."""
-    from .._object_names import is_remote
-
     if is_remote(source) and is_remote(target) and _root(source) == _root(target):
         _lib.copy_object(source, target)
         return
@@ -204,13 +204,10 @@ class _WriteStream(io.RawIOBase):
 def open_stream(name: str, mode: str) -> Any:
     """A buffered binary stream on the object ``name`` (or a local file, for ``copy``):
     ``mode`` "r" or "w"; a store's objects cannot be appended to or updated in place."""
-    from .._object_names import is_remote
-
     if not is_remote(name):
         return open(name, mode + "b")  # noqa: SIM115
     if mode == "r":
-        if _lib.stat_object(name) is None:
-            raise errors.NotFoundError(f"{name}; No such file or directory")
+        # Opening asks the store for the object's size: a missing one is NotFoundError.
         return io.BufferedReader(_ReadStream(name), _BUFFER)
     if mode == "w":
         return io.BufferedWriter(_WriteStream(name), _BUFFER)
