@@ -86,7 +86,7 @@ def test_autotuned_prefetch_stays_within_the_ram_budget():
     assert 1 <= tuned <= 5  # the first element plus at most 4 MiB of extra buffer
 
 
-def test_autotuned_parallelism_stays_within_the_cpu_budget():
+def test_autotuned_parallelism_stays_within_the_cpu_budget(python_maps):
     threads = set()
 
     def slow(x):
@@ -104,6 +104,18 @@ def test_autotuned_parallelism_stays_within_the_cpu_budget():
     # results waiting in order), on no more threads than the budget.
     assert 2 <= tuned <= 8
     assert 1 <= len(threads) <= 2
+
+
+def test_cheap_calls_go_to_the_threads_in_chunks_with_a_deeper_budget():
+    options = ff.data.Options()
+    options.autotune.cpu_budget = 2
+    ds = Dataset.range(20_000).map(lambda x: x * 3, num_parallel_calls=ff.data.AUTOTUNE)
+    it = iter(_uninjected(ds.with_options(options)))
+    assert list(it) == list(range(0, 60_000, 3))
+    # A chunk holds about 50 us of calls, so its elements count in the budget beyond
+    # 4 x 2 calls; still a bounded number of scalars.
+    tuned = _by_name(it.stats())["ParallelMap"]["tuned"]
+    assert 8 < tuned <= 8 * 64
 
 
 def test_fixed_parallelism_is_reported():

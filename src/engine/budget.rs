@@ -67,7 +67,10 @@ struct Shared {
     unsent: AtomicUsize,
     /// (tokens granted, bytes reserved from the RAM budget for the tokens beyond the first)
     granted: Mutex<(usize, u64)>,
-    max: usize,
+    /// The most tokens the budget may grow to: `base_max`, or more for a stage that hands
+    /// its units over in chunks (`widen_for_chunks`).
+    max: AtomicUsize,
+    base_max: usize,
     autotune: bool,
     /// Where the first growth of an autotuned budget goes at once: what an earlier pass of
     /// the same stage grew to (1: double from the start).
@@ -101,7 +104,8 @@ impl Shared {
         if bytes == UNKNOWN {
             return; // until an element was seen, its cost in memory is unknown
         }
-        let target = (2 * granted.0).max(self.learned).min(self.max);
+        let max = self.max.load(Ordering::Relaxed);
+        let target = (2 * granted.0).max(self.learned).min(max);
         let extra = target.saturating_sub(granted.0);
         for _ in 0..extra {
             if !self.ram.try_reserve(bytes) {
@@ -117,6 +121,9 @@ impl Shared {
 
 /// How many of the initial grant's tokens go in the channel at a time.
 const UNSENT_CHUNK: usize = 64;
+
+/// Bytes of elements a budget widened for chunks may come to hold.
+const CHUNKED_BUFFER_BYTES: u64 = 16 << 20;
 
 /// The consumer's side of a budget.
 pub struct TokenBudget {
@@ -140,7 +147,8 @@ impl TokenBudget {
             tokens,
             unsent: AtomicUsize::new(granted),
             granted: Mutex::new((granted, 0)),
-            max: max.max(granted),
+            max: AtomicUsize::new(max.max(granted)),
+            base_max: max.max(granted),
             autotune,
             learned: initial.max(1),
             ram,
@@ -216,9 +224,26 @@ impl TokenWait {
         }
     }
 
-    /// The producer has its token: it is no longer held back.
-    pub fn got_token(&self) {
-        self.shared.producer_blocked.store(false, Ordering::SeqCst);
+    /// Takes a token if one is at hand, without counting as held back if none is.
+    pub fn try_take(&self) -> bool {
+        if self.tokens.is_empty() {
+            self.send_unsent();
+        }
+        self.tokens.try_recv().is_ok()
+    }
+
+    /// Lets an autotuned budget grow to `chunk` times its maximum, within
+    /// `CHUNKED_BUFFER_BYTES` of elements of the last size seen: a stage that hands units to
+    /// its threads `chunk` at a time needs that many more in flight to keep them as busy.
+    pub fn widen_for_chunks(&self, chunk: usize) {
+        let shared = &self.shared;
+        let bytes = shared.element_bytes.load(Ordering::Relaxed);
+        if !shared.autotune || bytes == UNKNOWN {
+            return;
+        }
+        let within_bytes = (CHUNKED_BUFFER_BYTES / bytes.max(1)) as usize;
+        let wanted = (shared.base_max * chunk).min(within_bytes);
+        shared.max.fetch_max(wanted, Ordering::Relaxed);
     }
 }
 
@@ -291,6 +316,34 @@ mod tests {
             .filter(|_| wait.channel().try_recv().is_ok())
             .count();
         assert_eq!(taken, 1000);
+    }
+
+    #[test]
+    fn a_budget_widened_for_chunks_grows_past_its_maximum_within_bytes() {
+        let ram = Arc::new(RamBudget::new(u64::MAX));
+        let (b, wait) = TokenBudget::new(1, 4, true, ram.clone());
+        wait.widen_for_chunks(10);
+        b.give_back(1 << 20);
+        b.consumer_waiting(true);
+        for _ in 0..8 {
+            let _ = wait.channel().try_iter().count();
+        }
+        assert_eq!(
+            b.granted(),
+            4,
+            "no element seen when it was widened: not widened"
+        );
+        wait.widen_for_chunks(10);
+        for _ in 0..8 {
+            let _ = wait.channel().try_iter().count();
+        }
+        assert_eq!(b.granted(), 16, "16 MiB of 1 MiB elements, not 40");
+        let (fixed, wait) = TokenBudget::new(4, 4, false, ram);
+        fixed.give_back(1);
+        wait.widen_for_chunks(10);
+        fixed.consumer_waiting(true);
+        while wait.channel().try_recv().is_ok() {}
+        assert_eq!(fixed.granted(), 4, "a fixed budget stays as asked");
     }
 
     #[test]

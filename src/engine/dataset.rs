@@ -235,6 +235,15 @@ pub trait ElementFn: Send + Sync {
     fn call_at(&self, input: Element, _position: Position) -> Result<Element> {
         self.call(input)
     }
+
+    /// Calls the function for a run of elements, each at its position, in order. A function
+    /// with a fixed cost per entry (taking an interpreter's lock) pays it once per run here.
+    fn call_many(&self, inputs: Vec<(Element, Position)>) -> Vec<Result<Element>> {
+        inputs
+            .into_iter()
+            .map(|(input, at)| self.call_at(input, at))
+            .collect()
+    }
 }
 
 /// Where an element stands: the how-manieth pass over its dataset, and its index in it.

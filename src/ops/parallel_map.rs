@@ -155,9 +155,9 @@ struct MapCalls {
 impl UnitSource for MapCalls {
     fn next_unit(&mut self, ctx: &Context) -> Result<Option<Unit>> {
         Ok(self.input.next(ctx)?.map(|element| {
-            let (func, at) = (self.func.clone(), self.position);
+            let at = self.position;
             self.position.index += 1;
-            Unit::Work(Box::new(move || func.call_at(element, at)))
+            Unit::Call(self.func.clone(), element, at)
         }))
     }
 

@@ -11,7 +11,7 @@ use super::convert::{element_from_py, element_to_py, Form};
 use super::dataset::NativeDataset;
 use super::errors::external;
 use super::interpreter;
-use crate::engine::{DatasetFn, DatasetNode, Element, ElementFn, Result};
+use crate::engine::{DatasetFn, DatasetNode, Element, ElementFn, Position, Result};
 use crate::ops::generator::{ElementSource, ElementStream};
 
 /// Calls `func(*components)`; it returns a list of component values.
@@ -34,12 +34,29 @@ fn call_flat<'py>(
     func.bind(py).call1(args)
 }
 
+impl PyElementFn {
+    fn call_attached(&self, py: Python<'_>, input: Element) -> Result<Element> {
+        let out = call_flat(py, &self.func, input).map_err(external)?;
+        element_from_py(&out)
+    }
+}
+
 impl ElementFn for PyElementFn {
     fn call(&self, input: Element) -> Result<Element> {
+        interpreter::attach(|py| self.call_attached(py, input))
+    }
+
+    /// One GIL acquisition for the run: workers taking the GIL per call hand it back and
+    /// forth, with a thread wake-up each time.
+    fn call_many(&self, inputs: Vec<(Element, Position)>) -> Vec<Result<Element>> {
+        let n = inputs.len();
         interpreter::attach(|py| {
-            let out = call_flat(py, &self.func, input).map_err(external)?;
-            element_from_py(&out)
+            Ok(inputs
+                .into_iter()
+                .map(|(input, _)| self.call_attached(py, input))
+                .collect())
         })
+        .unwrap_or_else(|e| vec![Err(e); n])
     }
 }
 
