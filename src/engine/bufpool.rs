@@ -11,11 +11,18 @@ const MAX_POOLED_BYTES: usize = 256 << 20;
 
 static POOL: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
-/// An empty buffer with room for at least `capacity` bytes, reused when one fits.
+/// An empty buffer with room for at least `capacity` bytes: the smallest pooled one that
+/// fits (a larger one stays for a request that needs it), or a new one.
 pub fn take(capacity: usize) -> Vec<u8> {
     if capacity >= MIN_POOLED {
         let mut pool = POOL.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(i) = pool.iter().position(|b| b.capacity() >= capacity) {
+        let fitting = pool
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.capacity() >= capacity)
+            .min_by_key(|(_, b)| b.capacity())
+            .map(|(i, _)| i);
+        if let Some(i) = fitting {
             return pool.swap_remove(i);
         }
     }
@@ -48,5 +55,15 @@ mod tests {
         assert!(again.is_empty() && again.capacity() >= MIN_POOLED * 2);
         assert!(take(10).capacity() < MIN_POOLED);
         give(vec![1u8; 100]); // too small to keep: dropped, not pooled
+    }
+
+    #[test]
+    fn the_smallest_buffer_that_fits_is_taken() {
+        // Sizes no other test asks for, as the pool is shared by the process.
+        let (small, large) = (MIN_POOLED * 3 + 1, MIN_POOLED * 7 + 1);
+        give(Vec::with_capacity(large));
+        give(Vec::with_capacity(small));
+        assert!((small..large).contains(&take(small).capacity()));
+        assert!(take(small + 1).capacity() >= large);
     }
 }

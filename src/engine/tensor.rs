@@ -111,8 +111,9 @@ impl StringBuf {
     pub fn extend_from_range(&mut self, other: &StringBuf, start: usize, end: usize) {
         let base = other.offsets[start];
         let shift = self.values.len();
-        self.values
-            .extend_from_slice(&other.values[base..other.offsets[end]]);
+        let bytes = &other.values[base..other.offsets[end]];
+        self.reserve(bytes.len());
+        self.values.extend_from_slice(bytes);
         self.offsets.extend(
             other.offsets[start + 1..=end]
                 .iter()
@@ -547,7 +548,19 @@ impl Tensor {
         check: impl Fn(&Tensor) -> Result<()>,
     ) -> Result<Tensor> {
         let total: usize = parts.iter().map(|t| t.num_elements()).sum();
-        let mut buffer = Buffer::with_capacity(parts[0].dtype(), total);
+        let mut buffer = match parts[0].as_strings() {
+            // Sized for all the strings at once: a batch of records is megabytes, and growing
+            // it by doubling would fault in a new, larger buffer at each step.
+            Some(_) => {
+                let bytes = parts
+                    .iter()
+                    .filter_map(|t| t.as_strings())
+                    .map(|s| s.values().len())
+                    .sum();
+                Buffer::String(StringBuf::with_capacity(total, bytes))
+            }
+            None => Buffer::with_capacity(parts[0].dtype(), total),
+        };
         for t in parts {
             check(t)?;
             buffer.extend_from_range(&t.buffer, 0, t.num_elements())?;

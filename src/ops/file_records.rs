@@ -4,6 +4,7 @@
 
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::engine::args::non_negative;
@@ -148,7 +149,29 @@ impl RecordFormat for TextLines {
 pub struct RecordFileNode<F> {
     path: PathBuf,
     options: FileOptions,
+    /// Bytes per record the batches read so far came to, shared by the files of one dataset.
+    record_bytes: Arc<RecordBytes>,
     format: PhantomData<F>,
+}
+
+/// What the records of a dataset's files are like in size, learned from the batches read:
+/// a batch's buffer is sized for its records at once, rather than grown by doubling through
+/// ever larger buffers, each faulted in fresh.
+#[derive(Debug, Default)]
+pub struct RecordBytes(AtomicUsize);
+
+impl RecordBytes {
+    /// Room for `rows` records like those seen so far, and an eighth more (0: nothing seen).
+    fn room(&self, rows: usize) -> usize {
+        let each = self.0.load(Ordering::Relaxed);
+        rows.saturating_mul(each + each / 8)
+    }
+
+    fn learn(&self, bytes: usize, rows: usize) {
+        if rows > 0 {
+            self.0.store(bytes.div_ceil(rows), Ordering::Relaxed);
+        }
+    }
 }
 
 /// How each file is read.
@@ -183,9 +206,15 @@ impl FileOptions {
 
 impl<F: RecordFormat> RecordFileNode<F> {
     pub fn new(path: PathBuf, options: FileOptions) -> Self {
+        Self::sized_like(path, options, Arc::default())
+    }
+
+    /// A file of a dataset whose records so far were `record_bytes` long.
+    fn sized_like(path: PathBuf, options: FileOptions, record_bytes: Arc<RecordBytes>) -> Self {
         RecordFileNode {
             path,
             options,
+            record_bytes,
             format: PhantomData,
         }
     }
@@ -223,7 +252,11 @@ impl<F: RecordFormat> RecordFileNode<F> {
     fn iterator(&self, reader: Option<Option<F::Reader>>) -> RecordFileIterator<F> {
         RecordFileIterator::<F> {
             reader,
-            node: RecordFileNode::new(self.path.clone(), self.options),
+            node: RecordFileNode::sized_like(
+                self.path.clone(),
+                self.options,
+                self.record_bytes.clone(),
+            ),
             scratch: Vec::new(),
             file_name: self
                 .options
@@ -330,8 +363,9 @@ impl<F: RecordFormat> DatasetIterator for RecordFileIterator<F> {
 impl<F: RecordFormat> RecordFileIterator<F> {
     /// Up to `max` records stacked into one batch of scalar strings.
     fn read_batch(&mut self, max: usize) -> Result<Option<Batch>> {
+        let record_bytes = self.node.record_bytes.clone();
         self.read(|reader, scratch| {
-            let mut records = StringBuf::with_capacity(max, 0);
+            let mut records = StringBuf::with_capacity(max, record_bytes.room(max));
             let mut rows = 0;
             while rows < max && F::read_into(reader, scratch)? {
                 records.push(scratch);
@@ -340,6 +374,7 @@ impl<F: RecordFormat> RecordFileIterator<F> {
             if rows == 0 {
                 return Ok(None);
             }
+            record_bytes.learn(records.values().len(), rows);
             Ok(Some(Batch {
                 rows,
                 tensors: vec![Tensor::new(vec![rows], records)?],
@@ -352,6 +387,7 @@ impl<F: RecordFormat> RecordFileIterator<F> {
 /// `TFRecordDataset`'s (or `TextLineDataset`'s) flat_map or interleave over its file names.
 pub struct RecordFileFn<F> {
     options: FileOptions,
+    record_bytes: Arc<RecordBytes>,
     format: PhantomData<F>,
 }
 
@@ -359,6 +395,7 @@ impl<F> RecordFileFn<F> {
     pub fn new(options: FileOptions) -> Self {
         RecordFileFn {
             options,
+            record_bytes: Arc::default(),
             format: PhantomData,
         }
     }
@@ -374,7 +411,11 @@ impl<F: RecordFormat> DatasetFn for RecordFileFn<F> {
             Error::InvalidArgument(format!("{}: file names must be scalar strings", F::DATASET))
         })?;
         let path = PathBuf::from(String::from_utf8_lossy(name).into_owned());
-        Ok(Arc::new(RecordFileNode::<F>::new(path, self.options)))
+        Ok(Arc::new(RecordFileNode::<F>::sized_like(
+            path,
+            self.options,
+            self.record_bytes.clone(),
+        )))
     }
 }
 
