@@ -1,7 +1,7 @@
 //! `Dataset.map(fn, num_parallel_calls, deterministic)`: calls run on the pipeline's worker
 //! pool, up to `num_parallel_calls` at once (AUTOTUNE: starting at one and growing while the
-//! consumer waits, up to twice the CPU budget); results come in input order unless
-//! `deterministic` is false.
+//! consumer waits, up to four calls per thread of the CPU budget, more for cheap calls sent in
+//! chunks); results come in input order unless `deterministic` is false.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
