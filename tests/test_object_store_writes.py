@@ -119,6 +119,27 @@ def test_a_cache_file_in_the_store_is_written_once_and_replayed(s3):
     assert list(cached.as_numpy_iterator()) == records
 
 
+def test_a_sharded_snapshot_in_the_store_is_written_once_and_replayed(s3):
+    s3.put("written", "keep", b"")
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield from range(30)
+
+    def build():
+        source = ff.data.Dataset.from_generator(gen, output_signature=ff.TensorSpec([], ff.int64))
+        return source.snapshot("s3://written/snap", compression="GZIP", shard_func=lambda x: x % 2)
+
+    assert [int(x) for x in build()] == list(range(30)) and len(calls) == 1
+    (snapshot,) = gfile.listdir("s3://written/snap")
+    description = json.loads(_bytes(f"s3://written/snap/{snapshot}dataset_spec.json"))
+    assert description["elements"] == 30 and len(description["shards"]) == 2
+    # Shard after shard: the even elements, then the odd ones.
+    assert [int(x) for x in build()] == list(range(0, 30, 2)) + list(range(1, 30, 2))
+    assert len(calls) == 1
+
+
 def test_gfile_on_objects(s3, tmp_path):
     s3.put("written", "keep", b"")
     root = "s3://written/tree"

@@ -4,6 +4,7 @@
 
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -187,6 +188,61 @@ def test_snapshot_persists_the_first_pass_for_later_pipelines(tmp_path):
     assert list(build().as_numpy_iterator()) == [0, 10, 20, 30] and len(calls) == 1
     assert list(build().as_numpy_iterator()) == [0, 10, 20, 30] and len(calls) == 1
     assert len(os.listdir(tmp_path)) == 1
+
+
+def test_snapshot_with_shards_compression_and_a_reader(tmp_path):
+    calls = []
+
+    def gen():
+        calls.append(1)
+        yield from range(10)
+
+    def build(**options):
+        source = tf.data.Dataset.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64))
+        pairs = source.map(lambda x: (x * 10, tf.strings.as_string(x)))
+        return pairs.snapshot(str(tmp_path), **options)
+
+    options = {
+        "compression": "GZIP",
+        "shard_func": lambda a, b: a % 3,
+        # Shard after shard: the order tells which shard each element went to.
+        "reader_func": lambda shards: shards.flat_map(lambda shard: shard),
+    }
+    first = [(int(a), bytes(b)) for a, b in build(**options).as_numpy_iterator()]
+    assert first == [(x * 10, str(x).encode()) for x in range(10)] and len(calls) == 1
+    # A pass stopped early publishes nothing and leaves no files: the next one writes again.
+    (snapshot,) = os.listdir(tmp_path)
+    [run] = [n for n in os.listdir(tmp_path / snapshot) if n.startswith("run-")]
+    shards = sorted(os.listdir(tmp_path / snapshot / run))
+    assert shards == ["shard-00000.tfrecord", "shard-00001.tfrecord", "shard-00002.tfrecord"]
+    with open(tmp_path / snapshot / run / shards[0], "rb") as f:
+        assert f.read(2) == b"\x1f\x8b", "GZIP-compressed records"
+    again = [(int(a), bytes(b)) for a, b in build(**options).as_numpy_iterator()]
+    by_shard = [x for s in range(3) for x in range(10) if (x * 10) % 3 == s]
+    assert again == [(x * 10, str(x).encode()) for x in by_shard] and len(calls) == 1
+
+
+def test_an_unfinished_snapshot_pass_leaves_nothing(tmp_path):
+    def build():
+        ds = tf.data.Dataset.range(6).map(lambda x: x + 1)
+        return ds.snapshot(str(tmp_path), shard_func=lambda x: x % 2)
+
+    # No prefetch after the snapshot: it would run the pass to its end (which publishes it).
+    options = tf.data.Options()
+    options.experimental_optimization.inject_prefetch = False
+    it = iter(build().with_options(options))
+    assert [int(next(it)) for _ in range(3)] == [1, 2, 3]
+    del it
+    (snapshot,) = os.listdir(tmp_path)
+    # The pipeline's threads let go of the pass as they stop, on their own time.
+    deadline = time.monotonic() + 10
+    while os.listdir(tmp_path / snapshot) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert os.listdir(tmp_path / snapshot) == []
+    assert [int(x) for x in build()] == [1, 2, 3, 4, 5, 6]
+    assert "dataset_spec.json" in os.listdir(tmp_path / snapshot)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="compression must be"):
+        tf.data.Dataset.range(3).snapshot(str(tmp_path), compression="SNAPPY")
 
 
 def test_rebatch_and_sparse_batch():

@@ -70,6 +70,59 @@ def _record(*components: Any) -> Any:
     return serialize_tensor(stack([serialize_tensor(c) for c in components]))
 
 
+def sharded_records(dataset: Any, shard_func: Any, with_elements: bool = False) -> Any:
+    """``dataset``'s elements as ``(shard, record)`` pairs: ``shard_func(*element)``'s shard
+    (0 when None) and the element serialized as a saved dataset's record; with
+    ``with_elements``, ``(element, shard, record)``."""
+    packed = isinstance(dataset.element_spec, tuple)
+
+    def pair(*e: Any) -> Any:
+        shard = 0 if shard_func is None else shard_func(*e)
+        record = _record(*_nest.flatten(e))
+        if not with_elements:
+            return shard, record
+        return (e if packed else e[0]), shard, record
+
+    return dataset.map(pair)
+
+
+class ShardWriters:
+    """The open shard files of a save under ``directory``, one per shard index, each named
+    by ``name(shard)``; ``close`` returns the files written, in shard order."""
+
+    def __init__(self, directory: str, compression: str | None, name: Any) -> None:
+        from ..io import TFRecordOptions
+
+        self._directory = directory
+        self._options = TFRecordOptions(compression_type=compression or "")
+        self._name = name
+        self._writers: dict[int, tuple[str, Any]] = {}
+
+    def write(self, shard: Any, record: Any) -> None:
+        """Appends ``record`` to shard ``shard``'s file, opening it on its first record."""
+        from ..io import TFRecordWriter
+
+        shard = int(shard)
+        if shard < 0:
+            raise InvalidArgumentError(f"shard_func gave shard {shard}")
+        if shard not in self._writers:
+            if not self._writers:
+                gfile.makedirs(self._directory)
+            name = self._name(shard)
+            path = gfile.join(self._directory, name)
+            self._writers[shard] = (name, TFRecordWriter(path, self._options))
+        self._writers[shard][1].write(record)
+
+    def close(self) -> list[tuple[int, str]]:
+        """Closes every file; the ``(shard, file name)`` of each, in shard order."""
+        written = []
+        for shard, (name, writer) in sorted(self._writers.items()):
+            writer.close()
+            written.append((shard, name))
+        self._writers.clear()
+        return written
+
+
 _CHECKPOINT_KEYS = {
     "checkpoint_interval",
     "directory",
@@ -114,18 +167,13 @@ def save(
     """Writes every element of ``dataset`` under directory ``path`` (see the module). With
     ``checkpoint_args``, a save cut short goes on from its last checkpoint when called
     again."""
-    from ..io import TFRecordOptions, TFRecordWriter
-
     compression = _compression(compression)
     spec = spec_to_json(dataset.element_spec)
     directory = os.fspath(path)
     gfile.makedirs(directory)
     if gfile.exists(gfile.join(directory, SPEC_FILE)):
         gfile.remove(gfile.join(directory, SPEC_FILE))
-    if shard_func is None:
-        records = dataset.map(lambda *e: _record(*_nest.flatten(e)))
-    else:
-        records = dataset.map(lambda *e: (shard_func(*e), _record(*_nest.flatten(e))))
+    records = sharded_records(dataset, shard_func)
     checkpointing = _checkpointing(directory, checkpoint_args)
     iterator = records.as_numpy_iterator()
     done: list[tuple[int, int, str]] = []  # (shard, part, file) of finished files
@@ -157,30 +205,23 @@ def save(
     # Files no checkpoint vouches for are from an earlier or interrupted save.
     for name in set(_shard_files(directory)) - {d[2] for d in done}:
         gfile.remove(gfile.join(directory, name))
-    options = TFRecordOptions(compression_type=compression or "")
-    writers: dict[int, Any] = {}
+
+    # A file is named when it opens: after a checkpoint closes them, the next part's.
+    writers = ShardWriters(
+        directory, compression, lambda shard: _shard_name(shard, part if checkpointing else None)
+    )
 
     def close_part() -> None:
-        for shard, writer in sorted(writers.items()):
-            writer.close()
-            name = _shard_name(shard, part if checkpointing else None)
-            done.append((shard, part, name))
-        writers.clear()
+        done.extend((shard, part, name) for shard, name in writers.close())
 
     try:
-        for item in iterator:
-            shard, record = (int(item[0]), item[1]) if shard_func is not None else (0, item)
-            if shard < 0:
-                raise InvalidArgumentError(f"save: shard_func gave shard {shard}")
-            if shard not in writers:
-                name = _shard_name(shard, part if checkpointing else None)
-                writers[shard] = TFRecordWriter(gfile.join(directory, name), options)
-            writers[shard].write(record)
+        for shard, record in iterator:
+            writers.write(shard, record)
             count += 1
             if checkpointing is not None and count % checkpointing[1] == 0:
                 close_part()
                 part += 1
-                _write_checkpoint(
+                write_json(
                     state_file,
                     {
                         "compression": compression,
@@ -202,8 +243,7 @@ def save(
         "shards": shards,
         "elements": count,
     }
-    with gfile.GFile(gfile.join(directory, SPEC_FILE), "w") as f:
-        f.write(json.dumps(description, indent=1))
+    write_json(gfile.join(directory, SPEC_FILE), description)
     if state_file is not None and gfile.exists(state_file):
         gfile.remove(state_file)
         if not is_remote(state_file) and not os.listdir(checkpointing[0]):
@@ -217,17 +257,17 @@ def _shard_name(shard: int, part: int | None) -> str:
     return f"shard-{shard:05d}-part-{part:05d}.tfrecord"
 
 
-def _write_checkpoint(path: str, state: dict[str, Any]) -> None:
-    """Replaces the checkpoint at ``path`` in one step, so a crash leaves the old one or the
+def write_json(path: str, value: dict[str, Any]) -> None:
+    """Replaces the JSON file at ``path`` in one step, so a crash leaves the old one or the
     new one, never half of one (an object in a store is replaced whole by its write)."""
     if is_remote(path):
         with gfile.GFile(path, "w") as f:
-            f.write(json.dumps(state))
+            f.write(json.dumps(value, indent=1))
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + ".partial"
     with open(partial, "w") as f:
-        json.dump(state, f)
+        json.dump(value, f, indent=1)
     os.replace(partial, path)
 
 

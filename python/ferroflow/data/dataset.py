@@ -836,12 +836,21 @@ class Dataset:
     ) -> Dataset:
         """Persists the elements under directory ``path`` on the first complete pass and
         replays them on later passes and in later processes (``tf.data``'s ``snapshot``).
-        The file is keyed by this pipeline's fingerprint, so a changed pipeline writes a new
-        one; it is a ``cache`` file (``compression``, ``reader_func`` and ``shard_func`` are
-        accepted and have no effect)."""
-        directory = os.fspath(path)
-        os.makedirs(directory, exist_ok=True)
-        return self.cache(os.path.join(directory, f"snapshot-{self.fingerprint()}"))
+        The snapshot is keyed by this pipeline's fingerprint, so a changed pipeline writes a
+        new one. With the defaults it is a ``cache`` file. With ``compression`` ("GZIP",
+        "ZLIB"; "AUTO" and None write plain records), ``shard_func`` (``shard_func(*element)``
+        gives each element's shard) or ``reader_func`` (given the dataset of shard datasets,
+        it returns the dataset to read, as ``Dataset.load``'s), it is a saved dataset,
+        written by the pass as it goes and read back through ``reader_func``."""
+        from ..io import gfile
+        from ._snapshot import record_compression, snapshot
+
+        directory = gfile.join(os.fspath(path), f"snapshot-{self.fingerprint()}")
+        records = record_compression(compression)
+        if records is None and reader_func is None and shard_func is None:
+            gfile.makedirs(os.fspath(path))
+            return self.cache(directory)
+        return snapshot(self, directory, records, reader_func, shard_func)
 
     def save(
         self,
