@@ -14,11 +14,13 @@ decode, resize to 128x128, scale to [0, 1], shuffle(1000), batch(64), prefetch, 
 The ``decode`` workload measures the bound the pipeline works against: the decoder and
 resize alone (``decode_jpeg``, ``resize`` to 128x128, scale), one image at a time on one
 thread, through ferroflow's eager ops and through Pillow; the pipeline's bound on this
-machine is that rate times the cores.
+machine is that rate times the cores. The ``crop`` workload decodes a random
+Inception-style window of each JPEG, one at a time: ``decode_and_crop_jpeg`` against
+``decode_jpeg`` then ``crop_to_bounding_box``, in ferroflow and in TensorFlow.
 
 Each system runs in fresh processes, alternating (see ``harness.py``).
 
-    python benches/bench_images.py [images] [decode] [--rounds 5] [--burn-ms 10]
+    python benches/bench_images.py [images] [decode] [crop] [--rounds 5] [--burn-ms 10]
 """
 
 from __future__ import annotations
@@ -142,6 +144,47 @@ def pillow_decode_epochs():
     return lambda: (_pillow_preprocess(jpeg) for jpeg in jpegs)
 
 
+def _crop_windows(count: int) -> list[list[int]]:
+    """Inception-style random crops of SIDE x SIDE images (8-100% of the area, aspect ratio
+    3/4 to 4/3), as [y, x, height, width], the same in every process."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    windows = []
+    for _ in range(count):
+        area = rng.uniform(0.08, 1.0) * SIDE * SIDE
+        aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        h = int(min(SIDE, max(1, round(np.sqrt(area / aspect)))))
+        w = int(min(SIDE, max(1, round(np.sqrt(area * aspect)))))
+        y, x = int(rng.integers(0, SIDE - h + 1)), int(rng.integers(0, SIDE - w + 1))
+        windows.append([y, x, h, w])
+    return windows
+
+
+def crop_epochs(module_name: str, together: bool):
+    """Each JPEG's random window: decoded alone (``decode_and_crop_jpeg``), or decoded whole
+    and cropped (``decode_jpeg``, then ``crop_to_bounding_box``)."""
+
+    def setup():
+        import importlib
+
+        module = importlib.import_module(module_name)
+        jpegs = _jpegs()
+        windows = _crop_windows(len(jpegs))
+
+        def epoch():
+            for jpeg, (y, x, h, w) in zip(jpegs, windows):
+                if together:
+                    yield module.io.decode_and_crop_jpeg(jpeg, [y, x, h, w], channels=3)
+                else:
+                    image = module.io.decode_jpeg(jpeg, channels=3)
+                    yield module.image.crop_to_bounding_box(image, y, x, h, w)
+
+        return epoch
+
+    return setup
+
+
 def _one(_image) -> int:
     return 1
 
@@ -176,6 +219,28 @@ WORKLOADS = {
         [
             System("ferroflow ops", ferroflow_decode_epochs, _one, ("ferroflow",)),
             System("Pillow", pillow_decode_epochs, _one, ("PIL", "ferroflow")),
+        ],
+        epochs=2,
+        files=_paths,
+    ),
+    "crop": Workload(
+        f"{TOTAL} JPEGs {SIDE}x{SIDE}, one at a time on one thread: a random Inception-style "
+        "window of each (8-100% of the area)",
+        "images",
+        [
+            System(
+                "ferroflow decode_and_crop_jpeg",
+                crop_epochs("ferroflow", True),
+                _one,
+                ("ferroflow",),
+            ),
+            System(
+                "ferroflow decode + crop", crop_epochs("ferroflow", False), _one, ("ferroflow",)
+            ),
+            System(
+                "tf decode_and_crop_jpeg", crop_epochs("tensorflow", True), _one, ("tensorflow",)
+            ),
+            System("tf decode + crop", crop_epochs("tensorflow", False), _one, ("tensorflow",)),
         ],
         epochs=2,
         files=_paths,

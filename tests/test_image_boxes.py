@@ -83,6 +83,45 @@ def test_decode_and_crop_jpeg_equals_decode_then_crop(fixtures):
         tf.io.decode_and_crop_jpeg(data, [90, 0, 10, 10])
 
 
+@pytest.mark.parametrize(
+    "mode,options",
+    [
+        ("RGB", {"subsampling": 2}),  # 4:2:0
+        ("RGB", {"subsampling": 1}),  # 4:2:2
+        ("RGB", {"subsampling": 0}),  # 4:4:4
+        ("L", {}),
+        ("RGB", {"progressive": True}),  # decoded whole, then cropped
+    ],
+)
+def test_a_window_decoded_alone_equals_the_whole_decode_cropped(mode, options):
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    height, width = 203, 157  # not whole MCUs either way
+    noise = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    smooth = np.cumsum(np.cumsum(noise.astype(np.int64) - 127, 0), 1)
+    pixels = ((smooth - smooth.min()) * 255 // max(1, np.ptp(smooth))).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).convert(mode).save(buffer, "JPEG", quality=90, **options)
+    data = buffer.getvalue()
+    whole = tf.io.decode_jpeg(data).numpy()
+    windows = [[0, 0, height, width], [height - 1, width - 1, 1, 1], [0, 0, 1, 1]]
+    windows += [[height - 9, 3, 9, 40], [150, 0, 53, width], [170, 10, 1, 5]]
+    for _ in range(150):
+        y, x = int(rng.integers(0, height)), int(rng.integers(0, width))
+        h, w = int(rng.integers(1, height - y + 1)), int(rng.integers(1, width - x + 1))
+        windows.append([y, x, h, w])
+    for y, x, h, w in windows:
+        got = tf.io.decode_and_crop_jpeg(data, [y, x, h, w]).numpy()
+        np.testing.assert_array_equal(got, whole[y : y + h, x : x + w], err_msg=str([y, x, h, w]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="outside"):
+        tf.io.decode_and_crop_jpeg(data, [height - 5, 0, 6, 4])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="positive height"):
+        tf.io.decode_and_crop_jpeg(data, [0, 0, 0, 4])
+
+
 def test_sample_distorted_bounding_box_keeps_tensorflows_guarantees():
     boxes = tf.constant([[[0.1, 0.2, 0.5, 0.7]]], tf.float32)
     size = [120, 160, 3]

@@ -9,15 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _trace
-from ._array_ops import ensure_shape, where
-from ._array_ops import slice as slice_
+from ._array_ops import where
 from ._composed_math import divide_no_nan
-from ._convert import to_numpy
-from ._dtypes import as_dtype, int32
+from ._dtypes import as_dtype, int32, uint8
 from ._math import abs as abs_
 from ._math import add, equal, maximum, minimum, multiply, subtract
-from ._ops import _apply, apply_multi, cast, decode_jpeg, op_seed, seed_tensor, stack
+from ._ops import _apply, apply_multi, cast, op_seed, seed_tensor, stack
 from ._reduce import reduce_max, reduce_min
 from ._spec import TensorSpec
 from .errors import InvalidArgumentError
@@ -103,25 +100,19 @@ def is_jpeg(contents: Any, name: str | None = None) -> Any:
 
 
 def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **options: Any) -> Any:
-    """The window ``[y, x, height, width]`` of a JPEG's pixels (the whole image is decoded,
-    then cropped)."""
-    image = decode_jpeg(contents, channels, **options)
-    if _trace.is_symbol(crop_window):
-        y, x, h, w = (crop_window[i] for i in range(4))
-        return slice_(image, [y, x, 0], [h, w, -1])
-    y, x, h, w = (int(v) for v in np.asarray(to_numpy(crop_window)).reshape(-1))
-    if min(y, x) < 0 or h <= 0 or w <= 0:
-        raise InvalidArgumentError(f"Invalid JPEG data or crop window: {[y, x, h, w]}")
-    cropped = image[y : y + h, x : x + w]
-    if _trace.is_symbol(cropped):
-        # A window past the image's edge fails here for each element, as in TensorFlow.
-        return ensure_shape(cropped, [h, w, None])
-    if cropped.shape[0] != h or cropped.shape[1] != w:
-        raise InvalidArgumentError(
-            f"Invalid JPEG data or crop window: window {[y, x, h, w]} is outside the "
-            f"{image.shape[0]}x{image.shape[1]} image"
-        )
-    return cropped
+    """The window ``[y, x, height, width]`` of a JPEG's pixels, as uint8 [height, width,
+    channels] (0: the file's own). A baseline JPEG is decoded only down to a little below the
+    window (progressive ones, and PNG, GIF or WebP data, are decoded whole, then cropped);
+    the pixels are those ``decode_jpeg`` then a crop gives. The other options are accepted
+    and ignored, as ``decode_jpeg``'s are."""
+    channels = int(channels)
+    if channels not in (0, 1, 3):
+        raise InvalidArgumentError(f"channels must be 0, 1 or 3, got {channels}")
+
+    def spec(specs: Any) -> TensorSpec:
+        return TensorSpec([None, None, channels or None], uint8)
+
+    return _apply("decode_and_crop_jpeg", [contents, cast(crop_window, int32)], channels, spec)
 
 
 def _sample_box(

@@ -179,6 +179,9 @@ pub enum GraphOp {
     },
     /// [height, width, channels] of a JPEG, from its headers, as this dtype.
     ExtractJpegShape(DType),
+    /// Inputs: a JPEG, a crop window `[y, x, height, width]`; the window's pixels with this
+    /// many channels (0: the file's).
+    DecodeAndCropJpeg(usize),
     /// Inputs: images, boxes, box indices.
     CropAndResize {
         height: usize,
@@ -463,6 +466,23 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                 .map(|&d| d as i64)
                 .collect();
             vec![cast(&Tensor::new(vec![3], dims)?, *dtype)?]
+        }
+        GraphOp::DecodeAndCropJpeg(channels) => {
+            let data = args[0]
+                .as_strings()
+                .filter(|s| args[0].rank() == 0 && s.len() == 1)
+                .ok_or_else(|| {
+                    Error::InvalidArgument(
+                        "decode_and_crop_jpeg: contents must be a scalar string".into(),
+                    )
+                })?;
+            let window = cast(args[1], DType::Int64)?;
+            let window = window.as_slice::<i64>().expect("cast to int64");
+            vec![decode::decode_and_crop_jpeg(
+                data.get(0),
+                window,
+                *channels,
+            )?]
         }
         GraphOp::CropAndResize {
             height,

@@ -3,7 +3,10 @@
 
 mod bmp;
 mod gif;
+mod jpeg_window;
 mod webp;
+
+pub use jpeg_window::decode_and_crop_jpeg;
 
 use std::io::Cursor;
 
@@ -278,6 +281,34 @@ fn has_end_of_image(data: &[u8]) -> bool {
 
 /// Decodes a JPEG into [height, width, channels] of `depth` (`channels` 0 keeps the file's).
 pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
+    let samples = decode_jpeg_samples(data, channels)?;
+    samples.into_tensor(channels, depth)
+}
+
+/// A JPEG's decoded samples, [height, width, channels] of u8, in the decoder's channels.
+struct JpegSamples {
+    pixels: Vec<u8>,
+    height: usize,
+    width: usize,
+    channels: usize,
+}
+
+impl JpegSamples {
+    /// The samples as an image tensor of `channels` (0: as decoded) and `depth`.
+    fn into_tensor(self, channels: usize, depth: Depth) -> Result<Tensor> {
+        let (pixels, channels) = convert_channels(self.pixels, self.channels, channels)?;
+        image_tensor(
+            vec![self.height, self.width, channels],
+            Samples::Eight(pixels),
+            depth,
+            Widening::ConvertImageDtype,
+        )
+    }
+}
+
+/// Decodes a JPEG (its whole frame, as its header gives it); `channels` is what the caller
+/// will convert to, for the memory check.
+fn decode_jpeg_samples(data: &[u8], channels: usize) -> Result<JpegSamples> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
     if !has_end_of_image(data) {
         return Err(bad(format!(
@@ -315,13 +346,12 @@ pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor>
     if pixels.len() != height * width * from {
         return Err(bad("the decoded size does not match the header".into()));
     }
-    let (pixels, channels) = convert_channels(pixels, from, channels)?;
-    image_tensor(
-        vec![height, width, channels],
-        Samples::Eight(pixels),
-        depth,
-        Widening::ConvertImageDtype,
-    )
+    Ok(JpegSamples {
+        pixels,
+        height,
+        width,
+        channels: from,
+    })
 }
 
 /// `[height, width, channels]` of a JPEG from its headers alone (tf.image.extract_jpeg_shape).

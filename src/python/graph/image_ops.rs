@@ -21,6 +21,7 @@ op_family!(|py, inputs, attr, wrong| {
         };
         GraphOp::ResizeV1 { height, width, nearest, grid }
     },
+    "decode_and_crop_jpeg" => GraphOp::DecodeAndCropJpeg(attr.extract().map_err(wrong)?),
     "extract_jpeg_shape" => GraphOp::ExtractJpegShape(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
     "crop_and_resize" => {
         let (height, width, nearest, extrapolation): (usize, usize, bool, f32) =
