@@ -77,13 +77,15 @@ def tf_epochs(numpy: bool):
     return setup
 
 
-def _jpegs() -> list[bytes]:
-    """The shards' JPEGs, read beforehand for the systems that have no TFRecord reader."""
-    import ferroflow as ff
+def _jpegs(module=None) -> list[bytes]:
+    """The shards' JPEGs, read beforehand (for the systems that have no TFRecord reader, with
+    ferroflow) with ``module``, ferroflow or TensorFlow."""
+    if module is None:
+        import ferroflow as module
 
-    spec = {"image": ff.io.FixedLenFeature([], ff.string)}
-    records = ff.data.TFRecordDataset(_paths())
-    return [ff.io.parse_single_example(r, spec)["image"].numpy() for r in records]
+    spec = {"image": module.io.FixedLenFeature([], module.string)}
+    records = module.data.TFRecordDataset(_paths())
+    return [module.io.parse_single_example(r, spec)["image"].numpy() for r in records]
 
 
 def _pillow_preprocess(jpeg: bytes):
@@ -169,7 +171,7 @@ def crop_epochs(module_name: str, together: bool):
         import importlib
 
         module = importlib.import_module(module_name)
-        jpegs = _jpegs()
+        jpegs = _jpegs(module)
         windows = _crop_windows(len(jpegs))
 
         def epoch():

@@ -112,7 +112,7 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **o
     def spec(specs: Any) -> TensorSpec:
         return TensorSpec([None, None, channels or None], uint8)
 
-    return _apply("decode_and_crop_jpeg", [contents, cast(crop_window, int32)], channels, spec)
+    return _apply("decode_and_crop_jpeg", [contents, crop_window], channels, spec)
 
 
 def _sample_box(
