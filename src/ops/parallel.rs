@@ -284,13 +284,20 @@ fn take_token(
     flush: impl Fn(&mut ChunkBuilder),
     stats: &OnceLock<Arc<StageStats>>,
 ) -> bool {
+    let waited = Instant::now();
+    let took = |got: bool| {
+        if let (true, Some(stats)) = (got, stats.get()) {
+            stats.add_consumer_wait(waited.elapsed().as_nanos() as u64);
+        }
+        got
+    };
     if chunk.open() {
         if tokens.try_take() {
             return true;
         }
         while chunk.in_flight.load(Ordering::Acquire) >= ctx.pool().threads() {
             match tokens.channel().recv_timeout(CHUNK_WAIT) {
-                Ok(()) => return true,
+                Ok(()) => return took(true),
                 Err(RecvTimeoutError::Disconnected) => return false,
                 Err(RecvTimeoutError::Timeout) if ctx.check().is_err() => return false,
                 Err(RecvTimeoutError::Timeout) => {}
@@ -298,14 +305,7 @@ fn take_token(
         }
     }
     flush(chunk);
-    let waited = Instant::now();
-    if ctx.recv(tokens.channel()).ok().flatten().is_none() {
-        return false;
-    }
-    if let Some(stats) = stats.get() {
-        stats.add_consumer_wait(waited.elapsed().as_nanos() as u64);
-    }
-    true
+    took(ctx.recv(tokens.channel()).ok().flatten().is_some())
 }
 
 /// Where the consumer stands, as a state: the source's state after the longest run of units
