@@ -453,36 +453,18 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
             grid,
         } => vec![resize_v1(args[0], *height, *width, *nearest, *grid)?],
         GraphOp::ExtractJpegShape(dtype) => {
-            let data = args[0]
-                .as_strings()
-                .filter(|s| args[0].rank() == 0 && s.len() == 1)
-                .ok_or_else(|| {
-                    Error::InvalidArgument(
-                        "extract_jpeg_shape: contents must be a scalar string".into(),
-                    )
-                })?;
-            let dims: Vec<i64> = decode::jpeg_shape(data.get(0))?
+            let data = jpeg_contents(args[0], "extract_jpeg_shape")?;
+            let dims: Vec<i64> = decode::jpeg_shape(data)?
                 .iter()
                 .map(|&d| d as i64)
                 .collect();
             vec![cast(&Tensor::new(vec![3], dims)?, *dtype)?]
         }
         GraphOp::DecodeAndCropJpeg(channels) => {
-            let data = args[0]
-                .as_strings()
-                .filter(|s| args[0].rank() == 0 && s.len() == 1)
-                .ok_or_else(|| {
-                    Error::InvalidArgument(
-                        "decode_and_crop_jpeg: contents must be a scalar string".into(),
-                    )
-                })?;
+            let data = jpeg_contents(args[0], "decode_and_crop_jpeg")?;
             let window = cast(args[1], DType::Int64)?;
             let window = window.as_slice::<i64>().expect("cast to int64");
-            vec![decode::decode_and_crop_jpeg(
-                data.get(0),
-                window,
-                *channels,
-            )?]
+            vec![decode::decode_and_crop_jpeg(data, window, *channels)?]
         }
         GraphOp::CropAndResize {
             height,
@@ -812,6 +794,15 @@ fn value(values: &[Option<Tensor>], i: usize) -> &Tensor {
     values[i]
         .as_ref()
         .expect("a value is read only up to its last use")
+}
+
+/// The bytes of `op`'s JPEG input, which must be a scalar string.
+fn jpeg_contents<'a>(contents: &'a Tensor, op: &str) -> Result<&'a [u8]> {
+    contents
+        .as_strings()
+        .filter(|s| contents.rank() == 0 && s.len() == 1)
+        .map(|s| s.get(0))
+        .ok_or_else(|| Error::InvalidArgument(format!("{op}: contents must be a scalar string")))
 }
 
 #[cfg(test)]
