@@ -518,7 +518,7 @@ impl ParallelStage {
                     }
                 };
                 chunk.push(seq, job, state, pulled.elapsed(), &cost);
-                if chunk.target > 1 {
+                if chunk.pending.len() == 1 && chunk.target > 1 {
                     token_rx.widen_for_chunks(chunk.target);
                 }
                 seq += 1;
@@ -571,8 +571,9 @@ impl ParallelStage {
     /// worth at a time, so the dispatcher wakes once per chunk rather than per unit.
     fn give_back(&mut self) {
         self.unreturned += 1;
-        let batch = self.cost.chunk().min(self.budget.granted() / 4);
-        if self.unreturned >= batch {
+        // Only a stage in chunks holds tokens back (and reads the budget, under its lock).
+        let chunk = self.cost.chunk();
+        if chunk == 1 || self.unreturned >= chunk.min(self.budget.granted() / 4) {
             self.return_tokens();
         }
     }

@@ -60,9 +60,11 @@ def spec_from_json(value: Any) -> Any:
     return TensorSpec(value["shape"], value["dtype"])
 
 
-def _compression(value: Any) -> str | None:
+def _compression(
+    value: Any, what: str = "compression must be None, 'GZIP' or 'ZLIB'"
+) -> str | None:
     if value not in _COMPRESSIONS:
-        raise InvalidArgumentError(f"compression must be None, 'GZIP' or 'ZLIB', got {value!r}")
+        raise InvalidArgumentError(f"{what}, got {value!r}")
     return value or None
 
 
@@ -235,15 +237,7 @@ def save(
     finally:
         close_part()
     shards = [name for _, _, name in sorted(done)]
-    description = {
-        "format": FORMAT,
-        "version": VERSION,
-        "element_spec": spec,
-        "compression": compression,
-        "shards": shards,
-        "elements": count,
-    }
-    write_json(gfile.join(directory, SPEC_FILE), description)
+    publish(directory, spec, compression, shards, count)
     if state_file is not None and gfile.exists(state_file):
         gfile.remove(state_file)
         if not is_remote(state_file) and not os.listdir(checkpointing[0]):
@@ -255,6 +249,22 @@ def _shard_name(shard: int, part: int | None) -> str:
     if part is None:
         return f"shard-{shard:05d}.tfrecord"
     return f"shard-{shard:05d}-part-{part:05d}.tfrecord"
+
+
+def publish(
+    directory: str, spec_json: Any, compression: str | None, shards: list[str], elements: int
+) -> None:
+    """Writes the description that makes ``directory`` a saved dataset of ``shards`` (file
+    names under it), in one step."""
+    description = {
+        "format": FORMAT,
+        "version": VERSION,
+        "element_spec": spec_json,
+        "compression": compression,
+        "shards": shards,
+        "elements": elements,
+    }
+    write_json(gfile.join(directory, SPEC_FILE), description)
 
 
 def write_json(path: str, value: dict[str, Any]) -> None:

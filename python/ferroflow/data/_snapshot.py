@@ -14,41 +14,27 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import InvalidArgumentError
 from ..io import gfile
 from ._functions import dataset_fn
 from ._saved import (
-    FORMAT,
     SPEC_FILE,
-    VERSION,
     ShardWriters,
+    _compression,
+    _shard_name,
     load,
+    publish,
     sharded_records,
     spec_to_json,
-    write_json,
 )
 from ._structure import Structure
 
-# tf.data's snapshot compressions and the record compression each one writes; "AUTO" is
-# Snappy in TensorFlow, which TFRecord files here do not offer, so it writes them plain.
-_COMPRESSIONS: dict[Any, str | None] = {
-    "AUTO": None,
-    None: None,
-    "": None,
-    "NONE": None,
-    "GZIP": "GZIP",
-    "ZLIB": "ZLIB",
-}
-
 
 def record_compression(compression: Any) -> str | None:
-    """The TFRecord compression a snapshot's ``compression`` writes."""
-    try:
-        return _COMPRESSIONS[compression]
-    except (KeyError, TypeError):
-        raise InvalidArgumentError(
-            f"snapshot: compression must be 'AUTO', None, 'GZIP' or 'ZLIB', got {compression!r}"
-        ) from None
+    """The TFRecord compression a snapshot's ``compression`` writes: "AUTO" is Snappy in
+    TensorFlow, which TFRecord files here do not offer, so it writes them plain."""
+    if compression in ("AUTO", "NONE"):
+        return None
+    return _compression(compression, "snapshot: compression must be 'AUTO', None, 'GZIP' or 'ZLIB'")
 
 
 def snapshot(
@@ -65,7 +51,7 @@ def snapshot(
     def write_pass() -> Iterator[Any]:
         run = f"run-{uuid.uuid4().hex}"
         run_directory = gfile.join(directory, run)
-        writers = ShardWriters(run_directory, compression, lambda s: f"shard-{s:05d}.tfrecord")
+        writers = ShardWriters(run_directory, compression, lambda shard: _shard_name(shard, None))
         elements, finished = 0, False
         try:
             for element, shard, record in sharded_records(
@@ -78,7 +64,8 @@ def snapshot(
         finally:
             written = writers.close()
             if finished and not gfile.exists(gfile.join(directory, SPEC_FILE)):
-                _publish(directory, run, written, spec_json, compression, elements)
+                shards = [f"{run}/{name}" for _, name in written]
+                publish(directory, spec_json, compression, shards, elements)
             elif gfile.isdir(run_directory):
                 gfile.rmtree(run_directory)
 
@@ -91,23 +78,3 @@ def snapshot(
     output = Structure(spec)
     fn = dataset_fn(open_pass, seed._structure, output)
     return seed._derive(seed._native.flat_map(fn, "reads or writes a snapshot"), output)
-
-
-def _publish(
-    directory: str,
-    run: str,
-    written: list[tuple[int, str]],
-    spec_json: Any,
-    compression: str | None,
-    elements: int,
-) -> None:
-    """Makes a finished run the snapshot: its description, naming its shards, in one step."""
-    description = {
-        "format": FORMAT,
-        "version": VERSION,
-        "element_spec": spec_json,
-        "compression": compression,
-        "shards": [f"{run}/{name}" for _, name in written],
-        "elements": elements,
-    }
-    write_json(gfile.join(directory, SPEC_FILE), description)
