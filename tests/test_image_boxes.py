@@ -90,10 +90,10 @@ def test_decode_and_crop_jpeg_equals_decode_then_crop(fixtures):
         ("RGB", {"subsampling": 1}),  # 4:2:2
         ("RGB", {"subsampling": 0}),  # 4:4:4
         ("L", {}),
-        ("RGB", {"progressive": True}),  # decoded whole, then cropped
+        ("RGB", {"progressive": True}),
     ],
 )
-def test_a_window_decoded_alone_equals_the_whole_decode_cropped(mode, options):
+def test_a_window_decoded_alone_equals_the_whole_decode_within_its_side_edges(mode, options):
     import io
 
     from PIL import Image
@@ -113,9 +113,16 @@ def test_a_window_decoded_alone_equals_the_whole_decode_cropped(mode, options):
         y, x = int(rng.integers(0, height)), int(rng.integers(0, width))
         h, w = int(rng.integers(1, height - y + 1)), int(rng.integers(1, width - x + 1))
         windows.append([y, x, h, w])
+    # libjpeg upsamples chroma at a cropped row's ends as at the image's edges, and so does
+    # TensorFlow's decode_and_crop_jpeg: with chroma subsampled across, a window's first and
+    # last columns may differ from the whole decode's; the rest may not.
+    subsampled = mode == "RGB" and options.get("subsampling") != 0
     for y, x, h, w in windows:
         got = tf.io.decode_and_crop_jpeg(data, [y, x, h, w]).numpy()
-        np.testing.assert_array_equal(got, whole[y : y + h, x : x + w], err_msg=str([y, x, h, w]))
+        want = whole[y : y + h, x : x + w]
+        if subsampled:
+            got, want = got[:, 1:-1], want[:, 1:-1]
+        np.testing.assert_array_equal(got, want, err_msg=str([y, x, h, w]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="outside"):
         tf.io.decode_and_crop_jpeg(data, [height - 5, 0, 6, 4])
     with pytest.raises(tf.errors.InvalidArgumentError, match="positive height"):

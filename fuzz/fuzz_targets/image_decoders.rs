@@ -5,13 +5,13 @@
 //! The first byte picks the output channels (0, 1, 3 or 4) and depth; the rest is the
 //! file, decoded as a JPEG, as a PNG and by the sniffing `decode_image`.
 //!
-//! The decoders catch a panic inside zune-jpeg (it unwraps on some damaged progressive
-//! scans) and return an error, as the wheel does; libFuzzer's panic hook would abort before
-//! that, so the target installs a silent one. A panic that escapes the decoders still
+//! The decoders catch a panic inside the JPEG decoder and return an error, as the wheel
+//! does; libFuzzer's panic hook would abort before that, so the target installs a silent
+//! one. A panic that escapes the decoders still
 //! reaches libfuzzer-sys's `catch_unwind`, which aborts: it is still found.
 #![no_main]
 
-use ferroflow::kernels::decode::{decode_image, decode_jpeg, decode_png, Depth};
+use ferroflow::kernels::decode::{decode, decode_jpeg, decode_png, DecodeOp, Depth, JpegOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(init: std::panic::set_hook(Box::new(|_| {})), |data: &[u8]| {
@@ -21,9 +21,9 @@ fuzz_target!(init: std::panic::set_hook(Box::new(|_| {})), |data: &[u8]| {
     let channels = [0, 1, 3, 4][usize::from(choice & 3)];
     let depth = [Depth::UInt8, Depth::UInt16, Depth::Float32][usize::from(choice >> 2) % 3];
     for decoded in [
-        decode_jpeg(file, channels, depth),
+        decode_jpeg(file, channels, depth, &JpegOptions::default()),
         decode_png(file, channels, depth),
-        decode_image(file, channels, depth),
+        decode(file, DecodeOp::Image { expand_animations: false }, channels, depth),
     ] {
         if let Ok(image) = decoded {
             let shape = image.shape();

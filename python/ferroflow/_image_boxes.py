@@ -99,12 +99,23 @@ def is_jpeg(contents: Any, name: str | None = None) -> Any:
     return equal(substr(contents, 0, 3), b"\xff\xd8\xff")
 
 
-def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **options: Any) -> Any:
+def decode_and_crop_jpeg(
+    contents: Any,
+    crop_window: Any,
+    channels: int = 0,
+    ratio: int = 1,
+    fancy_upscaling: bool = True,
+    try_recover_truncated: bool = False,
+    acceptable_fraction: float = 1,
+    dct_method: str = "",
+    name: str | None = None,
+) -> Any:
     """The window ``[y, x, height, width]`` of a JPEG's pixels, as uint8 [height, width,
-    channels] (0: the file's own). A baseline JPEG is decoded only down to a little below the
-    window (progressive ones, and PNG, GIF or WebP data, are decoded whole, then cropped);
-    the pixels are those ``decode_jpeg`` then a crop gives. The other options are accepted
-    and ignored, as ``decode_jpeg``'s are."""
+    channels] (0: the file's own); the pixels are those ``decode_jpeg`` with the same options
+    then a crop gives (with ``ratio``, the window is in pixels of the scaled image). Only the
+    window is converted to pixels: rows above it and columns beside it are read but not
+    transformed, and a baseline JPEG is read only down to a little below the window. PNG, GIF
+    or WebP data is decoded whole, then cropped."""
     channels = int(channels)
     if channels not in (0, 1, 3):
         raise InvalidArgumentError(f"channels must be 0, 1 or 3, got {channels}")
@@ -112,7 +123,8 @@ def decode_and_crop_jpeg(contents: Any, crop_window: Any, channels: int = 0, **o
     def spec(specs: Any) -> TensorSpec:
         return TensorSpec([None, None, channels or None], uint8)
 
-    return _apply("decode_and_crop_jpeg", [contents, crop_window], channels, spec)
+    attr = (channels, str(dct_method), bool(fancy_upscaling), int(ratio))
+    return _apply("decode_and_crop_jpeg", [contents, crop_window], attr, spec)
 
 
 def _sample_box(

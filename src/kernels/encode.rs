@@ -85,7 +85,7 @@ pub fn encode_jpeg(t: &Tensor, quality: u8) -> Result<Tensor> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::decode::{decode_jpeg, decode_png, Depth};
+    use super::super::decode::{decode_jpeg, decode_png, Depth, JpegOptions};
     use super::*;
 
     #[test]
@@ -99,7 +99,8 @@ mod tests {
         );
         let flat = Tensor::from_vec(vec![16, 16, 1], vec![128u8; 256]).unwrap();
         let jpeg = encode_jpeg(&flat, 95).unwrap();
-        let back = decode_jpeg(jpeg.as_strings().unwrap().get(0), 1, Depth::UInt8).unwrap();
+        let data = jpeg.as_strings().unwrap().get(0);
+        let back = decode_jpeg(data, 1, Depth::UInt8, &JpegOptions::default()).unwrap();
         assert!(back
             .as_slice::<u8>()
             .unwrap()

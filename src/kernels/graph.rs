@@ -180,8 +180,11 @@ pub enum GraphOp {
     /// [height, width, channels] of a JPEG, from its headers, as this dtype.
     ExtractJpegShape(DType),
     /// Inputs: a JPEG, a crop window `[y, x, height, width]`; the window's pixels with this
-    /// many channels (0: the file's).
-    DecodeAndCropJpeg(usize),
+    /// many channels (0: the file's), decoded as the options say.
+    DecodeAndCropJpeg {
+        channels: usize,
+        options: decode::JpegOptions,
+    },
     /// Inputs: images, boxes, box indices.
     CropAndResize {
         height: usize,
@@ -460,11 +463,13 @@ fn run(op: &GraphOp, args: &[&Tensor], at: Position) -> Result<Vec<Tensor>> {
                 .collect();
             vec![cast(&Tensor::new(vec![3], dims)?, *dtype)?]
         }
-        GraphOp::DecodeAndCropJpeg(channels) => {
+        GraphOp::DecodeAndCropJpeg { channels, options } => {
             let data = jpeg_contents(args[0], "decode_and_crop_jpeg")?;
             let window = cast(args[1], DType::Int64)?;
             let window = window.as_slice::<i64>().expect("cast to int64");
-            vec![decode::decode_and_crop_jpeg(data, window, *channels)?]
+            vec![decode::decode_and_crop_jpeg(
+                data, window, *channels, options,
+            )?]
         }
         GraphOp::CropAndResize {
             height,

@@ -3,16 +3,14 @@
 
 mod bmp;
 mod gif;
+mod jpeg;
 mod jpeg_window;
 mod webp;
 
+pub use jpeg::{decode_jpeg, jpeg_shape, JpegOptions};
 pub use jpeg_window::decode_and_crop_jpeg;
 
 use std::io::Cursor;
-
-use zune_jpeg::zune_core::colorspace::ColorSpace;
-use zune_jpeg::zune_core::options::DecoderOptions;
-use zune_jpeg::JpegDecoder;
 
 use crate::engine::memory::{bytes_of, filled, probe};
 use crate::engine::{Error, Result, Tensor};
@@ -59,7 +57,8 @@ impl Format {
 /// PNG, decode_gif a JPEG) and gives that op's rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeOp {
-    Jpeg,
+    /// decode_jpeg, with how its JPEGs decode (other formats ignore the options).
+    Jpeg(JpegOptions),
     Png,
     Gif,
     Bmp,
@@ -72,9 +71,11 @@ pub enum DecodeOp {
 }
 
 impl DecodeOp {
-    pub fn parse(name: &str, expand_animations: bool) -> Result<DecodeOp> {
+    /// The op named `name`; `jpeg` is how decode_jpeg decodes (every other op decodes a
+    /// JPEG as TensorFlow's defaults say).
+    pub fn parse(name: &str, expand_animations: bool, jpeg: JpegOptions) -> Result<DecodeOp> {
         Ok(match name {
-            "jpeg" => DecodeOp::Jpeg,
+            "jpeg" => DecodeOp::Jpeg(jpeg),
             "png" => DecodeOp::Png,
             "gif" => DecodeOp::Gif,
             "bmp" => DecodeOp::Bmp,
@@ -86,7 +87,7 @@ impl DecodeOp {
 
     fn name(self) -> &'static str {
         match self {
-            DecodeOp::Jpeg => "DecodeJpeg",
+            DecodeOp::Jpeg(_) => "DecodeJpeg",
             DecodeOp::Png => "DecodePng",
             DecodeOp::Gif => "DecodeGif",
             DecodeOp::Bmp => "DecodeBmp",
@@ -251,9 +252,6 @@ fn image_tensor(
     }
 }
 
-/// libjpeg's largest width or height (JPEG_MAX_DIMENSION), which TensorFlow decodes.
-const JPEG_MAX_DIMENSION: usize = 65500;
-
 /// Bytes a decode may hold at its peak per pixel and output channel: the decoder's samples
 /// and its progressive coefficients (i16), the converted samples, and float32 output.
 const DECODE_BYTES_PER_SAMPLE: usize = 1 + 2 + 1 + 4;
@@ -264,114 +262,6 @@ const DECODE_BYTES_PER_SAMPLE: usize = 1 + 2 + 1 + 4;
 fn probe_decode(pixels: usize, channels: usize, what: &dyn Fn() -> String) -> Result<()> {
     let samples = bytes_of(pixels, channels.max(3), what)?;
     probe(bytes_of(samples, DECODE_BYTES_PER_SAMPLE, what)?, what)
-}
-
-/// Whether a JPEG's data is whole: an end-of-image marker follows its last scan. A file cut
-/// short lacks one; libjpeg then fails where TensorFlow does not ask it to recover.
-fn has_end_of_image(data: &[u8]) -> bool {
-    const END_OF_IMAGE: [u8; 2] = [0xFF, 0xD9];
-    const START_OF_SCAN: [u8; 2] = [0xFF, 0xDA];
-    // Searched from the end, where a whole file has it, so a whole file costs a few bytes.
-    match memchr::memmem::rfind(data, &END_OF_IMAGE) {
-        // An embedded thumbnail ends before the main image's scans begin.
-        Some(at) => memchr::memmem::find(&data[at..], &START_OF_SCAN).is_none(),
-        None => false,
-    }
-}
-
-/// Decodes a JPEG into [height, width, channels] of `depth` (`channels` 0 keeps the file's).
-pub fn decode_jpeg(data: &[u8], channels: usize, depth: Depth) -> Result<Tensor> {
-    let samples = decode_jpeg_samples(data, channels)?;
-    samples.into_tensor(channels, depth)
-}
-
-/// A JPEG's decoded samples, [height, width, channels] of u8, in the decoder's channels.
-struct JpegSamples {
-    pixels: Vec<u8>,
-    height: usize,
-    width: usize,
-    channels: usize,
-}
-
-impl JpegSamples {
-    /// The samples as an image tensor of `channels` (0: as decoded) and `depth`.
-    fn into_tensor(self, channels: usize, depth: Depth) -> Result<Tensor> {
-        let (pixels, channels) = convert_channels(self.pixels, self.channels, channels)?;
-        image_tensor(
-            vec![self.height, self.width, channels],
-            Samples::Eight(pixels),
-            depth,
-            Widening::ConvertImageDtype,
-        )
-    }
-}
-
-/// Decodes a JPEG (its whole frame, as its header gives it); `channels` is what the caller
-/// will convert to, for the memory check.
-fn decode_jpeg_samples(data: &[u8], channels: usize) -> Result<JpegSamples> {
-    let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data or crop window: {e}"));
-    if !has_end_of_image(data) {
-        return Err(bad(format!(
-            "premature end of JPEG data, data size {}",
-            data.len()
-        )));
-    }
-    // RGB output; the decoder itself switches to one channel for a grayscale file, so one
-    // header pass serves both.
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(JPEG_MAX_DIMENSION)
-        .set_max_height(JPEG_MAX_DIMENSION)
-        .jpeg_set_out_colorspace(ColorSpace::RGB);
-    let mut decoder = JpegDecoder::new_with_options(data, options);
-    decoder
-        .decode_headers()
-        .map_err(|e| bad(format!("{e:?}")))?;
-    if let Some(info) = decoder.info() {
-        let (w, h) = (usize::from(info.width), usize::from(info.height));
-        probe_decode(w * h, channels, &|| format!("decode_jpeg: a {w}x{h} image"))?;
-    }
-    // zune-jpeg panics on some malformed progressive scans (an unwrap in its MCU code):
-    // that is bad data, reported as such, not a broken kernel.
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode()))
-        .map_err(|_| bad("the decoder found malformed scan data".into()))?;
-    let pixels = decoded.map_err(|e| bad(format!("{e:?}")))?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| bad("no image information".into()))?;
-    let from = decoder
-        .get_output_colorspace()
-        .map_or(3, |space| space.num_components());
-    let (height, width) = (info.height as usize, info.width as usize);
-    if pixels.len() != height * width * from {
-        return Err(bad("the decoded size does not match the header".into()));
-    }
-    Ok(JpegSamples {
-        pixels,
-        height,
-        width,
-        channels: from,
-    })
-}
-
-/// `[height, width, channels]` of a JPEG from its headers alone (tf.image.extract_jpeg_shape).
-pub fn jpeg_shape(data: &[u8]) -> Result<[usize; 3]> {
-    let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data: {e}"));
-    if Format::of(data) != Some(Format::Jpeg) {
-        return Err(bad("not a JPEG (no start-of-image marker)".into()));
-    }
-    let mut decoder = JpegDecoder::new(data);
-    decoder
-        .decode_headers()
-        .map_err(|e| bad(format!("{e:?}")))?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| bad("no image information".into()))?;
-    Ok([
-        usize::from(info.height),
-        usize::from(info.width),
-        usize::from(info.components),
-    ])
 }
 
 /// Decodes a PNG into [height, width, channels] of `depth`; channels are converted at the
@@ -434,7 +324,13 @@ pub fn decode(data: &[u8], op: DecodeOp, channels: usize, depth: Depth) -> Resul
     let channels = if op == DecodeOp::Gif { 3 } else { channels };
     let still = match format {
         Format::Jpeg | Format::Png if op == DecodeOp::Bmp => return Err(wrong_op()),
-        Format::Jpeg => decode_jpeg(data, channels, depth)?,
+        Format::Jpeg => {
+            let options = match op {
+                DecodeOp::Jpeg(options) => options,
+                _ => JpegOptions::default(),
+            };
+            decode_jpeg(data, channels, depth, &options)?
+        }
         Format::Png => decode_png(data, channels, depth)?,
         Format::Bmp if !matches!(op, DecodeOp::Bmp | DecodeOp::Image { .. }) => {
             return Err(wrong_op())
@@ -455,7 +351,7 @@ pub fn decode(data: &[u8], op: DecodeOp, channels: usize, depth: Depth) -> Resul
                     expand_animations: false,
                 },
             )?;
-            if matches!(op, DecodeOp::Png | DecodeOp::Jpeg) && pixels.frames > 1 {
+            if matches!(op, DecodeOp::Png | DecodeOp::Jpeg(_)) && pixels.frames > 1 {
                 return Err(Error::invalid(format!(
                     "Got {} frames, but animated gifs can only be decoded by tf.io.decode_gif \
                      or tf.io.decode_image",
@@ -518,6 +414,12 @@ mod tests {
             expand_animations: false,
         };
         assert!(decode(b"not an image", image, 3, Depth::UInt8).is_err());
-        assert!(decode_jpeg(&[0xFF, 0xD8, 0xFF, 0x00], 3, Depth::UInt8).is_err());
+        assert!(decode_jpeg(
+            &[0xFF, 0xD8, 0xFF, 0x00],
+            3,
+            Depth::UInt8,
+            &JpegOptions::default()
+        )
+        .is_err());
     }
 }

@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 
 use crate::engine::{DType, Error, Result};
 use crate::kernels::color::Adjustment;
-use crate::kernels::decode::{DecodeOp, Depth};
+use crate::kernels::decode::{DecodeOp, Depth, JpegOptions};
 use crate::kernels::graph::GraphOp;
 use crate::kernels::resize::{Grid, ResizeMethod};
 
@@ -21,7 +21,14 @@ op_family!(|py, inputs, attr, wrong| {
         };
         GraphOp::ResizeV1 { height, width, nearest, grid }
     },
-    "decode_and_crop_jpeg" => GraphOp::DecodeAndCropJpeg(attr.extract().map_err(wrong)?),
+    "decode_and_crop_jpeg" => {
+        let (channels, dct_method, fancy_upscaling, ratio): (usize, String, bool, i64) =
+            attr.extract().map_err(wrong)?;
+        GraphOp::DecodeAndCropJpeg {
+            channels,
+            options: JpegOptions::parse(&dct_method, fancy_upscaling, ratio)?,
+        }
+    },
     "extract_jpeg_shape" => GraphOp::ExtractJpegShape(DType::from_name(&attr.extract::<String>().map_err(wrong)?)?),
     "crop_and_resize" => {
         let (height, width, nearest, extrapolation): (usize, usize, bool, f32) =
@@ -29,10 +36,18 @@ op_family!(|py, inputs, attr, wrong| {
         GraphOp::CropAndResize { height, width, nearest, extrapolation }
     },
     "decode_image" => {
-        let (op, channels, dtype, expand_animations): (String, usize, String, bool) =
-            attr.extract().map_err(wrong)?;
+        let (op, channels, dtype, expand_animations, dct_method, fancy_upscaling, ratio): (
+            String,
+            usize,
+            String,
+            bool,
+            String,
+            bool,
+            i64,
+        ) = attr.extract().map_err(wrong)?;
+        let jpeg = JpegOptions::parse(&dct_method, fancy_upscaling, ratio)?;
         GraphOp::DecodeImage {
-            op: DecodeOp::parse(&op, expand_animations)?,
+            op: DecodeOp::parse(&op, expand_animations, jpeg)?,
             channels,
             depth: Depth::parse(&dtype)?,
         }
