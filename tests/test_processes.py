@@ -130,3 +130,13 @@ def test_processes_must_be_a_positive_count():
         ff.data.Dataset.range(2).map(lambda x: x, processes=0)
     ds = ff.data.Dataset.range(3).map(lambda x: x + 1, processes=ff.data.AUTOTUNE)
     assert [int(x) for x in ds] == [1, 2, 3]
+
+
+def test_a_free_threaded_interpreter_maps_on_threads(monkeypatch):
+    # Without a GIL threads run Python at once: no process is forked.
+    monkeypatch.setattr("sys._is_gil_enabled", lambda: False, raising=False)
+    mapped = ff.data.Dataset.range(30).map(_pixels, processes=2)
+    assert mapped.process_pids == []
+    got = list(mapped.as_numpy_iterator())
+    assert [g["name"] for g in got] == [f"item {i}".encode() for i in range(30)]
+    assert {int(g["pid"]) for g in got} == {os.getpid()}

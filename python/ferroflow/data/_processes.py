@@ -2,8 +2,11 @@
 hold the GIL (Pillow decoding, pure-Python augmentation), which threads cannot run at once.
 
 The workers are forked when the map is made, so the function needs no pickling. The engine
-calls the map from its threads as for any Python function; each call takes an idle worker,
-sends it the element's components and waits (without the GIL) for the result. Results come
+calls the map from its threads as for any Python function; each call sends the element's
+components to the worker with the fewest elements in flight and waits (without the GIL) for
+the result. A worker holds up to two elements, so it starts the next as soon as it finishes
+one, while the parent is still taking that one's result in; if it dies, the element it did
+not start goes to another worker. Results come
 back through a shared-memory block the worker owns and grows as needed, not as pickled
 arrays; only their dtypes and shapes, and any non-array values, are pickled. An exception
 in a worker is raised again in the pipeline with the worker's traceback as its cause; a
@@ -24,8 +27,9 @@ import mmap
 import multiprocessing
 import os
 import pickle
-import queue
+import sys
 import tempfile
+import threading
 import traceback
 import weakref
 from collections.abc import Callable
@@ -38,6 +42,8 @@ from .. import _nest
 from ._functions import flat_result
 
 _STOP = None
+# Elements a worker holds at once: one computing, one waiting for it (or being taken in).
+DEPTH = 2
 # How often a caller waiting on a worker checks that it is still alive (seconds).
 _LIVENESS_POLL = 0.25
 
@@ -74,21 +80,26 @@ def _memory_file(size: int) -> int:
 
 
 def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
-    """A worker's loop: runs ``call`` on each element the parent sends."""
+    """A worker's loop: runs ``call`` on each element the parent sends. Results alternate
+    between two blocks, so the parent can still be copying one element's while the next is
+    written."""
     gc.freeze()
-    block: mmap.mmap | None = None
+    blocks: list[mmap.mmap | None] = [None] * DEPTH
+    index = 0
     while True:
         task = conn.recv()
         if task is _STOP:
             return
+        slot, index = index, (index + 1) % DEPTH
         try:
             skeleton, flat = _flat(call(task))
             arrays = [v for v in flat if _shared(v)]
             needed = sum(a.nbytes for a in arrays)
             grown = None
+            block = blocks[slot]
             if needed and (block is None or len(block) < needed):
                 grown = _memory_file(max(needed, 1 << 20))
-                block = mmap.mmap(grown, 0)
+                block = blocks[slot] = mmap.mmap(grown, 0)
             layout, at = [], 0
             for v in flat:
                 if _shared(v):
@@ -113,10 +124,22 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
             conn.send(("error", sent, f"{type(e).__name__}: {e}", text))
 
 
+class _Unsent(Exception):
+    """An element a worker did not take before it died: another worker runs it."""
+
+
 class _Worker:
+    """The parent's end of one worker: elements go out in the order callers take tickets,
+    and each caller reads its own reply in that order."""
+
     def __init__(self, process: Any, conn: Any) -> None:
         self.process, self.conn = process, conn
-        self.block: mmap.mmap | None = None
+        self.blocks: list[mmap.mmap | None] = [None] * DEPTH
+        self.in_flight = 0  # elements sent and not yet copied out; the pool's lock guards it
+        self._turn = threading.Condition()
+        self._sent = 0
+        self._read = 0
+        self._lost_at: int | None = None
 
     def _died(self) -> RuntimeError:
         self.process.join(timeout=5)
@@ -134,13 +157,39 @@ class _Worker:
         return self.conn.recv()
 
     def run(self, flat_in: tuple) -> tuple[Any, list[Any]]:
+        with self._turn:
+            ticket = self._sent
+            self._sent += 1
+            try:
+                self.conn.send(flat_in)
+                sent = True
+            except (EOFError, OSError):
+                sent = False
+            while self._read != ticket:
+                self._turn.wait()
         try:
-            self.conn.send(flat_in)
+            if not sent and self.process.is_alive():
+                raise self._died()
+            if not sent or (self._lost_at is not None and self._lost_at < ticket):
+                raise _Unsent  # the worker died before it took this element
+            try:
+                return self._reply(ticket % DEPTH)
+            except RuntimeError:
+                if not self.process.is_alive():
+                    self._lost_at = ticket  # the element it died computing
+                raise
+        finally:
+            with self._turn:
+                self._read += 1
+                self._turn.notify_all()
+
+    def _reply(self, slot: int) -> tuple[Any, list[Any]]:
+        try:
             reply = self._receive()
             if reply[0] == "ok" and reply[3]:
                 fd = reduction.recv_handle(self.conn)
                 try:
-                    self.block = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
+                    self.blocks[slot] = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
                 finally:
                     os.close(fd)
         except (EOFError, OSError):
@@ -156,8 +205,8 @@ class _Worker:
         for item in layout:
             if item[0] == "shared":
                 _, at, dtype, shape = item
-                view = np.ndarray(shape, np.dtype(dtype), buffer=self.block, offset=at)
-                flat.append(view.copy())  # the block is reused by the worker's next element
+                view = np.ndarray(shape, np.dtype(dtype), buffer=self.blocks[slot], offset=at)
+                flat.append(view.copy())  # the block is reused by a later element
             else:
                 flat.append(item[1])
         return skeleton, flat
@@ -181,17 +230,19 @@ def _stop(workers: list[_Worker], owner: int) -> None:
 
 class ProcessPool:
     """``processes`` forked workers running ``call`` (a function of an element's flat
-    components); calling the pool runs one element on an idle worker."""
+    components); calling the pool runs one element on the worker with the fewest in flight.
+    Each worker takes up to ``DEPTH`` elements at once, so it starts the next while the
+    parent takes in the last one's result."""
 
     def __init__(self, call: Callable[[tuple], Any], processes: int) -> None:
         self._context = multiprocessing.get_context("fork")
         self._call = call
-        # Holds idle workers, or None once a dead worker could not be replaced.
-        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
+        self._lock = threading.Condition()
+        self._broken = False  # a dead worker could not be replaced
         self._start_error: BaseException | None = None
         self.workers: list[_Worker] = []
         for _ in range(processes):
-            self._idle.put(self._start())
+            self._start()
         self._finalizer = weakref.finalize(self, _stop, self.workers, os.getpid())
 
     def _start(self) -> _Worker:
@@ -203,28 +254,43 @@ class ProcessPool:
         self.workers.append(worker)
         return worker
 
+    def _take(self) -> _Worker:
+        with self._lock:
+            while True:
+                if self._broken:
+                    raise RuntimeError("no map worker process could be started") from (
+                        self._start_error
+                    )
+                open_ = [w for w in self.workers if w.in_flight < DEPTH]
+                if open_:
+                    worker = min(open_, key=lambda w: w.in_flight)
+                    worker.in_flight += 1
+                    return worker
+                self._lock.wait()
+
     def __call__(self, flat_in: tuple) -> tuple[Any, list[Any]]:
-        worker = self._idle.get()
-        if worker is None:
-            self._idle.put(None)
-            raise RuntimeError("no map worker process could be started") from self._start_error
-        try:
-            return worker.run(flat_in)
-        finally:
-            if worker.process.is_alive():
-                self._idle.put(worker)
-            else:
-                self._replace(worker)
+        while True:
+            worker = self._take()
+            try:
+                return worker.run(flat_in)
+            except _Unsent:
+                continue
+            finally:
+                with self._lock:
+                    worker.in_flight -= 1
+                    if not worker.process.is_alive() and worker in self.workers:
+                        self._replace(worker)
+                    self._lock.notify_all()
 
     def _replace(self, dead: _Worker) -> None:
-        # The element it held failed; the next ones go to a new worker.
+        # The elements it held failed; the next ones go to a new worker.
         self.workers.remove(dead)
         dead.conn.close()
         try:
-            self._idle.put(self._start())
+            self._start()
         except BaseException as e:
             self._start_error = e
-            self._idle.put(None)
+            self._broken = True
 
     def close(self) -> None:
         """Stops the workers now."""
@@ -234,6 +300,12 @@ class ProcessPool:
     def pids(self) -> list[int]:
         """The workers' process ids."""
         return [w.process.pid for w in list(self.workers)]
+
+
+def gil_enabled() -> bool:
+    """Whether this interpreter has a GIL (every build but a free-threaded one with it off)."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
 
 
 def process_count(processes: Any) -> int:

@@ -380,15 +380,22 @@ class Dataset:
         ``processes`` (a count, or ``AUTOTUNE`` for one per CPU) runs the function as Python
         in that many worker processes instead, for functions that hold the GIL (Pillow,
         pure-Python augmentation); results come back through shared memory, errors with the
-        worker's traceback. ``num_parallel_calls`` defaults to ``processes`` then.
+        worker's traceback. ``num_parallel_calls`` defaults to twice ``processes`` then: each
+        worker is sent its next element while it computes one. On a free-threaded interpreter
+        (no GIL) the function runs on ``processes`` threads instead.
         """
         det = None if deterministic is None else bool(deterministic)
         function_arg("map_func", map_func)
         if processes is not None:
-            from ._processes import process_count
+            from ._processes import DEPTH, gil_enabled, process_count
 
             workers = process_count(processes)
-            calls = parallelism(workers if num_parallel_calls is None else num_parallel_calls)
+            if not gil_enabled():
+                # A free-threaded interpreter runs Python functions on threads at once.
+                calls = workers if num_parallel_calls is None else num_parallel_calls
+                return self.map(map_func, calls, deterministic, name)
+            default_calls = workers * DEPTH  # each worker is sent its next element early
+            calls = parallelism(default_calls if num_parallel_calls is None else num_parallel_calls)
             output = Structure()
             fn = _functions.process_element_fn(map_func, self._structure, output, workers)
             note = f"runs as Python in {workers} worker processes"
