@@ -239,3 +239,48 @@ def test_explicit_storage_options_replace_the_environment(s3_server, monkeypatch
         ff.io.set_storage_options("s3://written/", None)
         ff.io.set_storage_options("s3://written/relayed/", None)
         relay.stop()
+
+
+def test_storage_options_given_to_a_reader_or_writer_reach_its_store(s3_server, monkeypatch):
+    # No environment: each call below reaches the server only through its own argument
+    # (the registry is emptied between them).
+    for key in s3_server.environment():
+        monkeypatch.delenv(key, raising=False)
+    s3_server.put("written", "keep", b"")
+    options = {
+        "endpoint": s3_server.endpoint,
+        "allow_http": True,
+        "skip_signature": True,
+        "region": "us-east-1",
+    }
+    url, table = "s3://written/per-call/a.tfrecord", "s3://written/per-call/t.parquet"
+    records = _records(7)
+    rows = ff.data.Dataset.range(50).map(lambda i: {"i": i, "half": ff.cast(i, ff.float32) / 2})
+
+    def forget():
+        ff.io.set_storage_options("s3://written/", None)
+
+    try:
+        with ff.io.TFRecordWriter(url, storage_options=options) as writer:
+            for r in records:
+                writer.write(r)
+        forget()
+        assert ff.io.write_parquet(rows, table, storage_options=options) == 50
+        forget()
+        found = ff.data.Dataset.list_files(
+            "s3://written/per-call/*.tfrecord", shuffle=False, storage_options=options
+        )
+        assert [bytes(n) for n in found.as_numpy_iterator()] == [url.encode()]
+        forget()
+        read = ff.data.TFRecordDataset(url, storage_options=options)
+        assert [bytes(r) for r in read.as_numpy_iterator()] == records
+        forget()
+        parquet = ff.data.ParquetDataset([table], storage_options=options)
+        assert [int(r["i"]) for r in parquet.as_numpy_iterator()] == list(range(50))
+        # Credentials change nothing a dataset yields: not its fingerprint either.
+        other = ff.data.TFRecordDataset(url, storage_options={**options, "region": "eu-west-1"})
+        assert other._fingerprint == read._fingerprint == ff.data.TFRecordDataset(url)._fingerprint
+        with pytest.raises(TypeError, match="not a Dataset of them"):
+            ff.data.TFRecordDataset(ff.data.Dataset.from_tensors(url), storage_options=options)
+    finally:
+        forget()

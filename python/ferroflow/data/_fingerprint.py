@@ -239,17 +239,24 @@ class Call:
 
 def _split(made: Any, arguments: dict[str, Any]) -> tuple[Any, list[tuple[str, Any]]]:
     """The dataset a method was called on (None for a source or a constructor's own
-    ``self``), and the call's other arguments but ``name`` (an op's name labels it and
-    changes nothing it yields). The receiver starts the call chain (``_steps``) that says
+    ``self``), and the call's other arguments but ``name`` and ``storage_options`` (an op's
+    name labels it, credentials and endpoints reach the data; neither changes what it
+    yields). The receiver starts the call chain (``_steps``) that says
     which call differs when two fingerprints do."""
     values = list(arguments.values())
     receiver = values[0] if values else None
     if receiver is made or not isinstance(getattr(receiver, "_fingerprint", None), str):
         receiver = None
     own = [
-        (k, v) for k, v in arguments.items() if k != "name" and v is not receiver and v is not made
+        (k, v)
+        for k, v in arguments.items()
+        if k not in _UNYIELDED and v is not receiver and v is not made
     ]
     return receiver, own
+
+
+# Arguments that change nothing a dataset yields.
+_UNYIELDED = ("name", "storage_options")
 
 
 def first_difference(saved: list[Any], current: tuple[tuple[str, str], ...]) -> str:

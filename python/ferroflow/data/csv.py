@@ -59,6 +59,7 @@ class CsvDataset(Dataset):
         select_cols: Sequence[int] | None = None,
         exclude_cols: Sequence[int] | None = None,
         name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         defaults = [_record_default(d) for d in record_defaults]
         if select_cols is not None and exclude_cols is not None:
@@ -71,7 +72,7 @@ class CsvDataset(Dataset):
             select_cols = [c for c in range(total) if c not in dropped]
         compression = TFRecordOptions.get_compression_type_string(compression_type)
         buffer = buffer_arg(buffer_size)
-        files = _filenames_dataset(filenames)
+        files = _filenames_dataset(filenames, storage_options)
         records = _records(files, field_delim, use_quote_delim, compression, buffer, None, header)
         parsed = _parse(records, defaults, field_delim, use_quote_delim, na_value, select_cols)
         super().__init__(parsed._native, parsed._structure)

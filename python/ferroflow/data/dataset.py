@@ -307,14 +307,19 @@ class Dataset:
         shuffle: bool | None = None,
         seed: int | None = None,
         name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> Dataset:
         """The file names matching one or more glob patterns; shuffled unless ``shuffle=False``.
-        A pattern may name objects in a store (``s3://bucket/train-*.tfrecord``).
+        A pattern may name objects in a store (``s3://bucket/train-*.tfrecord``), reached with
+        ``storage_options`` as ``TFRecordDataset`` takes them.
 
         Raises ``InvalidArgumentError`` when nothing matches, as tf.data does.
         """
         patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
         patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
+        from ..io._object_files import use_storage_options
+
+        use_storage_options(patterns, storage_options)
         names = sorted({f for p in patterns for f in _matching(p)})
         if not names:
             raise InvalidArgumentError(

@@ -13,6 +13,7 @@ from .._dtypes import string
 from .._lib import NativeColumnarSource
 from .._spec import TensorSpec
 from ..errors import InvalidArgumentError
+from ..io._object_files import use_storage_options
 from ..io._tfrecord import TFRecordOptions
 from ._args import buffer_arg, count_arg, cpu_count, parallel_reads, path_list
 from ._arrow import columnar_native, file_list
@@ -20,15 +21,22 @@ from ._structure import Structure
 from .dataset import Dataset
 
 
-def _filenames_dataset(filenames: Any) -> Dataset:
+def _filenames_dataset(filenames: Any, storage_options: dict[str, Any] | None = None) -> Dataset:
     if isinstance(filenames, Dataset):
+        if storage_options:
+            raise TypeError(
+                "storage_options needs the file names themselves, not a Dataset of them: "
+                "use ff.io.set_storage_options(prefix, options) for names a dataset computes"
+            )
         spec = filenames.element_spec
         if not isinstance(spec, TensorSpec) or spec.dtype != string or spec.shape.rank != 0:
             raise TypeError(
                 f"`filenames` must be a Dataset of scalar strings, got elements {spec!r}"
             )
         return filenames
-    names = [os.fsencode(f) for f in path_list(filenames)]
+    paths = path_list(filenames)
+    use_storage_options(paths, storage_options)
+    names = [os.fsencode(f) for f in paths]
     if not names:
         raise InvalidArgumentError("`filenames` must name at least one file")
     arr = np.empty(len(names), dtype=object)
@@ -43,10 +51,11 @@ def _read_files(
     buffer_size: int | None,
     num_parallel_reads: int | None,
     fixed: tuple[int, int, int] | None = None,
+    storage_options: dict[str, Any] | None = None,
 ) -> Any:
     """The engine's dataset of the records of files of ``kind`` (see ``file_records``)."""
     compression = TFRecordOptions.get_compression_type_string(compression_type)
-    names = _filenames_dataset(filenames)
+    names = _filenames_dataset(filenames, storage_options)
     buffer = buffer_arg(buffer_size)
     cycle = parallel_reads(num_parallel_reads, autotune=cpu_count())
     return names._native.file_records(kind, compression, buffer, cycle, False, fixed)
@@ -64,10 +73,16 @@ class _RecordFileDataset(Dataset):
         buffer_size: int | None = None,
         num_parallel_reads: int | None = None,
         name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> Any:
         # Inside a traced flat_map or interleave function, one file named by a traced
         # string becomes a source the engine opens itself, without Python.
         if _trace.has_symbols(filenames) and num_parallel_reads is None:
+            if storage_options:
+                raise TypeError(
+                    "storage_options needs the file names themselves: for names a function "
+                    "computes, use ff.io.set_storage_options(prefix, options) beforehand"
+                )
             spec = getattr(filenames, "shape", None)
             if getattr(filenames, "dtype", None) == string and spec is not None and spec.rank == 0:
                 compression = TFRecordOptions.get_compression_type_string(compression_type)
@@ -84,9 +99,15 @@ class _RecordFileDataset(Dataset):
         buffer_size: int | None = None,
         num_parallel_reads: int | None = None,
         name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         native = _read_files(
-            filenames, self._format, compression_type, buffer_size, num_parallel_reads
+            filenames,
+            self._format,
+            compression_type,
+            buffer_size,
+            num_parallel_reads,
+            storage_options=storage_options,
         )
         super().__init__(native, Structure(TensorSpec([], string)))
 
@@ -99,6 +120,11 @@ class TFRecordDataset(_RecordFileDataset):
     at once, records interleaved one by one in file order, as tf.data does; without it the
     files are read one after another. Every record's length and data CRC32C are checked; a
     damaged file raises ``DataLossError`` naming the file and the byte offset.
+
+    ``storage_options`` (not in tf.data) are the credentials and endpoint of the stores the
+    paths name (``s3://``, ``gs://``, ...), as ``ff.io.set_storage_options`` takes them; they
+    are registered for those stores (bucket or host) and stay so. So do they for the other
+    readers and writers that take them.
     """
 
     _format = "tfrecord"
@@ -134,6 +160,7 @@ class FixedLengthRecordDataset(Dataset):
         compression_type: str | None = None,
         num_parallel_reads: int | None = None,
         name: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         layout = (
             count_arg("record_bytes", record_bytes),
@@ -141,7 +168,13 @@ class FixedLengthRecordDataset(Dataset):
             count_arg("footer_bytes", footer_bytes or 0),
         )
         native = _read_files(
-            filenames, "fixed_length", compression_type, buffer_size, num_parallel_reads, layout
+            filenames,
+            "fixed_length",
+            compression_type,
+            buffer_size,
+            num_parallel_reads,
+            layout,
+            storage_options,
         )
         super().__init__(native, Structure(TensorSpec([], string)))
 
@@ -177,9 +210,15 @@ _COLUMNAR_ARGS = """
 
 
 def _open_columnar(
-    open_source: Any, filenames: Any, columns: Any, **options: Any
+    open_source: Any,
+    filenames: Any,
+    columns: Any,
+    storage_options: dict[str, Any] | None,
+    **options: Any,
 ) -> tuple[Any, dict[str, Any]]:
-    source = open_source(file_list(filenames), None if columns is None else list(columns))
+    names = file_list(filenames)
+    use_storage_options(names, storage_options)
+    source = open_source(names, None if columns is None else list(columns))
     return columnar_native(source, **options)
 
 
@@ -197,11 +236,13 @@ class ParquetDataset(Dataset):
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
         even_shards: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         native, structure = _open_columnar(
             NativeColumnarSource.parquet,
             filenames,
             columns,
+            storage_options,
             num_parallel_reads=num_parallel_reads,
             shuffle_units=shuffle_row_groups,
             seed=seed,
@@ -227,11 +268,13 @@ class ArrowIPCDataset(Dataset):
         null_values: dict[str, Any] | None = None,
         name: str | None = None,
         even_shards: str | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         native, structure = _open_columnar(
             NativeColumnarSource.arrow_ipc,
             filenames,
             columns,
+            storage_options,
             num_parallel_reads=num_parallel_reads,
             shuffle_units=shuffle_record_batches,
             seed=seed,

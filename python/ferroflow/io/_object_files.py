@@ -6,7 +6,8 @@ when its ``GFile`` closes, and a ``GFile`` left by an exception leaves no object
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import _lib, errors
@@ -35,6 +36,27 @@ def set_storage_options(prefix: str, options: dict[str, Any] | None) -> None:
         for k, v in (options or {}).items()
     ]
     _lib.set_storage_options(prefix, pairs)
+
+
+def store_root(url: str) -> str | None:
+    """The store an object's URL names (``s3://bucket/``, ``https://host/``); None for a
+    local path."""
+    if not is_remote(url):
+        return None
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+def use_storage_options(paths: Iterable[Any], options: dict[str, Any] | None) -> None:
+    """The ``storage_options`` argument of readers and writers: ``set_storage_options`` for
+    the store (scheme and bucket, or host) of each remote path in ``paths``. The options
+    stay registered for those stores, so later reads of them (an iterator made again, a
+    checkpoint restored) use them too. None or ``{}`` changes nothing."""
+    if not options:
+        return
+    roots = {store_root(os.fsdecode(p)) for p in paths}
+    for root in sorted(r for r in roots if r is not None):
+        set_storage_options(root, options)
 
 
 def _folder(url: str) -> str:

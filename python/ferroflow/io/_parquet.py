@@ -15,8 +15,11 @@ def write_parquet(
     path: str | os.PathLike[str],
     row_group_size: int = 65536,
     compression: str | None = "snappy",
+    storage_options: dict[str, Any] | None = None,
 ) -> int:
     """Writes every element of ``dataset`` as one row of a Parquet file; returns the rows.
+    ``storage_options`` are the credentials and endpoint of the store an ``s3://`` (...)
+    path names, as ``ff.io.set_storage_options`` takes them (registered for that store).
 
     Elements must be dicts of tensors (nested dicts become struct columns), as
     ``ParquetDataset`` yields them: a scalar is a plain column, a fixed shape becomes nested
@@ -26,7 +29,9 @@ def write_parquet(
     The rows are gathered and written in Rust, never as Python objects.
     """
     from ..data.dataset import Iterator
+    from ._object_files import use_storage_options
 
+    use_storage_options([path], storage_options)
     return write_rows(Iterator(dataset), path, row_group_size, compression)
 
 

@@ -32,9 +32,19 @@ class TFRecordOptions:
 
 class TFRecordWriter:
     """Writes records to a TFRecord file, in the format TensorFlow reads. A context manager:
-    the file is closed (and flushed) on exit."""
+    the file is closed (and flushed) on exit. ``storage_options`` are the credentials and
+    endpoint of the store an ``s3://`` (``gs://``, ...) path names, as
+    ``ff.io.set_storage_options`` takes them (registered for that store)."""
 
-    def __init__(self, path: str | os.PathLike[str], options: Any = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        options: Any = None,
+        storage_options: dict[str, Any] | None = None,
+    ) -> None:
+        from ._object_files import use_storage_options
+
+        use_storage_options([path], storage_options)
         compression = TFRecordOptions.get_compression_type_string(options)
         self._native = NativeTfRecordWriter(os.fspath(path), compression)
 
