@@ -4,7 +4,8 @@ script, the same server the tests use), so the figures measure ferroflow's reque
 buffering, not a network.
 
 - tfrecord: ``TFRecordDataset(names, num_parallel_reads=AUTOTUNE).batch(256)`` over the 16
-  shards of ``bench_tfrecord.py``, from ``s3://`` and from disk.
+  shards of ``bench_tfrecord.py``, from ``s3://`` and from disk; the same objects through
+  ``s3fs`` (fetched at once, records cut out in Python).
 - parquet: ``ParquetDataset(names, num_parallel_reads=AUTOTUNE).ragged_batch(256)`` over the
   8 files of ``bench_parquet.py``, from ``s3://`` and from disk; pyarrow's
   ``dataset(...).to_batches(batch_size=256)`` through ``pyarrow.fs.S3FileSystem``, through
@@ -115,6 +116,44 @@ def _s3fs():
     return setup
 
 
+def _s3fs_tfrecord():
+    """The TFRecord shards through ``s3fs`` as an fsspec user reads them without TensorFlow:
+    the objects fetched at once (``cat``), records cut out in Python (lengths only; no CRC
+    is checked, which favours this system), in lists of 256."""
+
+    def setup():
+        import struct
+
+        import s3fs
+
+        paths = write_shards()
+        keys = [f"{BUCKET}/tfrecord/{Path(p).name}" for p in paths]
+        store = s3fs.S3FileSystem(
+            anon=True,
+            endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+            client_kwargs={"region_name": "us-east-1"},
+        )
+
+        def epoch():
+            blobs = store.cat(keys)
+            batch: list[bytes] = []
+            for key in keys:
+                data, at = blobs[key], 0
+                while at < len(data):
+                    (length,) = struct.unpack_from("<Q", data, at)
+                    batch.append(data[at + 12 : at + 12 + length])
+                    at += 16 + length
+                    if len(batch) == 256:
+                        yield batch
+                        batch = []
+            if batch:
+                yield batch
+
+        return epoch
+
+    return setup
+
+
 def _rows(batch) -> int:
     return len(batch["label"])
 
@@ -126,6 +165,7 @@ WORKLOADS = {
         [
             System("s3: ferroflow", _tfrecord(True), len, ("ferroflow",)),
             System("disk: ferroflow", _tfrecord(False), len, ("ferroflow",)),
+            System("s3: s3fs, records cut in Python", _s3fs_tfrecord(), len, ("s3fs",)),
         ],
     ),
     "parquet": Workload(
