@@ -4,6 +4,7 @@ ratio, channels) and decode_and_crop_jpeg's windows on JPEGs of every layout
 TensorFlow decodes with libjpeg-turbo; so does ferroflow (its algorithms, in Rust): the pixels
 are equal, not merely close."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,17 +14,8 @@ import ferroflow as tf
 
 GOLDEN = np.load(Path(__file__).parent / "data" / "jpeg_decode.npz")
 
-# The option sets of tests/data/make_jpeg_decode.py, by the names its keys use.
-OPTIONS = {
-    "fast": {"dct_method": "INTEGER_FAST"},
-    "accurate": {"dct_method": "INTEGER_ACCURATE"},
-    "box": {"dct_method": "INTEGER_ACCURATE", "fancy_upscaling": False},
-    "ratio2": {"dct_method": "INTEGER_ACCURATE", "ratio": 2},
-    "ratio4": {"dct_method": "INTEGER_FAST", "ratio": 4},
-    "ratio8": {"dct_method": "INTEGER_ACCURATE", "ratio": 8},
-    "gray": {"dct_method": "INTEGER_ACCURATE", "channels": 1},
-    "own": {"dct_method": "INTEGER_ACCURATE", "channels": 0},
-}
+# The option sets the goldens were written with, by the names their keys use.
+OPTIONS = json.loads(str(GOLDEN["options"]))
 DECODES = sorted(k for k in GOLDEN.files if k.startswith("decode|"))
 CROPS = sorted(k for k in GOLDEN.files if k.startswith("crop|"))
 

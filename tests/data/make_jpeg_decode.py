@@ -4,11 +4,13 @@ option. Needs TensorFlow and Pillow; run from the project root:
 
     python tests/data/make_jpeg_decode.py
 
-Keys: "file|<name>" (the JPEG's bytes, uint8), "decode|<name>|<options>" and
-"crop|<name>|<y>,<x>,<height>,<width>|<options>", where <options> is a key of OPTIONS.
+Keys: "options" (OPTIONS as JSON), "file|<name>" (the JPEG's bytes, uint8),
+"decode|<name>|<options>" and "crop|<name>|<y>,<x>,<height>,<width>|<options>", where
+<options> is a key of OPTIONS.
 """
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +19,7 @@ from PIL import Image
 
 HERE = Path(__file__).parent
 
-# Option sets, by name; the test reads the same names.
+# Option sets, by name; stored with the goldens for the test.
 OPTIONS = {
     "fast": {"dct_method": "INTEGER_FAST"},
     "accurate": {"dct_method": "INTEGER_ACCURATE"},
@@ -49,7 +51,7 @@ for name, mode, options in [
     Image.fromarray(pixels).convert(mode).save(buffer, "JPEG", quality=88, **options)
     files[name] = buffer.getvalue()
 
-out = {}
+out = {"options": np.array(json.dumps(OPTIONS))}
 for name, data in files.items():
     out[f"file|{name}"] = np.frombuffer(data, np.uint8)
     h, w = (int(v) for v in tf.io.extract_jpeg_shape(data).numpy()[:2])
