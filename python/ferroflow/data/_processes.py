@@ -27,6 +27,7 @@ import mmap
 import multiprocessing
 import os
 import pickle
+import select
 import sys
 import tempfile
 import threading
@@ -79,6 +80,16 @@ def _memory_file(size: int) -> int:
     return fd
 
 
+def _send_message(conn: Any, message: Any) -> None:
+    # The C pickler straight to bytes: a Connection's own send builds a ForkingPickler and
+    # a buffer for every message, a cost per element the parent pays on its cores.
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _receive_message(conn: Any) -> Any:
+    return pickle.loads(conn.recv_bytes())
+
+
 def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
     """A worker's loop: runs ``call`` on each element the parent sends. Results alternate
     between two blocks, so the parent can still be copying one element's while the next is
@@ -87,7 +98,7 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
     blocks: list[mmap.mmap | None] = [None] * DEPTH
     index = 0
     while True:
-        task = conn.recv()
+        task = _receive_message(conn)
         if task is _STOP:
             return
         slot, index = index, (index + 1) % DEPTH
@@ -110,7 +121,7 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
                     at += v.nbytes
                 else:
                     layout.append(("value", v))
-            conn.send(("ok", skeleton, layout, grown is not None))
+            _send_message(conn, ("ok", skeleton, layout, grown is not None))
             if grown is not None:
                 reduction.send_handle(conn, grown, os.getppid())
                 os.close(grown)
@@ -121,7 +132,7 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
                 pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
             except Exception:
                 sent = None
-            conn.send(("error", sent, f"{type(e).__name__}: {e}", text))
+            _send_message(conn, ("error", sent, f"{type(e).__name__}: {e}", text))
 
 
 class _Unsent(Exception):
@@ -140,6 +151,9 @@ class _Worker:
         self._sent = 0
         self._read = 0
         self._lost_at: int | None = None
+        # One poll object for the worker's socket, not a selector made for every wait.
+        self._readable = select.poll()
+        self._readable.register(conn.fileno(), select.POLLIN)
 
     def _died(self) -> RuntimeError:
         self.process.join(timeout=5)
@@ -151,17 +165,17 @@ class _Worker:
     def _receive(self) -> Any:
         # Waits for the reply, checking the worker is alive: a dead worker's socket may stay
         # open in a process forked meanwhile, so its end of file is not to be counted on.
-        while not self.conn.poll(_LIVENESS_POLL):
+        while not self._readable.poll(_LIVENESS_POLL * 1000):
             if not self.process.is_alive():
                 raise self._died()
-        return self.conn.recv()
+        return _receive_message(self.conn)
 
     def run(self, flat_in: tuple) -> tuple[Any, list[Any]]:
         with self._turn:
             ticket = self._sent
             self._sent += 1
             try:
-                self.conn.send(flat_in)
+                _send_message(self.conn, flat_in)
                 sent = True
             except (EOFError, OSError):
                 sent = False
@@ -217,7 +231,7 @@ def _stop(workers: list[_Worker], owner: int) -> None:
         return  # a forked worker inherited this finalizer; the pool is not its own
     for w in workers:
         try:
-            w.conn.send(_STOP)
+            _send_message(w.conn, _STOP)
         except OSError:
             pass
     for w in workers:
@@ -271,14 +285,18 @@ class ProcessPool:
     def __call__(self, flat_in: tuple) -> tuple[Any, list[Any]]:
         while True:
             worker = self._take()
+            failed = True
             try:
-                return worker.run(flat_in)
+                result = worker.run(flat_in)
+                failed = False
+                return result
             except _Unsent:
                 continue
             finally:
                 with self._lock:
                     worker.in_flight -= 1
-                    if not worker.process.is_alive() and worker in self.workers:
+                    # Only a call that failed asks whether its worker died (a system call).
+                    if failed and worker in self.workers and not worker.process.is_alive():
                         self._replace(worker)
                     self._lock.notify_all()
 
