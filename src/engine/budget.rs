@@ -1,5 +1,5 @@
 //! Token budgets: how many elements a stage may have in flight or buffered. A fixed budget
-//! never changes; an autotuned one starts at one token and grows each time the consumer finds
+//! never changes; an autotuned one starts small and grows each time the consumer finds
 //! nothing ready (the stage is the bottleneck and more buffering or parallelism would help),
 //! up to its maximum and within the pipeline's RAM budget.
 
@@ -132,17 +132,22 @@ pub struct TokenBudget {
 
 impl TokenBudget {
     /// A budget of `initial` tokens that may grow to `max`; the producer waits on the
-    /// returned `TokenWait` for a token before each element. An autotuned budget starts at
-    /// one token, and its first growth goes straight to `initial` (what an earlier pass
-    /// learned), as far as the RAM budget allows; it doubles after that.
+    /// returned `TokenWait` for a token before each element. An autotuned budget
+    /// (`autotune_from` given) starts at that many tokens, and its first growth goes
+    /// straight to `initial` (what an earlier pass learned), as far as the RAM budget
+    /// allows; it doubles after that.
     pub fn new(
         initial: usize,
         max: usize,
-        autotune: bool,
+        autotune_from: Option<usize>,
         ram: Arc<RamBudget>,
     ) -> (Self, TokenWait) {
         let (tokens, rx) = unbounded();
-        let granted = if autotune { 1 } else { initial.max(1) };
+        let autotune = autotune_from.is_some();
+        let granted = match autotune_from {
+            Some(start) => start.clamp(1, max.max(1)),
+            None => initial.max(1),
+        };
         let shared = Arc::new(Shared {
             tokens,
             unsent: AtomicUsize::new(granted),
@@ -266,7 +271,7 @@ mod tests {
     #[test]
     fn autotuned_budget_grows_within_ram() {
         let ram = Arc::new(RamBudget::new(250));
-        let (b, wait) = TokenBudget::new(1, 8, true, ram.clone());
+        let (b, wait) = TokenBudget::new(1, 8, Some(1), ram.clone());
         assert_eq!(b.granted(), 1);
         b.give_back(100);
         b.consumer_waiting(true);
@@ -278,7 +283,7 @@ mod tests {
         drop(b);
         assert_eq!(ram.used(), 0);
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(1, 6, true, ram);
+        let (b, wait) = TokenBudget::new(1, 6, Some(1), ram);
         b.give_back(1);
         b.consumer_waiting(true);
         let _ = wait.channel().try_iter().count(); // the tokens on hand
@@ -295,7 +300,7 @@ mod tests {
     #[test]
     fn a_learned_budget_is_reached_at_the_first_growth() {
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(5, 16, true, ram);
+        let (b, wait) = TokenBudget::new(5, 16, Some(1), ram);
         assert_eq!(b.granted(), 1);
         b.give_back(1);
         b.consumer_waiting(true);
@@ -309,7 +314,7 @@ mod tests {
     #[test]
     fn a_huge_fixed_budget_is_granted_as_it_is_used() {
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(1 << 40, 1 << 40, false, ram);
+        let (b, wait) = TokenBudget::new(1 << 40, 1 << 40, None, ram);
         assert_eq!(b.granted(), 1 << 40);
         // Tokens come a chunk at a time, as many as the producer takes.
         let taken = (0..1000)
@@ -321,7 +326,7 @@ mod tests {
     #[test]
     fn a_budget_widened_for_chunks_grows_past_its_maximum_within_bytes() {
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(1, 4, true, ram.clone());
+        let (b, wait) = TokenBudget::new(1, 4, Some(1), ram.clone());
         wait.widen_for_chunks(10);
         b.give_back(1 << 20);
         b.consumer_waiting(true);
@@ -338,7 +343,7 @@ mod tests {
             let _ = wait.channel().try_iter().count();
         }
         assert_eq!(b.granted(), 16, "16 MiB of 1 MiB elements, not 40");
-        let (fixed, wait) = TokenBudget::new(4, 4, false, ram);
+        let (fixed, wait) = TokenBudget::new(4, 4, None, ram);
         fixed.give_back(1);
         wait.widen_for_chunks(10);
         fixed.consumer_waiting(true);
@@ -349,7 +354,7 @@ mod tests {
     #[test]
     fn fixed_budget_never_grows() {
         let ram = Arc::new(RamBudget::new(u64::MAX));
-        let (b, wait) = TokenBudget::new(4, 100, false, ram);
+        let (b, wait) = TokenBudget::new(4, 100, None, ram);
         b.consumer_waiting(true);
         while wait.channel().try_recv().is_ok() {}
         assert_eq!(b.granted(), 4);

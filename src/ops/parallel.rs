@@ -85,6 +85,8 @@ pub(crate) struct Budget {
     pub initial: usize,
     pub max: usize,
     pub autotune: bool,
+    /// Tokens an autotuned budget grants before its first growth.
+    pub start: usize,
     pub learned: Option<Arc<Learned>>,
 }
 
@@ -104,7 +106,18 @@ impl Learned {
             initial: self.granted.load(Ordering::Relaxed).clamp(1, max.max(1)),
             max,
             autotune: true,
+            start: 1,
             learned: Some(self.clone()),
+        }
+    }
+
+    /// An autotuned budget for a stage running units on `threads` pool threads, up to
+    /// `max`: it starts with a unit per thread, the estimate a first pass has, and the first
+    /// growth goes to what an earlier pass reached (or doubles).
+    pub(crate) fn parallel_budget(self: &Arc<Self>, max: usize, threads: usize) -> Budget {
+        Budget {
+            start: threads.clamp(1, max.max(1)),
+            ..self.budget(max)
         }
     }
 
@@ -463,7 +476,7 @@ impl ParallelStage {
         let (budget, token_rx) = TokenBudget::new(
             budget.initial,
             budget.max,
-            budget.autotune,
+            budget.autotune.then_some(budget.start),
             ctx.ram_budget(),
         );
         let stop = Arc::new(AtomicBool::new(false));

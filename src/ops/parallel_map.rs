@@ -68,6 +68,7 @@ pub(crate) fn parallel_budget(
                 initial: n,
                 max: n,
                 autotune: false,
+                start: n,
                 learned: None,
             }
         }
@@ -77,7 +78,7 @@ pub(crate) fn parallel_budget(
             // Tokens count calls running and results waiting for their turn; in input order,
             // results pile up behind one slow call (a large JPEG), so a thread would idle
             // with only two tokens per thread. Threads stay at `cpus` either way.
-            learned.budget(4 * cpus)
+            learned.parallel_budget(4 * cpus, cpus)
         }
     }
 }

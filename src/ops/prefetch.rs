@@ -93,6 +93,7 @@ fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -
             initial: n,
             max: n,
             autotune: false,
+            start: n,
             learned: None,
         },
         (None, Some(learned)) => learned.budget(MAX_AUTOTUNED_BUFFER),
@@ -101,6 +102,7 @@ fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -
             initial: 1,
             max: MAX_AUTOTUNED_BUFFER,
             autotune: true,
+            start: 1,
             learned: None,
         },
     }
