@@ -252,9 +252,17 @@ fn bad(why: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(format!("Invalid JPEG data or crop window: {why}"))
 }
 
+/// A decoder of `data`, its headers read; a malformed header is an error, whatever the
+/// decoder does with it.
+fn read_headers(data: &[u8]) -> std::result::Result<Decoder<'_>, String> {
+    std::panic::catch_unwind(|| Decoder::new(data))
+        .map_err(|_| "the decoder found malformed headers".to_string())?
+        .map_err(|e| e.to_string())
+}
+
 /// A decoder of `data` set up as `options` say.
 fn configured_decoder<'a>(data: &'a [u8], options: &JpegOptions) -> Result<Decoder<'a>> {
-    let mut decoder = Decoder::new(data).map_err(bad)?;
+    let mut decoder = read_headers(data).map_err(bad)?;
     decoder.set_dct_method(if options.fast_idct {
         DctMethod::IsFast
     } else {
@@ -451,7 +459,7 @@ pub fn jpeg_shape(data: &[u8]) -> Result<[usize; 3]> {
     if !data.starts_with(&[0xFF, 0xD8, 0xFF]) {
         return Err(bad("not a JPEG (no start-of-image marker)".into()));
     }
-    let decoder = Decoder::new(data).map_err(|e| bad(e.to_string()))?;
+    let decoder = read_headers(data).map_err(bad)?;
     let header = decoder.header();
     Ok([
         usize::from(header.height),
