@@ -3,6 +3,7 @@
 pub mod args;
 pub mod budget;
 pub mod bufpool;
+pub mod contained;
 pub mod dataset;
 pub mod dtype;
 pub mod error;

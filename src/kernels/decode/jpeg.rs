@@ -6,6 +6,7 @@
 use libjpeg_turbo_rs::{DctMethod, Decoder, PixelFormat, ScalingFactor};
 
 use super::{convert_channels, image_tensor, probe_decode, Depth, Samples, Widening};
+use crate::engine::contained::catch_quietly;
 use crate::engine::{Error, Result, Tensor};
 
 /// libjpeg's largest width or height (JPEG_MAX_DIMENSION), which TensorFlow decodes.
@@ -255,7 +256,7 @@ fn bad(why: impl std::fmt::Display) -> Error {
 /// A decoder of `data`, its headers read; a malformed header is an error, whatever the
 /// decoder does with it.
 fn read_headers(data: &[u8]) -> std::result::Result<Decoder<'_>, String> {
-    std::panic::catch_unwind(|| Decoder::new(data))
+    catch_quietly(|| Decoder::new(data))
         .map_err(|_| "the decoder found malformed headers".to_string())?
         .map_err(|e| e.to_string())
 }
@@ -334,7 +335,7 @@ fn decode_columns(
         decoder.set_crop_region(left, y, right - left, height);
     }
     // A malformed stream must come back as an error, whatever the decoder does with it.
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decoder.decode_image()))
+    let decoded = catch_quietly(|| decoder.decode_image())
         .map_err(|_| bad("the decoder found malformed scan data"))?
         .map_err(bad)?;
     let width = right - left;
