@@ -171,11 +171,13 @@ class _Worker:
         return _receive_message(self.conn)
 
     def run(self, flat_in: tuple) -> tuple[Any, list[Any]]:
+        # Pickled before a ticket is taken: an element that cannot be sent holds up no one.
+        message = pickle.dumps(flat_in, pickle.HIGHEST_PROTOCOL)
         with self._turn:
             ticket = self._sent
             self._sent += 1
             try:
-                _send_message(self.conn, flat_in)
+                self.conn.send_bytes(message)
                 sent = True
             except (EOFError, OSError):
                 sent = False
@@ -183,6 +185,8 @@ class _Worker:
                 self._turn.wait()
         try:
             if not sent and self.process.is_alive():
+                # Its socket failed: it may hold part of a message, so it serves no more.
+                self.process.terminate()
                 raise self._died()
             if not sent or (self._lost_at is not None and self._lost_at < ticket):
                 raise _Unsent  # the worker died before it took this element
