@@ -14,7 +14,7 @@ from ._composed_math import divide_no_nan
 from ._dtypes import as_dtype, int32, uint8
 from ._math import abs as abs_
 from ._math import add, equal, maximum, minimum, multiply, subtract
-from ._ops import _apply, apply_multi, cast, op_seed, seed_tensor, stack
+from ._ops import _apply, _jpeg_options, apply_multi, cast, op_seed, seed_tensor, stack
 from ._reduce import reduce_max, reduce_min
 from ._spec import TensorSpec
 from .errors import InvalidArgumentError
@@ -123,7 +123,7 @@ def decode_and_crop_jpeg(
     def spec(specs: Any) -> TensorSpec:
         return TensorSpec([None, None, channels or None], uint8)
 
-    attr = (channels, str(dct_method), bool(fancy_upscaling), int(ratio))
+    attr = (channels, *_jpeg_options(dct_method, fancy_upscaling, ratio))
     return _apply("decode_and_crop_jpeg", [contents, crop_window], attr, spec)
 
 

@@ -537,8 +537,13 @@ def decode_jpeg(
         channels,
         "uint8",
         ("uint8",),
-        jpeg=(str(dct_method), bool(fancy_upscaling), int(ratio)),
+        jpeg=_jpeg_options(dct_method, fancy_upscaling, ratio),
     )
+
+
+def _jpeg_options(dct_method: Any, fancy_upscaling: Any, ratio: Any) -> tuple[str, bool, int]:
+    """How a JPEG op decodes, as its kernel takes it (checked there, as TensorFlow checks)."""
+    return str(dct_method), bool(fancy_upscaling), int(ratio)
 
 
 def decode_png(

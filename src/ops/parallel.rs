@@ -84,9 +84,8 @@ pub(crate) trait UnitSource: Send {
 pub(crate) struct Budget {
     pub initial: usize,
     pub max: usize,
-    pub autotune: bool,
-    /// Tokens an autotuned budget grants before its first growth.
-    pub start: usize,
+    /// The tokens an autotuned budget grants before its first growth; None: a fixed budget.
+    pub autotune_from: Option<usize>,
     pub learned: Option<Arc<Learned>>,
 }
 
@@ -105,8 +104,7 @@ impl Learned {
         Budget {
             initial: self.granted.load(Ordering::Relaxed).clamp(1, max.max(1)),
             max,
-            autotune: true,
-            start: 1,
+            autotune_from: Some(1),
             learned: Some(self.clone()),
         }
     }
@@ -116,7 +114,7 @@ impl Learned {
     /// growth goes to what an earlier pass reached (or doubles).
     pub(crate) fn parallel_budget(self: &Arc<Self>, max: usize, threads: usize) -> Budget {
         Budget {
-            start: threads.clamp(1, max.max(1)),
+            autotune_from: Some(threads.clamp(1, max.max(1))),
             ..self.budget(max)
         }
     }
@@ -476,7 +474,7 @@ impl ParallelStage {
         let (budget, token_rx) = TokenBudget::new(
             budget.initial,
             budget.max,
-            budget.autotune.then_some(budget.start),
+            budget.autotune_from,
             ctx.ram_budget(),
         );
         let stop = Arc::new(AtomicBool::new(false));
@@ -720,7 +718,7 @@ mod tests {
         assert_eq!(learned.budget(8).initial, 1, "nothing learned yet");
         learned.record(6);
         let budget = learned.budget(8);
-        assert!(budget.autotune && budget.initial == 6 && budget.max == 8);
+        assert!(budget.autotune_from.is_some() && budget.initial == 6 && budget.max == 8);
         learned.record(2);
         assert_eq!(
             learned.budget(8).initial,

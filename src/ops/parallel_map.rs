@@ -67,8 +67,7 @@ pub(crate) fn parallel_budget(
             Budget {
                 initial: n,
                 max: n,
-                autotune: false,
-                start: n,
+                autotune_from: None,
                 learned: None,
             }
         }

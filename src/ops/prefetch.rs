@@ -92,8 +92,7 @@ fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -
         (Some(n), _) => Budget {
             initial: n,
             max: n,
-            autotune: false,
-            start: n,
+            autotune_from: None,
             learned: None,
         },
         (None, Some(learned)) => learned.budget(MAX_AUTOTUNED_BUFFER),
@@ -101,8 +100,7 @@ fn prefetch_budget(buffer_size: Option<usize>, learned: Option<&Arc<Learned>>) -
         (None, None) => Budget {
             initial: 1,
             max: MAX_AUTOTUNED_BUFFER,
-            autotune: true,
-            start: 1,
+            autotune_from: Some(1),
             learned: None,
         },
     }

@@ -5,7 +5,7 @@
 
 use libjpeg_turbo_rs::{DctMethod, Decoder, PixelFormat, ScalingFactor};
 
-use super::{convert_channels, image_tensor, probe_decode, Depth, Samples, Widening};
+use super::{convert_channels, image_tensor, probe_decode, Depth, Format, Samples, Widening};
 use crate::engine::contained::catch_quietly;
 use crate::engine::{Error, Result, Tensor};
 
@@ -457,7 +457,7 @@ fn adobe_marker(data: &[u8]) -> bool {
 /// `[height, width, channels]` of a JPEG from its headers alone (tf.image.extract_jpeg_shape).
 pub fn jpeg_shape(data: &[u8]) -> Result<[usize; 3]> {
     let bad = |e: String| Error::InvalidArgument(format!("Invalid JPEG data: {e}"));
-    if !data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    if Format::of(data) != Some(Format::Jpeg) {
         return Err(bad("not a JPEG (no start-of-image marker)".into()));
     }
     let decoder = read_headers(data).map_err(bad)?;
