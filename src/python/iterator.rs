@@ -36,6 +36,7 @@ impl NativeIterator {
         options: PipelineOptions,
         state: Option<State>,
     ) -> PyResult<Self> {
+        crate::allocator::release_prefaulted();
         let interrupt = Box::new(|| {
             interpreter::attach(|py| {
                 py.check_signals()
