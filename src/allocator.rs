@@ -74,10 +74,8 @@ enum Reserve {
     Filling {
         stop: Arc<AtomicBool>,
         filler: JoinHandle<Vec<Block>>,
-        /// The process that started the filler: a child forked meanwhile has no such thread
-        /// to join.
-        pid: u32,
     },
+    Filled(Vec<Block>),
     Released,
 }
 
@@ -90,7 +88,7 @@ static RESERVE: Mutex<Reserve> = Mutex::new(Reserve::None);
 /// reserve, handed back to the allocator just as the first pipeline starts, is pages the
 /// kernel has already mapped, faulted in while the process was busy importing.
 pub(crate) fn prefault(bytes: usize) {
-    let mut reserve = RESERVE.lock().unwrap_or_else(|p| p.into_inner());
+    let mut reserve = lock_reserve();
     if !matches!(*reserve, Reserve::None) || bytes < BLOCK {
         return;
     }
@@ -100,11 +98,36 @@ pub(crate) fn prefault(bytes: usize) {
         .name("ferroflow-prefault".into())
         .spawn(move || fill(bytes / BLOCK, &stopping));
     if let Ok(filler) = filler {
-        *reserve = Reserve::Filling {
-            stop,
-            filler,
-            pid: std::process::id(),
-        };
+        *reserve = Reserve::Filling { stop, filler };
+        stop_filling_before_fork();
+    }
+}
+
+fn lock_reserve() -> std::sync::MutexGuard<'static, Reserve> {
+    RESERVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Stops the filler and keeps what it faulted in so far.
+fn finish_filling(reserve: &mut Reserve) {
+    if matches!(reserve, Reserve::Filling { .. }) {
+        if let Reserve::Filling { stop, filler } = std::mem::replace(reserve, Reserve::None) {
+            stop.store(true, Ordering::Relaxed);
+            *reserve = Reserve::Filled(filler.join().unwrap_or_default());
+        }
+    }
+}
+
+/// A process forked while the filler allocates would inherit whatever allocator lock it
+/// held, held for good; so a fork first waits for the filler to stop (under a millisecond),
+/// and parent and child each keep the reserve made so far.
+fn stop_filling_before_fork() {
+    #[cfg(unix)]
+    {
+        extern "C" fn before_fork() {
+            finish_filling(&mut lock_reserve());
+        }
+        // SAFETY: registers a handler with no preconditions; it runs in the forking thread.
+        unsafe { libc::pthread_atfork(Some(before_fork), None, None) };
     }
 }
 
@@ -126,17 +149,10 @@ fn fill(blocks: usize, stop: &AtomicBool) -> Vec<Block> {
     held
 }
 
-/// Maps every page of `block`, in one call where the kernel has one.
+/// Maps every page of `block` by writing to it. (`MADV_POPULATE_WRITE` maps a block in one
+/// call, but holds the address-space lock meanwhile: an import running beside it, which maps
+/// libraries, took three times as long.)
 fn populate(block: NonNull<u8>) {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: the range is one allocation of ours; populating changes no byte.
-        let done =
-            unsafe { libc::madvise(block.as_ptr().cast(), BLOCK, libc::MADV_POPULATE_WRITE) == 0 };
-        if done {
-            return;
-        }
-    }
     for offset in (0..BLOCK).step_by(PAGE) {
         // SAFETY: inside the block, which nothing else uses yet.
         unsafe { block.as_ptr().add(offset).write_volatile(0) };
@@ -146,17 +162,9 @@ fn populate(block: NonNull<u8>) {
 /// Hands the reserve (what was faulted in so far) back to the allocator, for the pipeline
 /// starting now to allocate from. Only the first call does anything.
 pub(crate) fn release_prefaulted() {
-    let mut reserve = RESERVE.lock().unwrap_or_else(|p| p.into_inner());
-    if let Reserve::Filling { stop, filler, pid } =
-        std::mem::replace(&mut *reserve, Reserve::Released)
-    {
-        stop.store(true, Ordering::Relaxed);
-        if pid == std::process::id() {
-            drop(filler.join());
-        } else {
-            // In a forked child the filler's thread does not exist: nothing to join, and its
-            // blocks are out of reach.
-            std::mem::forget(filler);
-        }
+    let mut reserve = lock_reserve();
+    finish_filling(&mut reserve);
+    if let Reserve::Filled(blocks) = std::mem::replace(&mut *reserve, Reserve::Released) {
+        drop(blocks);
     }
 }

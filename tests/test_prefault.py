@@ -67,8 +67,8 @@ def test_the_reserve_size_is_the_variables_and_zero_turns_it_off():
 
 
 def test_a_child_forked_right_after_import_runs_pipelines():
-    # The reserve is still being faulted in when the child is forked: the child has no
-    # filling thread to wait for, and its first pass must not hang on one.
+    # The reserve may still be being faulted in: the fork waits for the filler to stop, and
+    # parent and child each hand their copy of the reserve to their own first pass.
     code = """
     import json, os
     import ferroflow as ff
@@ -83,3 +83,27 @@ def test_a_child_forked_right_after_import_runs_pipelines():
     """
     got = _run(code, None)
     assert got == {"child": 0, "parent": 45}
+
+
+def test_a_fork_while_the_reserve_is_being_made_stops_the_filler_first():
+    # A reserve of 1 GiB takes the filler about half a second: the fork comes while it runs.
+    code = """
+    import json, os
+    import ferroflow as ff
+    import numpy as np
+    def fillers():
+        names = [open(f"/proc/self/task/{t}/comm").read().strip()
+                 for t in os.listdir("/proc/self/task")]
+        return names.count("ferroflow-prefault")
+    pid = os.fork()
+    if pid == 0:
+        total = sum(int(np.asarray(b).sum()) for b in ff.data.Dataset.range(100).batch(10))
+        os._exit(0 if total == 4950 and fillers() == 0 else 3)
+    after_fork = fillers()
+    _, status = os.waitpid(pid, 0)
+    mine = sum(int(np.asarray(b).sum()) for b in ff.data.Dataset.range(10).batch(5))
+    print(json.dumps({"child": os.waitstatus_to_exitcode(status), "parent": mine,
+                      "fillers": after_fork}))
+    """
+    got = _run(code, "1024")
+    assert got == {"child": 0, "parent": 45, "fillers": 0}
