@@ -10,7 +10,9 @@
 - python cpu: a pure-Python function that holds the GIL for about a millisecond per
   element (a loop of integer arithmetic) on 400 elements: ferroflow with 1 and 2 threads,
   and with 1 and 2 worker processes (``map(..., processes=N)``); Grain with 2 worker
-  processes when installed.
+  processes when installed; the standard library's ``multiprocessing.Pool`` with 2
+  processes, 16 elements a task, whose parent pays per batch rather than per element:
+  about the rate the cores allow.
 
 Each system runs in fresh processes, alternating (see ``harness.py``).
 
@@ -128,6 +130,31 @@ def grain_cpu(processes: int):
     return setup
 
 
+def stdlib_pool_cpu(processes: int):
+    """The standard library's process pool on the same function, 16 elements a task and a
+    batch: the parent pays per batch, not per element, so this is about the rate the
+    machine's cores allow."""
+
+    def setup():
+        import multiprocessing
+
+        import numpy as np
+
+        pool = multiprocessing.get_context("fork").Pool(processes)
+
+        def epoch():
+            for batch in pool.imap(_gil_bound_batch, range(0, N_CPU, 16)):
+                yield np.asarray(batch)
+
+        return epoch
+
+    return setup
+
+
+def _gil_bound_batch(start: int) -> list:
+    return [gil_bound(x) for x in range(start, min(start + 16, N_CPU))]
+
+
 FF = ("ferroflow",)
 
 
@@ -166,6 +193,7 @@ WORKLOADS = {
             System("ferroflow (1 process)", ferroflow_cpu(processes=1), _rows, FF),
             System("ferroflow (2 processes)", ferroflow_cpu(processes=2), _rows, FF),
             System("Grain (2 processes)", grain_cpu(2), _rows, ("grain",)),
+            System("multiprocessing.Pool (2 processes)", stdlib_pool_cpu(2), _rows),
         ],
     ),
 }
