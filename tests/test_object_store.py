@@ -69,6 +69,41 @@ def test_text_lines_csv_and_fixed_length_records(s3, tmp_path):
     assert [(int(x), float(y)) for x, y in table.as_numpy_iterator()] == [(1, 2.5), (3, 4.5)]
 
 
+@pytest.mark.parametrize("compression", [None, "GZIP"])
+def test_make_csv_dataset_over_objects_equals_the_local_files(s3, tmp_path, compression):
+    # Column names from the header and types inferred from the rows, read from the objects.
+    suffix = ".gz" if compression else ""
+    for i in range(2):
+        body = "id,score,name\n" + "".join(f"{i * 10 + j},{j / 4},n{j}\n" for j in range(5))
+        data = gzip.compress(body.encode()) if compression else body.encode()
+        (tmp_path / f"part-{i}.csv{suffix}").write_bytes(data)
+        s3.put("fixtures", f"csv-parts/part-{i}.csv{suffix}", data)
+
+    def batches(pattern):
+        ds = ff.data.experimental.make_csv_dataset(
+            pattern,
+            4,
+            label_name="score",
+            num_epochs=1,
+            shuffle=False,
+            compression_type=compression,
+        )
+        return [
+            ({k: v.tolist() for k, v in features.items()}, label.tolist())
+            for features, label in ds.as_numpy_iterator()
+        ]
+
+    local = batches(str(tmp_path / f"part-*.csv{suffix}"))
+    remote = batches(f"s3://fixtures/csv-parts/part-*.csv{suffix}")
+    assert remote == local
+    assert local[0] == (
+        {"id": [0, 1, 2, 3], "name": [b"n0", b"n1", b"n2", b"n3"]},
+        [0.0, 0.25, 0.5, 0.75],
+    )
+    with pytest.raises(ValueError, match="No files match"):
+        ff.data.experimental.make_csv_dataset("s3://fixtures/csv-parts/none-*.csv", 4)
+
+
 def test_a_missing_or_damaged_object_is_an_error_naming_it(s3, fixtures):
     missing = "s3://fixtures/no/such.tfrecord"
     with pytest.raises(NotFoundError, match="s3://fixtures/no/such.tfrecord"):

@@ -4,24 +4,26 @@ file). Records are read by the engine and parsed by the native ``decode_csv`` ke
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import glob as _glob
 import gzip
 import io
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .._dtypes import DType, as_dtype, float32, float64, int32, int64, string
+from .._object_names import is_remote
 from .._spec import TensorSpec
 from .._text import read_csv
 from ..errors import InvalidArgumentError
+from ..io._object_files import open_stream, use_storage_options
 from ..io._tfrecord import TFRecordOptions
 from ._args import AUTOTUNE, buffer_arg, parallel_reads
 from ._structure import Structure
-from .dataset import Dataset
+from .dataset import Dataset, _matching
 from .readers import _filenames_dataset
 
 
@@ -118,22 +120,32 @@ def _parse(
     return records.map(parse)
 
 
-def _file_names(file_pattern: Any) -> list[str]:
+def _patterns(file_pattern: Any) -> list[str]:
     patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
-    patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
-    names = [f for p in patterns for f in sorted(_glob.glob(p))]
+    return [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
+
+
+def _file_names(patterns: list[str]) -> list[str]:
+    names = [f for p in patterns for f in sorted(_matching(p))]
     if not names:
-        raise ValueError(f"No files match `file_pattern` {file_pattern}.")
+        raise ValueError(f"No files match `file_pattern` {patterns}.")
     return names
 
 
-def _open_text(path: str, compression: str, encoding: str) -> Any:
-    if compression == "GZIP":
-        return gzip.open(path, "rt", encoding=encoding, newline="")
-    if compression == "ZLIB":
-        with open(path, "rb") as f:
-            return io.StringIO(zlib.decompress(f.read()).decode(encoding), newline="")
-    return open(path, encoding=encoding, newline="")  # noqa: SIM115 - the caller closes it
+@contextlib.contextmanager
+def _open_text(path: str, compression: str, encoding: str) -> Iterator[Any]:
+    """The file or object ``path`` as text, decompressed."""
+    with open_stream(path, "r") if is_remote(path) else open(path, "rb") as raw:
+        if compression == "ZLIB":
+            yield io.StringIO(zlib.decompress(raw.read()).decode(encoding), newline="")
+            return
+        body = gzip.GzipFile(fileobj=raw) if compression == "GZIP" else raw
+        # Closing the wrapper closes the gzip stream, not `raw`, which `with` closes.
+        text = io.TextIOWrapper(body, encoding=encoding, newline="")
+        try:
+            yield text
+        finally:
+            text.close()
 
 
 def _rows(
@@ -231,6 +243,7 @@ def make_csv_dataset(
     compression_type: str | None = None,
     ignore_errors: bool = False,
     encoding: str = "utf-8",
+    storage_options: dict[str, Any] | None = None,
 ) -> Dataset:
     """Batches of CSV records as ``(features, label)`` (or ``features`` without
     ``label_name``), ``features`` a dict from column name to a batched column
@@ -241,9 +254,13 @@ def make_csv_dataset(
     float64, else string; empty columns string) unless ``column_defaults`` is given.
     ``select_columns`` keeps columns by name or index. As in TensorFlow the files are
     shuffled, records shuffled in a buffer of ``shuffle_buffer_size`` and repeated forever
-    (``num_epochs=None``, batches then all full) unless told otherwise.
+    (``num_epochs=None``, batches then all full) unless told otherwise. Patterns may name
+    objects in a store (``s3://bucket/part-*.csv``), reached with ``storage_options`` as
+    ``TFRecordDataset`` takes them.
     """
-    names = _file_names(file_pattern)
+    patterns = _patterns(file_pattern)
+    use_storage_options(patterns, storage_options)
+    names = _file_names(patterns)
     compression = TFRecordOptions.get_compression_type_string(compression_type)
     if column_names is None:
         if not header:
