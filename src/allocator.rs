@@ -95,7 +95,7 @@ pub(crate) fn prefault(bytes: usize) {
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
     let filler = std::thread::Builder::new()
-        .name("ferroflow-prefault".into())
+        .name("ferroflow-warm".into())
         .spawn(move || fill(bytes / BLOCK, &stopping));
     if let Ok(filler) = filler {
         *reserve = Reserve::Filling { stop, filler };
