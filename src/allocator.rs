@@ -3,7 +3,7 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -69,102 +69,130 @@ impl Drop for Block {
     }
 }
 
-enum Reserve {
-    None,
-    Filling {
-        stop: Arc<AtomicBool>,
-        filler: JoinHandle<Vec<Block>>,
-    },
-    Filled(Vec<Block>),
-    Released,
+/// What the filler is told through its `order`.
+const FILL: u8 = 0;
+/// Stop, and keep what was made (a fork is coming).
+const KEEP: u8 = 1;
+/// Stop, and free what was made (the first pipeline is starting).
+const FREE: u8 = 2;
+
+struct Reserve {
+    order: Arc<AtomicU8>,
+    /// The blocks faulted in so far.
+    made: Arc<Mutex<Vec<Block>>>,
+    /// Joined only before a fork.
+    filler: Option<JoinHandle<()>>,
 }
 
-static RESERVE: Mutex<Reserve> = Mutex::new(Reserve::None);
+static RESERVE: Mutex<Option<Reserve>> = Mutex::new(None);
 
-/// Starts faulting in `bytes` of memory on a short-lived thread, held until the first
-/// pipeline starts (`release_prefaulted`). A pipeline's first epoch allocates its whole
-/// working set (readers' records, batch buffers, parsed columns: tens of megabytes) from
-/// fresh pages, and each page costs a kernel fault; later epochs reuse the freed pages. The
-/// reserve, handed back to the allocator just as the first pipeline starts, is pages the
+fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Starts faulting in `bytes` of memory on a short-lived, low-priority thread, held until
+/// the first pipeline starts (`release_prefaulted`). A pipeline's first epoch allocates its
+/// whole working set (readers' records, batch buffers, parsed columns: tens of megabytes)
+/// from fresh pages, and each page costs a kernel fault; later epochs reuse the freed pages.
+/// The reserve, handed back to the allocator just as the first pipeline starts, is pages the
 /// kernel has already mapped, faulted in while the process was busy importing.
 pub(crate) fn prefault(bytes: usize) {
-    let mut reserve = lock_reserve();
-    if !matches!(*reserve, Reserve::None) || bytes < BLOCK {
+    let mut reserve = locked(&RESERVE);
+    if reserve.is_some() || bytes < BLOCK {
         return;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopping = stop.clone();
+    let order = Arc::new(AtomicU8::new(FILL));
+    // Room for every block up front: the filler's other allocations, a growing list among
+    // the blocks, left the first pipeline reusing about half as many of their pages.
+    let made = Arc::new(Mutex::new(Vec::with_capacity(bytes / BLOCK)));
+    let (told, into) = (order.clone(), made.clone());
     let filler = std::thread::Builder::new()
         .name("ferroflow-warm".into())
-        .spawn(move || fill(bytes / BLOCK, &stopping));
+        .spawn(move || fill(bytes / BLOCK, &told, &into));
     if let Ok(filler) = filler {
-        *reserve = Reserve::Filling { stop, filler };
-        stop_filling_before_fork();
+        *reserve = Some(Reserve {
+            order,
+            made,
+            filler: Some(filler),
+        });
+        wait_for_filler_before_fork();
     }
 }
 
-fn lock_reserve() -> std::sync::MutexGuard<'static, Reserve> {
-    RESERVE.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Stops the filler and keeps what it faulted in so far.
-fn finish_filling(reserve: &mut Reserve) {
-    if matches!(reserve, Reserve::Filling { .. }) {
-        if let Reserve::Filling { stop, filler } = std::mem::replace(reserve, Reserve::None) {
-            stop.store(true, Ordering::Relaxed);
-            *reserve = Reserve::Filled(filler.join().unwrap_or_default());
-        }
-    }
-}
-
-/// A process forked while the filler allocates would inherit whatever allocator lock it
-/// held, held for good; so a fork first waits for the filler to stop (under a millisecond),
-/// and parent and child each keep the reserve made so far.
-fn stop_filling_before_fork() {
+/// A process forked while the filler is inside the allocator would inherit whatever lock it
+/// held there, held for good; so a fork first stops the filler and waits for it (a fraction
+/// of a millisecond), and parent and child each keep the reserve made so far.
+fn wait_for_filler_before_fork() {
     #[cfg(unix)]
     {
         extern "C" fn before_fork() {
-            finish_filling(&mut lock_reserve());
+            let mut reserve = locked(&RESERVE);
+            if let Some(reserve) = reserve.as_mut() {
+                // Unless it was told to free its blocks, it keeps them.
+                let _ =
+                    reserve
+                        .order
+                        .compare_exchange(FILL, KEEP, Ordering::AcqRel, Ordering::Acquire);
+                if let Some(filler) = reserve.filler.take() {
+                    drop(filler.join());
+                }
+            }
         }
         // SAFETY: registers a handler with no preconditions; it runs in the forking thread.
         unsafe { libc::pthread_atfork(Some(before_fork), None, None) };
     }
 }
 
-fn fill(blocks: usize, stop: &AtomicBool) -> Vec<Block> {
+fn fill(blocks: usize, order: &AtomicU8, made: &Mutex<Vec<Block>>) {
     #[cfg(target_os = "linux")]
     // SAFETY: lowers this thread's own priority; failing leaves it as it was.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
     }
-    let mut held = Vec::with_capacity(blocks);
-    while held.len() < blocks && !stop.load(Ordering::Relaxed) {
+    for _ in 0..blocks {
+        if order.load(Ordering::Acquire) != FILL {
+            break;
+        }
         // SAFETY: the layout has a non-zero size.
         let Some(block) = NonNull::new(unsafe { ALLOCATOR.alloc(Block::layout()) }) else {
             break;
         };
-        populate(block);
-        held.push(Block(block));
+        let block = Block(block);
+        populate(&block, order);
+        locked(made).push(block);
     }
-    held
-}
-
-/// Maps every page of `block` by writing to it. (`MADV_POPULATE_WRITE` maps a block in one
-/// call, but holds the address-space lock meanwhile: an import running beside it, which maps
-/// libraries, took three times as long.)
-fn populate(block: NonNull<u8>) {
-    for offset in (0..BLOCK).step_by(PAGE) {
-        // SAFETY: inside the block, which nothing else uses yet.
-        unsafe { block.as_ptr().add(offset).write_volatile(0) };
+    // A release that came meanwhile freed what was there before this block.
+    if order.load(Ordering::Acquire) == FREE {
+        locked(made).clear();
     }
 }
 
-/// Hands the reserve (what was faulted in so far) back to the allocator, for the pipeline
-/// starting now to allocate from. Only the first call does anything.
+/// Maps the pages of `block` by writing to them, 64 KiB at a time between looks at
+/// `order`, so that a stop waits for little. (`MADV_POPULATE_WRITE` maps a block in one
+/// call, but holds the address-space lock meanwhile: an import running beside it, which
+/// maps libraries, took three times as long.)
+fn populate(block: &Block, order: &AtomicU8) {
+    const STRETCH: usize = 64 << 10;
+    for start in (0..BLOCK).step_by(STRETCH) {
+        if order.load(Ordering::Relaxed) != FILL {
+            return;
+        }
+        for offset in (start..start + STRETCH).step_by(PAGE) {
+            // SAFETY: inside the block, which nothing else uses yet.
+            unsafe { block.0.as_ptr().add(offset).write_volatile(0) };
+        }
+    }
+}
+
+/// Hands the reserve back to the allocator, for the pipeline starting now to allocate from:
+/// what was faulted in so far (a filler still running stops and frees what it adds). Nothing
+/// waits on the filler. Only the first call does anything.
 pub(crate) fn release_prefaulted() {
-    let mut reserve = lock_reserve();
-    finish_filling(&mut reserve);
-    if let Reserve::Filled(blocks) = std::mem::replace(&mut *reserve, Reserve::Released) {
-        drop(blocks);
+    let reserve = locked(&RESERVE);
+    if let Some(reserve) = reserve.as_ref() {
+        if reserve.order.swap(FREE, Ordering::AcqRel) != FREE {
+            let blocks = std::mem::take(&mut *locked(&reserve.made));
+            drop(blocks);
+        }
     }
 }
