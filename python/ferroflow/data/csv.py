@@ -125,10 +125,10 @@ def _patterns(file_pattern: Any) -> list[str]:
     return [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
 
 
-def _file_names(patterns: list[str]) -> list[str]:
-    names = [f for p in patterns for f in sorted(_matching(p))]
+def _file_names(file_pattern: Any) -> list[str]:
+    names = [f for p in _patterns(file_pattern) for f in sorted(_matching(p))]
     if not names:
-        raise ValueError(f"No files match `file_pattern` {patterns}.")
+        raise ValueError(f"No files match `file_pattern` {file_pattern}.")
     return names
 
 
@@ -258,9 +258,8 @@ def make_csv_dataset(
     objects in a store (``s3://bucket/part-*.csv``), reached with ``storage_options`` as
     ``TFRecordDataset`` takes them.
     """
-    patterns = _patterns(file_pattern)
-    use_storage_options(patterns, storage_options)
-    names = _file_names(patterns)
+    use_storage_options(_patterns(file_pattern), storage_options)
+    names = _file_names(file_pattern)
     compression = TFRecordOptions.get_compression_type_string(compression_type)
     if column_names is None:
         if not header:
