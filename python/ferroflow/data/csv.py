@@ -23,7 +23,7 @@ from ..io._object_files import open_stream, use_storage_options
 from ..io._tfrecord import TFRecordOptions
 from ._args import AUTOTUNE, buffer_arg, parallel_reads
 from ._structure import Structure
-from .dataset import Dataset, _matching
+from .dataset import Dataset, _matching, _patterns
 from .readers import _filenames_dataset
 
 
@@ -120,13 +120,8 @@ def _parse(
     return records.map(parse)
 
 
-def _patterns(file_pattern: Any) -> list[str]:
-    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
-    return [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
-
-
-def _file_names(file_pattern: Any) -> list[str]:
-    names = [f for p in _patterns(file_pattern) for f in sorted(_matching(p))]
+def _file_names(patterns: list[str], file_pattern: Any) -> list[str]:
+    names = [f for p in patterns for f in sorted(_matching(p))]
     if not names:
         raise ValueError(f"No files match `file_pattern` {file_pattern}.")
     return names
@@ -258,8 +253,9 @@ def make_csv_dataset(
     objects in a store (``s3://bucket/part-*.csv``), reached with ``storage_options`` as
     ``TFRecordDataset`` takes them.
     """
-    use_storage_options(_patterns(file_pattern), storage_options)
-    names = _file_names(file_pattern)
+    patterns = _patterns(file_pattern)
+    use_storage_options(patterns, storage_options)
+    names = _file_names(patterns, file_pattern)
     compression = TFRecordOptions.get_compression_type_string(compression_type)
     if column_names is None:
         if not header:

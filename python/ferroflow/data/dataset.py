@@ -315,8 +315,7 @@ class Dataset:
 
         Raises ``InvalidArgumentError`` when nothing matches, as tf.data does.
         """
-        patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
-        patterns = [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
+        patterns = _patterns(file_pattern)
         from ..io._object_files import use_storage_options
 
         use_storage_options(patterns, storage_options)
@@ -1046,6 +1045,12 @@ class Dataset:
     def __repr__(self) -> str:
         spec = self._structure.peek()
         return f"<Dataset element_spec={spec!r}>" if spec is not None else "<Dataset>"
+
+
+def _patterns(file_pattern: Any) -> list[str]:
+    """One glob pattern or several (``str`` or ``bytes``), as a list of ``str``."""
+    patterns = [file_pattern] if isinstance(file_pattern, (str, bytes)) else list(file_pattern)
+    return [p.decode() if isinstance(p, bytes) else str(p) for p in patterns]
 
 
 def _matching(pattern: str) -> list[str]:
