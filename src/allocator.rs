@@ -2,6 +2,7 @@
 //! memory faulted in ahead of the first pipeline.
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::ffi::CStr;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,21 +25,24 @@ pub(crate) fn tune() {
     // is 10 ms): a pipeline frees a batch's buffers on one thread and allocates the next
     // batch's on another a few milliseconds later, and zeroing fresh pages was a tenth of
     // its time.
-    set_option(15, "MIMALLOC_PURGE_DELAY", 1000);
+    set_option(15, c"MIMALLOC_PURGE_DELAY", 1000);
     // Ask for ordinary pages, not transparent huge pages: where THP is granted on request
     // (`madvise`, the common default), a fault on a requested huge page may compact memory
     // first, and the first epoch of a pipeline, which faults its buffers in, stalled for up
     // to a second in 0.2 s of work. Only mimalloc's later mappings are affected, not the
     // rest of the process (the environment variable would disable THP process-wide).
-    set_option(43, "MIMALLOC_ALLOW_THP", 0);
+    set_option(43, c"MIMALLOC_ALLOW_THP", 0);
     // Reserve address space 256 MiB (in KiB) at a time instead of 1 GiB: under an
     // address-space limit (as clusters impose) a 1 GiB reservation fails while room is
     // left, and the allocation that needed it aborts the process.
-    set_option(23, "MIMALLOC_ARENA_RESERVE", 256 * 1024);
+    set_option(23, c"MIMALLOC_ARENA_RESERVE", 256 * 1024);
 }
 
-fn set_option(option: libmimalloc_sys::mi_option_t, variable: &str, value: i64) {
-    if std::env::var_os(variable).is_some() {
+fn set_option(option: libmimalloc_sys::mi_option_t, variable: &CStr, value: i64) {
+    // Looked up without allocating: the extension's first allocation makes mimalloc's first
+    // arena, which must come after these options (its size, no huge pages), not before.
+    // SAFETY: a NUL-terminated name; nothing sets the environment while the module loads.
+    if !unsafe { libc::getenv(variable.as_ptr()) }.is_null() {
         return;
     }
     // SAFETY: setting an option is thread-safe and takes effect for later allocations.

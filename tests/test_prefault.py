@@ -68,9 +68,11 @@ def test_the_first_pass_allocates_from_pages_faulted_in_at_import():
     # The default reserve is 64 MiB, resident once made.
     assert on["rss_kib"] - off["rss_kib"] > 56 * 1024
     # The pass reuses those pages instead of faulting in its own: without the reserve the
-    # first 64 MiB it allocates are 16,384 faults; with it, most of those are gone (where
-    # the allocator places the pass's buffers decides how many, so at least half).
-    assert on["faults"] < off["faults"] - 8_192, (on, off)
+    # first 64 MiB it allocates are 16,384 faults; with it, most of those are gone. Where
+    # the allocator places the pass's buffers, and on a loaded machine how much of the
+    # reserve outlives the allocator's purge delay, decide how many: 16% of the faults were
+    # left on an idle machine, 52% with a build running beside it.
+    assert on["faults"] < 0.6 * off["faults"], (on, off)
 
 
 def test_the_reserve_size_is_the_variables_and_zero_turns_it_off():
