@@ -11,6 +11,10 @@ decode, resize to 128x128, scale to [0, 1], shuffle(1000), batch(64), prefetch, 
   decoding and resizing in ``map``, ``batch(64)``, read by its thread pool
   (``ReadOptions``), or by 2 worker processes (``mp_prefetch``).
 
+The ``pillow`` workload runs Pillow's decode and resize as a plain Python function in
+``map``: on one or two threads, in one or two worker processes (``processes=``), and in
+Grain's worker processes; it shows how a function holding the GIL scales with processes.
+
 The ``decode`` workload measures the bound the pipeline works against: the decoder and
 resize alone (``decode_jpeg``, ``resize`` to 128x128, scale), one image at a time on one
 thread, through ferroflow's eager ops and through Pillow; the pipeline's bound on this
@@ -20,7 +24,7 @@ Inception-style window of each JPEG, one at a time: ``decode_and_crop_jpeg`` aga
 
 Each system runs in fresh processes, alternating (see ``harness.py``).
 
-    python benches/bench_images.py [images] [decode] [crop] [--rounds 5] [--burn-ms 10]
+    python benches/bench_images.py [images] [pillow] [decode] [crop] [--rounds 5] [--burn-ms 10]
 """
 
 from __future__ import annotations
@@ -128,6 +132,41 @@ def grain_epochs(processes: bool):
     return setup
 
 
+PILLOW_IMAGES = 3000
+
+
+def ferroflow_pillow_epochs(threads: int = 0, processes: int = 0):
+    """Pillow's decode and resize as a plain Python function in ``map``, on threads or in
+    worker processes."""
+
+    def setup():
+        import ferroflow as ff
+
+        ds = ff.data.Dataset.from_tensor_slices(_jpegs()[:PILLOW_IMAGES])
+        if processes:
+            ds = ds.map(_pillow_preprocess, processes=processes)
+        else:
+            ds = ds.map(_pillow_preprocess, num_parallel_calls=threads)
+        dataset = ds.batch(64).map(lambda images: (images,))
+        return lambda: dataset
+
+    return setup
+
+
+def grain_pillow_epochs(processes: int):
+    def setup():
+        import grain
+
+        jpegs = _jpegs()[:PILLOW_IMAGES]
+        images = grain.MapDataset.source(jpegs).map(lambda j: (_pillow_preprocess(j),)).batch(64)
+        dataset = images.to_iter_dataset().mp_prefetch(
+            grain.MultiprocessingOptions(num_workers=processes)
+        )
+        return lambda: dataset
+
+    return setup
+
+
 def ferroflow_decode_epochs():
     import ferroflow as ff
 
@@ -187,6 +226,9 @@ def crop_epochs(module_name: str, together: bool):
     return setup
 
 
+FF_PIL = ("ferroflow", "PIL")
+
+
 def _one(_image) -> int:
     return 1
 
@@ -212,6 +254,21 @@ WORKLOADS = {
             ),
             System("Grain (threads)", grain_epochs(False), _images, ("grain", "PIL", "ferroflow")),
             System("Grain (processes)", grain_epochs(True), _images, ("grain", "PIL", "ferroflow")),
+        ],
+        files=_paths,
+    ),
+    "pillow": Workload(
+        f"{PILLOW_IMAGES} JPEGs {SIDE}x{SIDE}: Pillow decode, resize 128x128, scale, as a "
+        "Python function in map; batch(64)",
+        "images",
+        [
+            System("ferroflow (1 thread)", ferroflow_pillow_epochs(threads=1), _images, FF_PIL),
+            System("ferroflow (2 threads)", ferroflow_pillow_epochs(threads=2), _images, FF_PIL),
+            System("ferroflow (1 process)", ferroflow_pillow_epochs(processes=1), _images, FF_PIL),
+            System(
+                "ferroflow (2 processes)", ferroflow_pillow_epochs(processes=2), _images, FF_PIL
+            ),
+            System("Grain (2 processes)", grain_pillow_epochs(2), _images, ("grain",) + FF_PIL),
         ],
         files=_paths,
     ),

@@ -64,6 +64,38 @@ def test_a_worker_that_dies_is_an_error_naming_its_exit_code():
     assert [int(x) for x in ds] == [0, 1, 3, 4, 5]
 
 
+def _fails_every_fifty(x):
+    if int(x) % 50 == 7:
+        raise ValueError(f"cannot use element {int(x)}")
+    return x * 3
+
+
+def test_cheap_elements_go_in_runs_and_an_error_fails_only_its_own():
+    ds = ff.data.Dataset.range(400).map(_fails_every_fifty, processes=2).ignore_errors()
+    assert [int(x) for x in ds] == [3 * i for i in range(400) if i % 50 != 7]
+    it = iter(ds)
+    for _ in range(300):
+        next(it)
+    stage = next(s for s in it.stats() if s["name"] == "ParallelMap")
+    # Four calls in flight (two workers, two runs each) hold many elements between them.
+    assert stage["tuned"] > 4 * 8
+
+
+def _dies_at_57(x):
+    if int(x) == 57:
+        os._exit(9)
+    return x
+
+
+def test_a_worker_dying_in_a_run_loses_only_the_element_it_dies_on():
+    ds = ff.data.Dataset.range(200).map(_dies_at_57, processes=2)
+    assert [int(x) for x in ds.ignore_errors()] == [i for i in range(200) if i != 57]
+    it = iter(ds)
+    assert [int(next(it)) for _ in range(57)] == list(range(57))
+    with pytest.raises(RuntimeError, match="exited with code 9"):
+        next(it)
+
+
 class _TwoPartError(Exception):
     """Pickles, but cannot be rebuilt from its message alone."""
 
@@ -123,6 +155,13 @@ def test_a_pass_resumes_from_its_state():
     first, rest, resumed = stopped_and_resumed(ds, 7, int)
     assert resumed == rest
     assert sorted(first + rest) == [10 * i for i in range(20)]
+
+
+def test_a_pass_in_runs_resumes_from_its_state():
+    ds = ff.data.Dataset.range(600).map(lambda x: x * 10, processes=2).batch(7)
+    first, rest, resumed = stopped_and_resumed(ds, 40, lambda b: b.tolist())
+    assert resumed == rest
+    assert [v for b in first + rest for v in b] == [10 * i for i in range(600)]
 
 
 def test_processes_must_be_a_positive_count():

@@ -66,6 +66,7 @@ class NativeDataset:
         parallelism: int | None = None,
         deterministic: bool | None = None,
         note: str | None = None,
+        many: bool = False,
     ) -> NativeDataset: ...
     def map_graph(
         self, graph: NativeGraph, parallelism: int | None = None, deterministic: bool | None = None

@@ -106,8 +106,13 @@ impl Shared {
         }
         let max = self.max.load(Ordering::Relaxed);
         let target = (2 * granted.0).max(self.learned).min(max);
-        let extra = target.saturating_sub(granted.0);
-        for _ in 0..extra {
+        self.grant_up_to(&mut granted, target, bytes);
+        self.producer_blocked.store(false, Ordering::SeqCst);
+    }
+
+    /// Grants tokens until `target` are, as far as elements of `bytes` fit the RAM budget.
+    fn grant_up_to(&self, granted: &mut (usize, u64), target: usize, bytes: u64) {
+        while granted.0 < target {
             if !self.ram.try_reserve(bytes) {
                 break;
             }
@@ -115,7 +120,19 @@ impl Shared {
             granted.1 += bytes;
             let _ = self.tokens.send(());
         }
-        self.producer_blocked.store(false, Ordering::SeqCst);
+    }
+
+    /// Raises the maximum to `chunk` times the stage's own, within `CHUNKED_BUFFER_BYTES` of
+    /// elements of the last size seen; returns it (`None` before an element was seen).
+    fn widen_max(&self, chunk: usize) -> Option<(usize, u64)> {
+        let bytes = self.element_bytes.load(Ordering::Relaxed);
+        if bytes == UNKNOWN {
+            return None;
+        }
+        let within_bytes = (CHUNKED_BUFFER_BYTES / bytes.max(1)) as usize;
+        let wanted = (self.base_max * chunk).min(within_bytes).max(self.base_max);
+        self.max.fetch_max(wanted, Ordering::Relaxed);
+        Some((wanted, bytes))
     }
 }
 
@@ -241,14 +258,23 @@ impl TokenWait {
     /// `CHUNKED_BUFFER_BYTES` of elements of the last size seen: a stage that hands units to
     /// its threads `chunk` at a time needs that many more in flight to keep them as busy.
     pub fn widen_for_chunks(&self, chunk: usize) {
-        let shared = &self.shared;
-        let bytes = shared.element_bytes.load(Ordering::Relaxed);
-        if !shared.autotune || bytes == UNKNOWN {
-            return;
+        if self.shared.autotune {
+            self.shared.widen_max(chunk);
         }
-        let within_bytes = (CHUNKED_BUFFER_BYTES / bytes.max(1)) as usize;
-        let wanted = (shared.base_max * chunk).min(within_bytes);
-        shared.max.fetch_max(wanted, Ordering::Relaxed);
+    }
+
+    /// For a stage whose budget counts calls of a function that takes `chunk` units a call:
+    /// a fixed budget is granted `chunk` tokens per call at once, an autotuned one may grow
+    /// to as many; both within `CHUNKED_BUFFER_BYTES` of elements of the last size seen.
+    pub fn grant_for_chunks(&self, chunk: usize) {
+        let shared = &self.shared;
+        let Some((wanted, bytes)) = shared.widen_max(chunk) else {
+            return;
+        };
+        if !shared.autotune {
+            let mut granted = shared.granted.lock().unwrap_or_else(|p| p.into_inner());
+            shared.grant_up_to(&mut granted, wanted, bytes);
+        }
     }
 }
 
@@ -349,6 +375,28 @@ mod tests {
         fixed.consumer_waiting(true);
         while wait.channel().try_recv().is_ok() {}
         assert_eq!(fixed.granted(), 4, "a fixed budget stays as asked");
+    }
+
+    #[test]
+    fn a_fixed_budget_of_calls_is_granted_a_chunk_per_call() {
+        let ram = Arc::new(RamBudget::new(u64::MAX));
+        let (b, wait) = TokenBudget::new(4, 4, None, ram.clone());
+        wait.grant_for_chunks(8);
+        assert_eq!(b.granted(), 4, "no element seen yet: nothing to size it by");
+        b.give_back(1 << 20);
+        wait.grant_for_chunks(8);
+        assert_eq!(b.granted(), 16, "16 MiB of 1 MiB elements, not 32");
+        b.give_back(1);
+        wait.grant_for_chunks(8);
+        assert_eq!(b.granted(), 32, "four calls of eight units");
+        let on_hand = wait.channel().try_iter().count();
+        assert_eq!(
+            on_hand,
+            4 + 1 + 1 + 28,
+            "the initial grant, two given back, the rest"
+        );
+        drop(b);
+        assert_eq!(ram.used(), 0);
     }
 
     #[test]

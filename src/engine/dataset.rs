@@ -244,6 +244,13 @@ pub trait ElementFn: Send + Sync {
             .map(|(input, at)| self.call_at(input, at))
             .collect()
     }
+
+    /// The work one `call_many` should carry, for a function whose fixed cost per entry is
+    /// far above taking a lock (a message to another process and back); `None`: the
+    /// parallel stage's default, sized for a lock.
+    fn work_per_call(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// Where an element stands: the how-manieth pass over its dataset, and its index in it.

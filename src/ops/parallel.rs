@@ -47,26 +47,40 @@ const CHUNK_PULL_LIMIT: Duration = Duration::from_micros(200);
 /// How often a chunk waiting for tokens looks again whether the pool ran out of work.
 const CHUNK_WAIT: Duration = Duration::from_micros(200);
 
-/// What a unit of a stage costs on the pool, in nanoseconds (a moving average; 0: unknown).
+/// What a unit of a stage costs on the pool, in nanoseconds (a moving average; 0: unknown),
+/// and the work a chunk of them should add up to (0: `CHUNK_NS`).
 #[derive(Debug, Default)]
-pub(crate) struct UnitCost(AtomicU64);
+pub(crate) struct UnitCost {
+    each_ns: AtomicU64,
+    chunk_ns: AtomicU64,
+}
 
 impl UnitCost {
     fn record(&self, took: Duration, units: usize) {
         let each = (took.as_nanos() as u64 / units.max(1) as u64).max(1);
         let _ = self
-            .0
+            .each_ns
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
                 Some(if old == 0 { each } else { (3 * old + each) / 4 })
             });
     }
 
-    /// Units per chunk: as many as make up `CHUNK_NS` of work, one while the cost is unknown.
+    /// Units per chunk: as many as make up a chunk's work, one while the cost is unknown.
     fn chunk(&self) -> usize {
-        match self.0.load(Ordering::Relaxed) {
+        let work = match self.chunk_ns.load(Ordering::Relaxed) {
+            0 => CHUNK_NS,
+            ns => ns,
+        };
+        match self.each_ns.load(Ordering::Relaxed) {
             0 => 1,
-            ns => (CHUNK_NS / ns).clamp(1, MAX_CHUNK as u64) as usize,
+            ns => (work / ns).clamp(1, MAX_CHUNK as u64) as usize,
         }
+    }
+
+    /// Chunks of the stage carry `work` each, as its function asks.
+    fn aim(&self, work: Duration) {
+        self.chunk_ns
+            .store((work.as_nanos() as u64).max(1), Ordering::Relaxed);
     }
 }
 
@@ -89,9 +103,10 @@ pub(crate) struct Budget {
     pub learned: Option<Arc<Learned>>,
 }
 
-/// What the passes of an autotuned stage so far learned: the most its budget grew to (where
-/// the next pass over the same dataset starts growing to, instead of doubling up from one
-/// again; 0: nothing yet), and what its units cost (so the next pass chunks from the start).
+/// What the passes of a stage so far learned: the most its budget grew to (where the next
+/// pass over the same dataset starts growing to if it is autotuned, instead of doubling up
+/// from one again; 0: nothing yet), and what its units cost (so the next pass chunks from
+/// the start).
 #[derive(Debug, Default)]
 pub(crate) struct Learned {
     granted: AtomicUsize,
@@ -528,9 +543,21 @@ impl ParallelStage {
                         continue;
                     }
                 };
+                // A function that crosses to another process per call asks for more work per
+                // chunk, and as many chunks in flight as calls: its budget counts calls.
+                let per_call = match &job {
+                    Job::Call(func, ..) => func.work_per_call(),
+                    Job::Work(_) => None,
+                };
+                if let Some(work) = per_call {
+                    cost.aim(work);
+                }
                 chunk.push(seq, job, state, pulled.elapsed(), &cost);
                 if chunk.pending.len() == 1 && chunk.target > 1 {
-                    token_rx.widen_for_chunks(chunk.target);
+                    match per_call {
+                        Some(_) => token_rx.grant_for_chunks(chunk.target),
+                        None => token_rx.widen_for_chunks(chunk.target),
+                    }
                 }
                 seq += 1;
             }

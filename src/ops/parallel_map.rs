@@ -55,7 +55,8 @@ impl ParallelMapNode {
 }
 
 /// The budget of a parallel stage: `parallelism` calls, or autotuned within the CPU budget
-/// (from where `learned`'s last pass ended).
+/// (from where `learned`'s last pass ended); either way a pass starts from the unit cost the
+/// last one measured.
 pub(crate) fn parallel_budget(
     parallelism: Option<usize>,
     ctx: &Context,
@@ -68,7 +69,7 @@ pub(crate) fn parallel_budget(
                 initial: n,
                 max: n,
                 autotune_from: None,
-                learned: None,
+                learned: Some(learned.clone()),
             }
         }
         None => {

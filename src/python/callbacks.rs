@@ -3,15 +3,17 @@
 //! while holding it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 
 use super::convert::{element_from_py, element_to_py, Form};
 use super::dataset::NativeDataset;
 use super::errors::external;
 use super::interpreter;
-use crate::engine::{DatasetFn, DatasetNode, Element, ElementFn, Position, Result};
+use crate::engine::{DatasetFn, DatasetNode, Element, ElementFn, Error, Position, Result};
 use crate::ops::generator::{ElementSource, ElementStream};
 
 /// Calls `func(*components)`; it returns a list of component values.
@@ -57,6 +59,69 @@ impl ElementFn for PyElementFn {
                 .collect())
         })
         .unwrap_or_else(|e| vec![Err(e); n])
+    }
+}
+
+/// The work each call of a `PyManyFn` should carry: a call is a message to another process
+/// and back (two wake-ups, pickling, a copy out of shared memory), so it takes enough
+/// elements for that cost to be small beside theirs.
+const WORK_PER_PROCESS_CALL: Duration = Duration::from_millis(20);
+
+/// Calls `func([components, ...])` with a run of elements at once; it returns, for each, its
+/// result's component list or the exception it raised. For a function run in other
+/// processes, where each call pays for a round trip.
+pub struct PyManyFn {
+    func: Py<PyAny>,
+}
+
+impl PyManyFn {
+    pub fn new(func: Py<PyAny>) -> Self {
+        PyManyFn { func }
+    }
+
+    fn call_attached(
+        &self,
+        py: Python<'_>,
+        inputs: Vec<(Element, Position)>,
+    ) -> Result<Vec<Result<Element>>> {
+        let n = inputs.len();
+        let args = PyList::empty(py);
+        for (input, _) in inputs {
+            let components = element_to_py(py, input, Form::Python).map_err(external)?;
+            args.append(PyTuple::new(py, components).map_err(external)?)
+                .map_err(external)?;
+        }
+        let out = self.func.bind(py).call1((args,)).map_err(external)?;
+        let results = out.cast::<PyList>().map_err(|e| external(e.into()))?;
+        if results.len() != n {
+            return Err(Error::Internal(format!(
+                "a function of {n} elements returned {} results",
+                results.len()
+            )));
+        }
+        Ok(results
+            .iter()
+            .map(|result| match result.cast::<PyBaseException>() {
+                Ok(raised) => Err(external(PyErr::from_value(raised.clone().into_any()))),
+                Err(_) => element_from_py(&result),
+            })
+            .collect())
+    }
+}
+
+impl ElementFn for PyManyFn {
+    fn call(&self, input: Element) -> Result<Element> {
+        let mut results = self.call_many(vec![(input, Position::default())]);
+        results.pop().expect("one result for one element")
+    }
+
+    fn call_many(&self, inputs: Vec<(Element, Position)>) -> Vec<Result<Element>> {
+        let n = inputs.len();
+        interpreter::attach(|py| self.call_attached(py, inputs)).unwrap_or_else(|e| vec![Err(e); n])
+    }
+
+    fn work_per_call(&self) -> Option<Duration> {
+        Some(WORK_PER_PROCESS_CALL)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource};
+use super::callbacks::{PyDatasetFn, PyElementFn, PyGeneratorSource, PyManyFn};
 use super::convert::{element_from_py, tensor_from_py};
 use super::errors::IntoPyResult;
 use super::graph::{NativeGraph, NativeSourceGraph};
@@ -187,8 +187,10 @@ impl NativeDataset {
 
     /// `parallelism` None runs calls one at a time on the consumer's thread; -1 is AUTOTUNE;
     /// N runs up to N calls at once on the pipeline's worker pool. `note` says in the
-    /// statistics why the function runs as Python.
-    #[pyo3(signature = (func, parallelism=None, deterministic=None, note=None))]
+    /// statistics why the function runs as Python. `many`: `func` takes a list of elements'
+    /// components and returns a list of results or exceptions, one per element (a function
+    /// run in other processes, sent runs of elements at once).
+    #[pyo3(signature = (func, parallelism=None, deterministic=None, note=None, many=false))]
     fn map(
         &self,
         py: Python<'_>,
@@ -196,8 +198,12 @@ impl NativeDataset {
         parallelism: Option<i64>,
         deterministic: Option<bool>,
         note: Option<String>,
+        many: bool,
     ) -> PyResult<Self> {
-        let func = Arc::new(PyElementFn::new(func));
+        let func: Arc<dyn ElementFn> = match many {
+            true => Arc::new(PyManyFn::new(func)),
+            false => Arc::new(PyElementFn::new(func)),
+        };
         self.mapped(py, func, parallelism, deterministic, note)
     }
 

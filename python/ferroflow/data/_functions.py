@@ -93,18 +93,28 @@ def flat_result(value: Any) -> tuple[Any, list[Any]]:
 
 def process_element_fn(
     func: Callable[..., Any], input_structure: Structure, output: Structure, processes: int
-) -> Callable[..., list[Any]]:
-    """``element_fn`` with ``func`` run in ``processes`` worker processes."""
+) -> Callable[[list[tuple]], list[Any]]:
+    """``element_fn`` for runs of elements, with ``func`` run in ``processes`` worker
+    processes: takes a list of elements' flat components and returns, for each, the new
+    element's flat components or the exception its call raised."""
     from ._processes import ProcessPool
 
     input_structure.get()  # resolved here, before the workers are forked
     pool = ProcessPool(_caller(func, input_structure), processes)
     check = _output_check(output)
 
-    def run(*flat_in: Any) -> list[Any]:
-        template, flat = pool(flat_in)
-        check(template, flat)
+    def checked(outcome: Any) -> Any:
+        if isinstance(outcome, BaseException):
+            return outcome
+        template, flat = outcome
+        try:
+            check(template, flat)
+        except InvalidArgumentError as e:
+            return e
         return flat
+
+    def run(flat_ins: list[tuple]) -> list[Any]:
+        return [checked(outcome) for outcome in pool.run(flat_ins)]
 
     run.pool = pool  # type: ignore[attr-defined]
     return run

@@ -2,16 +2,18 @@
 hold the GIL (Pillow decoding, pure-Python augmentation), which threads cannot run at once.
 
 The workers are forked when the map is made, so the function needs no pickling. The engine
-calls the map from its threads as for any Python function; each call sends the element's
-components to the worker with the fewest elements in flight and waits (without the GIL) for
-the result. A worker holds up to two elements, so it starts the next as soon as it finishes
-one, while the parent is still taking that one's result in; if it dies, the element it did
-not start goes to another worker. Results come
-back through a shared-memory block the worker owns and grows as needed, not as pickled
+hands the map runs of elements from its threads, each run sized from the function's measured
+cost to carry about 20 ms of work, so the round trip's fixed cost (pickling, two wake-ups)
+is paid per run, not per element. Each run goes to the worker with the fewest runs in
+flight, and the calling thread waits (without the GIL) for its results. A worker holds up to
+two runs, so it starts the next as soon as it finishes one, while the parent is still taking
+that one's results in; if it dies, a run it did not start goes to another worker. Results
+come back through a shared-memory block the worker owns and grows as needed, not as pickled
 arrays; only their dtypes and shapes, and any non-array values, are pickled. An exception
-in a worker is raised again in the pipeline with the worker's traceback as its cause; a
-worker that dies is an error naming its exit code, and a new worker takes its place. The
-workers stop when the dataset is garbage-collected or the interpreter exits.
+in a worker fails its element only, raised again in the pipeline with the worker's
+traceback as its cause; a worker that dies is an error naming its exit code, and a new
+worker takes its place. The workers stop when the dataset is garbage-collected or the
+interpreter exits.
 
 A worker is forked from a process whose other threads (the engine's, the caller's) may hold
 locks at that moment; a lock held then stays held in the worker for good. So a worker takes
@@ -43,7 +45,7 @@ from .. import _nest
 from ._functions import flat_result
 
 _STOP = None
-# Elements a worker holds at once: one computing, one waiting for it (or being taken in).
+# Runs a worker holds at once: one computing, one waiting for it (or being taken in).
 DEPTH = 2
 # How often a caller waiting on a worker checks that it is still alive (seconds).
 _LIVENESS_POLL = 0.25
@@ -90,10 +92,38 @@ def _receive_message(conn: Any) -> Any:
     return pickle.loads(conn.recv_bytes())
 
 
+def _error(e: BaseException) -> tuple:
+    """An exception as a worker sends it: pickled if it can be rebuilt, with its summary and
+    traceback."""
+    text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    try:
+        sent: Any = pickle.dumps(e)
+        pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
+    except Exception:
+        sent = None
+    return ("error", sent, f"{type(e).__name__}: {e}", text)
+
+
+def _outcome(call: Callable[[tuple], Any], flat_in: tuple) -> tuple:
+    try:
+        skeleton, flat = _flat(call(flat_in))
+    except BaseException as e:  # sent to the parent, which raises it for this element
+        return _error(e)
+    return ("ok", skeleton, flat)
+
+
+def _picklable(entry: tuple) -> tuple:
+    try:
+        pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+        return entry
+    except BaseException as e:
+        return _error(e)
+
+
 def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
-    """A worker's loop: runs ``call`` on each element the parent sends. Results alternate
-    between two blocks, so the parent can still be copying one element's while the next is
-    written."""
+    """A worker's loop: runs ``call`` on each element of each run the parent sends, and
+    sends the run's results back at once. Results alternate between two blocks, so the
+    parent can still be copying one run's while the next is written."""
     gc.freeze()
     blocks: list[mmap.mmap | None] = [None] * DEPTH
     index = 0
@@ -102,16 +132,20 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
         if task is _STOP:
             return
         slot, index = index, (index + 1) % DEPTH
-        try:
-            skeleton, flat = _flat(call(task))
-            arrays = [v for v in flat if _shared(v)]
-            needed = sum(a.nbytes for a in arrays)
-            grown = None
-            block = blocks[slot]
-            if needed and (block is None or len(block) < needed):
-                grown = _memory_file(max(needed, 1 << 20))
-                block = blocks[slot] = mmap.mmap(grown, 0)
-            layout, at = [], 0
+        outcomes = [_outcome(call, flat_in) for flat_in in task]
+        needed = sum(v.nbytes for o in outcomes if o[0] == "ok" for v in o[2] if _shared(v))
+        grown = None
+        block = blocks[slot]
+        if needed and (block is None or len(block) < needed):
+            grown = _memory_file(max(needed, 1 << 20))
+            block = blocks[slot] = mmap.mmap(grown, 0)
+        entries, at = [], 0
+        for outcome in outcomes:
+            if outcome[0] == "error":
+                entries.append(outcome)
+                continue
+            _, skeleton, flat = outcome
+            layout = []
             for v in flat:
                 if _shared(v):
                     view = np.ndarray(v.shape, v.dtype, buffer=block, offset=at)
@@ -121,22 +155,25 @@ def _serve(call: Callable[[tuple], Any], conn: Any) -> None:
                     at += v.nbytes
                 else:
                     layout.append(("value", v))
-            _send_message(conn, ("ok", skeleton, layout, grown is not None))
-            if grown is not None:
-                reduction.send_handle(conn, grown, os.getppid())
-                os.close(grown)
-        except BaseException as e:  # sent to the parent, which raises it
-            text = traceback.format_exc()
-            try:
-                sent: Any = pickle.dumps(e)
-                pickle.loads(sent)  # some exceptions pickle but cannot be rebuilt
-            except Exception:
-                sent = None
-            _send_message(conn, ("error", sent, f"{type(e).__name__}: {e}", text))
+            entries.append(("ok", skeleton, layout))
+        try:
+            message = pickle.dumps((entries, grown is not None), pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            # A result that cannot be pickled fails its own element, not the run.
+            entries = [_picklable(entry) for entry in entries]
+            message = pickle.dumps((entries, grown is not None), pickle.HIGHEST_PROTOCOL)
+        conn.send_bytes(message)
+        if grown is not None:
+            reduction.send_handle(conn, grown, os.getppid())
+            os.close(grown)
 
 
 class _Unsent(Exception):
-    """An element a worker did not take before it died: another worker runs it."""
+    """A run a worker did not take before it died: another worker runs it."""
+
+
+class _WorkerDied(RuntimeError):
+    """A map worker process exited while it held a run of elements."""
 
 
 class _Worker:
@@ -155,9 +192,9 @@ class _Worker:
         self._readable = select.poll()
         self._readable.register(conn.fileno(), select.POLLIN)
 
-    def _died(self) -> RuntimeError:
+    def _died(self) -> _WorkerDied:
         self.process.join(timeout=5)
-        return RuntimeError(
+        return _WorkerDied(
             f"a map worker process (pid {self.process.pid}) exited with code "
             f"{self.process.exitcode} while computing an element"
         )
@@ -170,9 +207,11 @@ class _Worker:
                 raise self._died()
         return _receive_message(self.conn)
 
-    def run(self, flat_in: tuple) -> tuple[Any, list[Any]]:
-        # Pickled before a ticket is taken: an element that cannot be sent holds up no one.
-        message = pickle.dumps(flat_in, pickle.HIGHEST_PROTOCOL)
+    def run(self, flat_ins: list[tuple]) -> list[Any]:
+        """Runs a run of elements; returns, for each, ``(skeleton, flat)`` or the exception
+        it raised. Raises if the worker dies, or ``_Unsent`` if it died before taking them."""
+        # Pickled before a ticket is taken: a run that cannot be sent holds up no one.
+        message = pickle.dumps(flat_ins, pickle.HIGHEST_PROTOCOL)
         with self._turn:
             ticket = self._sent
             self._sent += 1
@@ -189,22 +228,22 @@ class _Worker:
                 self.process.terminate()
                 raise self._died()
             if not sent or (self._lost_at is not None and self._lost_at < ticket):
-                raise _Unsent  # the worker died before it took this element
+                raise _Unsent  # the worker died before it took this run
             try:
                 return self._reply(ticket % DEPTH)
-            except RuntimeError:
+            except _WorkerDied:
                 if not self.process.is_alive():
-                    self._lost_at = ticket  # the element it died computing
+                    self._lost_at = ticket  # the run it died computing
                 raise
         finally:
             with self._turn:
                 self._read += 1
                 self._turn.notify_all()
 
-    def _reply(self, slot: int) -> tuple[Any, list[Any]]:
+    def _reply(self, slot: int) -> list[Any]:
         try:
-            reply = self._receive()
-            if reply[0] == "ok" and reply[3]:
+            entries, grown = self._receive()
+            if grown:
                 fd = reduction.recv_handle(self.conn)
                 try:
                     self.blocks[slot] = mmap.mmap(fd, 0, prot=mmap.PROT_READ)
@@ -212,19 +251,21 @@ class _Worker:
                     os.close(fd)
         except (EOFError, OSError):
             raise self._died() from None
-        if reply[0] == "error":
-            _, exc, summary, text = reply
-            cause = RemoteTraceback(f"in map worker process {self.process.pid}:\n{text}")
-            if exc is None:
-                raise RuntimeError(summary) from cause
-            raise pickle.loads(exc) from cause
-        _, skeleton, layout, _ = reply
+        return [self._result(entry, slot) for entry in entries]
+
+    def _result(self, entry: tuple, slot: int) -> Any:
+        if entry[0] == "error":
+            _, exc, summary, text = entry
+            raised = RuntimeError(summary) if exc is None else pickle.loads(exc)
+            raised.__cause__ = RemoteTraceback(f"in map worker process {self.process.pid}:\n{text}")
+            return raised
+        _, skeleton, layout = entry
         flat = []
         for item in layout:
             if item[0] == "shared":
                 _, at, dtype, shape = item
                 view = np.ndarray(shape, np.dtype(dtype), buffer=self.blocks[slot], offset=at)
-                flat.append(view.copy())  # the block is reused by a later element
+                flat.append(view.copy())  # the block is reused by a later run
             else:
                 flat.append(item[1])
         return skeleton, flat
@@ -248,9 +289,9 @@ def _stop(workers: list[_Worker], owner: int) -> None:
 
 class ProcessPool:
     """``processes`` forked workers running ``call`` (a function of an element's flat
-    components); calling the pool runs one element on the worker with the fewest in flight.
-    Each worker takes up to ``DEPTH`` elements at once, so it starts the next while the
-    parent takes in the last one's result."""
+    components); ``run`` runs a run of elements on the worker with the fewest in flight.
+    Each worker takes up to ``DEPTH`` runs at once, so it starts the next while the parent
+    takes in the last one's results."""
 
     def __init__(self, call: Callable[[tuple], Any], processes: int) -> None:
         self._context = multiprocessing.get_context("fork")
@@ -286,16 +327,24 @@ class ProcessPool:
                     return worker
                 self._lock.wait()
 
-    def __call__(self, flat_in: tuple) -> tuple[Any, list[Any]]:
+    def run(self, flat_ins: list[tuple]) -> list[Any]:
+        """Runs a run of elements on one worker; returns, for each, ``(skeleton, flat)`` or
+        the exception it raised. If the worker dies, which element it died on is not known:
+        each element of the run goes again alone to a new worker, so only an element that
+        a worker dies on by itself is lost (the others may have run twice)."""
         while True:
             worker = self._take()
             failed = True
             try:
-                result = worker.run(flat_in)
+                result = worker.run(flat_ins)
                 failed = False
                 return result
             except _Unsent:
                 continue
+            except _WorkerDied as died:
+                if len(flat_ins) == 1:
+                    return [died]
+                return [self.run([flat_in])[0] for flat_in in flat_ins]
             finally:
                 with self._lock:
                     worker.in_flight -= 1

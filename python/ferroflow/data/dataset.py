@@ -384,9 +384,13 @@ class Dataset:
         ``processes`` (a count, or ``AUTOTUNE`` for one per CPU) runs the function as Python
         in that many worker processes instead, for functions that hold the GIL (Pillow,
         pure-Python augmentation); results come back through shared memory, errors with the
-        worker's traceback. ``num_parallel_calls`` defaults to twice ``processes`` then: each
-        worker is sent its next element while it computes one. On a free-threaded interpreter
-        (no GIL) the function runs on ``processes`` threads instead.
+        worker's traceback. Elements go to the workers in runs sized from the function's
+        measured cost (about 20 ms of work each), so the round trip is paid per run; if a
+        worker dies, the elements of its run go again one at a time, and only an element a
+        worker dies on alone is lost. ``num_parallel_calls`` counts runs in flight then and
+        defaults to twice ``processes``: each worker is sent its next run while it computes
+        one. On a free-threaded interpreter (no GIL) the function runs on ``processes``
+        threads instead.
         """
         det = None if deterministic is None else bool(deterministic)
         function_arg("map_func", map_func)
@@ -403,7 +407,7 @@ class Dataset:
             output = Structure()
             fn = _functions.process_element_fn(map_func, self._structure, output, workers)
             note = f"runs as Python in {workers} worker processes"
-            ds = self._derive(self._native.map(fn, calls, det, note), output)
+            ds = self._derive(self._native.map(fn, calls, det, note, many=True), output)
             output.resolve = _functions.resolver(ds)
             ds._process_pool = fn.pool  # type: ignore[attr-defined]
             return ds
