@@ -45,3 +45,24 @@ def s3(s3_server, monkeypatch):
     for key, value in s3_server.environment().items():
         monkeypatch.setenv(key, value)
     return s3_server
+
+
+@pytest.fixture(scope="session")
+def gcs_server(tmp_path_factory):
+    """A server of Google Cloud Storage's API (fake-gcs-server) on loopback, for the whole
+    run."""
+    from object_store_server import GcsServer
+
+    running = GcsServer(tmp_path_factory.mktemp("gcs"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(params=["s3", "gcs"])
+def store(request, monkeypatch):
+    """Each object-store server in turn, with the environment variables that point clients
+    at it."""
+    server = request.getfixturevalue(f"{request.param}_server")
+    for key, value in server.environment().items():
+        monkeypatch.setenv(key, value)
+    return server

