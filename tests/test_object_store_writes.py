@@ -241,18 +241,23 @@ def test_explicit_storage_options_replace_the_environment(s3_server, monkeypatch
         relay.stop()
 
 
-def test_storage_options_given_to_a_reader_or_writer_reach_its_store(s3_server, monkeypatch):
-    # No environment: each call below reaches the server only through its own argument
-    # (the registry is emptied between them).
+def _options_alone(s3_server, monkeypatch):
+    """The server's settings as a call's ``storage_options``, with none in the environment:
+    each call then reaches the server only through its own argument (the tests empty the
+    registry between calls)."""
     for key in s3_server.environment():
         monkeypatch.delenv(key, raising=False)
     s3_server.put("written", "keep", b"")
-    options = {
+    return {
         "endpoint": s3_server.endpoint,
         "allow_http": True,
         "skip_signature": True,
         "region": "us-east-1",
     }
+
+
+def test_storage_options_given_to_a_reader_or_writer_reach_its_store(s3_server, monkeypatch):
+    options = _options_alone(s3_server, monkeypatch)
     url, table = "s3://written/per-call/a.tfrecord", "s3://written/per-call/t.parquet"
     records = _records(7)
     rows = ff.data.Dataset.range(50).map(lambda i: {"i": i, "half": ff.cast(i, ff.float32) / 2})
@@ -282,5 +287,51 @@ def test_storage_options_given_to_a_reader_or_writer_reach_its_store(s3_server, 
         assert other._fingerprint == read._fingerprint == ff.data.TFRecordDataset(url)._fingerprint
         with pytest.raises(TypeError, match="not a Dataset of them"):
             ff.data.TFRecordDataset(ff.data.Dataset.from_tensors(url), storage_options=options)
+    finally:
+        forget()
+
+
+def test_storage_options_given_to_save_load_cache_gfile_and_read_file(s3_server, monkeypatch):
+    options = _options_alone(s3_server, monkeypatch)
+    base = "s3://written/per-call-files"
+    ds = ff.data.Dataset.range(20).map(lambda i: (i, ff.cast(i, ff.float32) * 0.5))
+
+    def forget():
+        ff.io.set_storage_options("s3://written/", None)
+
+    def values(dataset):
+        return [(int(a), float(b)) for a, b in dataset.as_numpy_iterator()]
+
+    try:
+        forget()
+        ds.save(f"{base}/saved", storage_options=options)
+        forget()
+        assert values(ff.data.Dataset.load(f"{base}/saved", storage_options=options)) == values(ds)
+        forget()
+        cached = ds.cache(f"{base}/cache", storage_options=options)
+        assert values(cached) == values(ds) == values(cached)
+        forget()
+        with ff.io.gfile.GFile(f"{base}/note.txt", "w", storage_options=options) as f:
+            f.write("hello")
+        forget()
+        read = ff.io.read_file(f"{base}/note.txt", storage_options=options)
+        assert read.numpy() == b"hello"
+        forget()
+        with ff.io.gfile.GFile(f"{base}/note.txt", "rb", storage_options=options) as f:
+            assert f.read() == b"hello"
+        forget()
+        snapshot = ds.snapshot(
+            f"{base}/snap", shard_func=lambda i, x: i % 2, storage_options=options
+        )
+        assert sorted(values(snapshot)) == sorted(values(ds))
+        forget()
+        # A name a map computes is only known as it runs: with options of its own the
+        # function cannot be traced, and runs as Python with each name at hand.
+        names = ff.data.Dataset.from_tensors(f"{base}/note.txt")
+        mapped = names.map(lambda name: ff.io.read_file(name, storage_options=options))
+        assert list(mapped.as_numpy_iterator()) == [b"hello"]
+        it = iter(mapped)
+        next(it)
+        assert any("not one a traced function computes" in " ".join(s["notes"]) for s in it.stats())
     finally:
         forget()

@@ -4,6 +4,7 @@ the graph while a map function is traced (the same kernel then runs for every el
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -458,8 +459,23 @@ def parse_tensor(serialized: Any, out_type: Any, name: str | None = None) -> Any
     return _apply("parse_tensor", [serialized], to.name, lambda s: TensorSpec(None, to))
 
 
-def read_file(filename: Any, name: str | None = None) -> Any:
-    """The contents of the file ``filename`` names, as one string (``tf.io.read_file``)."""
+def read_file(
+    filename: Any, name: str | None = None, *, storage_options: dict[str, Any] | None = None
+) -> Any:
+    """The contents of the file ``filename`` names, as one string (``tf.io.read_file``).
+    ``storage_options`` (not in TensorFlow) are the store's options for an object's URL
+    (``ff.io.set_storage_options``); a name a traced function computes takes the options
+    set for its prefix beforehand."""
+    if storage_options:
+        from .io._object_files import use_storage_options
+
+        if _trace.is_symbol(filename):
+            raise TypeError(
+                "storage_options needs the file name itself, not one a traced function "
+                "computes: use ff.io.set_storage_options(prefix, options)"
+            )
+        named = filename.numpy() if hasattr(filename, "numpy") else filename
+        use_storage_options([os.fsdecode(named)], storage_options)
     return _apply("read_file", [filename], None, lambda s: TensorSpec([], "string"))
 
 

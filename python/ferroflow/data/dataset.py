@@ -829,14 +829,24 @@ class Dataset:
         counter = Dataset.range(count_arg("start", start), np.iinfo(np.int64).max)
         return Dataset.zip((counter, self))
 
-    def cache(self, filename: str = "", name: str | None = None) -> Dataset:
+    def cache(
+        self,
+        filename: str = "",
+        name: str | None = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
+    ) -> Dataset:
         """Keeps the elements of the first complete iteration, in memory or (with
         ``filename``) in the file ``filename + ".ffcache"``, and replays them afterwards.
 
         A cache file names the element structure it holds and checks every element, and it
         is complete only once its end is written: a file of another pipeline, one cut short
         or one damaged raises ``DataLossError`` naming it (delete it to rebuild the cache)
-        instead of being replayed."""
+        instead of being replayed. ``storage_options`` (not in tf.data) are the store's
+        options for a ``filename`` in an object store (``ff.io.set_storage_options``)."""
+        from ..io._object_files import use_storage_options
+
+        use_storage_options([filename] if filename else [], storage_options)
         spec = self._structure.peek()
         description = f"pipeline {self.fingerprint()}, elements {spec!r}"
         return self._derive(self._native.cache(os.fspath(filename), description))
@@ -848,6 +858,8 @@ class Dataset:
         reader_func: Any = None,
         shard_func: Any = None,
         name: str | None = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
     ) -> Dataset:
         """Persists the elements under directory ``path`` on the first complete pass and
         replays them on later passes and in later processes (``tf.data``'s ``snapshot``).
@@ -856,9 +868,14 @@ class Dataset:
         "ZLIB"; "AUTO" and None write plain records), ``shard_func`` (``shard_func(*element)``
         gives each element's shard) or ``reader_func`` (given the dataset of shard datasets,
         it returns the dataset to read, as ``Dataset.load``'s), it is a saved dataset,
-        written by the pass as it goes and read back through ``reader_func``."""
+        written by the pass as it goes and read back through ``reader_func``.
+        ``storage_options`` (not in tf.data) are the store's options for a ``path`` in an
+        object store (``ff.io.set_storage_options``)."""
         from ..io import gfile
+        from ..io._object_files import use_storage_options
         from ._snapshot import record_compression, snapshot
+
+        use_storage_options([path], storage_options)
 
         directory = gfile.join(os.fspath(path), f"snapshot-{self.fingerprint()}")
         records = record_compression(compression)
@@ -873,6 +890,8 @@ class Dataset:
         compression: Any = None,
         shard_func: Any = None,
         checkpoint_args: Any = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         """Writes every element under directory ``path``, for ``Dataset.load``: TFRecord
         shards (``compression`` None, ``"GZIP"`` or ``"ZLIB"``) and a ``dataset_spec.json``
@@ -880,19 +899,33 @@ class Dataset:
         None). With ``checkpoint_args`` (``{"checkpoint_interval": n, "directory": ...}``,
         tf.train.CheckpointManager's names) the save checkpoints every ``n`` elements, and a
         save cut short resumes from its last checkpoint when called again. The format is
-        described in docs/api.md."""
+        described in docs/api.md. ``storage_options`` (not in tf.data) are the store's
+        options for a ``path`` in an object store (``ff.io.set_storage_options``)."""
+        from ..io._object_files import use_storage_options
         from ._saved import save
+
+        use_storage_options([path], storage_options)
 
         save(self, path, compression, shard_func, checkpoint_args)
 
     @staticmethod
     def load(
-        path: str, element_spec: Any = None, compression: Any = None, reader_func: Any = None
+        path: str,
+        element_spec: Any = None,
+        compression: Any = None,
+        reader_func: Any = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
     ) -> Dataset:
         """The dataset ``save`` wrote under ``path``: shard by shard, each in order, or what
         ``reader_func`` makes of the dataset of shard datasets (for example
-        ``lambda shards: shards.interleave(lambda s: s, cycle_length=4)``)."""
+        ``lambda shards: shards.interleave(lambda s: s, cycle_length=4)``).
+        ``storage_options`` (not in tf.data) are the store's options for a ``path`` in an
+        object store (``ff.io.set_storage_options``)."""
+        from ..io._object_files import use_storage_options
         from ._saved import load
+
+        use_storage_options([path], storage_options)
 
         return load(path, element_spec, compression, reader_func)
 

@@ -218,14 +218,18 @@ _MODES = ("r", "w", "a", "r+", "w+", "a+")
 class GFile:
     """A file, as ``tf.io.gfile.GFile``: opened on first use; text modes read ``str`` and
     binary modes (``"rb"`` ...) ``bytes``; ``write`` takes either in any mode. Iterating
-    gives lines; it is a context manager."""
+    gives lines; it is a context manager. ``storage_options`` (not in TensorFlow) are the
+    store's options for an object's URL (``ff.io.set_storage_options``)."""
 
-    def __init__(self, name: PathLike, mode: str = "r") -> None:
+    def __init__(
+        self, name: PathLike, mode: str = "r", *, storage_options: dict[str, Any] | None = None
+    ) -> None:
         if mode.replace("b", "") not in _MODES:
             raise errors.InvalidArgumentError(
                 "mode is not 'r' or 'w' or 'a' or 'r+' or 'w+' or 'a+'"
             )
         self.name = _path(name)
+        objects.use_storage_options([self.name], storage_options)
         self.mode = mode
         self._binary = "b" in mode
         self._file: IO[bytes] | None = None
