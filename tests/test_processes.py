@@ -81,6 +81,19 @@ def test_cheap_elements_go_in_runs_and_an_error_fails_only_its_own():
     assert stage["tuned"] > 4 * 8
 
 
+def _lock_at_one(x):
+    import threading
+
+    return threading.Lock() if int(x) == 1 else x
+
+
+def test_a_result_that_is_no_value_fails_its_element_only():
+    ds = ff.data.Dataset.range(40).map(_lock_at_one, processes=2)
+    with pytest.raises(TypeError, match="cannot convert lock"):
+        list(ds)
+    assert [int(x) for x in ds.ignore_errors()] == [0] + list(range(2, 40))
+
+
 def _dies_at_57(x):
     if int(x) == 57:
         os._exit(9)
