@@ -21,7 +21,7 @@ Each system runs in fresh processes, alternating (see ``harness.py``).
 
 from __future__ import annotations
 
-from harness import System, Workload, main
+from harness import System, Workload, batch_rows, main
 
 N_RANGE = 10**6
 N_MAP = 20_000
@@ -158,42 +158,38 @@ def _gil_bound_batch(start: int) -> list:
 FF = ("ferroflow",)
 
 
-def _rows(batch) -> int:
-    return int(batch.shape[0])
-
-
 WORKLOADS = {
     "range": Workload(
         f"Dataset.range({N_RANGE:,}).batch(1024), iterated to the end",
         "elements",
         [
-            System("ferroflow", ferroflow_range, _rows, ("ferroflow",)),
-            System("tf.data (tensors)", tf_range(False), _rows, ("tensorflow",)),
-            System("tf.data (numpy)", tf_range(True), _rows, ("tensorflow",)),
+            System("ferroflow", ferroflow_range, batch_rows, ("ferroflow",)),
+            System("tf.data (tensors)", tf_range(False), batch_rows, ("tensorflow",)),
+            System("tf.data (numpy)", tf_range(True), batch_rows, ("tensorflow",)),
         ],
     ),
     "python_map": Workload(
         f"a Python x + 1 on {N_MAP:,} int64 scalars, batch(256)",
         "elements",
         [
-            System("ferroflow (Python, AUTOTUNE)", ferroflow_map("parallel"), _rows, FF),
-            System("ferroflow (Python, sequential)", ferroflow_map("sequential"), _rows, FF),
-            System("ferroflow (traced)", ferroflow_map("traced"), _rows, FF),
-            System("tf.data (py_function)", tf_map, _rows, ("tensorflow",)),
-            System("Grain (16 threads)", grain_map(16), _rows, ("grain",)),
-            System("Grain (no threads)", grain_map(0), _rows, ("grain",)),
+            System("ferroflow (Python, AUTOTUNE)", ferroflow_map("parallel"), batch_rows, FF),
+            System("ferroflow (Python, sequential)", ferroflow_map("sequential"), batch_rows, FF),
+            System("ferroflow (traced)", ferroflow_map("traced"), batch_rows, FF),
+            System("tf.data (py_function)", tf_map, batch_rows, ("tensorflow",)),
+            System("Grain (16 threads)", grain_map(16), batch_rows, ("grain",)),
+            System("Grain (no threads)", grain_map(0), batch_rows, ("grain",)),
         ],
     ),
     "python_cpu": Workload(
         f"a GIL-bound Python function (~1 ms) on {N_CPU} elements, batch(16)",
         "elements",
         [
-            System("ferroflow (1 thread)", ferroflow_cpu(threads=1), _rows, FF),
-            System("ferroflow (2 threads)", ferroflow_cpu(threads=2), _rows, FF),
-            System("ferroflow (1 process)", ferroflow_cpu(processes=1), _rows, FF),
-            System("ferroflow (2 processes)", ferroflow_cpu(processes=2), _rows, FF),
-            System("Grain (2 processes)", grain_cpu(2), _rows, ("grain",)),
-            System("multiprocessing.Pool (2 processes)", stdlib_pool_cpu(2), _rows),
+            System("ferroflow (1 thread)", ferroflow_cpu(threads=1), batch_rows, FF),
+            System("ferroflow (2 threads)", ferroflow_cpu(threads=2), batch_rows, FF),
+            System("ferroflow (1 process)", ferroflow_cpu(processes=1), batch_rows, FF),
+            System("ferroflow (2 processes)", ferroflow_cpu(processes=2), batch_rows, FF),
+            System("Grain (2 processes)", grain_cpu(2), batch_rows, ("grain",)),
+            System("multiprocessing.Pool (2 processes)", stdlib_pool_cpu(2), batch_rows),
         ],
     ),
 }

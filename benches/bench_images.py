@@ -33,7 +33,7 @@ import io
 
 from shards import write_shards
 
-from harness import System, Workload, main
+from harness import System, Workload, batch_rows, main
 
 SHARDS, PER_SHARD, SIDE = 20, 500, 224
 TOTAL = SHARDS * PER_SHARD
@@ -147,7 +147,7 @@ def ferroflow_pillow_epochs(threads: int = 0, processes: int = 0):
             ds = ds.map(_pillow_preprocess, processes=processes)
         else:
             ds = ds.map(_pillow_preprocess, num_parallel_calls=threads)
-        dataset = ds.batch(64).map(lambda images: (images,))
+        dataset = ds.batch(64)
         return lambda: dataset
 
     return setup
@@ -158,7 +158,7 @@ def grain_pillow_epochs(processes: int):
         import grain
 
         jpegs = _jpegs()[:PILLOW_IMAGES]
-        images = grain.MapDataset.source(jpegs).map(lambda j: (_pillow_preprocess(j),)).batch(64)
+        images = grain.MapDataset.source(jpegs).map(_pillow_preprocess).batch(64)
         dataset = images.to_iter_dataset().mp_prefetch(
             grain.MultiprocessingOptions(num_workers=processes)
         )
@@ -262,13 +262,15 @@ WORKLOADS = {
         "Python function in map; batch(64)",
         "images",
         [
-            System("ferroflow (1 thread)", ferroflow_pillow_epochs(threads=1), _images, FF_PIL),
-            System("ferroflow (2 threads)", ferroflow_pillow_epochs(threads=2), _images, FF_PIL),
-            System("ferroflow (1 process)", ferroflow_pillow_epochs(processes=1), _images, FF_PIL),
+            System("ferroflow (1 thread)", ferroflow_pillow_epochs(threads=1), batch_rows, FF_PIL),
+            System("ferroflow (2 threads)", ferroflow_pillow_epochs(threads=2), batch_rows, FF_PIL),
             System(
-                "ferroflow (2 processes)", ferroflow_pillow_epochs(processes=2), _images, FF_PIL
+                "ferroflow (1 process)", ferroflow_pillow_epochs(processes=1), batch_rows, FF_PIL
             ),
-            System("Grain (2 processes)", grain_pillow_epochs(2), _images, ("grain",) + FF_PIL),
+            System(
+                "ferroflow (2 processes)", ferroflow_pillow_epochs(processes=2), batch_rows, FF_PIL
+            ),
+            System("Grain (2 processes)", grain_pillow_epochs(2), batch_rows, ("grain",) + FF_PIL),
         ],
         files=_paths,
     ),

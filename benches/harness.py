@@ -119,6 +119,11 @@ def run_fresh(script: str, *args: str) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def batch_rows(batch: Any) -> int:
+    """The items in a batch that is one array: its first dimension."""
+    return int(batch.shape[0])
+
+
 def burn(seconds: float) -> None:
     """Uses this thread's CPU for ``seconds``, as a training step on the CPU would."""
     end = time.thread_time() + seconds

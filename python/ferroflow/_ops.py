@@ -4,7 +4,6 @@ the graph while a map function is traced (the same kernel then runs for every el
 from __future__ import annotations
 
 import itertools
-import os
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -474,8 +473,7 @@ def read_file(
                 "storage_options needs the file name itself, not one a traced function "
                 "computes: use ff.io.set_storage_options(prefix, options)"
             )
-        named = filename.numpy() if hasattr(filename, "numpy") else filename
-        use_storage_options([os.fsdecode(named)], storage_options)
+        use_storage_options([filename], storage_options)
     return _apply("read_file", [filename], None, lambda s: TensorSpec([], "string"))
 
 

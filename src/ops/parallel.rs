@@ -77,7 +77,7 @@ impl UnitCost {
         }
     }
 
-    /// Chunks of the stage carry `work` each, as its function asks.
+    /// Chunks of the stage carry `work` each, as its source asks.
     fn aim(&self, work: Duration) {
         self.chunk_ns
             .store((work.as_nanos() as u64).max(1), Ordering::Relaxed);
@@ -90,6 +90,13 @@ pub(crate) trait UnitSource: Send {
 
     /// The source's position after the units it gave.
     fn save(&self) -> Result<State>;
+
+    /// The work a chunk of its units should carry, where each call of its function costs
+    /// far more than taking a lock (a message to another process and back); `None`:
+    /// `CHUNK_NS`. Such a stage's budget counts calls, each granted a chunk of units.
+    fn work_per_chunk(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// How many units may be in flight: a fixed number, or autotuned up to a maximum (starting
@@ -486,6 +493,11 @@ impl ParallelStage {
             .as_ref()
             .map_or_else(Arc::default, |l| l.cost.clone());
         let chunk_cost = cost.clone();
+        let per_chunk = source.work_per_chunk();
+        if let Some(work) = per_chunk {
+            cost.aim(work);
+        }
+        let counts_calls = per_chunk.is_some();
         let (budget, token_rx) = TokenBudget::new(
             budget.initial,
             budget.max,
@@ -543,20 +555,11 @@ impl ParallelStage {
                         continue;
                     }
                 };
-                // A function that crosses to another process per call asks for more work per
-                // chunk, and as many chunks in flight as calls: its budget counts calls.
-                let per_call = match &job {
-                    Job::Call(func, ..) => func.work_per_call(),
-                    Job::Work(_) => None,
-                };
-                if let Some(work) = per_call {
-                    cost.aim(work);
-                }
                 chunk.push(seq, job, state, pulled.elapsed(), &cost);
                 if chunk.pending.len() == 1 && chunk.target > 1 {
-                    match per_call {
-                        Some(_) => token_rx.grant_for_chunks(chunk.target),
-                        None => token_rx.widen_for_chunks(chunk.target),
+                    match counts_calls {
+                        true => token_rx.grant_for_chunks(chunk.target),
+                        false => token_rx.widen_for_chunks(chunk.target),
                     }
                 }
                 seq += 1;

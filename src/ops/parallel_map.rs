@@ -5,6 +5,7 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::map::{next_pass, restore_calls, save_calls, MapIterator};
 use super::parallel::{
@@ -164,5 +165,9 @@ impl UnitSource for MapCalls {
 
     fn save(&self) -> Result<State> {
         save_calls("MapCalls", self.position, &*self.input)
+    }
+
+    fn work_per_chunk(&self) -> Option<Duration> {
+        self.func.work_per_call()
     }
 }

@@ -846,7 +846,7 @@ class Dataset:
         options for a ``filename`` in an object store (``ff.io.set_storage_options``)."""
         from ..io._object_files import use_storage_options
 
-        use_storage_options([filename] if filename else [], storage_options)
+        use_storage_options([filename], storage_options)
         spec = self._structure.peek()
         description = f"pipeline {self.fingerprint()}, elements {spec!r}"
         return self._derive(self._native.cache(os.fspath(filename), description))

@@ -38,6 +38,14 @@ def set_storage_options(prefix: str, options: dict[str, Any] | None) -> None:
     _lib.set_storage_options(prefix, pairs)
 
 
+def path_str(path: Any) -> str:
+    """A path given as ``str``, ``bytes``, ``os.PathLike`` or a scalar string tensor, as a
+    ``str``."""
+    if hasattr(path, "numpy"):
+        path = path.numpy()
+    return os.fsdecode(path)
+
+
 def store_root(url: str) -> str | None:
     """The store an object's URL names (``s3://bucket/``, ``https://host/``); None for a
     local path."""
@@ -49,12 +57,13 @@ def store_root(url: str) -> str | None:
 
 def use_storage_options(paths: Iterable[Any], options: dict[str, Any] | None) -> None:
     """The ``storage_options`` argument of readers and writers: ``set_storage_options`` for
-    the store (scheme and bucket, or host) of each remote path in ``paths``. The options
+    the store (scheme and bucket, or host) of each remote path in ``paths`` (as
+    ``path_str`` takes them). The options
     stay registered for those stores, so later reads of them (an iterator made again, a
     checkpoint restored) use them too. None or ``{}`` changes nothing."""
     if not options:
         return
-    roots = {store_root(os.fsdecode(p)) for p in paths}
+    roots = {store_root(path_str(p)) for p in paths}
     for root in sorted(r for r in roots if r is not None):
         set_storage_options(root, options)
 

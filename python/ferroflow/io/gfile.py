@@ -20,12 +20,6 @@ from . import _object_files as objects
 PathLike = str | bytes | os.PathLike
 
 
-def _path(path: Any) -> str:
-    if hasattr(path, "numpy"):
-        path = path.numpy()
-    return os.fsdecode(path)
-
-
 @contextlib.contextmanager
 def _as_op_errors(path: str) -> Iterator[None]:
     """Raises OS errors as TensorFlow's error classes, naming ``path``."""
@@ -49,7 +43,7 @@ def _as_op_errors(path: str) -> Iterator[None]:
 
 def exists(path: PathLike) -> bool:
     """True when ``path`` names a file or directory."""
-    name = _path(path)
+    name = objects.path_str(path)
     if is_remote(name):
         return objects.exists(name)
     return os.path.exists(name)
@@ -57,7 +51,7 @@ def exists(path: PathLike) -> bool:
 
 def isdir(path: PathLike) -> bool:
     """True when ``path`` names a directory."""
-    name = _path(path)
+    name = objects.path_str(path)
     if is_remote(name):
         return objects.isdir(name)
     return os.path.isdir(name)
@@ -66,7 +60,7 @@ def isdir(path: PathLike) -> bool:
 def listdir(path: PathLike) -> list[str]:
     """The names (not paths) of the entries of directory ``path``; ``NotFoundError`` when it
     is not a directory."""
-    directory = _path(path)
+    directory = objects.path_str(path)
     if is_remote(directory):
         return objects.listdir(directory)
     if not os.path.isdir(directory):
@@ -81,7 +75,7 @@ def glob(pattern: PathLike | list[PathLike]) -> list[str]:
     return sorted(
         {
             match
-            for p in map(_path, patterns)
+            for p in map(objects.path_str, patterns)
             for match in (objects.glob(p) if is_remote(p) else _glob.glob(p))
         }
     )
@@ -90,7 +84,7 @@ def glob(pattern: PathLike | list[PathLike]) -> list[str]:
 def makedirs(path: PathLike) -> None:
     """Creates directory ``path`` and any missing parents; nothing if it exists (nor in a
     store, which has no directories: writing an object makes its prefix one)."""
-    directory = _path(path)
+    directory = objects.path_str(path)
     if is_remote(directory):
         return
     with _as_op_errors(directory):
@@ -100,7 +94,7 @@ def makedirs(path: PathLike) -> None:
 def mkdir(path: PathLike) -> None:
     """Creates directory ``path`` (its parent must exist); nothing if it exists (nor in a
     store)."""
-    directory = _path(path)
+    directory = objects.path_str(path)
     if is_remote(directory):
         return
     with _as_op_errors(directory):
@@ -110,7 +104,7 @@ def mkdir(path: PathLike) -> None:
 
 def remove(path: PathLike) -> None:
     """Deletes the file ``path`` (``FailedPreconditionError`` for a directory)."""
-    name = _path(path)
+    name = objects.path_str(path)
     if is_remote(name):
         return objects.remove(name)
     with _as_op_errors(name):
@@ -121,7 +115,7 @@ def remove(path: PathLike) -> None:
 
 def rmtree(path: PathLike) -> None:
     """Deletes directory ``path`` and everything under it."""
-    directory = _path(path)
+    directory = objects.path_str(path)
     if is_remote(directory):
         return objects.rmtree(directory)
     if not os.path.exists(directory):
@@ -138,7 +132,7 @@ def _refuse_existing(target: str, overwrite: bool) -> None:
 def rename(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     """Moves ``src`` (a file or directory) to ``dst``; ``AlreadyExistsError`` when ``dst``
     exists unless ``overwrite``."""
-    source, target = _path(src), _path(dst)
+    source, target = objects.path_str(src), objects.path_str(dst)
     _refuse_existing(target, overwrite)
     if is_remote(source) or is_remote(target):
         if isdir(source):
@@ -155,7 +149,7 @@ def rename(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
 def copy(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     """Copies the file ``src`` to ``dst``; ``AlreadyExistsError`` when ``dst`` exists unless
     ``overwrite``."""
-    source, target = _path(src), _path(dst)
+    source, target = objects.path_str(src), objects.path_str(dst)
     _refuse_existing(target, overwrite)
     if is_remote(source) or is_remote(target):
         with _as_op_errors(source):
@@ -184,7 +178,7 @@ class FileStatistics:
 
 def stat(path: PathLike) -> FileStatistics:
     """The size, modification time and kind of ``path``."""
-    name = _path(path)
+    name = objects.path_str(path)
     if is_remote(name):
         return FileStatistics(*objects.stat(name))
     with _as_op_errors(name):
@@ -197,7 +191,7 @@ def walk(
 ) -> Iterator[tuple[str, list[str], list[str]]]:
     """``(directory, subdirectory names, file names)`` for ``top`` and every directory under
     it, parents first unless ``topdown=False``; nothing for a missing ``top``."""
-    name = _path(top)
+    name = objects.path_str(top)
     if is_remote(name):
         yield from objects.walk(name, topdown)
         return
@@ -206,10 +200,10 @@ def walk(
 
 def join(path: PathLike, *paths: PathLike) -> str:
     """The paths joined with the separator (``/`` for objects in stores)."""
-    first = _path(path)
+    first = objects.path_str(path)
     if is_remote(first):
-        return "/".join([first.rstrip("/"), *(_path(p).strip("/") for p in paths)])
-    return os.path.join(first, *(_path(p) for p in paths))
+        return "/".join([first.rstrip("/"), *(objects.path_str(p).strip("/") for p in paths)])
+    return os.path.join(first, *(objects.path_str(p) for p in paths))
 
 
 _MODES = ("r", "w", "a", "r+", "w+", "a+")
@@ -228,7 +222,7 @@ class GFile:
             raise errors.InvalidArgumentError(
                 "mode is not 'r' or 'w' or 'a' or 'r+' or 'w+' or 'a+'"
             )
-        self.name = _path(name)
+        self.name = objects.path_str(name)
         objects.use_storage_options([self.name], storage_options)
         self.mode = mode
         self._binary = "b" in mode
@@ -334,7 +328,7 @@ def write_file(filename: Any, contents: Any, name: str | None = None) -> None:
 
         apply_multi("write_file", [filename, contents], None, lambda s: [], 0)
         return None
-    path = _path(filename)
+    path = objects.path_str(filename)
     data = contents.numpy() if hasattr(contents, "numpy") else contents
     if isinstance(data, str):
         data = data.encode("utf-8")
