@@ -47,7 +47,18 @@ impl Compression {
         input: Box<dyn Read + Send>,
         buffer_size: usize,
     ) -> Box<dyn BufRead + Send> {
-        let raw = BufReader::with_capacity(buffer_size, input);
+        self.buffered_decoder(
+            Box::new(BufReader::with_capacity(buffer_size, input)),
+            buffer_size,
+        )
+    }
+
+    /// `decoder` for an input that is buffered already.
+    pub(crate) fn buffered_decoder(
+        self,
+        raw: Box<dyn BufRead + Send>,
+        buffer_size: usize,
+    ) -> Box<dyn BufRead + Send> {
         match self {
             Compression::None => Box::new(raw),
             // Multi-member so that concatenated gzip files (`cat a.gz b.gz`) read as one stream.

@@ -100,8 +100,8 @@ pub(crate) fn open_records_at(
         }
         start = at;
     }
-    let file = file.reader_at(start);
-    let mut input = compression.decoder(Box::new(file), buffer_size);
+    let file = file.reader_at(start).buffered(buffer_size);
+    let mut input = compression.buffered_decoder(file, buffer_size);
     if plain_len.is_none() && at > 0 {
         let skipped = std::io::copy(
             &mut std::io::Read::take(&mut input, at),

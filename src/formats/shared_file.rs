@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
 use super::open_file;
-use super::remote::{self, Prefetch, RemoteObject};
+use super::remote::{self, Parts, Prefetch, RemoteObject};
 use crate::engine::{Error, Result};
 
 #[derive(Clone)]
@@ -86,9 +86,12 @@ impl SharedFile {
                 if offset >= end {
                     return Ok(0);
                 }
-                let got = object.read_range(offset..end)?;
-                buf[..got.len()].copy_from_slice(&got);
-                Ok(got.len())
+                let mut filled = 0;
+                for part in object.read_parts(offset..end)? {
+                    buf[filled..filled + part.len()].copy_from_slice(&part);
+                    filled += part.len();
+                }
+                Ok(filled)
             }
         }
     }
@@ -119,8 +122,9 @@ impl SharedFile {
         OffsetReader {
             file: self.clone(),
             position: offset,
-            ahead: Bytes::new(),
+            ahead: Parts::new(),
             ahead_at: 0,
+            taken_to: None,
             next_fetch: FIRST_FETCH,
             requested_to: 0,
             coming: VecDeque::new(),
@@ -143,8 +147,12 @@ const RANGES_IN_FLIGHT: usize = 3;
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
-    ahead: Bytes,
+    /// Fetched bytes from `ahead_at` on, in the parts they came in; a part is dropped once
+    /// read past.
+    ahead: Parts,
     ahead_at: u64,
+    /// Where the last range taken into `ahead` ends (none before the first).
+    taken_to: Option<u64>,
     next_fetch: u64,
     /// Where the last range asked for ends.
     requested_to: u64,
@@ -153,20 +161,79 @@ pub struct OffsetReader {
 }
 
 impl OffsetReader {
+    /// This reader, buffered: a local file's through a buffer of `capacity` bytes, an
+    /// object's through the ranges it fetches.
+    pub fn buffered(self, capacity: usize) -> Box<dyn BufRead + Send> {
+        match &self.file.file {
+            Backing::Local(_) => Box::new(BufReader::with_capacity(capacity, self)),
+            Backing::Remote(object) => Box::new(PartsReader {
+                object: object.clone(),
+                reader: self,
+            }),
+        }
+    }
+
+    /// The fetched bytes from the position to the end of the part holding it, fetched now
+    /// (at least `want` bytes) when the ranges at hand do not hold the position; empty at the
+    /// end of the object.
+    fn available(&mut self, object: &Arc<RemoteObject>, want: usize) -> io::Result<&[u8]> {
+        let len = self.file.len;
+        if self.position >= len {
+            return Ok(&[]);
+        }
+        self.drop_read_parts();
+        if self.position < self.ahead_at || self.ahead.is_empty() {
+            let reading_on = self.taken_to == Some(self.position);
+            self.ahead = self.take_range(object, want)?;
+            self.ahead_at = self.position;
+            let taken: u64 = self.ahead.iter().map(|p| p.len() as u64).sum();
+            self.taken_to = Some(self.position + taken);
+            self.drop_read_parts();
+            let depth = if reading_on { RANGES_IN_FLIGHT } else { 1 };
+            while self.coming.len() < depth && self.requested_to < len {
+                let end = (self.requested_to + self.next_fetch).min(len);
+                self.coming
+                    .push_back(object.prefetch(self.requested_to..end));
+                self.requested_to = end;
+                self.grow();
+            }
+        }
+        // The fetch checked that every byte asked for came, so a part holds the position
+        // (the object's length as opened bounds it).
+        let Some(part) = self.ahead.front() else {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("no bytes came for offset {}", self.position),
+            ));
+        };
+        Ok(&part[(self.position - self.ahead_at) as usize..])
+    }
+
     /// The bytes from `self.position` on, from the ranges on their way when they start
     /// there (a seek elsewhere drops them), else fetched now.
-    fn take_range(&mut self, object: &Arc<RemoteObject>, at_least: usize) -> io::Result<Bytes> {
+    fn take_range(&mut self, object: &Arc<RemoteObject>, at_least: usize) -> io::Result<Parts> {
         while let Some(coming) = self.coming.pop_front() {
             if coming.start == self.position {
                 return coming.wait();
             }
         }
         let len = self.file.len;
-        let want = self.next_fetch.max(at_least as u64);
-        let got = object.read_range(self.position..(self.position + want).min(len))?;
+        let end = (self.position + self.next_fetch.max(at_least as u64)).min(len);
+        let got = object.read_parts(self.position..end)?;
         self.grow();
-        self.requested_to = self.position + got.len() as u64;
+        self.requested_to = end;
         Ok(got)
+    }
+
+    /// Drops the parts that end at or before the position.
+    fn drop_read_parts(&mut self) {
+        while let Some(part) = self.ahead.front() {
+            if self.position < self.ahead_at + part.len() as u64 {
+                break;
+            }
+            self.ahead_at += part.len() as u64;
+            self.ahead.pop_front();
+        }
     }
 
     fn grow(&mut self) {
@@ -179,33 +246,41 @@ impl Read for OffsetReader {
         let n = match &self.file.file {
             Backing::Local(_) => self.file.read_at(buf, self.position)?,
             Backing::Remote(object) => {
-                let object = object.clone();
-                let len = self.file.len;
-                if self.position >= len || buf.is_empty() {
+                if buf.is_empty() {
                     return Ok(0);
                 }
-                let ahead_end = self.ahead_at + self.ahead.len() as u64;
-                if self.position < self.ahead_at || self.position >= ahead_end {
-                    let reading_on = !self.ahead.is_empty() && self.position == ahead_end;
-                    self.ahead = self.take_range(&object, buf.len())?;
-                    self.ahead_at = self.position;
-                    let depth = if reading_on { RANGES_IN_FLIGHT } else { 1 };
-                    while self.coming.len() < depth && self.requested_to < len {
-                        let end = (self.requested_to + self.next_fetch).min(len);
-                        self.coming
-                            .push_back(object.prefetch(self.requested_to..end));
-                        self.requested_to = end;
-                        self.grow();
-                    }
-                }
-                let from = (self.position - self.ahead_at) as usize;
-                let n = buf.len().min(self.ahead.len() - from);
-                buf[..n].copy_from_slice(&self.ahead[from..from + n]);
+                let object = object.clone();
+                let got = self.available(&object, buf.len())?;
+                let n = buf.len().min(got.len());
+                buf[..n].copy_from_slice(&got[..n]);
                 n
             }
         };
         self.position += n as u64;
         Ok(n)
+    }
+}
+
+/// An object's reader whose buffer is the fetched parts themselves: a record or line reader
+/// reads them in place, where a `BufReader` would copy every byte into its own buffer first.
+struct PartsReader {
+    reader: OffsetReader,
+    object: Arc<RemoteObject>,
+}
+
+impl Read for PartsReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+impl BufRead for PartsReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.reader.available(&self.object, 0)
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.reader.position += amount as u64;
     }
 }
 

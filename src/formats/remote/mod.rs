@@ -13,7 +13,7 @@ mod object;
 mod stores;
 mod upload;
 
-pub use object::{Prefetch, RemoteObject, READ_AHEAD};
+pub use object::{Parts, Prefetch, RemoteObject, READ_AHEAD};
 pub use stores::{copy, delete, list, list_level, set_options, stat, ObjectInfo};
 pub use upload::Upload;
 
