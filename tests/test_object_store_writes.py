@@ -190,6 +190,30 @@ def test_gfile_on_objects(s3, tmp_path):
     assert gfile.listdir(root) == ["a.txt", "b.txt", "uploaded.txt", "sub/"]
 
 
+def test_a_directory_renamed_in_a_store_moves_every_object_under_it(s3, tmp_path):
+    s3.put("written", "keep", b"")
+    root = "s3://written/moving"
+    contents = {"a.txt": b"first", "sub/b.bin": bytes(range(256)) * 300, "sub/deep/c": b""}
+    for name, data in contents.items():
+        with gfile.GFile(f"{root}/tree/{name}", "wb") as f:
+            f.write(data)
+    gfile.rename(f"{root}/tree", f"{root}/moved")
+    moved = [f"{top}/{name}" for top, _, names in gfile.walk(f"{root}/moved") for name in names]
+    assert sorted(moved) == [f"{root}/moved/{name}" for name in sorted(contents)]
+    assert {n: _bytes(f"{root}/moved/{n}") for n in contents} == contents
+    # (SeaweedFS keeps emptied folders as prefixes; no object is left under them.)
+    assert not any(files for _, _, files in gfile.walk(f"{root}/tree"))
+    with gfile.GFile(f"{root}/other/a.txt", "wb") as f:
+        f.write(b"kept")
+    with pytest.raises(ff.errors.AlreadyExistsError):
+        gfile.rename(f"{root}/other", f"{root}/moved")
+    gfile.rename(f"{root}/other", f"{root}/moved", overwrite=True)
+    assert _bytes(f"{root}/moved/a.txt") == b"kept"
+    assert _bytes(f"{root}/moved/sub/b.bin") == contents["sub/b.bin"]
+    with pytest.raises(ff.errors.UnimplementedError, match="between stores only"):
+        gfile.rename(f"{root}/moved", str(tmp_path / "local"))
+
+
 def test_an_object_whose_writing_raised_is_not_created(s3):
     s3.put("written", "keep", b"")
     url = "s3://written/failed/half.txt"

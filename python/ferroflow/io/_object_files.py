@@ -132,6 +132,19 @@ def rmtree(url: str) -> None:
         _lib.delete_object(name)
 
 
+def rename_tree(source: str, target: str) -> None:
+    """Moves every object under the prefix ``source`` to the same name under ``target``. All
+    are copied before any is deleted, so a move that fails part way leaves ``source`` whole
+    (and copies under ``target``)."""
+    start = len(_folder(source))
+    names = _below(source)
+    for name in names:
+        if name[start:]:  # a folder's own marker object is not copied: it has no name there
+            copy_object(name, _folder(target) + name[start:])
+    for name in names:
+        _lib.delete_object(name)
+
+
 def stat(url: str) -> tuple[int, int, bool]:
     """``(length, mtime_nsec, is_directory)`` of an object or a prefix."""
     found = None if url.endswith("/") else _lib.stat_object(url)

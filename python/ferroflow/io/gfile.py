@@ -136,9 +136,13 @@ def rename(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     _refuse_existing(target, overwrite)
     if is_remote(source) or is_remote(target):
         if isdir(source):
-            raise errors.UnimplementedError(
-                f"{source}: renaming a prefix of objects is not supported"
-            )
+            if not (is_remote(source) and is_remote(target)):
+                raise errors.UnimplementedError(
+                    f"{source} to {target}: a directory moves between stores only, not "
+                    "to or from a local file system"
+                )
+            objects.rename_tree(source, target)
+            return
         objects.copy_object(source, target)
         remove(source)
         return
