@@ -196,6 +196,23 @@ def test_a_read_that_fails_for_good_names_the_object_the_range_and_the_cause(
     assert list(ff.data.TFRecordDataset(remote).ignore_errors()) == []
 
 
+def test_a_record_stream_reads_an_object_with_one_range_and_one_streamed_answer(
+    proxy, s3, tmp_path
+):
+    records = [bytes([i % 251]) * (1000 + i % 37) for i in range(9000)]  # about 9 MiB
+    local = tmp_path / "many.tfrecord"
+    with ff.io.TFRecordWriter(str(local)) as writer:
+        for record in records:
+            writer.write(record)
+    remote = _upload(s3, local, "streamed/many.tfrecord")
+    counting = proxy()
+    assert list(ff.data.TFRecordDataset(remote).as_numpy_iterator()) == records
+    # Its size, its first MiB, then the rest in one answer: not a request per record, nor
+    # one per range.
+    assert len(counting.authorizations) == 3
+    assert counting.forwarded_bytes == local.stat().st_size
+
+
 def test_parquet_fetches_only_the_columns_asked_for(proxy, s3, tmp_path):
     table = pa.table({f"c{i}": np.random.default_rng(i).random(50_000) for i in range(8)})
     pq.write_table(table, tmp_path / "wide.parquet", row_group_size=10_000, compression="none")

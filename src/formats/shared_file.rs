@@ -3,7 +3,6 @@
 //! path again for each one, so a file replaced or deleted during a read is read whole as it
 //! was when the read began, never as a mix of two versions.
 
-use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -15,7 +14,7 @@ use parquet::errors::ParquetError;
 use parquet::file::reader::{ChunkReader, Length};
 
 use super::open_file;
-use super::remote::{self, Parts, Prefetch, RemoteObject};
+use super::remote::{self, Parts, RemoteObject, Stream};
 use crate::engine::{Error, Result};
 
 #[derive(Clone)]
@@ -124,26 +123,18 @@ impl SharedFile {
             position: offset,
             ahead: Parts::new(),
             ahead_at: 0,
-            taken_to: None,
-            next_fetch: FIRST_FETCH,
-            requested_to: 0,
-            coming: VecDeque::new(),
+            stream: None,
         }
     }
 }
 
-/// The first range a reader of an object fetches. Each next one is twice as large, up to
-/// `remote::READ_AHEAD`: a stream soon reads large ranges, and a short read (a header, a
-/// schema) fetches little past what it needs.
+/// What a reader of an object fetches at once where it starts (or moves to): a short read
+/// (a header, a schema) costs little more than what it needs. The rest of the object then
+/// comes as one streamed answer, not a request per range.
 const FIRST_FETCH: u64 = 1024 * 1024;
-/// Ranges a reader reading on through an object has on their way beyond the one it reads:
-/// a store answers each request after a delay, and several requests at once keep its
-/// bandwidth busy where one would leave it idle between answers. A reader that has just
-/// begun or moved elsewhere has one on its way: it may move again.
-const RANGES_IN_FLIGHT: usize = 3;
 
 /// Reads a `SharedFile` from a position of its own. From an object in a store it fetches
-/// growing ranges ahead, not a request per read, several at once.
+/// the first range it reads, and streams the rest of the object behind it.
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
@@ -151,18 +142,13 @@ pub struct OffsetReader {
     /// read past.
     ahead: Parts,
     ahead_at: u64,
-    /// Where the last range taken into `ahead` ends (none before the first).
-    taken_to: Option<u64>,
-    next_fetch: u64,
-    /// Where the last range asked for ends.
-    requested_to: u64,
-    /// The ranges after `ahead`, in order, fetched while `ahead` is read.
-    coming: VecDeque<Prefetch>,
+    /// The object's bytes after `ahead`, coming.
+    stream: Option<Stream>,
 }
 
 impl OffsetReader {
     /// This reader, buffered: a local file's through a buffer of `capacity` bytes, an
-    /// object's through the ranges it fetches.
+    /// object's through the parts it fetches.
     pub fn buffered(self, capacity: usize) -> Box<dyn BufRead + Send> {
         match &self.file.file {
             Backing::Local(_) => Box::new(BufReader::with_capacity(capacity, self)),
@@ -173,56 +159,48 @@ impl OffsetReader {
         }
     }
 
-    /// The fetched bytes from the position to the end of the part holding it, fetched now
-    /// (at least `want` bytes) when the ranges at hand do not hold the position; empty at the
-    /// end of the object.
+    /// The fetched bytes from the position to the end of the part holding it (at least
+    /// `want` bytes are fetched where the position is somewhere new); empty at the end of the
+    /// object.
     fn available(&mut self, object: &Arc<RemoteObject>, want: usize) -> io::Result<&[u8]> {
         let len = self.file.len;
         if self.position >= len {
             return Ok(&[]);
         }
+        if self.position < self.ahead_at {
+            self.ahead.clear();
+        }
         self.drop_read_parts();
-        if self.position < self.ahead_at || self.ahead.is_empty() {
-            let reading_on = self.taken_to == Some(self.position);
-            self.ahead = self.take_range(object, want)?;
-            self.ahead_at = self.position;
-            let taken: u64 = self.ahead.iter().map(|p| p.len() as u64).sum();
-            self.taken_to = Some(self.position + taken);
+        while self.ahead.is_empty() {
+            match &mut self.stream {
+                // The stream goes on where the reader is, or a little before it (a short
+                // skip forward reads through).
+                Some(stream)
+                    if stream.next <= self.position
+                        && self.position - stream.next < FIRST_FETCH =>
+                {
+                    let at = stream.next;
+                    let part = stream.next_part()?.ok_or_else(|| {
+                        io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            format!("the object's answer ended before offset {}", self.position),
+                        )
+                    })?;
+                    self.ahead_at = at;
+                    self.ahead.push_back(part);
+                }
+                _ => {
+                    let end = (self.position + FIRST_FETCH.max(want as u64)).min(len);
+                    self.ahead = object.read_parts(self.position..end)?;
+                    self.ahead_at = self.position;
+                    self.stream = (end < len).then(|| object.stream_from(end));
+                }
+            }
             self.drop_read_parts();
-            let depth = if reading_on { RANGES_IN_FLIGHT } else { 1 };
-            while self.coming.len() < depth && self.requested_to < len {
-                let end = (self.requested_to + self.next_fetch).min(len);
-                self.coming
-                    .push_back(object.prefetch(self.requested_to..end));
-                self.requested_to = end;
-                self.grow();
-            }
         }
-        // The fetch checked that every byte asked for came, so a part holds the position
-        // (the object's length as opened bounds it).
-        let Some(part) = self.ahead.front() else {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!("no bytes came for offset {}", self.position),
-            ));
-        };
+        // `drop_read_parts` left the part holding the position in front.
+        let part = &self.ahead[0];
         Ok(&part[(self.position - self.ahead_at) as usize..])
-    }
-
-    /// The bytes from `self.position` on, from the ranges on their way when they start
-    /// there (a seek elsewhere drops them), else fetched now.
-    fn take_range(&mut self, object: &Arc<RemoteObject>, at_least: usize) -> io::Result<Parts> {
-        while let Some(coming) = self.coming.pop_front() {
-            if coming.start == self.position {
-                return coming.wait();
-            }
-        }
-        let len = self.file.len;
-        let end = (self.position + self.next_fetch.max(at_least as u64)).min(len);
-        let got = object.read_parts(self.position..end)?;
-        self.grow();
-        self.requested_to = end;
-        Ok(got)
     }
 
     /// Drops the parts that end at or before the position.
@@ -234,10 +212,6 @@ impl OffsetReader {
             self.ahead_at += part.len() as u64;
             self.ahead.pop_front();
         }
-    }
-
-    fn grow(&mut self) {
-        self.next_fetch = (self.next_fetch * 2).min(remote::READ_AHEAD);
     }
 }
 

@@ -61,6 +61,7 @@ fn _lib(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(objects::list_object_level, m)?)?;
     m.add_function(wrap_pyfunction!(objects::stat_object, m)?)?;
     m.add_function(wrap_pyfunction!(objects::delete_object, m)?)?;
+    m.add_function(wrap_pyfunction!(objects::delete_objects, m)?)?;
     m.add_function(wrap_pyfunction!(objects::copy_object, m)?)?;
     m.add_function(wrap_pyfunction!(objects::set_storage_options, m)?)?;
     m.add_function(wrap_pyfunction!(inspect::inspect_file, m)?)?;

@@ -46,6 +46,12 @@ pub fn delete_object(py: Python<'_>, url: String) -> PyResult<()> {
     py.detach(|| remote::delete(&url)).py_err(py)
 }
 
+/// Deletes the objects `urls`, many per request where the store allows.
+#[pyfunction]
+pub fn delete_objects(py: Python<'_>, urls: Vec<String>) -> PyResult<()> {
+    py.detach(|| remote::delete_all(&urls)).py_err(py)
+}
+
 /// Copies the object `source` to `target`, in the same store.
 #[pyfunction]
 pub fn copy_object(py: Python<'_>, source: String, target: String) -> PyResult<()> {

@@ -128,8 +128,7 @@ def rmtree(url: str) -> None:
     names = _below(url)
     if not names:
         raise errors.NotFoundError(f"{url} not found")
-    for name in names:
-        _lib.delete_object(name)
+    _lib.delete_objects(names)
 
 
 def rename_tree(source: str, target: str) -> None:
@@ -141,8 +140,7 @@ def rename_tree(source: str, target: str) -> None:
     for name in names:
         if name[start:]:  # a folder's own marker object is not copied: it has no name there
             copy_object(name, _folder(target) + name[start:])
-    for name in names:
-        _lib.delete_object(name)
+    _lib.delete_objects(names)
 
 
 def stat(url: str) -> tuple[int, int, bool]:

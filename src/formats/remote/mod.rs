@@ -13,8 +13,8 @@ mod object;
 mod stores;
 mod upload;
 
-pub use object::{Parts, Prefetch, RemoteObject, READ_AHEAD};
-pub use stores::{copy, delete, list, list_level, set_options, stat, ObjectInfo};
+pub use object::{Parts, RemoteObject, Stream};
+pub use stores::{copy, delete, delete_all, list, list_level, set_options, stat, ObjectInfo};
 pub use upload::Upload;
 
 /// Whether `path` names an object in a store rather than a local file.

@@ -12,14 +12,11 @@ use object_store::path::Path as StorePath;
 use object_store::{
     coalesce_ranges, GetOptions, ObjectStore, ObjectStoreExt, OBJECT_STORE_COALESCE_DEFAULT,
 };
+use tokio::sync::{mpsc, Semaphore};
 
 use super::stores::{failed, locate, Located};
 use crate::engine::io_runtime::runtime;
 use crate::engine::Result;
-
-/// Bytes fetched per request: large enough that a request's latency is small beside its
-/// transfer, small enough to keep memory per open file bounded.
-pub const READ_AHEAD: u64 = 8 << 20;
 
 /// The bytes of a range as they came from the store: the parts of the answer's body, in
 /// order, each a view of the client's receive buffer. A reader that goes through them in
@@ -80,13 +77,61 @@ impl RemoteObject {
         ))
     }
 
-    /// Starts fetching `range` on the I/O runtime; the handle gives its bytes.
-    pub fn prefetch(self: &Arc<Self>, range: Range<u64>) -> Prefetch {
+    /// Starts reading the object from `start` to its end with one request, in the
+    /// background: the parts of the answer's body wait in the stream, at most
+    /// `STREAM_AHEAD` bytes of them, until the reader takes them.
+    pub fn stream_from(self: &Arc<Self>, start: u64) -> Stream {
+        let (sender, parts) = mpsc::unbounded_channel();
+        let room = Arc::new(Semaphore::new(STREAM_AHEAD));
         let object = self.clone();
-        Prefetch {
-            start: range.start,
-            task: runtime().spawn(async move { object.fetch_parts(range).await }),
+        let task = runtime().spawn(object.send_parts(start, sender, room.clone()));
+        Stream {
+            next: start,
+            parts,
+            room,
+            _task: AbortOnDrop(task),
         }
+    }
+
+    async fn send_parts(
+        self: Arc<Self>,
+        start: u64,
+        sender: mpsc::UnboundedSender<io::Result<Bytes>>,
+        room: Arc<Semaphore>,
+    ) {
+        let range = start..self.size;
+        let options = GetOptions {
+            range: Some(range.clone().into()),
+            if_match: self.version.clone(),
+            ..GetOptions::default()
+        };
+        let mut came = 0u64;
+        let ended = async {
+            let got = self.store.get_opts(&self.location, options).await?;
+            let mut body = got.into_stream();
+            while let Some(part) = body.try_next().await? {
+                came += part.len() as u64;
+                // The room is taken back as the reader takes parts; a reader gone (the
+                // channel closed) ends the request.
+                let Ok(permits) = room.acquire_many(charge(&part)).await else {
+                    return Ok(());
+                };
+                permits.forget();
+                if sender.send(Ok(part)).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        };
+        let failure = match ended.await {
+            Ok(()) if came >= range.end - range.start => return,
+            Ok(()) => io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{}: {came} bytes came back", bytes(&range)),
+            ),
+            Err(e) => range_failed(&range, e),
+        };
+        let _ = sender.send(Err(failure));
     }
 
     fn fetch(&self, range: Range<u64>) -> impl Future<Output = io::Result<Bytes>> + '_ {
@@ -105,13 +150,7 @@ impl RemoteObject {
                 let got = self.store.get_opts(&self.location, options).await?;
                 got.into_stream().try_collect::<Parts>().await
             };
-            let got = got.await.map_err(|e| match e {
-                object_store::Error::Precondition { .. } => io::Error::other(format!(
-                    "{}: the object changed while it was being read",
-                    bytes(&range)
-                )),
-                e => io::Error::other(format!("{}: {e}", bytes(&range))),
-            })?;
+            let got = got.await.map_err(|e| range_failed(&range, e))?;
             let came: usize = got.iter().map(Bytes::len).sum();
             if (came as u64) < range.end - range.start {
                 let detail = format!("{}: {came} bytes came back", bytes(&range));
@@ -122,26 +161,55 @@ impl RemoteObject {
     }
 }
 
-/// A range being fetched in the background, from `start`.
-pub struct Prefetch {
-    pub start: u64,
-    task: tokio::task::JoinHandle<io::Result<Parts>>,
+/// Bytes a stream holds for its reader at most: enough that the store's answer keeps
+/// coming while the reader works through what came.
+const STREAM_AHEAD: usize = 16 << 20;
+
+/// The rest of an object, coming in parts from one request made in the background.
+pub struct Stream {
+    /// Where the next part starts.
+    pub next: u64,
+    parts: mpsc::UnboundedReceiver<io::Result<Bytes>>,
+    room: Arc<Semaphore>,
+    _task: AbortOnDrop,
 }
 
-impl Drop for Prefetch {
-    /// A range no longer wanted (the reader moved elsewhere) stops being fetched.
-    fn drop(&mut self) {
-        self.task.abort();
+impl Stream {
+    /// The next part, waiting for it if it has not come yet; `None` after the last.
+    pub fn next_part(&mut self) -> io::Result<Option<Bytes>> {
+        match runtime().handle().block_on(self.parts.recv()) {
+            Some(Ok(part)) => {
+                self.room.add_permits(charge(&part) as usize);
+                self.next += part.len() as u64;
+                Ok(Some(part))
+            }
+            Some(Err(e)) => Err(e),
+            None => Ok(None),
+        }
     }
 }
 
-impl Prefetch {
-    /// Its bytes, waiting for them if they have not come yet.
-    pub fn wait(mut self) -> io::Result<Parts> {
-        runtime()
-            .handle()
-            .block_on(&mut self.task)
-            .map_err(|e| io::Error::other(format!("a background fetch failed: {e}")))?
+/// A stream no longer read (the reader moved elsewhere, or is gone) stops its request.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The room a part takes in a stream (a part larger than all of it takes all of it).
+fn charge(part: &Bytes) -> u32 {
+    part.len().min(STREAM_AHEAD) as u32
+}
+
+fn range_failed(range: &Range<u64>, e: object_store::Error) -> io::Error {
+    match e {
+        object_store::Error::Precondition { .. } => io::Error::other(format!(
+            "{}: the object changed while it was being read",
+            bytes(range)
+        )),
+        e => io::Error::other(format!("{}: {e}", bytes(range))),
     }
 }
 

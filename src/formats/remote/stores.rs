@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
@@ -285,6 +285,34 @@ pub fn delete(url: &str) -> Result<()> {
         .handle()
         .block_on(store.delete(&location))
         .map_err(|e| failed(url, e))
+}
+
+/// Deletes the objects `urls` (known to exist: listed just before), in batches where the
+/// store deletes many per request (S3 takes 1,000), one request each elsewhere. An object
+/// already gone is no error; the first other failure is, naming its object.
+pub fn delete_all(urls: &[String]) -> Result<()> {
+    let mut by_store: Vec<(Located, Vec<StorePath>)> = Vec::new();
+    for url in urls {
+        let located = locate(url)?;
+        let location = located.location.clone();
+        match by_store.iter_mut().find(|(s, _)| s.root == located.root) {
+            Some((_, locations)) => locations.push(location),
+            None => by_store.push((located, vec![location])),
+        }
+    }
+    for (located, locations) in by_store {
+        let requests = futures::stream::iter(locations.into_iter().map(Ok)).boxed();
+        let answers: Vec<object_store::Result<StorePath>> = runtime()
+            .handle()
+            .block_on(located.store.delete_stream(requests).collect());
+        for answer in answers {
+            match answer {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(Error::Io(format!("deleting under {}: {e}", located.root))),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Copies the object `from` to `to` in the same store, replacing what `to` held.
