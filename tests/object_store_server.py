@@ -241,7 +241,7 @@ class FaultyProxy:
                     self.wfile.write(data)
                 upstream.close()
 
-            do_GET = do_HEAD = do_PUT = _relay
+            do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _relay
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
