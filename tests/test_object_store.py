@@ -196,9 +196,7 @@ def test_a_read_that_fails_for_good_names_the_object_the_range_and_the_cause(
     assert list(ff.data.TFRecordDataset(remote).ignore_errors()) == []
 
 
-def test_a_record_stream_reads_an_object_with_one_range_and_one_streamed_answer(
-    proxy, s3, tmp_path
-):
+def test_a_record_stream_reads_an_object_in_one_streamed_answer(proxy, s3, tmp_path):
     records = [bytes([i % 251]) * (1000 + i % 37) for i in range(9000)]  # about 9 MiB
     local = tmp_path / "many.tfrecord"
     with ff.io.TFRecordWriter(str(local)) as writer:
@@ -207,8 +205,22 @@ def test_a_record_stream_reads_an_object_with_one_range_and_one_streamed_answer(
     remote = _upload(s3, local, "streamed/many.tfrecord")
     counting = proxy()
     assert list(ff.data.TFRecordDataset(remote).as_numpy_iterator()) == records
-    # Its size, its first MiB, then the rest in one answer: not a request per record, nor
-    # one per range.
+    # Its size, then the object in one answer: not a request per record, nor one per range.
+    assert len(counting.authorizations) == 2
+    assert counting.forwarded_bytes == local.stat().st_size
+
+
+def test_an_object_larger_than_a_segment_streams_in_two_answers(proxy, s3, tmp_path):
+    # 70 MiB: a segment of 64 MiB, then the rest (asked for while the first comes).
+    records = [bytes([i % 251]) * (64 << 10) for i in range(1120)]
+    local = tmp_path / "large.tfrecord"
+    with ff.io.TFRecordWriter(str(local)) as writer:
+        for record in records:
+            writer.write(record)
+    remote = _upload(s3, local, "streamed/large.tfrecord")
+    counting = proxy()
+    got = ff.data.TFRecordDataset(remote).as_numpy_iterator()
+    assert all(g == r for g, r in zip(got, records, strict=True))
     assert len(counting.authorizations) == 3
     assert counting.forwarded_bytes == local.stat().st_size
 

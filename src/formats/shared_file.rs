@@ -124,17 +124,25 @@ impl SharedFile {
             ahead: Parts::new(),
             ahead_at: 0,
             stream: None,
+            following: None,
+            sequential: false,
         }
     }
 }
 
 /// What a reader of an object fetches at once where it starts (or moves to): a short read
 /// (a header, a schema) costs little more than what it needs. The rest of the object then
-/// comes as one streamed answer, not a request per range.
+/// comes as streamed answers of `SEGMENT` bytes, not a request per small range.
 const FIRST_FETCH: u64 = 1024 * 1024;
+/// The bytes one streamed answer covers. Stores that keep objects in chunks read a whole
+/// chunk for any range touching it, so ranges much larger than chunks waste little; two
+/// answers on their way at once keep a store's bandwidth busy where one connection would
+/// not fill it.
+const SEGMENT: u64 = 64 << 20;
 
 /// Reads a `SharedFile` from a position of its own. From an object in a store it fetches
-/// the first range it reads, and streams the rest of the object behind it.
+/// the first range it reads, and streams the rest of the object behind it, two segments
+/// at a time.
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
@@ -144,18 +152,27 @@ pub struct OffsetReader {
     ahead_at: u64,
     /// The object's bytes after `ahead`, coming.
     stream: Option<Stream>,
+    /// The segment after `stream`'s, coming too.
+    following: Option<Stream>,
+    /// Reads on to the end from where it starts (records, lines): it streams at once,
+    /// without a first range.
+    sequential: bool,
 }
 
 impl OffsetReader {
-    /// This reader, buffered: a local file's through a buffer of `capacity` bytes, an
-    /// object's through the parts it fetches.
-    pub fn buffered(self, capacity: usize) -> Box<dyn BufRead + Send> {
+    /// This reader, buffered, for reading on from where it is (records, lines): a local
+    /// file's through a buffer of `capacity` bytes, an object's through the parts of the
+    /// answers it streams.
+    pub fn buffered(mut self, capacity: usize) -> Box<dyn BufRead + Send> {
         match &self.file.file {
             Backing::Local(_) => Box::new(BufReader::with_capacity(capacity, self)),
-            Backing::Remote(object) => Box::new(PartsReader {
-                object: object.clone(),
-                reader: self,
-            }),
+            Backing::Remote(object) => {
+                self.sequential = true;
+                Box::new(PartsReader {
+                    object: object.clone(),
+                    reader: self,
+                })
+            }
         }
     }
 
@@ -172,28 +189,38 @@ impl OffsetReader {
         }
         self.drop_read_parts();
         while self.ahead.is_empty() {
+            if self.stream.as_ref().is_some_and(|s| s.next == s.end) {
+                self.stream = self.following.take();
+            }
+            let position = self.position;
             match &mut self.stream {
                 // The stream goes on where the reader is, or a little before it (a short
                 // skip forward reads through).
-                Some(stream)
-                    if stream.next <= self.position
-                        && self.position - stream.next < FIRST_FETCH =>
-                {
+                Some(stream) if stream.next <= position && position - stream.next < FIRST_FETCH => {
                     let at = stream.next;
                     let part = stream.next_part()?.ok_or_else(|| {
                         io::Error::new(
                             io::ErrorKind::UnexpectedEof,
-                            format!("the object's answer ended before offset {}", self.position),
+                            format!("the object's answer ended before offset {position}"),
                         )
                     })?;
                     self.ahead_at = at;
                     self.ahead.push_back(part);
+                    // Reading on through a stream: the next segment is wanted too.
+                    self.follow(object);
                 }
+                // Somewhere new: a first range fetched now, unless the reader reads on
+                // from here anyway, and the rest streamed.
                 _ => {
-                    let end = (self.position + FIRST_FETCH.max(want as u64)).min(len);
-                    self.ahead = object.read_parts(self.position..end)?;
-                    self.ahead_at = self.position;
-                    self.stream = (end < len).then(|| object.stream_from(end));
+                    let mut start = position;
+                    if !self.sequential {
+                        start = (position + FIRST_FETCH.max(want as u64)).min(len);
+                        self.ahead = object.read_parts(position..start)?;
+                        self.ahead_at = position;
+                    }
+                    self.stream =
+                        (start < len).then(|| object.stream(start..(start + SEGMENT).min(len)));
+                    self.following = None;
                 }
             }
             self.drop_read_parts();
@@ -201,6 +228,15 @@ impl OffsetReader {
         // `drop_read_parts` left the part holding the position in front.
         let part = &self.ahead[0];
         Ok(&part[(self.position - self.ahead_at) as usize..])
+    }
+
+    /// Starts streaming the segment after the current stream's, where there is one.
+    fn follow(&mut self, object: &Arc<RemoteObject>) {
+        let Some(stream) = &self.stream else { return };
+        if self.following.is_none() && stream.end < self.file.len {
+            let end = (stream.end + SEGMENT).min(self.file.len);
+            self.following = Some(object.stream(stream.end..end));
+        }
     }
 
     /// Drops the parts that end at or before the position.

@@ -77,16 +77,17 @@ impl RemoteObject {
         ))
     }
 
-    /// Starts reading the object from `start` to its end with one request, in the
-    /// background: the parts of the answer's body wait in the stream, at most
-    /// `STREAM_AHEAD` bytes of them, until the reader takes them.
-    pub fn stream_from(self: &Arc<Self>, start: u64) -> Stream {
+    /// Starts reading `range` with one request, in the background: the parts of the
+    /// answer's body wait in the stream, at most `STREAM_AHEAD` bytes of them, until the
+    /// reader takes them.
+    pub fn stream(self: &Arc<Self>, range: Range<u64>) -> Stream {
         let (sender, parts) = mpsc::unbounded_channel();
         let room = Arc::new(Semaphore::new(STREAM_AHEAD));
         let object = self.clone();
-        let task = runtime().spawn(object.send_parts(start, sender, room.clone()));
+        let task = runtime().spawn(object.send_parts(range.clone(), sender, room.clone()));
         Stream {
-            next: start,
+            next: range.start,
+            end: range.end,
             parts,
             room,
             _task: AbortOnDrop(task),
@@ -95,11 +96,10 @@ impl RemoteObject {
 
     async fn send_parts(
         self: Arc<Self>,
-        start: u64,
+        range: Range<u64>,
         sender: mpsc::UnboundedSender<io::Result<Bytes>>,
         room: Arc<Semaphore>,
     ) {
-        let range = start..self.size;
         let options = GetOptions {
             range: Some(range.clone().into()),
             if_match: self.version.clone(),
@@ -163,12 +163,14 @@ impl RemoteObject {
 
 /// Bytes a stream holds for its reader at most: enough that the store's answer keeps
 /// coming while the reader works through what came.
-const STREAM_AHEAD: usize = 16 << 20;
+const STREAM_AHEAD: usize = 8 << 20;
 
-/// The rest of an object, coming in parts from one request made in the background.
+/// A range of an object, coming in parts from one request made in the background.
 pub struct Stream {
     /// Where the next part starts.
     pub next: u64,
+    /// Where the range ends.
+    pub end: u64,
     parts: mpsc::UnboundedReceiver<io::Result<Bytes>>,
     room: Arc<Semaphore>,
     _task: AbortOnDrop,
