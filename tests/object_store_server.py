@@ -181,10 +181,14 @@ class GcsServer(_LoopbackServer):
 class FaultyProxy:
     """A plain HTTP proxy on loopback in front of ``target``: it answers 503 (S3's
     ``SlowDown``) to the first ``fail_first`` tries of every distinct request (method, path
-    and byte range; of method ``only`` alone, when given), forwards the rest, and counts the
-    body bytes it forwards and keeps the requests' ``Authorization`` headers."""
+    and byte range; of method ``only`` alone, when given), cuts the first ``cut_first``
+    answers to a GET off half way through their body (the connection closes), forwards the
+    rest, and counts the body bytes it forwards and keeps the requests' ``Authorization``
+    and ``Range`` headers."""
 
-    def __init__(self, target: str, fail_first: int = 0, only: str | None = None) -> None:
+    def __init__(
+        self, target: str, fail_first: int = 0, only: str | None = None, cut_first: int = 0
+    ) -> None:
         import http.client
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -196,6 +200,9 @@ class FaultyProxy:
         self.failed = 0
         self.forwarded_bytes = 0
         self.authorizations: list[str] = []
+        self.ranges: list[str | None] = []
+        self.cut_first = cut_first
+        self.cut = 0
         self._tries: dict[tuple[str, str, str | None], int] = {}
         self._lock = threading.Lock()
 
@@ -209,6 +216,7 @@ class FaultyProxy:
                 body = self.rfile.read(length) if length else None
                 with proxy._lock:
                     proxy.authorizations.append(self.headers.get("Authorization", ""))
+                    proxy.ranges.append(self.headers.get("Range"))
                     tries = proxy._tries.get(key, 0)
                     proxy._tries[key] = tries + 1
                     refuse = tries < proxy.fail_first and only in (None, self.command)
@@ -226,7 +234,10 @@ class FaultyProxy:
                 response = upstream.getresponse()
                 data = response.read()
                 with proxy._lock:
-                    proxy.forwarded_bytes += len(data)
+                    cut = self.command == "GET" and len(data) > 1 and proxy.cut < proxy.cut_first
+                    proxy.cut += cut
+                    sent = data[: len(data) // 2] if cut else data
+                    proxy.forwarded_bytes += len(sent)
                 self.send_response(response.status)
                 # A HEAD answer's length is the object's, not its (empty) body's.
                 relayed = ("transfer-encoding", "connection")
@@ -238,7 +249,12 @@ class FaultyProxy:
                         self.send_header(k, v)
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(data)
+                    self.wfile.write(sent)
+                if cut:
+                    # Fewer bytes than the length announced, and the connection gone: an
+                    # answer broken off by the network.
+                    self.wfile.flush()
+                    self.close_connection = True
                 upstream.close()
 
             do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _relay

@@ -160,8 +160,8 @@ def test_parquet_and_arrow_read_from_the_store_equal_the_local_file(store, fixtu
 
 @pytest.fixture
 def proxy(s3, monkeypatch):
-    def through(fail_first=0, only=None):
-        made = FaultyProxy(s3.endpoint, fail_first, only)
+    def through(fail_first=0, only=None, cut_first=0):
+        made = FaultyProxy(s3.endpoint, fail_first, only, cut_first)
         monkeypatch.setenv("AWS_ENDPOINT_URL", made.endpoint)
         started.append(made)
         return made
@@ -196,12 +196,17 @@ def test_a_read_that_fails_for_good_names_the_object_the_range_and_the_cause(
     assert list(ff.data.TFRecordDataset(remote).ignore_errors()) == []
 
 
-def test_a_record_stream_reads_an_object_in_one_streamed_answer(proxy, s3, tmp_path):
-    records = [bytes([i % 251]) * (1000 + i % 37) for i in range(9000)]  # about 9 MiB
-    local = tmp_path / "many.tfrecord"
-    with ff.io.TFRecordWriter(str(local)) as writer:
+def _written_records(path, count, size):
+    records = [bytes([i % 251]) * (size + i % 37) for i in range(count)]
+    with ff.io.TFRecordWriter(str(path)) as writer:
         for record in records:
             writer.write(record)
+    return records
+
+
+def test_a_record_stream_reads_an_object_in_one_streamed_answer(proxy, s3, tmp_path):
+    local = tmp_path / "many.tfrecord"
+    records = _written_records(local, 9000, 1000)  # about 9 MiB
     remote = _upload(s3, local, "streamed/many.tfrecord")
     counting = proxy()
     assert list(ff.data.TFRecordDataset(remote).as_numpy_iterator()) == records
@@ -210,13 +215,35 @@ def test_a_record_stream_reads_an_object_in_one_streamed_answer(proxy, s3, tmp_p
     assert counting.forwarded_bytes == local.stat().st_size
 
 
+def test_an_answer_broken_off_mid_stream_is_resumed_where_it_broke(proxy, s3, tmp_path):
+    records = _written_records(tmp_path / "cut.tfrecord", 3000, 1000)
+    remote = _upload(s3, tmp_path / "cut.tfrecord", "streamed/cut.tfrecord")
+    cutting = proxy(cut_first=1)
+    assert list(ff.data.TFRecordDataset(remote).as_numpy_iterator()) == records
+    assert cutting.cut == 1
+    # The retry asks for the rest only, from where the first answer broke off.
+    resumed = [r for r in cutting.ranges if r and not r.startswith("bytes=0-")]
+    assert len(resumed) == 1, cutting.ranges
+
+
+def test_answers_broken_off_for_good_end_the_file_after_its_whole_records(
+    proxy, s3, tmp_path, monkeypatch
+):
+    records = _written_records(tmp_path / "cut-for-good.tfrecord", 3000, 1000)
+    remote = _upload(s3, tmp_path / "cut-for-good.tfrecord", "streamed/cut-for-good.tfrecord")
+    proxy(cut_first=1000)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    with pytest.raises(ff.errors.UnknownError, match="cut-for-good.tfrecord"):
+        list(ff.data.TFRecordDataset(remote))
+    got = list(ff.data.TFRecordDataset(remote).ignore_errors().as_numpy_iterator())
+    # Whole records up to where the bytes stopped coming, none cut short.
+    assert 0 < len(got) < len(records) and got == records[: len(got)]
+
+
 def test_an_object_larger_than_a_segment_streams_in_two_answers(proxy, s3, tmp_path):
-    # 70 MiB: a segment of 64 MiB, then the rest (asked for while the first comes).
-    records = [bytes([i % 251]) * (64 << 10) for i in range(1120)]
+    # About 69 MiB: a segment of 64 MiB, then the rest (asked for while the first comes).
     local = tmp_path / "large.tfrecord"
-    with ff.io.TFRecordWriter(str(local)) as writer:
-        for record in records:
-            writer.write(record)
+    records = _written_records(local, 1100, 64 << 10)
     remote = _upload(s3, local, "streamed/large.tfrecord")
     counting = proxy()
     got = ff.data.TFRecordDataset(remote).as_numpy_iterator()
