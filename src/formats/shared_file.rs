@@ -140,9 +140,9 @@ const FIRST_FETCH: u64 = 1024 * 1024;
 /// not fill it.
 const SEGMENT: u64 = 64 << 20;
 
-/// Reads a `SharedFile` from a position of its own. From an object in a store it fetches
-/// the first range it reads, and streams the rest of the object behind it, two segments
-/// at a time.
+/// Reads a `SharedFile` from a position of its own. From an object in a store it streams
+/// the object from where it reads, two segments at a time; a reader that may read little
+/// fetches a first range before the stream.
 pub struct OffsetReader {
     file: SharedFile,
     position: u64,
@@ -176,9 +176,9 @@ impl OffsetReader {
         }
     }
 
-    /// The fetched bytes from the position to the end of the part holding it (at least
-    /// `want` bytes are fetched where the position is somewhere new); empty at the end of the
-    /// object.
+    /// The fetched bytes from the position to the end of the part holding it; empty at the
+    /// end of the object. Where the position is somewhere new, a reader that may read little
+    /// fetches at least `want` bytes first.
     fn available(&mut self, object: &Arc<RemoteObject>, want: usize) -> io::Result<&[u8]> {
         let len = self.file.len;
         if self.position >= len {
