@@ -240,6 +240,20 @@ def test_answers_broken_off_for_good_end_the_file_after_its_whole_records(
     assert 0 < len(got) < len(records) and got == records[: len(got)]
 
 
+def test_a_file_read_at_scattered_offsets_gives_the_local_bytes(s3, tmp_path):
+    data = np.random.default_rng(5).integers(0, 256, 5 << 20, dtype=np.uint8).tobytes()
+    (tmp_path / "scattered.bin").write_bytes(data)
+    remote = _upload(s3, tmp_path / "scattered.bin", "streamed/scattered.bin")
+    # Reading on, a short skip forward (through the stream), a long one (a new stream), a
+    # step back (a new range), and on to the end.
+    steps = [(0, 10), (10, 2 << 20), (2_500_000, 1000), (4_000_000, 64), (100, 70_000)]
+    steps.append((5_000_000, 1 << 20))
+    with ff.io.gfile.GFile(remote, "rb") as f:
+        for at, size in steps:
+            f.seek(at)
+            assert f.read(size) == data[at : at + size], (at, size)
+
+
 def test_an_object_larger_than_a_segment_streams_in_two_answers(proxy, s3, tmp_path):
     # About 69 MiB: a segment of 64 MiB, then the rest (asked for while the first comes).
     local = tmp_path / "large.tfrecord"

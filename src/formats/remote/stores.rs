@@ -289,7 +289,7 @@ pub fn delete(url: &str) -> Result<()> {
 
 /// Deletes the objects `urls` (known to exist: listed just before), in batches where the
 /// store deletes many per request (S3 takes 1,000), one request each elsewhere. An object
-/// already gone is no error; the first other failure is, naming its object.
+/// already gone is no error; any other failure is, naming the store and the store's answer.
 pub fn delete_all(urls: &[String]) -> Result<()> {
     let mut by_store: Vec<(Located, Vec<StorePath>)> = Vec::new();
     for url in urls {
