@@ -47,6 +47,24 @@ def s3(s3_server, monkeypatch):
     return s3_server
 
 
+@pytest.fixture
+def proxy(s3, monkeypatch):
+    """Starts a ``FaultyProxy`` in front of the S3 server (``proxy(fail_first, only,
+    cut_first)``) and points clients at it; every one started is stopped after the test."""
+    from object_store_server import FaultyProxy
+
+    def through(fail_first=0, only=None, cut_first=0):
+        made = FaultyProxy(s3.endpoint, fail_first, only, cut_first)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", made.endpoint)
+        started.append(made)
+        return made
+
+    started = []
+    yield through
+    for made in started:
+        made.stop()
+
+
 @pytest.fixture(scope="session")
 def gcs_server(tmp_path_factory):
     """A server of Google Cloud Storage's API (fake-gcs-server) on loopback, for the whole

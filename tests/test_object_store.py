@@ -158,20 +158,6 @@ def test_parquet_and_arrow_read_from_the_store_equal_the_local_file(store, fixtu
                 np.testing.assert_array_equal(g[key], w[key])
 
 
-@pytest.fixture
-def proxy(s3, monkeypatch):
-    def through(fail_first=0, only=None, cut_first=0):
-        made = FaultyProxy(s3.endpoint, fail_first, only, cut_first)
-        monkeypatch.setenv("AWS_ENDPOINT_URL", made.endpoint)
-        started.append(made)
-        return made
-
-    started = []
-    yield through
-    for made in started:
-        made.stop()
-
-
 def test_answers_to_try_again_later_are_retried(proxy, s3, fixtures):
     local = fixtures / "tfrecord" / "examples.tfrecord"
     remote = _upload(s3, local, "retried/examples.tfrecord")

@@ -214,19 +214,14 @@ def test_a_directory_renamed_in_a_store_moves_every_object_under_it(s3, tmp_path
         gfile.rename(f"{root}/moved", str(tmp_path / "local"))
 
 
-def test_rmtree_deletes_many_objects_per_request(s3, monkeypatch):
+def test_rmtree_deletes_many_objects_per_request(proxy, s3):
     s3.put("written", "keep", b"")
     root = "s3://written/many"
     for i in range(40):
         with gfile.GFile(f"{root}/{i % 3}/{i}.txt", "w") as f:
             f.write(str(i))
-    counting = FaultyProxy(s3.endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", counting.endpoint)
-    try:
-        gfile.rmtree(root)
-    finally:
-        counting.stop()
-        monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)
+    counting = proxy()
+    gfile.rmtree(root)
     # One listing and one bulk delete, not a stat and a delete per object.
     assert len(counting.authorizations) == 2
     assert not any(files for _, _, files in gfile.walk(root))
