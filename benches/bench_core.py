@@ -21,7 +21,7 @@ Each system runs in fresh processes, alternating (see ``harness.py``).
 
 from __future__ import annotations
 
-from harness import System, Workload, batch_rows, main
+from harness import System, Workload, batch_rows, main, mapped
 
 N_RANGE = 10**6
 N_MAP = 20_000
@@ -106,11 +106,7 @@ def ferroflow_cpu(threads: int = 0, processes: int = 0):
 
         ff.data.experimental.set_map_tracing("python")
         ds = ff.data.Dataset.range(N_CPU)
-        if processes:
-            ds = ds.map(gil_bound, processes=processes)
-        else:
-            ds = ds.map(gil_bound, num_parallel_calls=threads)
-        dataset = ds.batch(16)
+        dataset = mapped(ds, gil_bound, processes, threads).batch(16)
         return lambda: dataset
 
     return setup

@@ -33,7 +33,7 @@ import io
 
 from shards import write_shards
 
-from harness import System, Workload, batch_rows, main
+from harness import System, Workload, batch_rows, main, mapped
 
 SHARDS, PER_SHARD, SIDE = 20, 500, 224
 TOTAL = SHARDS * PER_SHARD
@@ -143,11 +143,7 @@ def ferroflow_pillow_epochs(threads: int = 0, processes: int = 0):
         import ferroflow as ff
 
         ds = ff.data.Dataset.from_tensor_slices(_jpegs()[:PILLOW_IMAGES])
-        if processes:
-            ds = ds.map(_pillow_preprocess, processes=processes)
-        else:
-            ds = ds.map(_pillow_preprocess, num_parallel_calls=threads)
-        dataset = ds.batch(64)
+        dataset = mapped(ds, _pillow_preprocess, processes, threads).batch(64)
         return lambda: dataset
 
     return setup

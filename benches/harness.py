@@ -124,6 +124,14 @@ def batch_rows(batch: Any) -> int:
     return int(batch.shape[0])
 
 
+def mapped(dataset: Any, fn: Callable[..., Any], processes: int, threads: int) -> Any:
+    """``dataset.map(fn)`` in ``processes`` worker processes, or on ``threads`` threads when
+    ``processes`` is 0."""
+    if processes:
+        return dataset.map(fn, processes=processes)
+    return dataset.map(fn, num_parallel_calls=threads)
+
+
 def burn(seconds: float) -> None:
     """Uses this thread's CPU for ``seconds``, as a training step on the CPU would."""
     end = time.thread_time() + seconds

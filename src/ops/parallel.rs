@@ -557,9 +557,10 @@ impl ParallelStage {
                 };
                 chunk.push(seq, job, state, pulled.elapsed(), &cost);
                 if chunk.pending.len() == 1 && chunk.target > 1 {
-                    match counts_calls {
-                        true => token_rx.grant_for_chunks(chunk.target),
-                        false => token_rx.widen_for_chunks(chunk.target),
+                    if counts_calls {
+                        token_rx.grant_for_chunks(chunk.target);
+                    } else {
+                        token_rx.widen_for_chunks(chunk.target);
                     }
                 }
                 seq += 1;

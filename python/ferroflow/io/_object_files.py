@@ -131,16 +131,18 @@ def rmtree(url: str) -> None:
     _lib.delete_objects(names)
 
 
-def rename_tree(source: str, target: str) -> None:
-    """Moves every object under the prefix ``source`` to the same name under ``target``. All
-    are copied before any is deleted, so a move that fails part way leaves ``source`` whole
-    (and copies under ``target``)."""
+def rename_tree(source: str, target: str) -> bool:
+    """Moves every object under the prefix ``source`` to the same name under ``target``;
+    False, moving nothing, when no object is under it. All are copied before any is deleted,
+    so a move that fails part way leaves ``source`` whole (and copies under ``target``)."""
     start = len(_folder(source))
     names = _below(source)
     for name in names:
         if name[start:]:  # a folder's own marker object is not copied: it has no name there
             copy_object(name, _folder(target) + name[start:])
-    _lib.delete_objects(names)
+    if names:
+        _lib.delete_objects(names)
+    return bool(names)
 
 
 def stat(url: str) -> tuple[int, int, bool]:

@@ -135,14 +135,14 @@ def rename(src: PathLike, dst: PathLike, overwrite: bool = False) -> None:
     source, target = objects.path_str(src), objects.path_str(dst)
     _refuse_existing(target, overwrite)
     if is_remote(source) or is_remote(target):
-        if isdir(source):
-            if not (is_remote(source) and is_remote(target)):
-                raise errors.UnimplementedError(
-                    f"{source} to {target}: a directory moves between stores only, not "
-                    "to or from a local file system"
-                )
-            objects.rename_tree(source, target)
-            return
+        if is_remote(source) and is_remote(target):
+            if objects.rename_tree(source, target):
+                return
+        elif isdir(source):
+            raise errors.UnimplementedError(
+                f"{source} to {target}: a directory moves between stores only, not "
+                "to or from a local file system"
+            )
         objects.copy_object(source, target)
         remove(source)
         return
